@@ -1,0 +1,1 @@
+//! Aliyun IoT Platform: sign strings, credentials, replies, hosts and topics.
