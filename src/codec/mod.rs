@@ -1,1 +1,32 @@
 //! The sans-I/O codec: command encoding, framing, final result codes and URC parsing.
+//!
+//! Synchronous, zero-copy and panic-free on every input. Bytes from the modem go into a
+//! [`Decoder`], which cuts them into [`Frame`]s; a [`Classifier`] turns frames into [`Item`]s
+//! (echo, prompt, response, final code, data, URC) knowing which command is in flight. A
+//! [`Reader`] bundles the two. Outgoing commands are written by [`CommandWriter`].
+//!
+//! ```
+//! use atmodem::codec::{Expect, FinalCode, Generic, Item, Reader};
+//! let mut reader: Reader<Generic, 256> = Reader::new();
+//! reader.classifier.begin(Expect::tokens(&[b"+CSQ"]));
+//! reader.feed(b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+//! assert!(matches!(reader.next_item(), Some(Ok(Item::Echo(b"AT+CSQ")))));
+//! assert!(matches!(reader.next_item(), Some(Ok(Item::Response { line: b"+CSQ: 20,99", .. }))));
+//! assert!(matches!(reader.next_item(), Some(Ok(Item::Final(FinalCode::Ok)))));
+//! assert!(reader.next_item().is_none());
+//! ```
+
+mod classify;
+mod decoder;
+mod dialect;
+mod encode;
+pub(crate) mod fields;
+mod result;
+mod urc;
+
+pub use classify::{Classifier, Expect, Item, Reader};
+pub use decoder::{DecodeError, Decoder, DecoderStats, Frame};
+pub use dialect::{Dialect, Framing, Generic};
+pub use encode::{CommandWriter, EncodeError};
+pub use result::{ErrorCode, FinalCode, Prompt};
+pub use urc::{PdpEvent, RegStatus, Registration, SimState, Urc, token, token_is};

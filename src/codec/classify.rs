@@ -1,0 +1,194 @@
+//! Classification: frames in, [`Item`]s out (echo, prompt, response, final code, data, URC).
+//!
+//! The classifier knows which command is in flight and what its information response looks
+//! like ([`Expect`]). While a command is in flight, a line whose token is the command's
+//! response token is the command's response (`+CEREG: 2,1` after `AT+CEREG?`), and any other
+//! line is a URC, also between the response lines and the final code. The earliest final code
+//! ends the command: `ERROR`, a URC and `OK` in one read give the command `ERROR`, then the
+//! URC, then an [`Item::Unsolicited`] `OK`.
+
+use super::decoder::{DecodeError, Decoder, Frame};
+use super::dialect::Dialect;
+use super::result::{FinalCode, Prompt};
+use super::urc::{token, token_is};
+
+/// What the in-flight command's information response looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Expect {
+    /// Tokens of its information lines (`+CSQ`, or `+CGMR` and `Revision`).
+    pub tokens: &'static [&'static [u8]],
+    /// Lines with no token that no dialect parser knows (`AirM2M_780E_V1169_LTE_AT`, an IMEI)
+    /// are also its response.
+    pub bare: bool,
+}
+
+impl Expect {
+    /// A command with no information response (only a final code).
+    pub const NOTHING: Self = Self {
+        tokens: &[],
+        bare: false,
+    };
+
+    /// A command whose information lines carry these tokens.
+    pub const fn tokens(tokens: &'static [&'static [u8]]) -> Self {
+        Self {
+            tokens,
+            bare: false,
+        }
+    }
+
+    /// A command that answers with untokenised text lines.
+    pub const BARE: Self = Self {
+        tokens: &[],
+        bare: true,
+    };
+}
+
+/// One classified piece of modem output, borrowed from the decoder's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Item<'a, U> {
+    /// The modem echoing a command (`ATE1`).
+    Echo(&'a [u8]),
+    /// A prompt: the modem waits for data (`>`, `CONNECT`, `DOWNLOAD`).
+    Prompt(Prompt<'a>),
+    /// An information line of the command in flight.
+    Response {
+        /// The line's token (`+CSQ`), or the whole line for bare text.
+        token: &'a [u8],
+        /// The whole line.
+        line: &'a [u8],
+    },
+    /// The final result code of the command in flight.
+    Final(FinalCode<'a>),
+    /// A final result code while no command is in flight: a late or doubled answer, or a
+    /// Luat `ERROR` that reports a failed `AT+MCONNECT` after its `OK`.
+    Unsolicited(FinalCode<'a>),
+    /// Length-delimited data (after `+HTTPREAD: <len>`, or announced by the caller).
+    Data {
+        /// This piece of the data.
+        bytes: &'a [u8],
+        /// Bytes still to come after this piece.
+        remaining: usize,
+    },
+    /// A URC the dialect knows.
+    Urc(U),
+    /// A line no parser knows. Kept, never dropped.
+    Unknown {
+        /// The line's token.
+        token: &'a [u8],
+        /// The whole line.
+        line: &'a [u8],
+    },
+}
+
+/// Tracks the command in flight and classifies frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Classifier {
+    in_flight: Option<Expect>,
+}
+
+impl Classifier {
+    /// No command in flight.
+    pub const fn new() -> Self {
+        Self { in_flight: None }
+    }
+
+    /// A command was sent; its information lines look like `expect`.
+    pub fn begin(&mut self, expect: Expect) {
+        self.in_flight = Some(expect);
+    }
+
+    /// Give up on the command in flight (timeout, cancellation).
+    pub fn abandon(&mut self) {
+        self.in_flight = None;
+    }
+
+    /// Whether a command is waiting for its final result code.
+    pub fn in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Classify one frame.
+    pub fn classify<'a, D: Dialect>(&mut self, frame: Frame<'a>) -> Item<'a, D::Urc<'a>> {
+        match frame {
+            Frame::Echo(line) => Item::Echo(line),
+            Frame::Prompt => Item::Prompt(Prompt::Angle),
+            Frame::Data { bytes, remaining } => Item::Data { bytes, remaining },
+            Frame::Line(line) => self.classify_line::<D>(line),
+        }
+    }
+
+    fn classify_line<'a, D: Dialect>(&mut self, line: &'a [u8]) -> Item<'a, D::Urc<'a>> {
+        if let Some(code) = FinalCode::parse(line) {
+            return if self.in_flight.take().is_some() {
+                Item::Final(code)
+            } else {
+                Item::Unsolicited(code)
+            };
+        }
+        if let Some(prompt) = Prompt::parse_line(line) {
+            return Item::Prompt(prompt);
+        }
+        let tok = token(line);
+        if let Some(expect) = self.in_flight
+            && expect.tokens.iter().any(|t| token_is(tok, t))
+        {
+            return Item::Response { token: tok, line };
+        }
+        match D::parse_urc(tok, line) {
+            Some(urc) => Item::Urc(urc),
+            None if self.in_flight.is_some_and(|e| e.bare) && line.first() != Some(&b'+') => {
+                Item::Response { token: tok, line }
+            }
+            None => Item::Unknown { token: tok, line },
+        }
+    }
+}
+
+/// A [`Decoder`] and a [`Classifier`] together: bytes in, [`Item`]s out.
+pub struct Reader<D, const N: usize> {
+    /// The framer.
+    pub decoder: Decoder<D, N>,
+    /// The in-flight command tracker.
+    pub classifier: Classifier,
+}
+
+impl<D: Dialect, const N: usize> Default for Reader<D, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<D: Dialect, const N: usize> core::fmt::Debug for Reader<D, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Reader")
+            .field("decoder", &self.decoder)
+            .field("classifier", &self.classifier)
+            .finish()
+    }
+}
+
+impl<D: Dialect, const N: usize> Reader<D, N> {
+    /// An empty reader with no command in flight.
+    pub const fn new() -> Self {
+        Self {
+            decoder: Decoder::new(),
+            classifier: Classifier::new(),
+        }
+    }
+
+    /// Copy bytes in; see [`Decoder::feed`].
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        self.decoder.feed(bytes)
+    }
+
+    /// The next item, `None` when more bytes are needed, or a recoverable framing error.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next_item(&mut self) -> Option<Result<Item<'_, D::Urc<'_>>, DecodeError>> {
+        let frame = self.decoder.next_frame()?;
+        Some(frame.map(|f| self.classifier.classify::<D>(f)))
+    }
+}

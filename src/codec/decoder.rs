@@ -1,0 +1,449 @@
+//! The streaming framer: bytes from the modem in, [`Frame`]s out.
+//!
+//! The decoder owns a fixed buffer of `N` bytes. Bytes go in through [`Decoder::feed`] (or
+//! [`Decoder::spare`] + [`Decoder::commit`] to read from a UART straight into the buffer), and
+//! [`Decoder::next_frame`] hands out frames that borrow from the buffer until the next call.
+//!
+//! Framing rules (ITU-T V.250 verbose mode, 3GPP TS 27.005 §3.5.1):
+//! - a *line* ends at `\r\n` (or a lone `\n`); blank lines are skipped;
+//! - a segment ended by a lone `\r` is a command *echo* (`AT+CSQ\r`);
+//! - `>` at the start of a line is the data *prompt*, but only while [`Decoder::expect_prompt`]
+//!   has been called; one space after it is swallowed;
+//! - a line may announce a payload ([`Framing`]): either inline (`+QMTRECV: 0,1,"t",5,"a\r\nb"`),
+//!   taken by length even if it contains CR/LF, or following the line (`+HTTPREAD: 12`), handed
+//!   out as [`Frame::Data`];
+//! - a line longer than the buffer is reported once as [`DecodeError::Overflow`] and dropped up
+//!   to its end (for announced payloads: exactly the announced bytes), then decoding goes on;
+//! - garbage bytes (NUL, 0xFF, control bytes) at the start of a line are skipped and counted.
+//!
+//! Each byte is searched once: the decoder remembers how far it has scanned a partial line, and
+//! the buffer is compacted only when it is full, never once per line. The same bytes give the
+//! same frames for every way of cutting them into chunks.
+
+use core::marker::PhantomData;
+
+use super::dialect::{Dialect, Framing};
+
+/// One unit of modem output, borrowed from the decoder's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Frame<'a> {
+    /// A line ended by `\r\n` or `\n`, without its terminator. Never empty.
+    Line(&'a [u8]),
+    /// A segment ended by a lone `\r`: the modem echoing a command (`AT+CSQ`).
+    Echo(&'a [u8]),
+    /// The `> ` data prompt.
+    Prompt,
+    /// Length-delimited data announced by the previous line or by the caller.
+    /// Data longer than the buffer arrives in several pieces; `remaining` counts what is
+    /// still to come after this piece.
+    Data {
+        /// The bytes of this piece.
+        bytes: &'a [u8],
+        /// Bytes of the announced data still to come after this piece.
+        remaining: usize,
+    },
+}
+
+/// A recoverable decoding problem. Decoding goes on after each one; nothing after it is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DecodeError {
+    /// A line (or a line with an announced payload) did not fit in the buffer. Its bytes are
+    /// dropped up to its end.
+    #[error("line longer than the decoder buffer; dropped")]
+    Overflow,
+    /// A segment held nothing but garbage bytes (NUL, 0xFF, control bytes).
+    #[error("{0} garbage byte(s) skipped")]
+    Garbage(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Looking for the end of a line.
+    Line,
+    /// Handing out `remaining` bytes of announced data.
+    Data { remaining: usize },
+    /// Dropping exactly `remaining` bytes of an overflowed payload, then the rest of its line.
+    Discard { remaining: usize },
+    /// Dropping bytes up to the next line end.
+    DiscardLine,
+}
+
+/// Counters of what the decoder had to skip.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DecoderStats {
+    /// Garbage bytes skipped (NUL, 0xFF, control bytes outside payloads).
+    pub garbage_bytes: u32,
+    /// Lines dropped because they did not fit in the buffer.
+    pub overflows: u32,
+}
+
+/// The streaming framer. `D` supplies the payload-length rules, `N` is the buffer size: the
+/// longest line it can hold is `N - 2` bytes.
+pub struct Decoder<D, const N: usize> {
+    buf: [u8; N],
+    /// First byte not yet handed out.
+    start: usize,
+    /// One past the last byte fed.
+    end: usize,
+    /// Offset from `start` where the search for the line end resumes.
+    scan: usize,
+    /// The current line's payload rule has been applied (so `scan` may point past CR/LF).
+    ruled: bool,
+    /// Data announced by the line being emitted, to hand out after it.
+    following: usize,
+    mode: Mode,
+    prompt_expected: bool,
+    skip_prompt_space: bool,
+    stats: DecoderStats,
+    _dialect: PhantomData<fn() -> D>,
+}
+
+impl<D, const N: usize> core::fmt::Debug for Decoder<D, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("capacity", &N)
+            .field("buffered", &self.end.saturating_sub(self.start))
+            .field("mode", &self.mode)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl<D: Dialect, const N: usize> Default for Decoder<D, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn is_garbage(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f || b >= 0xf8
+}
+
+impl<D: Dialect, const N: usize> Decoder<D, N> {
+    /// An empty decoder.
+    pub const fn new() -> Self {
+        Self {
+            buf: [0; N],
+            start: 0,
+            end: 0,
+            scan: 0,
+            ruled: false,
+            following: 0,
+            mode: Mode::Line,
+            prompt_expected: false,
+            skip_prompt_space: false,
+            stats: DecoderStats {
+                garbage_bytes: 0,
+                overflows: 0,
+            },
+            _dialect: PhantomData,
+        }
+    }
+
+    /// Bytes fed but not yet handed out as frames.
+    pub fn buffered(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// What the decoder has skipped so far.
+    pub fn stats(&self) -> DecoderStats {
+        self.stats
+    }
+
+    /// Say that the command just sent answers with a `>` prompt: the next `>` at the start of
+    /// a line is a [`Frame::Prompt`]. Cleared when the prompt arrives or by
+    /// [`Decoder::cancel_prompt`].
+    pub fn expect_prompt(&mut self) {
+        self.prompt_expected = true;
+    }
+
+    /// Stop expecting a prompt (the command failed or timed out).
+    pub fn cancel_prompt(&mut self) {
+        self.prompt_expected = false;
+    }
+
+    /// Say that exactly `len` bytes of data follow (e.g. the body after Quectel's `CONNECT`
+    /// for `AT+QHTTPREAD`). They are handed out as [`Frame::Data`] once the frames before them
+    /// have been taken.
+    pub fn expect_data(&mut self, len: usize) {
+        if len > 0 {
+            self.mode = Mode::Data { remaining: len };
+        }
+    }
+
+    /// Forget all buffered bytes and any announced data (e.g. after the module rebooted).
+    pub fn reset(&mut self) {
+        self.start = 0;
+        self.end = 0;
+        self.scan = 0;
+        self.ruled = false;
+        self.following = 0;
+        self.mode = Mode::Line;
+        self.prompt_expected = false;
+        self.skip_prompt_space = false;
+    }
+
+    /// Make room at the end of the buffer by moving unconsumed bytes to the front. Only done
+    /// when the tail is full, so a byte is moved at most once per line that precedes it.
+    fn make_room(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.end >= N && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end = self.end.saturating_sub(self.start);
+            self.start = 0;
+        }
+    }
+
+    /// Free space to read into. Call [`Decoder::commit`] with the number of bytes written.
+    /// Empty when the buffer is full: take frames with [`Decoder::next_frame`] first.
+    pub fn spare(&mut self) -> &mut [u8] {
+        self.make_room();
+        self.buf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Mark `n` bytes written into [`Decoder::spare`] as fed.
+    pub fn commit(&mut self, n: usize) {
+        self.end = self.end.saturating_add(n).min(N);
+    }
+
+    /// Copy as many of `bytes` into the buffer as fit and return how many were taken. When it
+    /// returns less than `bytes.len()`, take frames and feed the rest.
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        let spare = self.spare();
+        let n = spare.len().min(bytes.len());
+        if let (Some(dst), Some(src)) = (spare.get_mut(..n), bytes.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.commit(n);
+        n
+    }
+
+    /// Hand out a partial line that has no terminator yet, as a [`Frame::Line`]. For a client
+    /// that has waited long enough: some firmware ends a result (`CONNECT OK`) without CRLF.
+    pub fn flush_partial(&mut self) -> Option<Frame<'_>> {
+        if self.mode != Mode::Line || self.start >= self.end {
+            return None;
+        }
+        let (start, end) = (self.start, self.end);
+        self.start = end;
+        self.scan = 0;
+        self.ruled = false;
+        let seg = self.buf.get(start..end)?;
+        let seg = seg.strip_suffix(b"\r").unwrap_or(seg);
+        let skip = seg.iter().take_while(|&&b| is_garbage(b)).count();
+        let seg = seg.get(skip..)?;
+        (!seg.is_empty()).then_some(Frame::Line(seg))
+    }
+
+    /// The next complete frame, `None` when more bytes are needed, or a recoverable error.
+    pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
+        loop {
+            let avail = self.end.saturating_sub(self.start);
+            match self.mode {
+                Mode::Data { remaining } => {
+                    let want = remaining.min(N);
+                    if avail < want || want == 0 {
+                        return None;
+                    }
+                    let start = self.start;
+                    let stop = start.saturating_add(want);
+                    let left = remaining.saturating_sub(want);
+                    self.start = stop;
+                    self.mode = if left == 0 {
+                        Mode::Line
+                    } else {
+                        Mode::Data { remaining: left }
+                    };
+                    let bytes = self.buf.get(start..stop)?;
+                    return Some(Ok(Frame::Data {
+                        bytes,
+                        remaining: left,
+                    }));
+                }
+                Mode::Discard { remaining } => {
+                    if avail == 0 {
+                        return None;
+                    }
+                    let n = remaining.min(avail);
+                    self.start = self.start.saturating_add(n);
+                    let left = remaining.saturating_sub(n);
+                    self.mode = if left == 0 {
+                        Mode::DiscardLine
+                    } else {
+                        Mode::Discard { remaining: left }
+                    };
+                }
+                Mode::DiscardLine => {
+                    let tail = self.buf.get(self.start..self.end)?;
+                    match memchr::memchr2(b'\n', b'\r', tail) {
+                        Some(i) => {
+                            self.start = self.start.saturating_add(i).saturating_add(1);
+                            self.mode = Mode::Line;
+                        }
+                        None => {
+                            self.start = self.end;
+                            return None;
+                        }
+                    }
+                }
+                Mode::Line => {
+                    if avail == 0 {
+                        return None;
+                    }
+                    if self.scan == 0 && !self.ruled {
+                        let first = *self.buf.get(self.start)?;
+                        if self.skip_prompt_space {
+                            self.skip_prompt_space = false;
+                            if first == b' ' {
+                                self.start = self.start.saturating_add(1);
+                                continue;
+                            }
+                        }
+                        if self.prompt_expected && first == b'>' {
+                            self.prompt_expected = false;
+                            self.skip_prompt_space = true;
+                            self.start = self.start.saturating_add(1);
+                            return Some(Ok(Frame::Prompt));
+                        }
+                    }
+                    match self.line_step(avail) {
+                        Step::More => return None,
+                        Step::Skip => continue,
+                        Step::Error(e) => return Some(Err(e)),
+                        Step::Frame { start, len, echo } => {
+                            let seg = self.buf.get(start..start.saturating_add(len))?;
+                            return Some(Ok(if echo {
+                                Frame::Echo(seg)
+                            } else {
+                                Frame::Line(seg)
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Look for the end of the current line; consume it when found.
+    fn line_step(&mut self, avail: usize) -> Step {
+        let start = self.start;
+        let Some(window) = self.buf.get(start..self.end) else {
+            return Step::More;
+        };
+        let from = self.scan.min(avail);
+        let found = window
+            .get(from..)
+            .and_then(|rest| memchr::memchr2(b'\r', b'\n', rest))
+            .map(|i| i.saturating_add(from));
+        let Some(i) = found else {
+            // Keep a payload end that lies beyond what has arrived.
+            self.scan = self.scan.max(avail);
+            if avail >= N {
+                return self.overflow();
+            }
+            return Step::More;
+        };
+        if !self.ruled {
+            self.ruled = true;
+            self.following = 0;
+            match D::framing(window.get(..i).unwrap_or_default()) {
+                Framing::Line => {}
+                Framing::Following { len } => self.following = len,
+                Framing::Inline { header, len } => {
+                    let payload_end = header.saturating_add(len);
+                    if payload_end > i {
+                        // The first CR/LF lies inside the payload: skip past the payload.
+                        self.scan = payload_end;
+                        return Step::Skip;
+                    }
+                }
+            }
+        }
+        let term = window.get(i).copied();
+        let (consumed, echo) = if term == Some(b'\r') {
+            match window.get(i.saturating_add(1)) {
+                None if avail >= N => return self.overflow(),
+                None => {
+                    self.scan = i;
+                    return Step::More;
+                }
+                Some(b'\n') => (i.saturating_add(2), false),
+                Some(_) => (i.saturating_add(1), true),
+            }
+        } else {
+            (i.saturating_add(1), false)
+        };
+        let seg = window.get(..i).unwrap_or_default();
+        let skip = seg.iter().take_while(|&&b| is_garbage(b)).count();
+        self.start = start.saturating_add(consumed);
+        self.scan = 0;
+        self.ruled = false;
+        let following = core::mem::take(&mut self.following);
+        if skip > 0 {
+            self.stats.garbage_bytes = self
+                .stats
+                .garbage_bytes
+                .saturating_add(u32::try_from(skip).unwrap_or(u32::MAX));
+        }
+        if skip == i {
+            return if skip > 0 {
+                Step::Error(DecodeError::Garbage(skip))
+            } else {
+                Step::Skip
+            };
+        }
+        if following > 0 {
+            self.mode = Mode::Data {
+                remaining: following,
+            };
+        }
+        Step::Frame {
+            start: start.saturating_add(skip),
+            len: i.saturating_sub(skip),
+            echo,
+        }
+    }
+
+    /// The buffer is full of one unfinished line: drop it (and its announced payload).
+    fn overflow(&mut self) -> Step {
+        let window = self.buf.get(self.start..self.end).unwrap_or_default();
+        let held = window.len();
+        let payload_end = if self.ruled {
+            self.scan
+        } else {
+            match D::framing(window) {
+                Framing::Inline { header, len } => header.saturating_add(len),
+                _ => 0,
+            }
+        };
+        self.start = self.end;
+        self.scan = 0;
+        self.ruled = false;
+        self.following = 0;
+        self.stats.overflows = self.stats.overflows.saturating_add(1);
+        self.mode = if payload_end > held {
+            Mode::Discard {
+                remaining: payload_end.saturating_sub(held),
+            }
+        } else {
+            Mode::DiscardLine
+        };
+        Step::Error(DecodeError::Overflow)
+    }
+}
+
+enum Step {
+    More,
+    Skip,
+    Error(DecodeError),
+    Frame {
+        start: usize,
+        len: usize,
+        echo: bool,
+    },
+}

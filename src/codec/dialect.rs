@@ -1,0 +1,64 @@
+//! The seam between the codec and the module families.
+//!
+//! A [`Dialect`] tells the framer which lines announce a payload ([`Framing`]) and turns lines
+//! that are not responses or final codes into its own typed URCs. The codec ships [`Generic`],
+//! which knows the 3GPP TS 27.007 / V.250 URCs only; `crate::dialects` adds the families.
+
+use super::urc::Urc;
+
+/// How a line announces a payload, decided from the line's head (the bytes before its first
+/// CR or LF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Framing {
+    /// An ordinary line: it ends at its first line terminator.
+    Line,
+    /// `header` bytes of the line are followed by exactly `len` payload bytes, which may
+    /// contain CR and LF; the line then ends at the next terminator after the payload
+    /// (e.g. `+QMTRECV: 0,1,"t",5,"hello"`, `+MSUB: "t",5 byte,hello`).
+    Inline {
+        /// Length of the line's head, up to the first payload byte.
+        header: usize,
+        /// Exact length of the payload.
+        len: usize,
+    },
+    /// The line ends at its terminator and exactly `len` bytes of data follow it
+    /// (e.g. `+HTTPREAD: 12`).
+    Following {
+        /// Exact length of the data after the line.
+        len: usize,
+    },
+}
+
+/// A module family's contribution to decoding.
+pub trait Dialect {
+    /// The family's URC type, borrowing from the decoder's buffer.
+    type Urc<'a>: core::fmt::Debug;
+
+    /// Payload rule for a line head. Called once per line, so it must be cheap: look at the
+    /// first bytes and return [`Framing::Line`] for anything that is not a payload carrier.
+    fn framing(head: &[u8]) -> Framing {
+        let _ = head;
+        Framing::Line
+    }
+
+    /// Turn a line that is neither a final result code nor the in-flight command's response
+    /// into a URC. `token` is [`token`](super::token) of the line. Dispatch on the whole
+    /// token. `None` means the token is not one this dialect knows (the classifier then reports
+    /// the line as [`Item::Unknown`](super::Item::Unknown)); a known token whose fields do not
+    /// parse should give a "malformed" variant that keeps the line.
+    fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Self::Urc<'a>>;
+}
+
+/// The 3GPP TS 27.007 / V.250 dialect: no payload rules, the URCs of [`Urc`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Generic;
+
+impl Dialect for Generic {
+    type Urc<'a> = Urc<'a>;
+
+    fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Urc<'a>> {
+        Urc::parse(token, line)
+    }
+}

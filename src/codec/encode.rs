@@ -1,0 +1,238 @@
+//! Command encoding: `AT<name>` plus the set (`=args`), read (`?`), test (`=?`) or execute
+//! form, and `\r`, into a caller-provided buffer.
+//!
+//! String arguments are checked before they are written: a quote, CR, LF or any other control
+//! byte makes the whole command fail with an error naming the argument, so no parameter can
+//! end one command and start another. A full buffer is an error, never a truncated command.
+//! Integers are formatted without `core::fmt`.
+
+/// Why a command could not be encoded. Nothing is sent when this happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum EncodeError {
+    /// The command does not fit in the buffer.
+    #[error("command does not fit in the buffer")]
+    BufferFull,
+    /// A string argument contains a byte that cannot be sent inside it.
+    #[error("argument `{0}` contains a quote or a control byte")]
+    InvalidArgument(&'static str),
+}
+
+/// Writes one command line. Argument methods chain; the first error is kept and returned by
+/// [`CommandWriter::finish`].
+///
+/// ```
+/// use atmodem::codec::CommandWriter;
+/// let mut buf = [0u8; 64];
+/// let mut w = CommandWriter::new(&mut buf, "+QMTCFG");
+/// w.string("name", "version").uint(0).uint(4);
+/// assert_eq!(w.finish().unwrap(), b"AT+QMTCFG=\"version\",0,4\r");
+/// ```
+#[derive(Debug)]
+pub struct CommandWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    args: usize,
+    /// Empty (omitted) arguments not yet written: written as commas only if a later argument
+    /// is present, so trailing optional arguments disappear.
+    skipped: usize,
+    suffix: &'static [u8],
+    error: Option<EncodeError>,
+}
+
+/// Whether `b` may appear inside a quoted string argument.
+fn string_byte_ok(b: u8) -> bool {
+    b >= 0x20 && b != b'"' && b != 0x7f
+}
+
+impl<'b> CommandWriter<'b> {
+    /// Start `AT<name>` (`name` is `+CSQ`, `E0`, `` for plain `AT`). Without arguments and
+    /// without [`read`](Self::read) / [`test`](Self::test) this is the execute form.
+    pub fn new(buf: &'b mut [u8], name: &str) -> Self {
+        let mut w = Self {
+            buf,
+            len: 0,
+            args: 0,
+            skipped: 0,
+            suffix: b"",
+            error: None,
+        };
+        w.put(b"AT");
+        w.put(name.as_bytes());
+        w
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        let end = self.len.saturating_add(bytes.len());
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => self.error = Some(EncodeError::BufferFull),
+        }
+    }
+
+    fn fail(&mut self, e: EncodeError) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    /// Separator before an argument: `=` for the first, `,` after, plus skipped empties.
+    fn separator(&mut self) {
+        for _ in 0..self.skipped {
+            let sep: &[u8] = if self.args == 0 { b"=" } else { b"," };
+            self.put(sep);
+            self.args = self.args.saturating_add(1);
+        }
+        self.skipped = 0;
+        let sep: &[u8] = if self.args == 0 { b"=" } else { b"," };
+        self.put(sep);
+        self.args = self.args.saturating_add(1);
+    }
+
+    /// The read form: `AT<name>?`.
+    pub fn read(&mut self) -> &mut Self {
+        self.suffix = b"?";
+        self
+    }
+
+    /// The test form: `AT<name>=?`.
+    pub fn test(&mut self) -> &mut Self {
+        self.suffix = b"=?";
+        self
+    }
+
+    /// An unsigned integer argument.
+    pub fn uint(&mut self, v: u64) -> &mut Self {
+        self.separator();
+        let mut digits = [0u8; 20];
+        let s = format_u64(v, &mut digits);
+        self.put(s);
+        self
+    }
+
+    /// A signed integer argument.
+    pub fn int(&mut self, v: i64) -> &mut Self {
+        self.separator();
+        if v < 0 {
+            self.put(b"-");
+        }
+        let mut digits = [0u8; 20];
+        let s = format_u64(v.unsigned_abs(), &mut digits);
+        self.put(s);
+        self
+    }
+
+    /// A quoted string argument. `arg` names it in the error if `value` contains `"` or a
+    /// control byte.
+    pub fn string(&mut self, arg: &'static str, value: &str) -> &mut Self {
+        self.separator();
+        if !value.bytes().all(string_byte_ok) {
+            self.fail(EncodeError::InvalidArgument(arg));
+            return self;
+        }
+        self.put(b"\"");
+        self.put(value.as_bytes());
+        self.put(b"\"");
+        self
+    }
+
+    /// An unquoted token argument (e.g. a bare Luat topic, `GPRS`). Besides what
+    /// [`string`](Self::string) rejects, a `,` is rejected, as it would split the argument.
+    pub fn token(&mut self, arg: &'static str, value: &str) -> &mut Self {
+        self.separator();
+        if !value.bytes().all(|b| string_byte_ok(b) && b != b',') {
+            self.fail(EncodeError::InvalidArgument(arg));
+            return self;
+        }
+        self.put(value.as_bytes());
+        self
+    }
+
+    /// A quoted argument in which `"`, `\`, CR, LF and other control bytes are written as
+    /// `\XX` hex escapes (`\22`, `\5C`, `\0D`, `\0A`): the rule of Luat `AT+MPUB`.
+    pub fn escaped(&mut self, value: &[u8]) -> &mut Self {
+        self.separator();
+        self.put(b"\"");
+        for chunk in value.split_inclusive(|&b| needs_escape(b)) {
+            match chunk.split_last() {
+                Some((&last, head)) if needs_escape(last) => {
+                    self.put(head);
+                    self.put(&[b'\\', hex_digit(last >> 4), hex_digit(last & 0x0f)]);
+                }
+                _ => self.put(chunk),
+            }
+        }
+        self.put(b"\"");
+        self
+    }
+
+    /// An omitted argument. Written as an empty field (`,,`) when a later argument follows,
+    /// dropped when it is trailing.
+    pub fn skip(&mut self) -> &mut Self {
+        self.skipped = self.skipped.saturating_add(1);
+        self
+    }
+
+    /// An optional unsigned integer: [`skip`](Self::skip) when `None`.
+    pub fn opt_uint(&mut self, v: Option<u64>) -> &mut Self {
+        match v {
+            Some(v) => self.uint(v),
+            None => self.skip(),
+        }
+    }
+
+    /// An optional quoted string: [`skip`](Self::skip) when `None`.
+    pub fn opt_string(&mut self, arg: &'static str, v: Option<&str>) -> &mut Self {
+        match v {
+            Some(v) => self.string(arg, v),
+            None => self.skip(),
+        }
+    }
+
+    /// Finish the line with `\r` and return the bytes to send, or the first error.
+    pub fn finish(mut self) -> Result<&'b [u8], EncodeError> {
+        let suffix = self.suffix;
+        self.put(suffix);
+        self.put(b"\r");
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let len = self.len;
+        let buf: &'b [u8] = self.buf;
+        buf.get(..len).ok_or(EncodeError::BufferFull)
+    }
+}
+
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f
+}
+
+fn hex_digit(n: u8) -> u8 {
+    match n {
+        0..=9 => b'0'.wrapping_add(n),
+        _ => b'A'.wrapping_add(n.wrapping_sub(10)),
+    }
+}
+
+/// Decimal digits of `v`, written at the end of `out`.
+fn format_u64(mut v: u64, out: &mut [u8; 20]) -> &[u8] {
+    let mut i = out.len();
+    loop {
+        i = i.saturating_sub(1);
+        if let Some(slot) = out.get_mut(i) {
+            // `v % 10` is below 10, so the cast is lossless.
+            *slot = b'0'.wrapping_add((v % 10) as u8);
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    out.get(i..).unwrap_or_default()
+}

@@ -1,0 +1,150 @@
+//! Final and intermediate result codes (ITU-T V.250 §5.7, 3GPP TS 27.007 §9.2).
+//!
+//! A line is a result code only if the whole line is one: `CONNECT OK` is not `CONNECT`,
+//! and `ERROR: 3` (a Luat HTTP error line) is not `ERROR`.
+
+use super::fields::trim;
+
+/// An extended error report: `+CME ERROR: <n>` / `+CMS ERROR: <n>` in numeric mode
+/// (`AT+CMEE=1`), or the verbose text (`AT+CMEE=2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ErrorCode<'a> {
+    /// Numeric code, e.g. `10` (SIM not inserted) or a Quectel 7xx HTTP error.
+    Code(u16),
+    /// Verbose text, e.g. `SIM not inserted`.
+    Text(&'a str),
+}
+
+impl core::fmt::Display for ErrorCode<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Code(c) => write!(f, "{c}"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// A final result code: it ends the command in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum FinalCode<'a> {
+    /// `OK`
+    Ok,
+    /// `ERROR`
+    Error,
+    /// `+CME ERROR: <err>`
+    Cme(ErrorCode<'a>),
+    /// `+CMS ERROR: <err>`
+    Cms(ErrorCode<'a>),
+    /// `NO CARRIER`
+    NoCarrier,
+    /// `BUSY`
+    Busy,
+    /// `NO ANSWER`
+    NoAnswer,
+    /// `NO DIALTONE`
+    NoDialtone,
+}
+
+fn error_code(rest: &[u8]) -> Option<ErrorCode<'_>> {
+    let rest = trim(rest);
+    if rest.is_empty() {
+        return None;
+    }
+    if rest.iter().all(u8::is_ascii_digit) {
+        let mut n: u16 = 0;
+        for &d in rest {
+            n = n
+                .checked_mul(10)?
+                .checked_add(u16::from(d.wrapping_sub(b'0')))?;
+        }
+        Some(ErrorCode::Code(n))
+    } else {
+        core::str::from_utf8(rest).ok().map(ErrorCode::Text)
+    }
+}
+
+impl<'a> FinalCode<'a> {
+    /// The final code this whole line is, if any.
+    pub fn parse(line: &'a [u8]) -> Option<Self> {
+        match *line.first()? {
+            b'O' if line == b"OK" => Some(Self::Ok),
+            b'E' if line == b"ERROR" => Some(Self::Error),
+            b'+' => {
+                if let Some(rest) = line.strip_prefix(b"+CME ERROR:") {
+                    error_code(rest).map(Self::Cme)
+                } else {
+                    line.strip_prefix(b"+CMS ERROR:")
+                        .and_then(error_code)
+                        .map(Self::Cms)
+                }
+            }
+            b'N' => match line {
+                b"NO CARRIER" => Some(Self::NoCarrier),
+                b"NO ANSWER" => Some(Self::NoAnswer),
+                b"NO DIALTONE" => Some(Self::NoDialtone),
+                _ => None,
+            },
+            b'B' if line == b"BUSY" => Some(Self::Busy),
+            _ => None,
+        }
+    }
+
+    /// The code's name as the modem writes it (`OK`, `+CME ERROR`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Error => "ERROR",
+            Self::Cme(_) => "+CME ERROR",
+            Self::Cms(_) => "+CMS ERROR",
+            Self::NoCarrier => "NO CARRIER",
+            Self::Busy => "BUSY",
+            Self::NoAnswer => "NO ANSWER",
+            Self::NoDialtone => "NO DIALTONE",
+        }
+    }
+
+    /// `true` for `OK` only.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Ok)
+    }
+}
+
+/// A prompt: the modem waits for data from the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Prompt<'a> {
+    /// `> ` (3GPP TS 27.005 §3.5.1; Quectel `AT+QMTPUB`, Luat `AT+MPUBEX`).
+    Angle,
+    /// The V.250 intermediate code `CONNECT` (with an optional speed text), which opens a data
+    /// phase (Quectel `AT+QHTTPURL`, `AT+QHTTPPOST`, `AT+QHTTPREAD`).
+    Connect(Option<&'a str>),
+    /// Luat `DOWNLOAD` (`AT+HTTPDATA`).
+    Download,
+}
+
+impl<'a> Prompt<'a> {
+    /// The line-shaped prompt this whole line is, if any. `CONNECT OK`, `CONNECT FAIL` are not
+    /// prompts (they are Luat URCs); `CONNECT 115200` is.
+    pub fn parse_line(line: &'a [u8]) -> Option<Self> {
+        match *line.first()? {
+            b'C' => {
+                let rest = line.strip_prefix(b"CONNECT")?;
+                if rest.is_empty() {
+                    return Some(Self::Connect(None));
+                }
+                let text = rest.strip_prefix(b" ")?;
+                if text.first().is_some_and(u8::is_ascii_digit) {
+                    core::str::from_utf8(text)
+                        .ok()
+                        .map(|t| Self::Connect(Some(t)))
+                } else {
+                    None
+                }
+            }
+            b'D' if line == b"DOWNLOAD" => Some(Self::Download),
+            _ => None,
+        }
+    }
+}

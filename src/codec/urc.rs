@@ -1,0 +1,299 @@
+//! Line tokens and the 3GPP TS 27.007 / V.250 URCs every family shares.
+//!
+//! Dispatch is on the line's whole token ([`token`]), never on a prefix: `+QMTPUB` does not
+//! match `+QMTPUBEX`. A line that no parser knows is reported by the classifier as
+//! [`Item::Unknown`](super::Item::Unknown), never dropped.
+
+use nom::{
+    Parser,
+    bytes::complete::tag,
+    character::complete::{space1, u8 as dec_u8},
+    combinator::{opt, rest},
+};
+
+use super::fields::{comma, full, header, rest_str, text, trim};
+
+/// The token of a line: the text before its first `:` with trailing spaces removed
+/// (`+MQTTSTATU :0` → `+MQTTSTATU`), without a trailing number argument
+/// (`+SAPBR 1: DEACT` → `+SAPBR`); the whole line for bare words (`RDY`, `CONNECT OK`,
+/// `+PDP DEACT`). Text with quotes, commas or braces before the colon is not a token: the
+/// whole line is returned.
+pub fn token(line: &[u8]) -> &[u8] {
+    let Some(colon) = memchr::memchr(b':', line) else {
+        return line;
+    };
+    let mut head = trim_end(line.get(..colon).unwrap_or_default());
+    if let Some(sp) = memchr::memrchr(b' ', head) {
+        let arg = head.get(sp.saturating_add(1)..).unwrap_or_default();
+        if !arg.is_empty() && arg.iter().all(u8::is_ascii_digit) {
+            head = trim_end(head.get(..sp).unwrap_or_default());
+        }
+    }
+    if head.is_empty() || head.iter().any(|b| matches!(b, b'"' | b',' | b'{' | b'}')) {
+        line
+    } else {
+        head
+    }
+}
+
+fn trim_end(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b' '] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Whether a line's token is `expected`, allowing the space some firmware writes after `+`
+/// (`+ HTTPSSL: 1` is `+HTTPSSL`).
+pub fn token_is(token: &[u8], expected: &[u8]) -> bool {
+    if token == expected {
+        return true;
+    }
+    match (token.strip_prefix(b"+ "), expected.strip_prefix(b"+")) {
+        (Some(t), Some(e)) => t == e,
+        _ => false,
+    }
+}
+
+/// Network registration status (`<stat>` of `+CREG`, `+CGREG`, `+CEREG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RegStatus {
+    /// 0: not registered, not searching.
+    NotRegistered,
+    /// 1: registered, home network.
+    Home,
+    /// 2: not registered, searching.
+    Searching,
+    /// 3: registration denied.
+    Denied,
+    /// 4: unknown (e.g. out of coverage).
+    Unknown,
+    /// 5: registered, roaming.
+    Roaming,
+    /// Any other value (SMS-only, emergency-only, ... in later 27.007 releases).
+    Other(u8),
+}
+
+impl From<u8> for RegStatus {
+    fn from(v: u8) -> Self {
+        match v {
+            0 => Self::NotRegistered,
+            1 => Self::Home,
+            2 => Self::Searching,
+            3 => Self::Denied,
+            4 => Self::Unknown,
+            5 => Self::Roaming,
+            o => Self::Other(o),
+        }
+    }
+}
+
+impl RegStatus {
+    /// Registered, at home or roaming.
+    pub fn is_registered(self) -> bool {
+        matches!(self, Self::Home | Self::Roaming)
+    }
+}
+
+/// A `+CREG` / `+CGREG` / `+CEREG` report, as URC or as read response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Registration<'a> {
+    /// `<n>`, the URC mode; present in read responses only.
+    pub n: Option<u8>,
+    /// `<stat>`.
+    pub stat: RegStatus,
+    /// `<lac>` / `<tac>` as sent (hex text), if present and not empty.
+    pub area: Option<&'a str>,
+    /// `<ci>` as sent (hex text), if present and not empty.
+    pub cell: Option<&'a str>,
+    /// `<AcT>` access technology (7 = E-UTRAN), if present.
+    pub act: Option<u8>,
+}
+
+fn opt_text(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+fn location(i: &[u8]) -> super::fields::Res<'_, (Option<&str>, Option<&str>, Option<u8>)> {
+    let (i, loc) = opt((comma, text, comma, text)).parse(i)?;
+    let (i, act) = opt((comma, opt(dec_u8))).parse(i)?;
+    // Later fields (cause type, reject cause, PSM timers) are accepted and ignored.
+    let (i, _) = rest(i)?;
+    let (area, cell) = loc.map_or((None, None), |(_, a, _, c)| (opt_text(a), opt_text(c)));
+    Ok((i, (area, cell, act.and_then(|(_, a)| a))))
+}
+
+impl<'a> Registration<'a> {
+    fn parse_with(tok: &'static [u8], line: &'a [u8], read: bool) -> Option<Self> {
+        full(line, |i: &'a [u8]| {
+            let (i, ()) = header(tok).parse(i)?;
+            let (i, n) = if read {
+                let (i, (n, ())) = (dec_u8, comma).parse(i)?;
+                (i, Some(n))
+            } else {
+                (i, None)
+            };
+            let (i, stat) = dec_u8(i)?;
+            let (i, (area, cell, act)) = location(i)?;
+            Ok((
+                i,
+                Self {
+                    n,
+                    stat: stat.into(),
+                    area,
+                    cell,
+                    act,
+                },
+            ))
+        })
+    }
+
+    /// The URC shape `<tok>: <stat>[,<lac>,<ci>[,<AcT>]]`; `tok` is `+CREG`, `+CGREG` or `+CEREG`.
+    /// A read-shaped line (`+CEREG: 0,1`) that arrives unsolicited is also accepted.
+    pub fn parse_urc(tok: &'static [u8], line: &'a [u8]) -> Option<Self> {
+        Self::parse_with(tok, line, false).or_else(|| Self::parse_read(tok, line))
+    }
+
+    /// The read-response shape `<tok>: <n>,<stat>[,<lac>,<ci>[,<AcT>]]`.
+    pub fn parse_read(tok: &'static [u8], line: &'a [u8]) -> Option<Self> {
+        Self::parse_with(tok, line, true)
+    }
+}
+
+/// SIM state from `+CPIN: <code>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SimState<'a> {
+    /// `READY`
+    Ready,
+    /// `SIM PIN`
+    SimPin,
+    /// `SIM PUK`
+    SimPuk,
+    /// `SIM PIN2`
+    SimPin2,
+    /// `SIM PUK2`
+    SimPuk2,
+    /// `PH-SIM PIN`
+    PhSimPin,
+    /// `NOT INSERTED` / `SIM REMOVED`
+    NotInserted,
+    /// `NOT READY`
+    NotReady,
+    /// Any other code, as sent.
+    Other(&'a str),
+}
+
+impl<'a> SimState<'a> {
+    /// Parse a `+CPIN: <code>` line.
+    pub fn parse(line: &'a [u8]) -> Option<Self> {
+        let code = full(line, (header(b"+CPIN"), rest_str).map(|(_, s)| s))?;
+        Some(match code {
+            "READY" => Self::Ready,
+            "SIM PIN" => Self::SimPin,
+            "SIM PUK" => Self::SimPuk,
+            "SIM PIN2" => Self::SimPin2,
+            "SIM PUK2" => Self::SimPuk2,
+            "PH-SIM PIN" => Self::PhSimPin,
+            "NOT INSERTED" | "SIM REMOVED" => Self::NotInserted,
+            "NOT READY" => Self::NotReady,
+            "" => return None,
+            other => Self::Other(other),
+        })
+    }
+}
+
+/// A packet-domain event from `+CGEV: ...` (3GPP TS 27.007 §10.1.19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PdpEvent<'a> {
+    /// `NW PDN ACT <cid>`
+    NwPdnAct(u8),
+    /// `NW PDN DEACT <cid>`: the network deactivated the context.
+    NwPdnDeact(u8),
+    /// `ME PDN ACT <cid>[,<reason>]`
+    MePdnAct(u8),
+    /// `ME PDN DEACT <cid>`
+    MePdnDeact(u8),
+    /// `NW DETACH`
+    NwDetach,
+    /// `ME DETACH`
+    MeDetach,
+    /// Any other event, as sent.
+    Other(&'a str),
+}
+
+impl<'a> PdpEvent<'a> {
+    /// Parse a `+CGEV: ...` line.
+    pub fn parse(line: &'a [u8]) -> Option<Self> {
+        let (body, ()) = header(b"+CGEV").parse(line).ok()?;
+        let body = trim(body);
+        let pdn = |word: &'static [u8]| {
+            full(body, (tag(word), space1, dec_u8, opt((comma, rest)))).map(|(_, _, cid, _)| cid)
+        };
+        if let Some(cid) = pdn(b"NW PDN ACT") {
+            return Some(Self::NwPdnAct(cid));
+        }
+        if let Some(cid) = pdn(b"NW PDN DEACT") {
+            return Some(Self::NwPdnDeact(cid));
+        }
+        if let Some(cid) = pdn(b"ME PDN ACT") {
+            return Some(Self::MePdnAct(cid));
+        }
+        if let Some(cid) = pdn(b"ME PDN DEACT") {
+            return Some(Self::MePdnDeact(cid));
+        }
+        match body {
+            b"NW DETACH" => Some(Self::NwDetach),
+            b"ME DETACH" => Some(Self::MeDetach),
+            b"" => None,
+            other => core::str::from_utf8(other).ok().map(Self::Other),
+        }
+    }
+}
+
+/// The URCs of 3GPP TS 27.007 / V.250 that every family emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Urc<'a> {
+    /// `+CREG: ...` circuit-switched registration.
+    Creg(Registration<'a>),
+    /// `+CGREG: ...` GPRS registration.
+    Cgreg(Registration<'a>),
+    /// `+CEREG: ...` EPS (LTE) registration.
+    Cereg(Registration<'a>),
+    /// `+CPIN: ...` SIM state.
+    Cpin(SimState<'a>),
+    /// `+CGEV: ...` packet-domain event.
+    Cgev(PdpEvent<'a>),
+    /// `RDY`: the module (re)booted; every session it had is gone.
+    Ready,
+    /// `POWERED DOWN`
+    PoweredDown,
+    /// A known token whose fields did not parse. Kept, never dropped.
+    Malformed {
+        /// The line's token.
+        token: &'a [u8],
+        /// The whole line.
+        line: &'a [u8],
+    },
+}
+
+impl<'a> Urc<'a> {
+    /// Classify a line by its token (see [`token`]); `None` when the token is not one of these.
+    pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
+        let parsed = match token {
+            b"+CREG" => Registration::parse_urc(b"+CREG", line).map(Self::Creg),
+            b"+CGREG" => Registration::parse_urc(b"+CGREG", line).map(Self::Cgreg),
+            b"+CEREG" => Registration::parse_urc(b"+CEREG", line).map(Self::Cereg),
+            b"+CPIN" => SimState::parse(line).map(Self::Cpin),
+            b"+CGEV" => PdpEvent::parse(line).map(Self::Cgev),
+            b"RDY" => Some(Self::Ready),
+            b"POWERED DOWN" => Some(Self::PoweredDown),
+            _ => return None,
+        };
+        Some(parsed.unwrap_or(Self::Malformed { token, line }))
+    }
+}

@@ -1,0 +1,126 @@
+//! Helpers shared by the codec tests: drive a decoder over a byte stream cut into chunks, and
+//! collect what it produced as owned values.
+#![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use atmodem::codec::{DecodeError, Decoder, Dialect, Frame, Framing};
+
+/// An owned copy of a frame or error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Out {
+    Line(Vec<u8>),
+    Echo(Vec<u8>),
+    Prompt,
+    Data(Vec<u8>, usize),
+    Err(DecodeError),
+}
+
+impl Out {
+    pub fn line(s: &str) -> Self {
+        Out::Line(s.as_bytes().to_vec())
+    }
+}
+
+fn own(f: Result<Frame<'_>, DecodeError>) -> Out {
+    match f {
+        Ok(Frame::Line(l)) => Out::Line(l.to_vec()),
+        Ok(Frame::Echo(l)) => Out::Echo(l.to_vec()),
+        Ok(Frame::Prompt) => Out::Prompt,
+        Ok(Frame::Data { bytes, remaining }) => Out::Data(bytes.to_vec(), remaining),
+        Err(e) => Out::Err(e),
+    }
+}
+
+/// Feed `input` in chunks whose sizes cycle through `chunks` (0 is read as 1), taking every
+/// frame after each chunk. `before` runs once before anything is fed.
+pub fn run<D: Dialect, const N: usize>(
+    dec: &mut Decoder<D, N>,
+    input: &[u8],
+    chunks: &[usize],
+) -> Vec<Out> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut k = 0;
+    let mut stalls = 0;
+    while pos < input.len() {
+        let size = chunks
+            .get(k % chunks.len().max(1))
+            .copied()
+            .unwrap_or(usize::MAX)
+            .max(1);
+        k += 1;
+        let end = pos.saturating_add(size).min(input.len());
+        let mut chunk = &input[pos..end];
+        while !chunk.is_empty() {
+            let n = dec.feed(chunk);
+            chunk = &chunk[n..];
+            pos += n;
+            let mut produced = false;
+            while let Some(f) = dec.next_frame() {
+                out.push(own(f));
+                produced = true;
+            }
+            if n == 0 && !produced {
+                stalls += 1;
+                assert!(stalls < 4, "decoder made no progress at byte {pos}");
+            } else {
+                stalls = 0;
+            }
+        }
+    }
+    while let Some(f) = dec.next_frame() {
+        out.push(own(f));
+    }
+    out
+}
+
+/// A test dialect with the two payload rules the codec must support: an inline payload
+/// (`+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"<payload>"`) and data following a line
+/// (`+HTTPREAD: <len>`). Written here from the manuals' grammar, independently of the
+/// crate's dialect modules.
+pub struct TestDialect;
+
+fn digits(s: &[u8]) -> Option<usize> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+impl Dialect for TestDialect {
+    type Urc<'a> = atmodem::codec::Urc<'a>;
+
+    fn framing(head: &[u8]) -> Framing {
+        if let Some(rest) = head.strip_prefix(b"+HTTPREAD: ") {
+            if let Some(len) = digits(rest) {
+                return Framing::Following { len };
+            }
+        }
+        if let Some(rest) = head.strip_prefix(b"+QMTRECV: ") {
+            // <idx>,<msgid>,"<topic>",<len>,"
+            let mut parts = rest.splitn(3, |&b| b == b',');
+            let (_, _, tail) = (parts.next(), parts.next(), parts.next());
+            if let Some(tail) = tail {
+                if tail.first() == Some(&b'"') {
+                    if let Some(close) = tail[1..].iter().position(|&b| b == b'"') {
+                        let Some(after) = tail.get(close + 3..) else {
+                            return Framing::Line;
+                        };
+                        if let Some(comma) = after.iter().position(|&b| b == b',') {
+                            if let Some(len) = digits(&after[..comma]) {
+                                if after.get(comma + 1) == Some(&b'"') {
+                                    let header = head.len() - after.len() + comma + 2;
+                                    return Framing::Inline { header, len };
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Framing::Line
+    }
+
+    fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Self::Urc<'a>> {
+        atmodem::codec::Urc::parse(token, line)
+    }
+}
