@@ -52,16 +52,18 @@ fn error_code(rest: &[u8]) -> Option<ErrorCode<'_>> {
     if rest.is_empty() {
         return None;
     }
-    if rest.iter().all(u8::is_ascii_digit) {
-        let mut n: u16 = 0;
-        for &d in rest {
-            n = n
-                .checked_mul(10)?
-                .checked_add(u16::from(d.wrapping_sub(b'0')))?;
-        }
-        Some(ErrorCode::Code(n))
-    } else {
-        core::str::from_utf8(rest).ok().map(ErrorCode::Text)
+    let code = rest.iter().try_fold(0u16, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| {
+                n.checked_mul(10)?
+                    .checked_add(u16::from(d.wrapping_sub(b'0')))
+            })
+            .flatten()
+    });
+    match code {
+        Some(n) => Some(ErrorCode::Code(n)),
+        // Verbose text, or a number too large for a code: kept as text.
+        None => core::str::from_utf8(rest).ok().map(ErrorCode::Text),
     }
 }
 

@@ -11,7 +11,7 @@ use nom::{
     combinator::{opt, rest},
 };
 
-use super::fields::{comma, full, header, rest_str, text, trim};
+use super::fields::{comma, full, header, quoted_str, rest_str, trim};
 
 /// The token of a line: the text before its first `:` with trailing spaces removed
 /// (`+MQTTSTATU :0` → `+MQTTSTATU`), without a trailing number argument
@@ -116,13 +116,32 @@ fn opt_text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// A quoted field, or an empty one (`,,`).
+fn quoted_or_empty(i: &[u8]) -> super::fields::Res<'_, &str> {
+    if i.first() == Some(&b'"') {
+        quoted_str(i)
+    } else {
+        Ok((i, ""))
+    }
+}
+
+/// `[,<lac/tac>,<ci>[,<AcT>[,...]]]`: the location fields are quoted (or empty), and later
+/// fields (cause type, reject cause, PSM timers) are accepted and ignored.
 fn location(i: &[u8]) -> super::fields::Res<'_, (Option<&str>, Option<&str>, Option<u8>)> {
-    let (i, loc) = opt((comma, text, comma, text)).parse(i)?;
-    let (i, act) = opt((comma, opt(dec_u8))).parse(i)?;
-    // Later fields (cause type, reject cause, PSM timers) are accepted and ignored.
-    let (i, _) = rest(i)?;
-    let (area, cell) = loc.map_or((None, None), |(_, a, _, c)| (opt_text(a), opt_text(c)));
-    Ok((i, (area, cell, act.and_then(|(_, a)| a))))
+    let (i, loc) = opt((
+        comma,
+        quoted_or_empty,
+        comma,
+        quoted_or_empty,
+        opt((comma, opt(dec_u8), rest)),
+    ))
+    .parse(i)?;
+    Ok((
+        i,
+        loc.map_or((None, None, None), |(_, a, _, c, act)| {
+            (opt_text(a), opt_text(c), act.and_then(|(_, a, _)| a))
+        }),
+    ))
 }
 
 impl<'a> Registration<'a> {
