@@ -90,37 +90,26 @@ impl Dialect for TestDialect {
     type Urc<'a> = atmodem::codec::Urc<'a>;
 
     fn framing(head: &[u8]) -> Framing {
-        if let Some(rest) = head.strip_prefix(b"+HTTPREAD: ") {
-            if let Some(len) = digits(rest) {
-                return Framing::Following { len };
-            }
+        if let Some(len) = head.strip_prefix(b"+HTTPREAD: ").and_then(digits) {
+            return Framing::Following { len };
         }
-        if let Some(rest) = head.strip_prefix(b"+QMTRECV: ") {
-            // <idx>,<msgid>,"<topic>",<len>,"
-            let mut parts = rest.splitn(3, |&b| b == b',');
-            let (_, _, tail) = (parts.next(), parts.next(), parts.next());
-            if let Some(tail) = tail {
-                if tail.first() == Some(&b'"') {
-                    if let Some(close) = tail[1..].iter().position(|&b| b == b'"') {
-                        let Some(after) = tail.get(close + 3..) else {
-                            return Framing::Line;
-                        };
-                        if let Some(comma) = after.iter().position(|&b| b == b',') {
-                            if let Some(len) = digits(&after[..comma]) {
-                                if after.get(comma + 1) == Some(&b'"') {
-                                    let header = head.len() - after.len() + comma + 2;
-                                    return Framing::Inline { header, len };
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Framing::Line
+        inline_header(head).map_or(Framing::Line, |(header, len)| Framing::Inline { header, len })
     }
 
     fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Self::Urc<'a>> {
         atmodem::codec::Urc::parse(token, line)
     }
+}
+
+/// `+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"` → (header length, len).
+fn inline_header(head: &[u8]) -> Option<(usize, usize)> {
+    let rest = head.strip_prefix(b"+QMTRECV: ")?;
+    let mut parts = rest.splitn(3, |&b| b == b',');
+    let tail = parts.nth(2)?;
+    let topic = tail.strip_prefix(b"\"")?;
+    let close = topic.iter().position(|&b| b == b'"')?;
+    let after = topic.get(close + 2..)?;
+    let comma = after.iter().position(|&b| b == b',')?;
+    let len = digits(&after[..comma])?;
+    (after.get(comma + 1) == Some(&b'"')).then(|| (head.len() - after.len() + comma + 2, len))
 }
