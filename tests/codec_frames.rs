@@ -8,12 +8,12 @@ use atmodem::codec::{DecodeError, Decoder, Generic};
 use common::{Out, TestDialect, run};
 
 fn whole<const N: usize>(input: &[u8]) -> Vec<Out> {
-    let mut d: Decoder<TestDialect, N> = Decoder::new();
+    let mut d: Decoder<TestDialect, [u8; N]> = Decoder::new();
     run(&mut d, input, &[usize::MAX])
 }
 
 fn bytewise<const N: usize>(input: &[u8]) -> Vec<Out> {
-    let mut d: Decoder<TestDialect, N> = Decoder::new();
+    let mut d: Decoder<TestDialect, [u8; N]> = Decoder::new();
     run(&mut d, input, &[1])
 }
 
@@ -22,7 +22,7 @@ fn all_chunkings<const N: usize>(input: &[u8]) -> Vec<Out> {
     let reference = whole::<N>(input);
     assert_eq!(bytewise::<N>(input), reference, "1-byte chunks differ");
     for sizes in [&[2usize][..], &[3, 7], &[5, 1, 64], &[64]] {
-        let mut d: Decoder<TestDialect, N> = Decoder::new();
+        let mut d: Decoder<TestDialect, [u8; N]> = Decoder::new();
         assert_eq!(
             run(&mut d, input, sizes),
             reference,
@@ -65,7 +65,7 @@ fn lone_lf_ends_a_line() {
 #[test]
 fn prompt_only_when_expected() {
     let input = b"AT+QMTPUBEX=0,0,0,0,\"t\",5\r\r\n> ";
-    let mut d: Decoder<TestDialect, 64> = Decoder::new();
+    let mut d: Decoder<TestDialect, [u8; 64]> = Decoder::new();
     // Not expected: the `> ` waits for a line end that never comes.
     let out = run(&mut d, input, &[usize::MAX]);
     assert_eq!(
@@ -74,7 +74,7 @@ fn prompt_only_when_expected() {
     );
 
     for chunks in [&[usize::MAX][..], &[1], &[3]] {
-        let mut d: Decoder<TestDialect, 64> = Decoder::new();
+        let mut d: Decoder<TestDialect, [u8; 64]> = Decoder::new();
         d.expect_prompt();
         let out = run(&mut d, input, chunks);
         assert_eq!(
@@ -89,7 +89,7 @@ fn prompt_only_when_expected() {
 
 #[test]
 fn prompt_without_space_and_then_the_result() {
-    let mut d: Decoder<TestDialect, 64> = Decoder::new();
+    let mut d: Decoder<TestDialect, [u8; 64]> = Decoder::new();
     d.expect_prompt();
     let out = run(&mut d, b"\r\n>\r\nOK\r\n", &[1]);
     assert_eq!(out, vec![Out::Prompt, Out::line("OK")]);
@@ -100,7 +100,7 @@ fn urc_without_leading_crlf_right_after_prompt() {
     // The modem sends `> `, the host its data, then the modem a URC with no CRLF before it.
     let input = b"\r\n> +QMTPUBEX: 0,0,0\r\n\r\nOK\r\n";
     for chunks in [&[usize::MAX][..], &[1], &[4]] {
-        let mut d: Decoder<TestDialect, 64> = Decoder::new();
+        let mut d: Decoder<TestDialect, [u8; 64]> = Decoder::new();
         d.expect_prompt();
         assert_eq!(
             run(&mut d, input, chunks),
@@ -146,7 +146,7 @@ fn following_data_longer_than_the_buffer_comes_in_pieces() {
 fn caller_announced_data_after_connect() {
     // Quectel AT+QHTTPREAD: `CONNECT`, raw body of the length the earlier URC gave, `OK`.
     let input = b"\r\nCONNECT\r\n{\"a\":\r\n1}\r\nOK\r\n\r\n+QHTTPREAD: 0\r\n";
-    let mut d: Decoder<TestDialect, 64> = Decoder::new();
+    let mut d: Decoder<TestDialect, [u8; 64]> = Decoder::new();
     d.feed(input);
     assert_eq!(
         d.next_frame(),
@@ -193,7 +193,7 @@ fn prompt_and_at_sign_inside_a_payload_at_a_read_boundary() {
     let input = b"\r\n+QMTRECV: 0,1,\"t\",5,\"\r\n> @\"\r\n\r\n> ";
     let split = input.iter().position(|&b| b == b'>').unwrap();
     for sizes in [vec![split, usize::MAX], vec![1], vec![split + 1, 1]] {
-        let mut d: Decoder<TestDialect, 64> = Decoder::new();
+        let mut d: Decoder<TestDialect, [u8; 64]> = Decoder::new();
         d.expect_prompt();
         let out = run(&mut d, input, &sizes);
         assert_eq!(
@@ -257,7 +257,7 @@ fn line_of_exactly_capacity_minus_two_fits() {
 
 #[test]
 fn garbage_before_rdy_is_skipped_and_counted() {
-    let mut d: Decoder<Generic, 64> = Decoder::new();
+    let mut d: Decoder<Generic, [u8; 64]> = Decoder::new();
     let out = run(&mut d, b"\x00\xff\r\n\xfe\xfeRDY\r\n", &[1]);
     assert_eq!(
         out,
@@ -285,7 +285,7 @@ fn urc_split_into_one_byte_reads() {
 #[test]
 fn flush_partial_hands_out_a_line_with_no_terminator() {
     // Luat V1121 sends `CONNECT OK` without its CRLF.
-    let mut d: Decoder<Generic, 64> = Decoder::new();
+    let mut d: Decoder<Generic, [u8; 64]> = Decoder::new();
     d.feed(b"\r\nOK\r\nCONNECT OK");
     assert_eq!(d.next_frame(), Some(Ok(atmodem::codec::Frame::Line(b"OK"))));
     assert_eq!(d.next_frame(), None);
@@ -298,7 +298,7 @@ fn flush_partial_hands_out_a_line_with_no_terminator() {
 
 #[test]
 fn spare_and_commit_read_straight_into_the_buffer() {
-    let mut d: Decoder<Generic, 8> = Decoder::new();
+    let mut d: Decoder<Generic, [u8; 8]> = Decoder::new();
     let spare = d.spare();
     assert_eq!(spare.len(), 8);
     spare[..4].copy_from_slice(b"OK\r\n");

@@ -38,8 +38,8 @@ proptest! {
         chunks in proptest::collection::vec(1usize..70, 1..6),
         prompt in any::<bool>(),
     ) {
-        let mut a: Decoder<TestDialect, 48> = Decoder::new();
-        let mut b: Decoder<TestDialect, 48> = Decoder::new();
+        let mut a: Decoder<TestDialect, [u8; 48]> = Decoder::new();
+        let mut b: Decoder<TestDialect, [u8; 48]> = Decoder::new();
         if prompt {
             a.expect_prompt();
             b.expect_prompt();
@@ -55,9 +55,9 @@ proptest! {
         chunks in proptest::collection::vec(1usize..100, 1..4),
     ) {
         // `run` asserts that every feed either takes bytes or yields frames.
-        let mut d: Decoder<TestDialect, 32> = Decoder::new();
+        let mut d: Decoder<TestDialect, [u8; 32]> = Decoder::new();
         let _ = run(&mut d, &input, &chunks);
-        let mut r: Reader<Generic, 16> = Reader::new();
+        let mut r: Reader<Generic, [u8; 16]> = Reader::new();
         let mut rest = &input[..];
         let mut guard = 0;
         while !rest.is_empty() {

@@ -149,20 +149,20 @@ impl Classifier {
 }
 
 /// A [`Decoder`] and a [`Classifier`] together: bytes in, [`Item`]s out.
-pub struct Reader<D, const N: usize> {
+pub struct Reader<D, B> {
     /// The framer.
-    pub decoder: Decoder<D, N>,
+    pub decoder: Decoder<D, B>,
     /// The in-flight command tracker.
     pub classifier: Classifier,
 }
 
-impl<D: Dialect, const N: usize> Default for Reader<D, N> {
+impl<D: Dialect, const N: usize> Default for Reader<D, [u8; N]> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<D: Dialect, const N: usize> core::fmt::Debug for Reader<D, N> {
+impl<D: Dialect, B: AsRef<[u8]>> core::fmt::Debug for Reader<D, B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Reader")
             .field("decoder", &self.decoder)
@@ -171,11 +171,18 @@ impl<D: Dialect, const N: usize> core::fmt::Debug for Reader<D, N> {
     }
 }
 
-impl<D: Dialect, const N: usize> Reader<D, N> {
-    /// An empty reader with no command in flight.
+impl<D: Dialect, const N: usize> Reader<D, [u8; N]> {
+    /// An empty reader with an `N`-byte array buffer and no command in flight.
     pub const fn new() -> Self {
+        Self::with_buffer([0; N])
+    }
+}
+
+impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
+    /// An empty reader over caller-provided storage.
+    pub const fn with_buffer(buf: B) -> Self {
         Self {
-            decoder: Decoder::new(),
+            decoder: Decoder::with_buffer(buf),
             classifier: Classifier::new(),
         }
     }

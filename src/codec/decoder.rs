@@ -80,10 +80,12 @@ pub struct DecoderStats {
     pub overflows: u32,
 }
 
-/// The streaming framer. `D` supplies the payload-length rules, `N` is the buffer size: the
-/// longest line it can hold is `N - 2` bytes.
-pub struct Decoder<D, const N: usize> {
-    buf: [u8; N],
+/// The streaming framer. `D` supplies the payload-length rules; `B` is the buffer, an array
+/// (`Decoder<Quectel, [u8; 1024]>`, built by [`Decoder::new`]) or any caller-provided storage
+/// such as a `&'static mut [u8]` ([`Decoder::with_buffer`]). The longest line it can hold is
+/// the buffer's length minus 2.
+pub struct Decoder<D, B> {
+    buf: B,
     /// First byte not yet handed out.
     start: usize,
     /// One past the last byte fed.
@@ -101,10 +103,10 @@ pub struct Decoder<D, const N: usize> {
     _dialect: PhantomData<fn() -> D>,
 }
 
-impl<D, const N: usize> core::fmt::Debug for Decoder<D, N> {
+impl<D, B: AsRef<[u8]>> core::fmt::Debug for Decoder<D, B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decoder")
-            .field("capacity", &N)
+            .field("capacity", &self.buf.as_ref().len())
             .field("buffered", &self.end.saturating_sub(self.start))
             .field("mode", &self.mode)
             .field("stats", &self.stats)
@@ -112,7 +114,7 @@ impl<D, const N: usize> core::fmt::Debug for Decoder<D, N> {
     }
 }
 
-impl<D: Dialect, const N: usize> Default for Decoder<D, N> {
+impl<D: Dialect, const N: usize> Default for Decoder<D, [u8; N]> {
     fn default() -> Self {
         Self::new()
     }
@@ -122,11 +124,18 @@ fn is_garbage(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f || b >= 0xf8
 }
 
-impl<D: Dialect, const N: usize> Decoder<D, N> {
-    /// An empty decoder.
+impl<D: Dialect, const N: usize> Decoder<D, [u8; N]> {
+    /// An empty decoder with an `N`-byte array buffer.
     pub const fn new() -> Self {
+        Self::with_buffer([0; N])
+    }
+}
+
+impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
+    /// An empty decoder over caller-provided storage.
+    pub const fn with_buffer(buf: B) -> Self {
         Self {
-            buf: [0; N],
+            buf,
             start: 0,
             end: 0,
             scan: 0,
@@ -141,6 +150,11 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
             },
             _dialect: PhantomData,
         }
+    }
+
+    /// The buffer's size.
+    pub fn capacity(&self) -> usize {
+        self.buf.as_ref().len()
     }
 
     /// Bytes fed but not yet handed out as frames.
@@ -192,8 +206,8 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-        } else if self.end >= N && self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
+        } else if self.end >= self.capacity() && self.start > 0 {
+            self.buf.as_mut().copy_within(self.start..self.end, 0);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
         }
@@ -203,12 +217,13 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
     /// Empty when the buffer is full: take frames with [`Decoder::next_frame`] first.
     pub fn spare(&mut self) -> &mut [u8] {
         self.make_room();
-        self.buf.get_mut(self.end..).unwrap_or_default()
+        let end = self.end;
+        self.buf.as_mut().get_mut(end..).unwrap_or_default()
     }
 
     /// Mark `n` bytes written into [`Decoder::spare`] as fed.
     pub fn commit(&mut self, n: usize) {
-        self.end = self.end.saturating_add(n).min(N);
+        self.end = self.end.saturating_add(n).min(self.capacity());
     }
 
     /// Copy as many of `bytes` into the buffer as fit and return how many were taken. When it
@@ -233,7 +248,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
         self.start = end;
         self.scan = 0;
         self.ruled = false;
-        let seg = self.buf.get(start..end)?;
+        let seg = self.buf.as_ref().get(start..end)?;
         let seg = seg.strip_suffix(b"\r").unwrap_or(seg);
         let skip = seg.iter().take_while(|&&b| is_garbage(b)).count();
         let seg = seg.get(skip..)?;
@@ -246,7 +261,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
             let avail = self.end.saturating_sub(self.start);
             match self.mode {
                 Mode::Data { remaining } => {
-                    let want = remaining.min(N);
+                    let want = remaining.min(self.capacity());
                     if avail < want || want == 0 {
                         return None;
                     }
@@ -259,7 +274,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
                     } else {
                         Mode::Data { remaining: left }
                     };
-                    let bytes = self.buf.get(start..stop)?;
+                    let bytes = self.buf.as_ref().get(start..stop)?;
                     return Some(Ok(Frame::Data {
                         bytes,
                         remaining: left,
@@ -279,7 +294,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
                     };
                 }
                 Mode::DiscardLine => {
-                    let tail = self.buf.get(self.start..self.end)?;
+                    let tail = self.buf.as_ref().get(self.start..self.end)?;
                     match memchr::memchr2(b'\n', b'\r', tail) {
                         Some(i) => {
                             self.start = self.start.saturating_add(i).saturating_add(1);
@@ -296,7 +311,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
                         return None;
                     }
                     if self.scan == 0 && !self.ruled {
-                        let first = *self.buf.get(self.start)?;
+                        let first = *self.buf.as_ref().get(self.start)?;
                         if self.skip_prompt_space {
                             self.skip_prompt_space = false;
                             if first == b' ' {
@@ -316,7 +331,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
                         Step::Skip => continue,
                         Step::Error(e) => return Some(Err(e)),
                         Step::Frame { start, len, echo } => {
-                            let seg = self.buf.get(start..start.saturating_add(len))?;
+                            let seg = self.buf.as_ref().get(start..start.saturating_add(len))?;
                             return Some(Ok(if echo {
                                 Frame::Echo(seg)
                             } else {
@@ -332,7 +347,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
     /// Look for the end of the current line; consume it when found.
     fn line_step(&mut self, avail: usize) -> Step {
         let start = self.start;
-        let Some(window) = self.buf.get(start..self.end) else {
+        let Some(window) = self.buf.as_ref().get(start..self.end) else {
             return Step::More;
         };
         let from = self.scan.min(avail);
@@ -343,7 +358,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
         let Some(i) = found else {
             // Keep a payload end that lies beyond what has arrived.
             self.scan = self.scan.max(avail);
-            if avail >= N {
+            if avail >= self.capacity() {
                 return self.overflow();
             }
             return Step::More;
@@ -367,7 +382,7 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
         let term = window.get(i).copied();
         let (consumed, echo) = if term == Some(b'\r') {
             match window.get(i.saturating_add(1)) {
-                None if avail >= N => return self.overflow(),
+                None if avail >= self.capacity() => return self.overflow(),
                 None => {
                     self.scan = i;
                     return Step::More;
@@ -411,7 +426,11 @@ impl<D: Dialect, const N: usize> Decoder<D, N> {
 
     /// The buffer is full of one unfinished line: drop it (and its announced payload).
     fn overflow(&mut self) -> Step {
-        let window = self.buf.get(self.start..self.end).unwrap_or_default();
+        let window = self
+            .buf
+            .as_ref()
+            .get(self.start..self.end)
+            .unwrap_or_default();
         let held = window.len();
         let payload_end = if self.ruled {
             self.scan

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use atmodem::codec::{Expect, FinalCode, Generic, Item, Reader};
-//! let mut reader: Reader<Generic, 256> = Reader::new();
+//! let mut reader: Reader<Generic, [u8; 256]> = Reader::new();
 //! reader.classifier.begin(Expect::tokens(&[b"+CSQ"]));
 //! reader.feed(b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
 //! assert!(matches!(reader.next_item(), Some(Ok(Item::Echo(b"AT+CSQ")))));

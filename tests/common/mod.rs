@@ -32,8 +32,8 @@ fn own(f: Result<Frame<'_>, DecodeError>) -> Out {
 
 /// Feed `input` in chunks whose sizes cycle through `chunks` (0 is read as 1), taking every
 /// frame after each chunk. `before` runs once before anything is fed.
-pub fn run<D: Dialect, const N: usize>(
-    dec: &mut Decoder<D, N>,
+pub fn run<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>>(
+    dec: &mut Decoder<D, B>,
     input: &[u8],
     chunks: &[usize],
 ) -> Vec<Out> {
@@ -93,7 +93,10 @@ impl Dialect for TestDialect {
         if let Some(len) = head.strip_prefix(b"+HTTPREAD: ").and_then(digits) {
             return Framing::Following { len };
         }
-        inline_header(head).map_or(Framing::Line, |(header, len)| Framing::Inline { header, len })
+        inline_header(head).map_or(Framing::Line, |(header, len)| Framing::Inline {
+            header,
+            len,
+        })
     }
 
     fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Self::Urc<'a>> {
