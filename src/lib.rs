@@ -23,3 +23,5 @@ extern crate std;
 pub mod aliyun;
 pub mod codec;
 pub mod dialects;
+#[cfg(feature = "std")]
+pub mod transcript;

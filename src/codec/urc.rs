@@ -89,6 +89,20 @@ impl From<u8> for RegStatus {
     }
 }
 
+impl From<RegStatus> for u8 {
+    fn from(s: RegStatus) -> u8 {
+        match s {
+            RegStatus::NotRegistered => 0,
+            RegStatus::Home => 1,
+            RegStatus::Searching => 2,
+            RegStatus::Denied => 3,
+            RegStatus::Unknown => 4,
+            RegStatus::Roaming => 5,
+            RegStatus::Other(o) => o,
+        }
+    }
+}
+
 impl RegStatus {
     /// Registered, at home or roaming.
     pub fn is_registered(self) -> bool {
