@@ -203,10 +203,10 @@ fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8]) {
         }
         b"+CSQ" => {
             let text = String::from_utf8_lossy(line);
-            if let Some((a, b)) = text.trim_start_matches("+CSQ:").trim().split_once(',') {
-                if let (Ok(rssi), Ok(ber)) = (a.trim().parse::<u8>(), b.trim().parse::<u8>()) {
-                    o.num("rssi", rssi).num("ber", ber);
-                }
+            if let Some((a, b)) = text.trim_start_matches("+CSQ:").trim().split_once(',')
+                && let (Ok(rssi), Ok(ber)) = (a.trim().parse::<u8>(), b.trim().parse::<u8>())
+            {
+                o.num("rssi", rssi).num("ber", ber);
             }
         }
         _ => {}
