@@ -120,6 +120,18 @@ impl<D: Dialect, const N: usize> Default for Decoder<D, [u8; N]> {
     }
 }
 
+/// The first CR or LF. On x86-64 the SSE2 searcher (always present there) is called directly:
+/// the haystacks here are short (one read's worth), where runtime CPU dispatch costs more
+/// than the search.
+#[inline]
+fn find_eol(hay: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(two) = memchr::arch::x86_64::sse2::memchr::Two::new(b'\r', b'\n') {
+        return two.find(hay);
+    }
+    memchr::memchr2(b'\r', b'\n', hay)
+}
+
 fn is_garbage(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f || b >= 0xf8
 }
@@ -311,6 +323,19 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                         return None;
                     }
                     if self.scan == 0 && !self.ruled {
+                        // Blank lines (the CRLF that opens every verbose response) are the
+                        // most common segment: skip them without a search.
+                        match self.buf.as_ref().get(self.start..self.end) {
+                            Some([b'\r', b'\n', ..]) => {
+                                self.start = self.start.saturating_add(2);
+                                continue;
+                            }
+                            Some([b'\n', ..]) => {
+                                self.start = self.start.saturating_add(1);
+                                continue;
+                            }
+                            _ => {}
+                        }
                         let first = *self.buf.as_ref().get(self.start)?;
                         if self.skip_prompt_space {
                             self.skip_prompt_space = false;
@@ -353,7 +378,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         let from = self.scan.min(avail);
         let found = window
             .get(from..)
-            .and_then(|rest| memchr::memchr2(b'\r', b'\n', rest))
+            .and_then(find_eol)
             .map(|i| i.saturating_add(from));
         let Some(i) = found else {
             // Keep a payload end that lies beyond what has arrived.
@@ -425,6 +450,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 
     /// The buffer is full of one unfinished line: drop it (and its announced payload).
+    #[cold]
     fn overflow(&mut self) -> Step {
         let window = self
             .buf

@@ -17,13 +17,16 @@ use super::fields::{comma, full, header, quoted_str, rest_str, trim};
 /// (`+MQTTSTATU :0` → `+MQTTSTATU`), without a trailing number argument
 /// (`+SAPBR 1: DEACT` → `+SAPBR`); the whole line for bare words (`RDY`, `CONNECT OK`,
 /// `+PDP DEACT`). Text with quotes, commas or braces before the colon is not a token: the
-/// whole line is returned.
+/// whole line is returned, as it is when no `:` appears in the first 32 bytes.
 pub fn token(line: &[u8]) -> &[u8] {
-    let Some(colon) = memchr::memchr(b':', line) else {
+    // A token is short: its colon is looked for in the first bytes only, by a plain loop
+    // (cheaper than a vector search at this length), so the cost per line is bounded
+    // whatever the line's length.
+    let Some(colon) = line.iter().take(TOKEN_MAX).position(|&b| b == b':') else {
         return line;
     };
     let mut head = trim_end(line.get(..colon).unwrap_or_default());
-    if let Some(sp) = memchr::memrchr(b' ', head) {
+    if let Some(sp) = head.iter().rposition(|&b| b == b' ') {
         let arg = head.get(sp.saturating_add(1)..).unwrap_or_default();
         if !arg.is_empty() && arg.iter().all(u8::is_ascii_digit) {
             head = trim_end(head.get(..sp).unwrap_or_default());
@@ -35,6 +38,9 @@ pub fn token(line: &[u8]) -> &[u8] {
         head
     }
 }
+
+/// The longest token [`token`] looks for.
+const TOKEN_MAX: usize = 32;
 
 fn trim_end(mut s: &[u8]) -> &[u8] {
     while let [rest @ .., b' '] = s {
