@@ -21,7 +21,10 @@ compile_error!("the `defmt` and `log` features are exclusive: enable at most one
 extern crate std;
 
 pub mod aliyun;
+pub mod client;
 pub mod codec;
 pub mod dialects;
+#[cfg(feature = "std")]
+pub mod sim;
 #[cfg(feature = "std")]
 pub mod transcript;

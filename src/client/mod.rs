@@ -1,0 +1,760 @@
+//! The async client: the only layer that does I/O.
+//!
+//! [`Client`] is generic over any `embedded_io_async::Read + Write` transport, an
+//! `embedded_hal_async::delay::DelayNs` for timeouts and a [`Dialect`]. It needs no executor,
+//! no global state and no allocation, so it runs the same under embassy, RTIC and tokio.
+//!
+//! - [`Client::exchange`] writes one command, drives its data phase (`>`, `CONNECT`,
+//!   `DOWNLOAD` then the data, or announced data in), collects its response lines and waits
+//!   for its final result code within its timeout.
+//! - [`Client::wait_for`] waits for a result that arrives later as a URC (`+QMTOPEN`,
+//!   `CONNACK OK`, ...) with its own timeout.
+//! - URCs that arrive meanwhile are queued (bounded: the oldest are dropped and counted) and
+//!   handed out by [`Client::poll_urc`] / [`Client::next_urc`], borrowed from the client.
+//! - After a timeout, a garbled reply or a dropped future the client resynchronises before
+//!   the next command (it sends `AT` and waits for `OK`, queueing URCs on the way).
+//! - URCs that end a session (`RDY`, `+QMTSTAT`, `CLOSED`, PDP deactivation) are recorded in
+//!   [`Links`] so that later calls fail fast instead of hanging.
+//!
+//! Buffers are const generics: `RX` for the decoder (the longest line or payload chunk),
+//! `RESP` for one command's response lines, `Q` for queued URCs. Their RAM cost is their size.
+
+mod queue;
+
+use embassy_futures::select::{Either, select};
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+
+use crate::codec::{
+    DecodeError, Dialect, EncodeError, ErrorCode, Expect, FinalCode, Frame, Generic, Item, Prompt,
+    Reader, Urc,
+};
+
+pub use queue::LineQueue;
+
+/// What went wrong with an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Error<E> {
+    /// The transport failed.
+    #[error("transport error")]
+    Transport(E),
+    /// The transport ended (a read returned 0 bytes).
+    #[error("transport closed")]
+    Closed,
+    /// No final result (or awaited URC) within the timeout.
+    #[error("timeout")]
+    Timeout,
+    /// The module answered `ERROR`.
+    #[error("ERROR")]
+    Error,
+    /// The module answered `+CME ERROR: <n>` (text codes come out as `Cme(u16::MAX)`).
+    #[error("+CME ERROR: {0}")]
+    Cme(u16),
+    /// The module answered `+CMS ERROR: <n>`.
+    #[error("+CMS ERROR: {0}")]
+    Cms(u16),
+    /// `NO CARRIER`, `BUSY`, `NO ANSWER` or `NO DIALTONE`.
+    #[error("call result code")]
+    NoConnection,
+    /// The command could not be encoded (nothing was sent).
+    #[error("encode: {0}")]
+    Encode(EncodeError),
+    /// The response did not fit in the response buffer (the command itself completed).
+    #[error("response longer than the response buffer")]
+    ResponseTooLong,
+    /// The response or result did not have the expected shape.
+    #[error("unexpected response")]
+    Parse,
+    /// The session this call needs is down (the module rebooted, the link or PDP was lost).
+    #[error("session is down")]
+    SessionDown,
+    /// The modem answered something that does not fit the exchange (e.g. a data phase that
+    /// did not open).
+    #[error("protocol error")]
+    Protocol,
+}
+
+impl<E> Error<E> {
+    fn from_final(code: &FinalCode<'_>) -> Self {
+        match code {
+            FinalCode::Ok => Self::Protocol,
+            FinalCode::Error => Self::Error,
+            FinalCode::Cme(ErrorCode::Code(n)) => Self::Cme(*n),
+            FinalCode::Cme(ErrorCode::Text(_)) => Self::Cme(u16::MAX),
+            FinalCode::Cms(ErrorCode::Code(n)) => Self::Cms(*n),
+            FinalCode::Cms(ErrorCode::Text(_)) => Self::Cms(u16::MAX),
+            _ => Self::NoConnection,
+        }
+    }
+}
+
+impl<E> From<EncodeError> for Error<E> {
+    fn from(e: EncodeError) -> Self {
+        Self::Encode(e)
+    }
+}
+
+/// Which prompt opens a command's data phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PromptKind {
+    /// `> ` (Quectel `AT+QMTPUB`/`AT+QMTPUBEX`, Luat `AT+MPUBEX`).
+    Angle,
+    /// `CONNECT` (Quectel `AT+QHTTPURL`/`AT+QHTTPPOST`/`AT+QHTTPREAD`).
+    Connect,
+    /// `DOWNLOAD` (Luat `AT+HTTPDATA`).
+    Download,
+}
+
+/// One command exchange, as the client runs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The encoded command line, `AT...\r`.
+    pub command: &'a [u8],
+    /// What its information lines look like.
+    pub expect: Expect,
+    /// How long to wait for the final result code, in milliseconds.
+    pub timeout_ms: u32,
+    /// Data to send once this prompt appears.
+    pub send: Option<(PromptKind, &'a [u8])>,
+    /// Bytes of data the modem sends after `CONNECT` (Quectel `AT+QHTTPREAD`): they go to the
+    /// sink passed to [`Client::exchange`].
+    pub receive_after_connect: Option<usize>,
+}
+
+impl<'a> Request<'a> {
+    /// A command with no data phase.
+    pub const fn new(command: &'a [u8], expect: Expect, timeout_ms: u32) -> Self {
+        Self {
+            command,
+            expect,
+            timeout_ms,
+            send: None,
+            receive_after_connect: None,
+        }
+    }
+
+    /// Send `data` once `prompt` appears.
+    pub const fn with_data(mut self, prompt: PromptKind, data: &'a [u8]) -> Self {
+        self.send = Some((prompt, data));
+        self
+    }
+
+    /// Take `len` bytes of data after `CONNECT`.
+    pub const fn with_receive(mut self, len: usize) -> Self {
+        self.receive_after_connect = Some(len);
+        self
+    }
+}
+
+/// An event that changes what the client can still do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LinkEvent {
+    /// The module (re)booted (`RDY`): every session is gone.
+    Rebooted,
+    /// A PDP context / bearer was deactivated (`+QIURC: "pdpdeact",<cid>`, `+SAPBR 1: DEACT`,
+    /// `+PDP DEACT`, `+CGEV: NW PDN DEACT <cid>`).
+    BearerDown(u8),
+    /// An MQTT client was closed (`+QMTSTAT: <idx>,<err>`, Luat `CLOSED`).
+    MqttDown(u8),
+}
+
+/// The link-state side of a dialect: which URCs end a session.
+pub trait LinkEvents: Dialect {
+    /// The session a URC ends, if any.
+    fn link_event(urc: &Self::Urc<'_>) -> Option<LinkEvent>;
+}
+
+impl LinkEvents for Generic {
+    fn link_event(urc: &Urc<'_>) -> Option<LinkEvent> {
+        generic_link_event(urc)
+    }
+}
+
+/// The link events of the 3GPP URCs, for dialects to reuse.
+pub fn generic_link_event(urc: &Urc<'_>) -> Option<LinkEvent> {
+    match urc {
+        Urc::Ready => Some(LinkEvent::Rebooted),
+        Urc::Cgev(crate::codec::PdpEvent::NwPdnDeact(cid)) => Some(LinkEvent::BearerDown(*cid)),
+        _ => None,
+    }
+}
+
+/// Which sessions are known to be down, from the URCs seen. Up/down is latched until the
+/// caller brings the session up again and calls the matching `mark_*_up`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Links {
+    /// The module rebooted since the flag was last cleared.
+    pub rebooted: bool,
+    /// Bit `n` set: bearer / PDP context `n` (0..=31) went down.
+    pub bearers_down: u32,
+    /// Bit `n` set: MQTT client `n` (0..=7; Luat uses 0) went down.
+    pub mqtt_down: u8,
+}
+
+impl Links {
+    fn apply(&mut self, ev: LinkEvent) {
+        match ev {
+            LinkEvent::Rebooted => {
+                self.rebooted = true;
+                self.bearers_down = u32::MAX;
+                self.mqtt_down = u8::MAX;
+            }
+            LinkEvent::BearerDown(cid) => {
+                self.bearers_down |= 1u32.checked_shl(u32::from(cid)).unwrap_or(0);
+                // Every MQTT client rides on a bearer.
+                self.mqtt_down = u8::MAX;
+            }
+            LinkEvent::MqttDown(idx) => {
+                self.mqtt_down |= 1u8.checked_shl(u32::from(idx)).unwrap_or(0);
+            }
+        }
+    }
+
+    /// Whether MQTT client `idx` is down.
+    pub fn mqtt_is_down(&self, idx: u8) -> bool {
+        self.mqtt_down & 1u8.checked_shl(u32::from(idx)).unwrap_or(0) != 0
+    }
+
+    /// Mark MQTT client `idx` up again (after a successful connect).
+    pub fn mark_mqtt_up(&mut self, idx: u8) {
+        self.mqtt_down &= !1u8.checked_shl(u32::from(idx)).unwrap_or(0);
+    }
+
+    /// Whether bearer `cid` is down.
+    pub fn bearer_is_down(&self, cid: u8) -> bool {
+        self.bearers_down & 1u32.checked_shl(u32::from(cid)).unwrap_or(0) != 0
+    }
+
+    /// Mark bearer `cid` up again (after a successful activation).
+    pub fn mark_bearer_up(&mut self, cid: u8) {
+        self.bearers_down &= !1u32.checked_shl(u32::from(cid)).unwrap_or(0);
+    }
+}
+
+/// Counters the caller can read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Stats {
+    /// URCs dropped because the queue was full (the oldest go first).
+    pub urcs_dropped: u32,
+    /// Final result codes that arrived with no command in flight.
+    pub unsolicited_finals: u32,
+    /// Decoder overflows (lines longer than the RX buffer).
+    pub overflows: u32,
+    /// Garbage segments skipped.
+    pub garbage: u32,
+    /// Resynchronisations after a timeout, garbled reply or dropped call.
+    pub resyncs: u32,
+}
+
+/// Timing settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Config {
+    /// Timeout of the `AT` sent to resynchronise, in milliseconds.
+    pub resync_timeout_ms: u32,
+    /// How many `AT`s to try when resynchronising.
+    pub resync_attempts: u8,
+    /// Pause after each final result code before the next command, in milliseconds (vendors
+    /// advise about 20 ms); 0 for none.
+    pub guard_ms: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            resync_timeout_ms: 1000,
+            resync_attempts: 3,
+            guard_ms: 0,
+        }
+    }
+}
+
+/// Something the client saw while no command claimed it: offered to a waiting matcher
+/// ([`Client::wait_for`]) before it is queued.
+#[derive(Debug, Clone, Copy)]
+pub enum Seen<'a, U> {
+    /// A URC the dialect knows.
+    Urc(&'a U),
+    /// A line no parser knows.
+    Unknown(&'a [u8]),
+    /// A final result code with no command in flight (e.g. Luat's `ERROR` after
+    /// `AT+MCONNECT`'s `OK`).
+    Unsolicited(FinalCode<'a>),
+}
+
+/// What one pass over the decoded items found.
+enum Pump<T, E> {
+    /// Nothing more is buffered: read from the transport.
+    Empty,
+    /// A prompt appeared.
+    Prompt(PromptKind),
+    /// The command in flight ended.
+    Final(Result<(), Error<E>>),
+    /// The matcher accepted a URC.
+    Matched(T),
+}
+
+/// The I/O half: transport, decoder and buffers (everything but the delay, so that a
+/// timeout can race it).
+struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
+    io: IO,
+    reader: Reader<D, [u8; RX]>,
+    resp: LineQueue<RESP>,
+    urcs: LineQueue<Q>,
+    links: Links,
+    stats: Stats,
+    /// Response lines or data did not fit.
+    truncated: bool,
+    /// Bytes of data received into the sink.
+    received: usize,
+}
+
+impl<IO, D, const RX: usize, const RESP: usize, const Q: usize> Core<IO, D, RX, RESP, Q>
+where
+    IO: Read + Write,
+    D: LinkEvents,
+{
+    /// Read more bytes into the decoder.
+    async fn fill(&mut self) -> Result<(), Error<IO::Error>> {
+        let spare = self.reader.decoder.spare();
+        if spare.is_empty() {
+            // The decoder frees space by handing out frames; nothing left to hand out here.
+            return Err(Error::Protocol);
+        }
+        let n = self.io.read(spare).await.map_err(Error::Transport)?;
+        if n == 0 {
+            return Err(Error::Closed);
+        }
+        self.reader.decoder.commit(n);
+        Ok(())
+    }
+
+    async fn write_all(&mut self, mut bytes: &[u8]) -> Result<(), Error<IO::Error>> {
+        while !bytes.is_empty() {
+            let n = self.io.write(bytes).await.map_err(Error::Transport)?;
+            if n == 0 {
+                return Err(Error::Closed);
+            }
+            bytes = bytes.get(n..).unwrap_or_default();
+        }
+        self.io.flush().await.map_err(Error::Transport)
+    }
+
+    /// Take decoded items until one needs the caller.
+    fn pump<T>(
+        &mut self,
+        mut sink: Option<&mut [u8]>,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Pump<T, IO::Error> {
+        loop {
+            let frame = match self.reader.decoder.next_frame() {
+                None => return Pump::Empty,
+                Some(Err(DecodeError::Overflow)) => {
+                    self.stats.overflows = self.stats.overflows.saturating_add(1);
+                    continue;
+                }
+                Some(Err(DecodeError::Garbage(_))) => {
+                    self.stats.garbage = self.stats.garbage.saturating_add(1);
+                    continue;
+                }
+                Some(Ok(f)) => f,
+            };
+            let raw: &[u8] = match frame {
+                Frame::Line(l) => l,
+                _ => &[],
+            };
+            match self.reader.classifier.classify::<D>(frame) {
+                Item::Echo(_) => {}
+                Item::Prompt(p) => {
+                    return Pump::Prompt(match p {
+                        Prompt::Angle => PromptKind::Angle,
+                        Prompt::Connect(_) => PromptKind::Connect,
+                        Prompt::Download => PromptKind::Download,
+                    });
+                }
+                Item::Response { line, .. } => {
+                    if !self.resp.push(line) {
+                        self.truncated = true;
+                    }
+                }
+                Item::Final(code) => {
+                    return Pump::Final(if code.is_ok() {
+                        Ok(())
+                    } else {
+                        Err(Error::from_final(&code))
+                    });
+                }
+                Item::Unsolicited(code) => {
+                    self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
+                    if let Some(t) = matcher(Seen::Unsolicited(code)) {
+                        return Pump::Matched(t);
+                    }
+                }
+                Item::Data { bytes, .. } => {
+                    let room = sink
+                        .as_deref_mut()
+                        .and_then(|s| s.get_mut(self.received..))
+                        .unwrap_or_default();
+                    let n = room.len().min(bytes.len());
+                    if let (Some(d), Some(s)) = (room.get_mut(..n), bytes.get(..n)) {
+                        d.copy_from_slice(s);
+                    }
+                    if n < bytes.len() {
+                        self.truncated = true;
+                    }
+                    self.received = self.received.saturating_add(n);
+                }
+                Item::Urc(u) => {
+                    if let Some(ev) = D::link_event(&u) {
+                        self.links.apply(ev);
+                    }
+                    if let Some(t) = matcher(Seen::Urc(&u)) {
+                        return Pump::Matched(t);
+                    }
+                    queue(&mut self.urcs, &mut self.stats, raw);
+                }
+                Item::Unknown { line, .. } => {
+                    if let Some(t) = matcher(Seen::Unknown(line)) {
+                        return Pump::Matched(t);
+                    }
+                    queue(&mut self.urcs, &mut self.stats, line);
+                }
+            }
+        }
+    }
+
+    /// Run one command to its final result code (no timeout here: the caller races this).
+    async fn run(
+        &mut self,
+        req: &Request<'_>,
+        mut sink: Option<&mut [u8]>,
+    ) -> Result<usize, Error<IO::Error>> {
+        self.resp.clear();
+        self.truncated = false;
+        self.received = 0;
+        self.reader.decoder.cancel_prompt();
+        self.reader.classifier.begin(req.expect);
+        if matches!(req.send, Some((PromptKind::Angle, _))) {
+            self.reader.decoder.expect_prompt();
+        }
+        self.write_all(req.command).await?;
+        let mut data_sent = req.send.is_none();
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        loop {
+            match self.pump(sink.as_deref_mut(), &mut none) {
+                Pump::Empty => self.fill().await?,
+                Pump::Prompt(kind) => {
+                    if let Some((want, data)) = req.send
+                        && !data_sent
+                        && want == kind
+                    {
+                        self.write_all(data).await?;
+                        data_sent = true;
+                    } else if let (Some(len), PromptKind::Connect) =
+                        (req.receive_after_connect, kind)
+                    {
+                        self.reader.decoder.expect_data(len);
+                    }
+                }
+                Pump::Final(result) => {
+                    result?;
+                    if !data_sent {
+                        return Err(Error::Protocol);
+                    }
+                    if self.truncated {
+                        return Err(Error::ResponseTooLong);
+                    }
+                    return Ok(self.received);
+                }
+                Pump::Matched(()) => {}
+            }
+        }
+    }
+
+    /// Read until `matcher` accepts something (no timeout here: the caller races this).
+    async fn wait<T>(
+        &mut self,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        // Queued URCs first: the result may have arrived while a command was in flight.
+        let queued = self.urcs.take_first(|line| {
+            let tok = crate::codec::token(line);
+            match D::parse_urc(tok, line) {
+                Some(u) => matcher(Seen::Urc(&u)),
+                None => matcher(Seen::Unknown(line)),
+            }
+        });
+        if let Some(t) = queued {
+            return Ok(t);
+        }
+        loop {
+            match self.pump(None, matcher) {
+                Pump::Empty => self.fill().await?,
+                Pump::Matched(t) => return Ok(t),
+                Pump::Prompt(_) | Pump::Final(_) => {}
+            }
+        }
+    }
+
+    /// Read until at least one URC is queued.
+    async fn until_queued(&mut self) -> Result<(), Error<IO::Error>> {
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        while self.urcs.is_empty() {
+            match self.pump(None, &mut none) {
+                Pump::Empty => self.fill().await?,
+                Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn queue<const Q: usize>(urcs: &mut LineQueue<Q>, stats: &mut Stats, line: &[u8]) {
+    urcs.push(line);
+    stats.urcs_dropped = urcs.dropped();
+}
+
+/// The AT client. See the [module docs](self).
+pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, const Q: usize = 1024>
+{
+    core: Core<IO, D, RX, RESP, Q>,
+    delay: DL,
+    config: Config,
+    /// A command was started and not finished (timeout, transport error, dropped future).
+    dirty: bool,
+}
+
+impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> core::fmt::Debug
+    for Client<IO, DL, D, RX, RESP, Q>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Client")
+            .field("links", &self.core.links)
+            .field("stats", &self.core.stats)
+            .field("queued_urcs", &self.core.urcs.len())
+            .field("dirty", &self.dirty)
+            .finish()
+    }
+}
+
+/// A queued URC handed out by [`Client::poll_urc`] / [`Client::next_urc`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Event<'a, U> {
+    /// A URC the dialect knows.
+    Urc(U),
+    /// A line no parser knows, kept as it came.
+    Unknown(&'a [u8]),
+}
+
+impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+    D: LinkEvents,
+{
+    /// A client over `io`, timing out with `delay`.
+    pub fn new(io: IO, delay: DL) -> Self {
+        Self::with_config(io, delay, Config::default())
+    }
+
+    /// A client with explicit timing settings.
+    pub fn with_config(io: IO, delay: DL, config: Config) -> Self {
+        Self {
+            core: Core {
+                io,
+                reader: Reader::new(),
+                resp: LineQueue::new(),
+                urcs: LineQueue::new(),
+                links: Links::default(),
+                stats: Stats::default(),
+                truncated: false,
+                received: 0,
+            },
+            delay,
+            config,
+            dirty: false,
+        }
+    }
+
+    /// Give the transport back (e.g. to run PPP on it).
+    pub fn release(self) -> IO {
+        self.core.io
+    }
+
+    /// The transport, e.g. to inspect a simulated modem.
+    pub fn transport(&self) -> &IO {
+        &self.core.io
+    }
+
+    /// The transport, mutably (e.g. to inject URCs into a simulated modem).
+    pub fn transport_mut(&mut self) -> &mut IO {
+        &mut self.core.io
+    }
+
+    /// Session state learned from URCs.
+    pub fn links(&self) -> &Links {
+        &self.core.links
+    }
+
+    /// Session state, to mark sessions up again after re-establishing them.
+    pub fn links_mut(&mut self) -> &mut Links {
+        &mut self.core.links
+    }
+
+    /// Counters of dropped URCs, stray final codes, overflows, garbage and resyncs.
+    pub fn stats(&self) -> Stats {
+        self.core.stats
+    }
+
+    /// Number of queued URCs.
+    pub fn queued_urcs(&self) -> usize {
+        self.core.urcs.len()
+    }
+
+    /// The information lines of the last command, in order.
+    pub fn response_lines(&self) -> impl Iterator<Item = &[u8]> {
+        self.core.resp.iter()
+    }
+
+    /// Run one command exchange within `req.timeout_ms`. Data announced after `CONNECT`
+    /// goes into `sink`; returns the number of data bytes received.
+    ///
+    /// # Cancel safety
+    /// Dropping the future leaves the client marked out of step: the next call first
+    /// resynchronises (sends `AT`, waits for `OK`, queues URCs), so no reply of the dropped
+    /// command is taken for the next one's. Bytes already read are kept.
+    pub async fn exchange(
+        &mut self,
+        req: &Request<'_>,
+        sink: Option<&mut [u8]>,
+    ) -> Result<usize, Error<IO::Error>> {
+        if self.dirty {
+            self.resync().await?;
+        }
+        self.dirty = true;
+        let result = match select(
+            self.core.run(req, sink),
+            self.delay.delay_ms(req.timeout_ms),
+        )
+        .await
+        {
+            Either::First(r) => r,
+            Either::Second(()) => Err(Error::Timeout),
+        };
+        match &result {
+            // The modem answered: the exchange is complete, whatever it said.
+            Ok(_)
+            | Err(
+                Error::Error
+                | Error::Cme(_)
+                | Error::Cms(_)
+                | Error::NoConnection
+                | Error::ResponseTooLong
+                | Error::Protocol,
+            ) => self.dirty = false,
+            _ => {
+                self.core.reader.classifier.abandon();
+                self.core.reader.decoder.cancel_prompt();
+            }
+        }
+        if self.config.guard_ms > 0 {
+            self.delay.delay_ms(self.config.guard_ms).await;
+        }
+        result
+    }
+
+    /// Wait up to `timeout_ms` for a URC (or unsolicited final code) that `matcher`
+    /// accepts; everything else is queued. Queued URCs are offered first.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is lost if the future is dropped; URCs read so far are queued.
+    pub async fn wait_for<T>(
+        &mut self,
+        timeout_ms: u32,
+        mut matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        match select(
+            self.core.wait(&mut matcher),
+            self.delay.delay_ms(timeout_ms),
+        )
+        .await
+        {
+            Either::First(r) => r,
+            Either::Second(()) => Err(Error::Timeout),
+        }
+    }
+
+    /// The oldest queued URC, without any I/O. It borrows from the client until the next call.
+    pub fn poll_urc(&mut self) -> Option<Event<'_, D::Urc<'_>>> {
+        let line = self.core.urcs.pop()?;
+        let tok = crate::codec::token(line);
+        Some(match D::parse_urc(tok, line) {
+            Some(u) => Event::Urc(u),
+            None => Event::Unknown(line),
+        })
+    }
+
+    /// The oldest queued URC, reading from the transport until one arrives.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
+    pub async fn next_urc(&mut self) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
+        self.core.until_queued().await?;
+        self.poll_urc().ok_or(Error::Protocol)
+    }
+
+    /// Like [`next_urc`](Self::next_urc), giving up after `timeout_ms`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe, as [`next_urc`](Self::next_urc).
+    pub async fn next_urc_within(
+        &mut self,
+        timeout_ms: u32,
+    ) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
+        match select(self.core.until_queued(), self.delay.delay_ms(timeout_ms)).await {
+            Either::First(r) => r?,
+            Either::Second(()) => return Err(Error::Timeout),
+        }
+        self.poll_urc().ok_or(Error::Protocol)
+    }
+
+    /// Bring the client back in step with the modem: send `AT` until it answers `OK`
+    /// (up to `resync_attempts` times), queueing URCs on the way. Runs by itself before the
+    /// next command after a timeout, a transport error or a dropped call.
+    ///
+    /// # Cancel safety
+    /// Dropping it leaves the client still marked out of step; the next call tries again.
+    pub async fn resync(&mut self) -> Result<(), Error<IO::Error>> {
+        self.core.stats.resyncs = self.core.stats.resyncs.saturating_add(1);
+        self.core.reader.classifier.abandon();
+        self.core.reader.decoder.cancel_prompt();
+        let req = Request::new(b"AT\r", Expect::NOTHING, self.config.resync_timeout_ms);
+        let mut last = Error::Timeout;
+        for _ in 0..self.config.resync_attempts.max(1) {
+            match select(
+                self.core.run(&req, None),
+                self.delay.delay_ms(self.config.resync_timeout_ms),
+            )
+            .await
+            {
+                Either::First(Ok(_)) => {
+                    self.dirty = false;
+                    return Ok(());
+                }
+                Either::First(Err(e @ (Error::Transport(_) | Error::Closed))) => return Err(e),
+                Either::First(Err(e)) => last = e,
+                Either::Second(()) => {
+                    self.core.reader.classifier.abandon();
+                    last = Error::Timeout;
+                }
+            }
+        }
+        Err(last)
+    }
+}

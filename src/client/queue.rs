@@ -1,0 +1,172 @@
+//! A bounded queue of raw lines (URCs that arrived while a command was in flight), stored
+//! back to back in a caller-sized byte array: no allocation, no per-slot size limit.
+//!
+//! When a new line does not fit, the oldest lines are dropped (and counted) until it does; a
+//! line larger than the whole queue is dropped itself (and counted). Nothing panics.
+
+/// Bytes of bookkeeping stored before each line.
+const HEADER: usize = 2;
+
+/// The queue. `N` is its size in bytes; each line costs its length plus 2.
+#[derive(Debug)]
+pub struct LineQueue<const N: usize> {
+    buf: [u8; N],
+    head: usize,
+    tail: usize,
+    len: usize,
+    dropped: u32,
+}
+
+impl<const N: usize> Default for LineQueue<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> LineQueue<N> {
+    /// An empty queue.
+    pub const fn new() -> Self {
+        Self {
+            buf: [0; N],
+            head: 0,
+            tail: 0,
+            len: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Lines waiting.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No line waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Lines dropped because the queue was full, since creation.
+    pub fn dropped(&self) -> u32 {
+        self.dropped
+    }
+
+    fn record_len(&self, at: usize) -> usize {
+        match self.buf.get(at..at.saturating_add(HEADER)) {
+            Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+            _ => 0,
+        }
+    }
+
+    fn drop_oldest(&mut self) {
+        if self.len == 0 {
+            return;
+        }
+        let n = self.record_len(self.head);
+        self.head = self.head.saturating_add(HEADER).saturating_add(n);
+        self.len = self.len.saturating_sub(1);
+        if self.len == 0 {
+            self.head = 0;
+            self.tail = 0;
+        }
+    }
+
+    /// Append a line, dropping the oldest lines if needed. Returns `false` if `line` was
+    /// itself too large to keep.
+    pub fn push(&mut self, line: &[u8]) -> bool {
+        let need = line.len().saturating_add(HEADER);
+        let Ok(len16) = u16::try_from(line.len()) else {
+            self.dropped = self.dropped.saturating_add(1);
+            return false;
+        };
+        if need > N {
+            self.dropped = self.dropped.saturating_add(1);
+            return false;
+        }
+        while N.saturating_sub(self.tail) < need {
+            if self.head > 0 {
+                // Move the waiting lines to the front.
+                self.buf.copy_within(self.head..self.tail, 0);
+                self.tail = self.tail.saturating_sub(self.head);
+                self.head = 0;
+            } else {
+                self.drop_oldest();
+                self.dropped = self.dropped.saturating_add(1);
+            }
+        }
+        let start = self.tail;
+        let Some(dst) = self.buf.get_mut(start..start.saturating_add(need)) else {
+            self.dropped = self.dropped.saturating_add(1);
+            return false;
+        };
+        let (hdr, body) = dst.split_at_mut(HEADER);
+        hdr.copy_from_slice(&len16.to_be_bytes());
+        body.copy_from_slice(line);
+        self.tail = start.saturating_add(need);
+        self.len = self.len.saturating_add(1);
+        true
+    }
+
+    /// Take the oldest line. It stays valid until the queue is changed again.
+    pub fn pop(&mut self) -> Option<&[u8]> {
+        if self.len == 0 {
+            return None;
+        }
+        let at = self.head;
+        let n = self.record_len(at);
+        let body = at.saturating_add(HEADER);
+        self.head = body.saturating_add(n);
+        self.len = self.len.saturating_sub(1);
+        if self.len == 0 {
+            // The bytes stay in place until the next push, so the slice below stays valid.
+            self.head = 0;
+            self.tail = 0;
+        }
+        self.buf.get(body..body.saturating_add(n))
+    }
+
+    /// The waiting lines, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut at = self.head;
+        let tail = self.tail;
+        core::iter::from_fn(move || {
+            if at >= tail {
+                return None;
+            }
+            let n = self.record_len(at);
+            let body = at.saturating_add(HEADER);
+            at = body.saturating_add(n);
+            self.buf.get(body..at)
+        })
+    }
+
+    /// Remove the oldest line for which `f` returns `Some`, and return that value. The other
+    /// lines keep their order.
+    pub fn take_first<T>(&mut self, mut f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
+        let mut at = self.head;
+        while at < self.tail {
+            let n = self.record_len(at);
+            let body = at.saturating_add(HEADER);
+            let next = body.saturating_add(n);
+            let hit = self.buf.get(body..next).and_then(&mut f);
+            if let Some(t) = hit {
+                self.buf.copy_within(next..self.tail, at);
+                self.tail = self.tail.saturating_sub(next.saturating_sub(at));
+                self.len = self.len.saturating_sub(1);
+                if self.len == 0 {
+                    self.head = 0;
+                    self.tail = 0;
+                }
+                return Some(t);
+            }
+            at = next;
+        }
+        None
+    }
+
+    /// Forget every waiting line.
+    pub fn clear(&mut self) {
+        self.head = 0;
+        self.tail = 0;
+        self.len = 0;
+    }
+}
