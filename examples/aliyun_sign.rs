@@ -98,6 +98,8 @@
 //!   `product_key`/`device_name` may be left out, and when given must equal the payload's
 //!   (else `validation` on that field).
 //! * `primitive_hmac`: key and content are the UTF-8 bytes of the given strings, any length.
+//! * `timestamp` and `random` may also be given as non-negative JSON integers (taken as their
+//!   decimal text); every other text input must be a JSON string.
 //! * Parse flows: a reply with a non-success `code` gives `"ok": false` with `code` and the
 //!   decoded `message` (empty when absent); a success reply missing a required field, or text
 //!   that is not the expected JSON, gives `"error": "parse"`; a present but invalid value gives
@@ -256,8 +258,21 @@ pub const FLOWS: [&str; 14] = [
     "parse_regnwl_payload",
 ];
 
+/// `timestamp` and `random` are text on the wire; scripts often hold them as numbers, so a
+/// non-negative JSON integer is taken as its decimal text.
+fn normalize(input: &Map<String, Value>) -> Map<String, Value> {
+    let mut m = input.clone();
+    for key in ["timestamp", "random"] {
+        if let Some(n) = m.get(key).and_then(Value::as_u64) {
+            m.insert(key.into(), Value::from(n.to_string()));
+        }
+    }
+    m
+}
+
 /// Runs one flow on its input object.
 pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail> {
+    let input = &normalize(input);
     let i = Input(input);
     let mut out = Outputs::default();
     match flow {

@@ -749,3 +749,31 @@ fn example_binary() -> std::path::PathBuf {
     assert!(exe.exists(), "{} not found", exe.display());
     exe
 }
+
+#[test]
+fn numeric_timestamp_and_random_are_their_text() {
+    let as_text = ok(
+        "mqtt_device_secret",
+        json!({"product_key": "i2uqc2dloOl", "device_name": "device001",
+               "device_secret": "c4fa40df9c8078073d75a26be2bc8f58", "timestamp": "1680937625134"}),
+    );
+    let as_number = ok(
+        "mqtt_device_secret",
+        json!({"product_key": "i2uqc2dloOl", "device_name": "device001",
+               "device_secret": "c4fa40df9c8078073d75a26be2bc8f58", "timestamp": 1680937625134u64}),
+    );
+    assert_eq!(as_text, as_number);
+    let r = ok(
+        "mqtt_dynreg",
+        json!({"product_key": "i2uqZnX9tZK", "device_name": "meter001",
+               "product_secret": "xTzMxVmm9HUY19Pr", "random": 123, "sign_method": "hmacsha1"}),
+    );
+    assert_eq!(r["password"], "25f4b80c3fab2ed6e41644a38f2c5b67eac1b505");
+    assert_eq!(
+        ask(
+            json!({"id": 1, "flow": "tls_psk", "input": {"product_key": "pk",
+            "device_name": "dev1", "device_secret": "s", "timestamp": -5}})
+        ),
+        json!({"id": 1, "error": "bad_request"})
+    );
+}

@@ -291,9 +291,9 @@ impl<'a> HttpsRegistration<'a> {
 /// HTTPS device authentication (`/auth/devicename`), signed with the `deviceSecret`; the reply
 /// carries the `iotId`/`iotToken` of an MQTT [`super::mqtt::token_login`].
 ///
-/// Defaults: client id `<productKey>.<deviceName>`, `hmacmd5`, `signmethod` sent, no
-/// timestamp, version or resources, region `cn-shanghai`. `signmethod` may be left out only
-/// with hmacmd5 (the platform's default).
+/// Defaults: client id `<productKey>.<deviceName>`, `hmacmd5` (feature `md5`), `signmethod`
+/// sent, no timestamp, version or resources, region `cn-shanghai`. `signmethod` may be left
+/// out only with hmacmd5 (the platform's default).
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HttpsDeviceAuth<'a> {
@@ -458,8 +458,9 @@ type String64 = heapless::String<{ validate::MAX_CLIENT_ID }>;
 /// HTTP channel authentication (`iot-as-http`, device-to-cloud only), signed with the
 /// `deviceSecret`; the reply's token goes into the `password` header of `POST /topic/...`.
 ///
-/// Defaults: client id `<productKey>.<deviceName>`, `hmacsha1` (Aliyun's SDK 2.x), no
-/// timestamp, region `cn-shanghai`. The body always carries `"version":"default"`.
+/// Defaults: client id `<productKey>.<deviceName>`, `hmacsha1` (feature `sha1`; Aliyun's
+/// SDK 2.x default), no timestamp, region `cn-shanghai`. The body always carries
+/// `"version":"default"`.
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HttpChannelAuth<'a> {

@@ -35,6 +35,11 @@ pub const USERNAME_CAP: usize = max(
 /// Capacity of an MQTT password (a hex sign, a `deviceToken` or an `iotToken`).
 pub const PASSWORD_CAP: usize = max(HEX_MAX, validate::MAX_TOKEN);
 
+/// Shortest MQTT keepalive the platform accepts, in seconds (CONNECT is refused below).
+pub const KEEPALIVE_MIN_SECS: u16 = 30;
+/// Longest MQTT keepalive the platform accepts, in seconds (CONNECT is refused above).
+pub const KEEPALIVE_MAX_SECS: u16 = 1200;
+
 /// The `securemode` value of an MQTT client id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -335,6 +340,11 @@ impl<'a> DeviceSecretLogin<'a> {
 /// `securemode` 2 for `register` and -2 for `regnwl`, no `instanceId` (new public and
 /// Enterprise instances need one). The platform answers once on [`Self::reply_topic`] and
 /// closes the connection.
+///
+/// `register` needs the device added in the console beforehand; re-registering a device that
+/// is not yet activated issues a new secret, after activation it fails until the device is
+/// reset in the cloud. `regnwl` is offered only in cn-shanghai, on new public and Enterprise
+/// instances, and issues a new `clientId` and `deviceToken` on every run.
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MqttRegistration<'a> {
