@@ -259,6 +259,10 @@ pub struct Config {
     pub resync_timeout_ms: u32,
     /// How many `AT`s to try when resynchronising.
     pub resync_attempts: u8,
+    /// After a resynchronising `OK`, how long to keep reading for late answers of the
+    /// abandoned command (they are counted as unsolicited, never taken for the next
+    /// command's), in milliseconds.
+    pub settle_ms: u32,
     /// Pause after each final result code before the next command, in milliseconds (vendors
     /// advise about 20 ms); 0 for none.
     pub guard_ms: u32,
@@ -269,6 +273,7 @@ impl Default for Config {
         Self {
             resync_timeout_ms: 1000,
             resync_attempts: 3,
+            settle_ms: 50,
             guard_ms: 0,
         }
     }
@@ -434,6 +439,7 @@ where
         req: &Request<'_>,
         mut sink: Option<&mut [u8]>,
     ) -> Result<usize, Error<IO::Error>> {
+        self.drain_buffered();
         self.resp.clear();
         self.truncated = false;
         self.received = 0;
@@ -476,6 +482,23 @@ where
         }
     }
 
+    /// Classify what is already buffered with no command in flight: URCs are queued, late
+    /// final codes counted. No I/O. Run before each command so that a late answer of an
+    /// earlier one is never taken for the new command's.
+    fn drain_buffered(&mut self) {
+        self.reader.classifier.abandon();
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        while !matches!(self.pump(None, &mut none), Pump::Empty) {}
+    }
+
+    /// Read and classify until the caller's timeout ends this (never returns `Ok` by itself).
+    async fn drain_io(&mut self) -> Result<(), Error<IO::Error>> {
+        loop {
+            self.drain_buffered();
+            self.fill().await?;
+        }
+    }
+
     /// Read until `matcher` accepts something (no timeout here: the caller races this).
     async fn wait<T>(
         &mut self,
@@ -506,8 +529,9 @@ where
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         while self.urcs.is_empty() {
             match self.pump(None, &mut none) {
-                Pump::Empty => self.fill().await?,
-                Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
+                // The pass may have queued something: look again before reading.
+                Pump::Empty if self.urcs.is_empty() => self.fill().await?,
+                Pump::Empty | Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
             }
         }
         Ok(())
@@ -724,6 +748,23 @@ where
         self.poll_urc().ok_or(Error::Protocol)
     }
 
+    /// Read for `settle_ms`, queueing URCs and counting late final codes.
+    async fn settle(&mut self) -> Result<(), Error<IO::Error>> {
+        if self.config.settle_ms == 0 {
+            self.core.drain_buffered();
+            return Ok(());
+        }
+        match select(
+            self.core.drain_io(),
+            self.delay.delay_ms(self.config.settle_ms),
+        )
+        .await
+        {
+            Either::First(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Bring the client back in step with the modem: send `AT` until it answers `OK`
     /// (up to `resync_attempts` times), queueing URCs on the way. Runs by itself before the
     /// next command after a timeout, a transport error or a dropped call.
@@ -745,6 +786,7 @@ where
             {
                 Either::First(Ok(_)) => {
                     self.dirty = false;
+                    self.settle().await?;
                     return Ok(());
                 }
                 Either::First(Err(e @ (Error::Transport(_) | Error::Closed))) => return Err(e),
