@@ -4,33 +4,36 @@
 //! `embedded_hal_async::delay::DelayNs` for timeouts and a [`Dialect`]. It needs no executor,
 //! no global state and no allocation, so it runs the same under embassy, RTIC and tokio.
 //!
-//! - [`Client::exchange`] writes one command, drives its data phase (`>`, `CONNECT`,
-//!   `DOWNLOAD` then the data, or announced data in), collects its response lines and waits
-//!   for its final result code within its timeout.
-//! - [`Client::wait_for`] waits for a result that arrives later as a URC (`+QMTOPEN`,
-//!   `CONNACK OK`, ...) with its own timeout.
+//! - [`Client::send`] writes a typed [`Command`], drives its data phase (`>`, `CONNECT`,
+//!   `DOWNLOAD` then the data, or announced data in), waits for its final result code within
+//!   its timeout and returns its typed response (borrowed from the client until the next
+//!   call). [`Client::run`] does the same for a [`Deferred`] command and then waits for its
+//!   real result, which arrives later as a URC (`+QMTOPEN: 0,0`, `CONNACK OK`, ...).
+//! - [`Client::exchange`] and [`Client::wait_for`] are the untyped forms underneath.
 //! - URCs that arrive meanwhile are queued (bounded: the oldest are dropped and counted) and
 //!   handed out by [`Client::poll_urc`] / [`Client::next_urc`], borrowed from the client.
 //! - After a timeout, a garbled reply or a dropped future the client resynchronises before
-//!   the next command (it sends `AT` and waits for `OK`, queueing URCs on the way).
+//!   the next command (it sends `AT` and waits for `OK`, queueing URCs on the way, then lets
+//!   late answers settle), so no late reply is taken for the next command's.
 //! - URCs that end a session (`RDY`, `+QMTSTAT`, `CLOSED`, PDP deactivation) are recorded in
-//!   [`Links`] so that later calls fail fast instead of hanging.
+//!   [`Links`], so that session code can fail fast instead of hanging.
+//! - A partial line that stays unterminated for [`Config::idle_flush_ms`] (old Luat firmware
+//!   sends `CONNECT OK` without CRLF) is classified as if it had ended.
 //!
 //! Buffers are const generics: `RX` for the decoder (the longest line or payload chunk),
-//! `RESP` for one command's response lines, `Q` for queued URCs. Their RAM cost is their size.
-
-mod queue;
+//! `RESP` for one command's line and its response lines (the command is encoded there, so it
+//! also bounds the longest command), `Q` for queued URCs. Their RAM cost is their size.
 
 use embassy_futures::select::{Either, select};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
 use crate::codec::{
-    DecodeError, Dialect, EncodeError, ErrorCode, Expect, FinalCode, Frame, Generic, Item, Prompt,
-    Reader, Urc,
+    DecodeError, Dialect, EncodeError, ErrorCode, Expect, FinalCode, Frame, Item, Reader,
 };
+use crate::dialects::{ActionError, Command, Deferred, ParseError};
 
-pub use queue::LineQueue;
+pub use crate::codec::{LineQueue, LinkEvent, PromptKind, Seen};
 
 /// What went wrong with an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -63,9 +66,12 @@ pub enum Error<E> {
     /// The response did not fit in the response buffer (the command itself completed).
     #[error("response longer than the response buffer")]
     ResponseTooLong,
-    /// The response or result did not have the expected shape.
-    #[error("unexpected response")]
-    Parse,
+    /// The response did not have the shape its command documents.
+    #[error("{0}")]
+    Parse(ParseError),
+    /// The action was accepted but its later result reports a failure.
+    #[error("{0}")]
+    Action(ActionError),
     /// The session this call needs is down (the module rebooted, the link or PDP was lost).
     #[error("session is down")]
     SessionDown,
@@ -87,6 +93,20 @@ impl<E> Error<E> {
             _ => Self::NoConnection,
         }
     }
+
+    /// Whether the module answered (the client is in step; only this command failed).
+    fn answered(&self) -> bool {
+        matches!(
+            self,
+            Self::Error
+                | Self::Cme(_)
+                | Self::Cms(_)
+                | Self::NoConnection
+                | Self::ResponseTooLong
+                | Self::Protocol
+                | Self::Parse(_)
+        )
+    }
 }
 
 impl<E> From<EncodeError> for Error<E> {
@@ -95,19 +115,13 @@ impl<E> From<EncodeError> for Error<E> {
     }
 }
 
-/// Which prompt opens a command's data phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum PromptKind {
-    /// `> ` (Quectel `AT+QMTPUB`/`AT+QMTPUBEX`, Luat `AT+MPUBEX`).
-    Angle,
-    /// `CONNECT` (Quectel `AT+QHTTPURL`/`AT+QHTTPPOST`/`AT+QHTTPREAD`).
-    Connect,
-    /// `DOWNLOAD` (Luat `AT+HTTPDATA`).
-    Download,
+impl<E> From<ActionError> for Error<E> {
+    fn from(e: ActionError) -> Self {
+        Self::Action(e)
+    }
 }
 
-/// One command exchange, as the client runs it.
+/// One untyped command exchange, as the client runs it.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     /// The encoded command line, `AT...\r`.
@@ -118,6 +132,8 @@ pub struct Request<'a> {
     pub timeout_ms: u32,
     /// Data to send once this prompt appears.
     pub send: Option<(PromptKind, &'a [u8])>,
+    /// Bytes sent right after the data (Ctrl-Z).
+    pub send_end: &'a [u8],
     /// Bytes of data the modem sends after `CONNECT` (Quectel `AT+QHTTPREAD`): they go to the
     /// sink passed to [`Client::exchange`].
     pub receive_after_connect: Option<usize>,
@@ -131,6 +147,7 @@ impl<'a> Request<'a> {
             expect,
             timeout_ms,
             send: None,
+            send_end: b"",
             receive_after_connect: None,
         }
     }
@@ -148,41 +165,7 @@ impl<'a> Request<'a> {
     }
 }
 
-/// An event that changes what the client can still do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum LinkEvent {
-    /// The module (re)booted (`RDY`): every session is gone.
-    Rebooted,
-    /// A PDP context / bearer was deactivated (`+QIURC: "pdpdeact",<cid>`, `+SAPBR 1: DEACT`,
-    /// `+PDP DEACT`, `+CGEV: NW PDN DEACT <cid>`).
-    BearerDown(u8),
-    /// An MQTT client was closed (`+QMTSTAT: <idx>,<err>`, Luat `CLOSED`).
-    MqttDown(u8),
-}
-
-/// The link-state side of a dialect: which URCs end a session.
-pub trait LinkEvents: Dialect {
-    /// The session a URC ends, if any.
-    fn link_event(urc: &Self::Urc<'_>) -> Option<LinkEvent>;
-}
-
-impl LinkEvents for Generic {
-    fn link_event(urc: &Urc<'_>) -> Option<LinkEvent> {
-        generic_link_event(urc)
-    }
-}
-
-/// The link events of the 3GPP URCs, for dialects to reuse.
-pub fn generic_link_event(urc: &Urc<'_>) -> Option<LinkEvent> {
-    match urc {
-        Urc::Ready => Some(LinkEvent::Rebooted),
-        Urc::Cgev(crate::codec::PdpEvent::NwPdnDeact(cid)) => Some(LinkEvent::BearerDown(*cid)),
-        _ => None,
-    }
-}
-
-/// Which sessions are known to be down, from the URCs seen. Up/down is latched until the
+/// Which sessions are known to be down, from the URCs seen. Down is latched until the
 /// caller brings the session up again and calls the matching `mark_*_up`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -195,43 +178,54 @@ pub struct Links {
     pub mqtt_down: u8,
 }
 
+fn bit32(n: u8) -> u32 {
+    1u32.checked_shl(u32::from(n)).unwrap_or(0)
+}
+
+fn bit8(n: u8) -> u8 {
+    1u8.checked_shl(u32::from(n)).unwrap_or(0)
+}
+
 impl Links {
-    fn apply(&mut self, ev: LinkEvent) {
+    /// Record an event.
+    pub fn apply(&mut self, ev: LinkEvent) {
         match ev {
             LinkEvent::Rebooted => {
                 self.rebooted = true;
                 self.bearers_down = u32::MAX;
                 self.mqtt_down = u8::MAX;
             }
+            LinkEvent::AllBearersDown => {
+                self.bearers_down = u32::MAX;
+                self.mqtt_down = u8::MAX;
+            }
             LinkEvent::BearerDown(cid) => {
-                self.bearers_down |= 1u32.checked_shl(u32::from(cid)).unwrap_or(0);
+                self.bearers_down |= bit32(cid);
                 // Every MQTT client rides on a bearer.
                 self.mqtt_down = u8::MAX;
             }
-            LinkEvent::MqttDown(idx) => {
-                self.mqtt_down |= 1u8.checked_shl(u32::from(idx)).unwrap_or(0);
-            }
+            LinkEvent::MqttDown(idx) => self.mqtt_down |= bit8(idx),
         }
     }
 
     /// Whether MQTT client `idx` is down.
     pub fn mqtt_is_down(&self, idx: u8) -> bool {
-        self.mqtt_down & 1u8.checked_shl(u32::from(idx)).unwrap_or(0) != 0
+        self.mqtt_down & bit8(idx) != 0
     }
 
     /// Mark MQTT client `idx` up again (after a successful connect).
     pub fn mark_mqtt_up(&mut self, idx: u8) {
-        self.mqtt_down &= !1u8.checked_shl(u32::from(idx)).unwrap_or(0);
+        self.mqtt_down &= !bit8(idx);
     }
 
     /// Whether bearer `cid` is down.
     pub fn bearer_is_down(&self, cid: u8) -> bool {
-        self.bearers_down & 1u32.checked_shl(u32::from(cid)).unwrap_or(0) != 0
+        self.bearers_down & bit32(cid) != 0
     }
 
     /// Mark bearer `cid` up again (after a successful activation).
     pub fn mark_bearer_up(&mut self, cid: u8) {
-        self.bearers_down &= !1u32.checked_shl(u32::from(cid)).unwrap_or(0);
+        self.bearers_down &= !bit32(cid);
     }
 }
 
@@ -249,6 +243,8 @@ pub struct Stats {
     pub garbage: u32,
     /// Resynchronisations after a timeout, garbled reply or dropped call.
     pub resyncs: u32,
+    /// Partial lines classified after an idle pause (no line end arrived).
+    pub flushed_partials: u32,
 }
 
 /// Timing settings.
@@ -266,6 +262,9 @@ pub struct Config {
     /// Pause after each final result code before the next command, in milliseconds (vendors
     /// advise about 20 ms); 0 for none.
     pub guard_ms: u32,
+    /// While waiting for a URC: a partial line with no new byte for this long is taken as
+    /// ended, in milliseconds; 0 never.
+    pub idle_flush_ms: u32,
 }
 
 impl Default for Config {
@@ -275,21 +274,9 @@ impl Default for Config {
             resync_attempts: 3,
             settle_ms: 50,
             guard_ms: 0,
+            idle_flush_ms: 500,
         }
     }
-}
-
-/// Something the client saw while no command claimed it: offered to a waiting matcher
-/// ([`Client::wait_for`]) before it is queued.
-#[derive(Debug, Clone, Copy)]
-pub enum Seen<'a, U> {
-    /// A URC the dialect knows.
-    Urc(&'a U),
-    /// A line no parser knows.
-    Unknown(&'a [u8]),
-    /// A final result code with no command in flight (e.g. Luat's `ERROR` after
-    /// `AT+MCONNECT`'s `OK`).
-    Unsolicited(FinalCode<'a>),
 }
 
 /// What one pass over the decoded items found.
@@ -302,6 +289,15 @@ enum Pump<T, E> {
     Final(Result<(), Error<E>>),
     /// The matcher accepted a URC.
     Matched(T),
+}
+
+/// Where the command line to write is.
+#[derive(Clone, Copy)]
+enum Line<'a> {
+    /// In the caller's memory.
+    Bytes(&'a [u8]),
+    /// Encoded at the start of the response buffer, this many bytes.
+    Encoded(usize),
 }
 
 /// The I/O half: transport, decoder and buffers (everything but the delay, so that a
@@ -317,12 +313,25 @@ struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
     truncated: bool,
     /// Bytes of data received into the sink.
     received: usize,
+    /// Bytes read from the transport, wrapping (to tell an idle line from a slow one).
+    bytes_in: usize,
+}
+
+async fn write_all<IO: Write>(io: &mut IO, mut bytes: &[u8]) -> Result<(), Error<IO::Error>> {
+    while !bytes.is_empty() {
+        let n = io.write(bytes).await.map_err(Error::Transport)?;
+        if n == 0 {
+            return Err(Error::Closed);
+        }
+        bytes = bytes.get(n..).unwrap_or_default();
+    }
+    Ok(())
 }
 
 impl<IO, D, const RX: usize, const RESP: usize, const Q: usize> Core<IO, D, RX, RESP, Q>
 where
     IO: Read + Write,
-    D: LinkEvents,
+    D: Dialect,
 {
     /// Read more bytes into the decoder.
     async fn fill(&mut self) -> Result<(), Error<IO::Error>> {
@@ -336,18 +345,8 @@ where
             return Err(Error::Closed);
         }
         self.reader.decoder.commit(n);
+        self.bytes_in = self.bytes_in.wrapping_add(n);
         Ok(())
-    }
-
-    async fn write_all(&mut self, mut bytes: &[u8]) -> Result<(), Error<IO::Error>> {
-        while !bytes.is_empty() {
-            let n = self.io.write(bytes).await.map_err(Error::Transport)?;
-            if n == 0 {
-                return Err(Error::Closed);
-            }
-            bytes = bytes.get(n..).unwrap_or_default();
-        }
-        self.io.flush().await.map_err(Error::Transport)
     }
 
     /// Take decoded items until one needs the caller.
@@ -375,13 +374,7 @@ where
             };
             match self.reader.classifier.classify::<D>(frame) {
                 Item::Echo(_) => {}
-                Item::Prompt(p) => {
-                    return Pump::Prompt(match p {
-                        Prompt::Angle => PromptKind::Angle,
-                        Prompt::Connect(_) => PromptKind::Connect,
-                        Prompt::Download => PromptKind::Download,
-                    });
-                }
+                Item::Prompt(p) => return Pump::Prompt(p.kind()),
                 Item::Response { line, .. } => {
                     if !self.resp.push(line) {
                         self.truncated = true;
@@ -421,26 +414,46 @@ where
                     if let Some(t) = matcher(Seen::Urc(&u)) {
                         return Pump::Matched(t);
                     }
-                    queue(&mut self.urcs, &mut self.stats, raw);
+                    // `raw` borrows the decoder, `u` too: both end here.
+                    let line = raw;
+                    self.urcs.push(line);
+                    self.stats.urcs_dropped = self.urcs.dropped();
                 }
                 Item::Unknown { line, .. } => {
                     if let Some(t) = matcher(Seen::Unknown(line)) {
                         return Pump::Matched(t);
                     }
-                    queue(&mut self.urcs, &mut self.stats, line);
+                    self.urcs.push(line);
+                    self.stats.urcs_dropped = self.urcs.dropped();
                 }
             }
+        }
+    }
+
+    /// Classify what is already buffered with no command in flight: URCs are queued, late
+    /// final codes counted. No I/O. Run before each command so that a late answer of an
+    /// earlier one is never taken for the new command's.
+    fn drain_buffered(&mut self) {
+        self.reader.classifier.abandon();
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        while !matches!(self.pump(None, &mut none), Pump::Empty) {}
+    }
+
+    /// Read and classify until the caller's timeout ends this (never returns `Ok` by itself).
+    async fn drain_io(&mut self) -> Result<(), Error<IO::Error>> {
+        loop {
+            self.drain_buffered();
+            self.fill().await?;
         }
     }
 
     /// Run one command to its final result code (no timeout here: the caller races this).
     async fn run(
         &mut self,
+        line: Line<'_>,
         req: &Request<'_>,
         mut sink: Option<&mut [u8]>,
     ) -> Result<usize, Error<IO::Error>> {
-        self.drain_buffered();
-        self.resp.clear();
         self.truncated = false;
         self.received = 0;
         self.reader.decoder.cancel_prompt();
@@ -448,7 +461,16 @@ where
         if matches!(req.send, Some((PromptKind::Angle, _))) {
             self.reader.decoder.expect_prompt();
         }
-        self.write_all(req.command).await?;
+        match line {
+            Line::Bytes(b) => write_all(&mut self.io, b).await?,
+            Line::Encoded(n) => {
+                let bytes = self.resp.scratch_bytes(n);
+                write_all(&mut self.io, bytes).await?;
+            }
+        }
+        self.io.flush().await.map_err(Error::Transport)?;
+        // The response lines go where the command was encoded.
+        self.resp.clear();
         let mut data_sent = req.send.is_none();
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
@@ -459,7 +481,9 @@ where
                         && !data_sent
                         && want == kind
                     {
-                        self.write_all(data).await?;
+                        write_all(&mut self.io, data).await?;
+                        write_all(&mut self.io, req.send_end).await?;
+                        self.io.flush().await.map_err(Error::Transport)?;
                         data_sent = true;
                     } else if let (Some(len), PromptKind::Connect) =
                         (req.receive_after_connect, kind)
@@ -482,21 +506,18 @@ where
         }
     }
 
-    /// Classify what is already buffered with no command in flight: URCs are queued, late
-    /// final codes counted. No I/O. Run before each command so that a late answer of an
-    /// earlier one is never taken for the new command's.
-    fn drain_buffered(&mut self) {
-        self.reader.classifier.abandon();
-        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
-        while !matches!(self.pump(None, &mut none), Pump::Empty) {}
-    }
-
-    /// Read and classify until the caller's timeout ends this (never returns `Ok` by itself).
-    async fn drain_io(&mut self) -> Result<(), Error<IO::Error>> {
-        loop {
-            self.drain_buffered();
-            self.fill().await?;
-        }
+    /// Offer the queued lines to `matcher`; remove and return the first it accepts.
+    fn take_queued<T>(
+        &mut self,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Option<T> {
+        self.urcs.take_first(|line| {
+            let tok = crate::codec::token(line);
+            match D::parse_urc(tok, line) {
+                Some(u) => matcher(Seen::Urc(&u)),
+                None => matcher(Seen::Unknown(line)),
+            }
+        })
     }
 
     /// Read until `matcher` accepts something (no timeout here: the caller races this).
@@ -504,17 +525,6 @@ where
         &mut self,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
-        // Queued URCs first: the result may have arrived while a command was in flight.
-        let queued = self.urcs.take_first(|line| {
-            let tok = crate::codec::token(line);
-            match D::parse_urc(tok, line) {
-                Some(u) => matcher(Seen::Urc(&u)),
-                None => matcher(Seen::Unknown(line)),
-            }
-        });
-        if let Some(t) = queued {
-            return Ok(t);
-        }
         loop {
             match self.pump(None, matcher) {
                 Pump::Empty => self.fill().await?,
@@ -524,23 +534,44 @@ where
         }
     }
 
-    /// Read until at least one URC is queued.
-    async fn until_queued(&mut self) -> Result<(), Error<IO::Error>> {
-        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
-        while self.urcs.is_empty() {
-            match self.pump(None, &mut none) {
-                // The pass may have queued something: look again before reading.
-                Pump::Empty if self.urcs.is_empty() => self.fill().await?,
-                Pump::Empty | Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
+    /// Classify a partial line as if it had ended (the modem has been silent after it).
+    fn flush_partial<T>(
+        &mut self,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Option<T> {
+        let frame = self.reader.decoder.flush_partial()?;
+        self.stats.flushed_partials = self.stats.flushed_partials.saturating_add(1);
+        let raw: &[u8] = match frame {
+            Frame::Line(l) => l,
+            _ => &[],
+        };
+        match self.reader.classifier.classify::<D>(frame) {
+            Item::Urc(u) => {
+                if let Some(ev) = D::link_event(&u) {
+                    self.links.apply(ev);
+                }
+                if let Some(t) = matcher(Seen::Urc(&u)) {
+                    return Some(t);
+                }
+                let line = raw;
+                self.urcs.push(line);
+                self.stats.urcs_dropped = self.urcs.dropped();
             }
+            Item::Unknown { line, .. } => {
+                if let Some(t) = matcher(Seen::Unknown(line)) {
+                    return Some(t);
+                }
+                self.urcs.push(line);
+                self.stats.urcs_dropped = self.urcs.dropped();
+            }
+            Item::Unsolicited(code) | Item::Final(code) => {
+                self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
+                return matcher(Seen::Unsolicited(code));
+            }
+            _ => {}
         }
-        Ok(())
+        None
     }
-}
-
-fn queue<const Q: usize>(urcs: &mut LineQueue<Q>, stats: &mut Stats, line: &[u8]) {
-    urcs.push(line);
-    stats.urcs_dropped = urcs.dropped();
 }
 
 /// The AT client. See the [module docs](self).
@@ -580,7 +611,7 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
 where
     IO: Read + Write,
     DL: DelayNs,
-    D: LinkEvents,
+    D: Dialect,
 {
     /// A client over `io`, timing out with `delay`.
     pub fn new(io: IO, delay: DL) -> Self {
@@ -599,6 +630,7 @@ where
                 stats: Stats::default(),
                 truncated: false,
                 received: 0,
+                bytes_in: 0,
             },
             delay,
             config,
@@ -619,6 +651,11 @@ where
     /// The transport, mutably (e.g. to inject URCs into a simulated modem).
     pub fn transport_mut(&mut self) -> &mut IO {
         &mut self.core.io
+    }
+
+    /// The timing settings.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Session state learned from URCs.
@@ -646,8 +683,85 @@ where
         self.core.resp.iter()
     }
 
-    /// Run one command exchange within `req.timeout_ms`. Data announced after `CONNECT`
-    /// goes into `sink`; returns the number of data bytes received.
+    /// Send a typed command within its default timeout and return its typed response,
+    /// borrowed from the client until the next call.
+    ///
+    /// # Cancel safety
+    /// As [`exchange`](Self::exchange): a dropped call makes the next one resynchronise.
+    pub async fn send<C: Command>(&mut self, cmd: &C) -> Result<C::Response<'_>, Error<IO::Error>> {
+        self.send_within(cmd, cmd.timeout_ms()).await
+    }
+
+    /// [`send`](Self::send) with another timeout, in milliseconds.
+    ///
+    /// # Cancel safety
+    /// As [`exchange`](Self::exchange).
+    pub async fn send_within<C: Command>(
+        &mut self,
+        cmd: &C,
+        timeout_ms: u32,
+    ) -> Result<C::Response<'_>, Error<IO::Error>> {
+        self.typed(cmd, None, timeout_ms).await?;
+        cmd.parse(self.core.resp.lines()).map_err(Error::Parse)
+    }
+
+    /// Send a typed command whose data goes into `sink` (Luat `AT+HTTPREAD`, Quectel
+    /// `AT+QHTTPREAD`); returns the typed response and the number of data bytes received.
+    /// Data beyond `sink` is dropped and reported as [`Error::ResponseTooLong`].
+    ///
+    /// # Cancel safety
+    /// As [`exchange`](Self::exchange).
+    pub async fn send_into<C: Command>(
+        &mut self,
+        cmd: &C,
+        sink: &mut [u8],
+    ) -> Result<(C::Response<'_>, usize), Error<IO::Error>> {
+        let n = self.typed(cmd, Some(sink), cmd.timeout_ms()).await?;
+        Ok((cmd.parse(self.core.resp.lines()).map_err(Error::Parse)?, n))
+    }
+
+    /// Send a [`Deferred`] command, then wait for its real result (a URC) within its result
+    /// timeout.
+    ///
+    /// # Cancel safety
+    /// Dropped while the command runs: as [`exchange`](Self::exchange). Dropped while waiting
+    /// for the result: nothing is lost; the result, when it comes, is queued as a URC.
+    pub async fn run<C: Deferred<D>>(&mut self, cmd: &C) -> Result<C::Output, Error<IO::Error>> {
+        self.typed(cmd, None, cmd.timeout_ms()).await?;
+        if let Some(done) = cmd.immediate() {
+            return Ok(done);
+        }
+        let r = self
+            .wait_for(cmd.result_timeout_ms(), |seen| cmd.result(&seen))
+            .await?;
+        r.map_err(Error::Action)
+    }
+
+    /// Run a typed command: encode it into the response buffer, exchange it.
+    async fn typed<C: Command>(
+        &mut self,
+        cmd: &C,
+        sink: Option<&mut [u8]>,
+        timeout_ms: u32,
+    ) -> Result<usize, Error<IO::Error>> {
+        if self.dirty {
+            self.resync().await?;
+        }
+        self.core.drain_buffered();
+        let n = cmd.encode(self.core.resp.scratch())?.len();
+        let req = Request {
+            command: b"",
+            expect: cmd.expect(),
+            timeout_ms,
+            send: cmd.data(),
+            send_end: cmd.data_end(),
+            receive_after_connect: cmd.receive(),
+        };
+        self.exchange_line(Line::Encoded(n), &req, sink).await
+    }
+
+    /// Run one untyped command exchange within `req.timeout_ms`. Data announced after
+    /// `CONNECT` goes into `sink`; returns the number of data bytes received.
     ///
     /// # Cancel safety
     /// Dropping the future leaves the client marked out of step: the next call first
@@ -661,9 +775,20 @@ where
         if self.dirty {
             self.resync().await?;
         }
+        self.core.drain_buffered();
+        self.exchange_line(Line::Bytes(req.command), req, sink)
+            .await
+    }
+
+    async fn exchange_line(
+        &mut self,
+        line: Line<'_>,
+        req: &Request<'_>,
+        sink: Option<&mut [u8]>,
+    ) -> Result<usize, Error<IO::Error>> {
         self.dirty = true;
         let result = match select(
-            self.core.run(req, sink),
+            self.core.run(line, req, sink),
             self.delay.delay_ms(req.timeout_ms),
         )
         .await
@@ -673,16 +798,9 @@ where
         };
         match &result {
             // The modem answered: the exchange is complete, whatever it said.
-            Ok(_)
-            | Err(
-                Error::Error
-                | Error::Cme(_)
-                | Error::Cms(_)
-                | Error::NoConnection
-                | Error::ResponseTooLong
-                | Error::Protocol,
-            ) => self.dirty = false,
-            _ => {
+            Ok(_) => self.dirty = false,
+            Err(e) if e.answered() => self.dirty = false,
+            Err(_) => {
                 self.core.reader.classifier.abandon();
                 self.core.reader.decoder.cancel_prompt();
             }
@@ -703,14 +821,41 @@ where
         timeout_ms: u32,
         mut matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
-        match select(
-            self.core.wait(&mut matcher),
-            self.delay.delay_ms(timeout_ms),
-        )
-        .await
-        {
-            Either::First(r) => r,
-            Either::Second(()) => Err(Error::Timeout),
+        // The result may have arrived while a command was in flight.
+        if let Some(t) = self.core.take_queued(&mut matcher) {
+            return Ok(t);
+        }
+        let idle = self.config.idle_flush_ms;
+        if idle == 0 || idle >= timeout_ms {
+            return match select(
+                self.core.wait(&mut matcher),
+                self.delay.delay_ms(timeout_ms),
+            )
+            .await
+            {
+                Either::First(r) => r,
+                Either::Second(()) => Err(Error::Timeout),
+            };
+        }
+        // Wait in idle-sized slices; a partial line that saw no new byte during a whole
+        // slice is classified as ended.
+        let mut waited = 0u32;
+        loop {
+            let before = self.core.bytes_in;
+            let slice = idle.min(timeout_ms.saturating_sub(waited));
+            match select(self.core.wait(&mut matcher), self.delay.delay_ms(slice)).await {
+                Either::First(r) => return r,
+                Either::Second(()) => {}
+            }
+            waited = waited.saturating_add(slice);
+            if self.core.bytes_in == before
+                && let Some(t) = self.core.flush_partial(&mut matcher)
+            {
+                return Ok(t);
+            }
+            if waited >= timeout_ms {
+                return Err(Error::Timeout);
+            }
         }
     }
 
@@ -724,12 +869,45 @@ where
         })
     }
 
+    /// Read until a URC is queued (or `timeout_ms` passes; `None` waits for ever).
+    async fn until_queued(&mut self, timeout_ms: Option<u32>) -> Result<(), Error<IO::Error>> {
+        if !self.core.urcs.is_empty() {
+            return Ok(());
+        }
+        let mut queue_it = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        let idle = self.config.idle_flush_ms;
+        let mut waited = 0u32;
+        loop {
+            let before = self.core.bytes_in;
+            let slice = match (timeout_ms, idle) {
+                (Some(t), 0) => t,
+                (Some(t), i) => i.min(t.saturating_sub(waited)),
+                (None, 0) => u32::MAX,
+                (None, i) => i,
+            };
+            match select(self.core.until_one_queued(), self.delay.delay_ms(slice)).await {
+                Either::First(r) => return r,
+                Either::Second(()) => {}
+            }
+            waited = waited.saturating_add(slice);
+            if self.core.bytes_in == before {
+                let _ = self.core.flush_partial(&mut queue_it);
+                if !self.core.urcs.is_empty() {
+                    return Ok(());
+                }
+            }
+            if timeout_ms.is_some_and(|t| waited >= t) {
+                return Err(Error::Timeout);
+            }
+        }
+    }
+
     /// The oldest queued URC, reading from the transport until one arrives.
     ///
     /// # Cancel safety
     /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
     pub async fn next_urc(&mut self) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
-        self.core.until_queued().await?;
+        self.until_queued(None).await?;
         self.poll_urc().ok_or(Error::Protocol)
     }
 
@@ -741,10 +919,7 @@ where
         &mut self,
         timeout_ms: u32,
     ) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
-        match select(self.core.until_queued(), self.delay.delay_ms(timeout_ms)).await {
-            Either::First(r) => r?,
-            Either::Second(()) => return Err(Error::Timeout),
-        }
+        self.until_queued(Some(timeout_ms)).await?;
         self.poll_urc().ok_or(Error::Protocol)
     }
 
@@ -766,8 +941,10 @@ where
     }
 
     /// Bring the client back in step with the modem: send `AT` until it answers `OK`
-    /// (up to `resync_attempts` times), queueing URCs on the way. Runs by itself before the
-    /// next command after a timeout, a transport error or a dropped call.
+    /// (up to `resync_attempts` times), queueing URCs on the way, then read for `settle_ms`
+    /// so that late answers of the abandoned command are counted, not taken for the next
+    /// command's. Runs by itself before the next command after a timeout, a transport
+    /// error or a dropped call.
     ///
     /// # Cancel safety
     /// Dropping it leaves the client still marked out of step; the next call tries again.
@@ -779,7 +956,7 @@ where
         let mut last = Error::Timeout;
         for _ in 0..self.config.resync_attempts.max(1) {
             match select(
-                self.core.run(&req, None),
+                self.core.run(Line::Bytes(req.command), &req, None),
                 self.delay.delay_ms(self.config.resync_timeout_ms),
             )
             .await
@@ -798,5 +975,24 @@ where
             }
         }
         Err(last)
+    }
+}
+
+impl<IO, D, const RX: usize, const RESP: usize, const Q: usize> Core<IO, D, RX, RESP, Q>
+where
+    IO: Read + Write,
+    D: Dialect,
+{
+    /// Read until at least one URC is queued.
+    async fn until_one_queued(&mut self) -> Result<(), Error<IO::Error>> {
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        while self.urcs.is_empty() {
+            match self.pump(None, &mut none) {
+                // The pass may have queued something: look again before reading.
+                Pump::Empty if self.urcs.is_empty() => self.fill().await?,
+                Pump::Empty | Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
+            }
+        }
+        Ok(())
     }
 }

@@ -83,6 +83,19 @@ pub enum Item<'a, U> {
     },
 }
 
+/// Something the reader saw that no command claimed: offered to whoever waits for a later
+/// result (a URC such as `+QMTOPEN: 0,0`) before it is queued.
+#[derive(Debug, Clone, Copy)]
+pub enum Seen<'a, U> {
+    /// A URC the dialect knows.
+    Urc(&'a U),
+    /// A line no parser knows.
+    Unknown(&'a [u8]),
+    /// A final result code with no command in flight (e.g. Luat's `ERROR` after
+    /// `AT+MCONNECT`'s `OK`).
+    Unsolicited(FinalCode<'a>),
+}
+
 /// Tracks the command in flight and classifies frames.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

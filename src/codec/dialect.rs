@@ -48,6 +48,38 @@ pub trait Dialect {
     /// the line as [`Item::Unknown`](super::Item::Unknown)); a known token whose fields do not
     /// parse should give a "malformed" variant that keeps the line.
     fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Self::Urc<'a>>;
+
+    /// The session a URC ends, if any (the module rebooted, a bearer or MQTT link was lost).
+    fn link_event(urc: &Self::Urc<'_>) -> Option<LinkEvent> {
+        let _ = urc;
+        None
+    }
+}
+
+/// An event that changes what a client can still do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LinkEvent {
+    /// The module (re)booted (`RDY`): every session is gone.
+    Rebooted,
+    /// A PDP context / bearer was deactivated (`+QIURC: "pdpdeact",<cid>`, `+SAPBR 1: DEACT`,
+    /// `+PDP DEACT`, `+CGEV: NW PDN DEACT <cid>`).
+    BearerDown(u8),
+    /// Every bearer went down at once (Luat `+PDP DEACT`).
+    AllBearersDown,
+    /// An MQTT client was closed (`+QMTSTAT: <idx>,<err>`, Luat `CLOSED`).
+    MqttDown(u8),
+}
+
+impl LinkEvent {
+    /// The link events of the 3GPP URCs, for dialects to reuse.
+    pub fn of_generic(urc: &Urc<'_>) -> Option<Self> {
+        match urc {
+            Urc::Ready => Some(Self::Rebooted),
+            Urc::Cgev(super::urc::PdpEvent::NwPdnDeact(cid)) => Some(Self::BearerDown(*cid)),
+            _ => None,
+        }
+    }
 }
 
 /// The 3GPP TS 27.007 / V.250 dialect: no payload rules, the URCs of [`Urc`].
@@ -60,5 +92,9 @@ impl Dialect for Generic {
 
     fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<Urc<'a>> {
         Urc::parse(token, line)
+    }
+
+    fn link_event(urc: &Urc<'_>) -> Option<LinkEvent> {
+        LinkEvent::of_generic(urc)
     }
 }

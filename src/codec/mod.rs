@@ -21,12 +21,14 @@ mod decoder;
 mod dialect;
 mod encode;
 pub(crate) mod fields;
+mod queue;
 mod result;
 mod urc;
 
-pub use classify::{Classifier, Expect, Item, Reader};
+pub use classify::{Classifier, Expect, Item, Reader, Seen};
 pub use decoder::{DecodeError, Decoder, DecoderStats, Frame};
-pub use dialect::{Dialect, Framing, Generic};
+pub use dialect::{Dialect, Framing, Generic, LinkEvent};
 pub use encode::{CommandWriter, EncodeError};
-pub use result::{ErrorCode, FinalCode, Prompt};
+pub use queue::{LineQueue, Lines, LinesIter};
+pub use result::{ErrorCode, FinalCode, Prompt, PromptKind};
 pub use urc::{PdpEvent, RegStatus, Registration, SimState, Urc, token, token_is};

@@ -150,3 +150,26 @@ impl<'a> Prompt<'a> {
         }
     }
 }
+
+/// Which prompt opens a command's data phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PromptKind {
+    /// `> ` (Quectel `AT+QMTPUB`/`AT+QMTPUBEX`, Luat `AT+MPUBEX`).
+    Angle,
+    /// `CONNECT` (Quectel `AT+QHTTPURL`/`AT+QHTTPPOST`/`AT+QHTTPREAD`).
+    Connect,
+    /// `DOWNLOAD` (Luat `AT+HTTPDATA`).
+    Download,
+}
+
+impl Prompt<'_> {
+    /// The kind of this prompt.
+    pub fn kind(&self) -> PromptKind {
+        match self {
+            Self::Angle => PromptKind::Angle,
+            Self::Connect(_) => PromptKind::Connect,
+            Self::Download => PromptKind::Download,
+        }
+    }
+}

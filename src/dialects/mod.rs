@@ -1,4 +1,237 @@
-//! Module families: one module per family (`quectel`, `luat`) plus the 3GPP commands they share.
+//! Module families: typed commands and URCs, one module per family plus the 3GPP commands
+//! they share.
 //!
-//! Each family contributes typed commands (name, arguments, typed response, default timeout)
-//! and its URCs to the codec's dispatch. A new family is one more module here.
+//! - [`common`]: 3GPP TS 27.007 / ITU-T V.250 commands every family answers (`AT`, `ATE0`,
+//!   `AT+CGMR`, `AT+CPIN?`, `AT+CSQ`, `AT+CGATT?`, `AT+CEREG?`, `AT+CGPADDR`, ...).
+//! - [`quectel`]: Quectel EC2x / EC600 / BG9x (`AT+QICSGP`, `AT+QIACT`, `AT+QMT*`,
+//!   `AT+QHTTP*`) and the [`Quectel`](quectel::Quectel) dialect with its URCs.
+//! - [`luat`]: Luat Air72x (`AT+SAPBR`, `AT+HTTP*`, `AT+M*`) and the [`Luat`](luat::Luat)
+//!   dialect with its URCs.
+//!
+//! Every command is a type implementing [`Command`]: it knows its name, writes its own line,
+//! says what its information response looks like, parses it into a typed value that borrows
+//! from the response lines, and carries its default timeout (taken from the vendor manual;
+//! each type documents its source). Commands whose real result arrives later as a URC
+//! (`AT+QMTOPEN` → `+QMTOPEN: 0,0`, `AT+MCONNECT` → `CONNACK OK`) also implement
+//! [`Deferred`] for their dialect: it picks that result out of the URCs, with its own timeout.
+//!
+//! A new family (SIMCom, u-blox, ...) is one more module: its own URC enum, a
+//! [`Dialect`](crate::codec::Dialect) implementation, and its command types. Nothing here
+//! needs to change.
+
+pub mod common;
+pub mod luat;
+pub mod quectel;
+
+use crate::codec::{EncodeError, Expect, Lines, PromptKind, Seen};
+
+/// A typed AT command.
+///
+/// ```
+/// use atmodem::codec::Lines;
+/// use atmodem::dialects::{Command, common::Csq};
+///
+/// let mut buf = [0u8; 16];
+/// assert_eq!(Csq.encode(&mut buf).unwrap(), b"AT+CSQ\r");
+/// let q = Csq.parse(Lines::from_slice(&[b"+CSQ: 20,99"])).unwrap();
+/// assert_eq!((q.rssi, q.ber), (20, 99));
+/// ```
+pub trait Command {
+    /// The typed information response, borrowing from the response lines.
+    type Response<'a>;
+
+    /// The command's name as the manual writes it after `AT` (`+CSQ`, `+QMTOPEN`, `E0`).
+    const NAME: &'static str;
+
+    /// Write the command line (`AT...\r`) into `buf`.
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError>;
+
+    /// What the command's information lines look like (their tokens).
+    fn expect(&self) -> Expect {
+        Expect::NOTHING
+    }
+
+    /// How long to wait for the final result code, in milliseconds.
+    fn timeout_ms(&self) -> u32;
+
+    /// Data to send once a prompt appears (`>` + payload, `CONNECT` + body, `DOWNLOAD` + body).
+    fn data(&self) -> Option<(PromptKind, &[u8])> {
+        None
+    }
+
+    /// Bytes sent right after [`data`](Self::data) to end it (Ctrl-Z for `AT+QMTPUB`).
+    fn data_end(&self) -> &'static [u8] {
+        b""
+    }
+
+    /// Exact number of bytes the modem sends after its `CONNECT` (Quectel `AT+QHTTPREAD`).
+    fn receive(&self) -> Option<usize> {
+        None
+    }
+
+    /// Turn the information lines into the typed response.
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<Self::Response<'a>, ParseError>;
+}
+
+/// A command whose real result arrives later as a URC of dialect `D`.
+pub trait Deferred<D: crate::codec::Dialect>: Command {
+    /// The value a successful result carries.
+    type Output;
+
+    /// How long to wait for the result after the command's `OK`, in milliseconds.
+    fn result_timeout_ms(&self) -> u32;
+
+    /// The result when none is awaited (a QoS 0 Luat publish is done at its `OK`).
+    fn immediate(&self) -> Option<Self::Output> {
+        None
+    }
+
+    /// The result, if `seen` is it. URCs that make the result impossible (the MQTT link
+    /// closing while waiting for `+QMTCONN`, Luat `CLOSED`) end the wait with an error too.
+    fn result(&self, seen: &Seen<'_, D::Urc<'_>>) -> Option<Result<Self::Output, ActionError>>;
+}
+
+/// A response that does not have the shape its command documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[error("unexpected response to AT{command}")]
+pub struct ParseError {
+    /// The command whose response did not parse.
+    pub command: &'static str,
+}
+
+impl ParseError {
+    /// A parse error for command `C`.
+    pub const fn of<C: Command>() -> Self {
+        Self { command: C::NAME }
+    }
+}
+
+/// Why an action that reports its result later failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ActionError {
+    /// The module reported a failure code for the action (`+QMTOPEN: 0,3` = failed to
+    /// activate PDP; `+QMTSUB: 0,1,2` = failed to send; `CONNECT FAIL` = -1).
+    #[error("AT{command} failed with code {code}")]
+    Failed {
+        /// The command that failed.
+        command: &'static str,
+        /// Its result code, as the manual numbers it.
+        code: i32,
+    },
+    /// The MQTT broker refused the connection; the CONNACK return code (1 unacceptable
+    /// protocol version, 2 identifier rejected, 3 server unavailable, 4 bad user name or
+    /// password, 5 not authorized).
+    #[error("MQTT connection refused (CONNACK {0})")]
+    Refused(u8),
+    /// The link closed while the result was awaited (`+QMTSTAT: <idx>,<err>` with its error
+    /// code, Luat `CLOSED` as 0).
+    #[error("link closed (code {0})")]
+    Closed(u8),
+    /// An HTTP(S) failure reported by the module: Quectel `<err>` 701-730, Luat
+    /// `+HTTPACTION` module codes 600-606 or `ERROR: <n>` codes.
+    #[error("HTTP failure {0}")]
+    Http(u16),
+}
+
+impl ActionError {
+    /// Whether the broker refused the credentials (CONNACK 4 or 5): retrying with the same
+    /// credentials will not help.
+    pub fn is_bad_credentials(&self) -> bool {
+        matches!(self, Self::Refused(4 | 5))
+    }
+}
+
+/// An MQTT message the module received, borrowed from the client's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MqttMessage<'a> {
+    /// The topic it was published on.
+    pub topic: &'a str,
+    /// The payload, exactly as received (may be binary, may contain CR/LF).
+    pub payload: &'a [u8],
+}
+
+/// A command with no arguments in its execute form (`AT+HTTPINIT`), no information
+/// response, and a timeout: the shared shape of many commands.
+macro_rules! execute_command {
+    ($(#[$doc:meta])* $name:ident, $at:literal, $timeout:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub struct $name;
+
+        impl $crate::dialects::Command for $name {
+            type Response<'a> = ();
+            const NAME: &'static str = $at;
+
+            fn encode<'b>(
+                &self,
+                buf: &'b mut [u8],
+            ) -> Result<&'b [u8], $crate::codec::EncodeError> {
+                $crate::codec::CommandWriter::new(buf, Self::NAME).finish()
+            }
+
+            fn timeout_ms(&self) -> u32 {
+                $timeout
+            }
+
+            fn parse<'a>(
+                &self,
+                _lines: $crate::codec::Lines<'a>,
+            ) -> Result<(), $crate::dialects::ParseError> {
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use execute_command;
+
+/// The single information line of a command with token `tok`, parsed by `p` over the whole
+/// line (`Err` if absent or of another shape).
+pub(crate) fn one_line<'a, C: Command, T>(
+    lines: Lines<'a>,
+    p: impl FnOnce(&'a [u8]) -> Option<T>,
+) -> Result<T, ParseError> {
+    lines.first().and_then(p).ok_or(ParseError::of::<C>())
+}
+
+/// A secret the module echoes back (the `AT+QMTCFG="aliauth"` query prints the device
+/// secret): readable through [`expose`](Self::expose), never shown by `Debug` or `defmt`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted<'a>(&'a str);
+
+impl<'a> Redacted<'a> {
+    /// Wrap a secret.
+    pub const fn new(secret: &'a str) -> Self {
+        Self(secret)
+    }
+
+    /// The secret itself.
+    pub const fn expose(&self) -> &'a str {
+        self.0
+    }
+
+    /// Whether it is empty (not configured).
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl core::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Redacted<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "<redacted>")
+    }
+}

@@ -1,5 +1,6 @@
-//! A bounded queue of raw lines (URCs that arrived while a command was in flight), stored
-//! back to back in a caller-sized byte array: no allocation, no per-slot size limit.
+//! A bounded queue of raw lines (a command's response lines, URCs that arrived while a command
+//! was in flight), stored back to back in a caller-sized byte array: no allocation, no
+//! per-slot size limit. [`Lines`] is a read-only view of such lines for response parsers.
 //!
 //! When a new line does not fit, the oldest lines are dropped (and counted) until it does; a
 //! line larger than the whole queue is dropped itself (and counted). Nothing panics.
@@ -125,18 +126,28 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// The waiting lines, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let mut at = self.head;
-        let tail = self.tail;
-        core::iter::from_fn(move || {
-            if at >= tail {
-                return None;
-            }
-            let n = self.record_len(at);
-            let body = at.saturating_add(HEADER);
-            at = body.saturating_add(n);
-            self.buf.get(body..at)
-        })
+    pub fn iter(&self) -> LinesIter<'_> {
+        self.lines().iter()
+    }
+
+    /// The first `n` bytes of the storage, as left by [`scratch`](Self::scratch) (empty if
+    /// `n` is beyond the storage).
+    pub fn scratch_bytes(&self, n: usize) -> &[u8] {
+        self.buf.get(..n).unwrap_or_default()
+    }
+
+    /// The waiting lines as a [`Lines`] view.
+    pub fn lines(&self) -> Lines<'_> {
+        Lines(Repr::Packed(
+            self.buf.get(self.head..self.tail).unwrap_or_default(),
+        ))
+    }
+
+    /// The whole storage as scratch space, for a caller that uses the queue's RAM for
+    /// something else between uses (the client encodes commands here). Empties the queue.
+    pub fn scratch(&mut self) -> &mut [u8] {
+        self.clear();
+        &mut self.buf
     }
 
     /// Remove the oldest line for which `f` returns `Some`, and return that value. The other
@@ -168,5 +179,83 @@ impl<const N: usize> LineQueue<N> {
         self.head = 0;
         self.tail = 0;
         self.len = 0;
+    }
+}
+
+/// A read-only list of lines (a command's information response), borrowed from a
+/// [`LineQueue`] or from a slice.
+#[derive(Debug, Clone, Copy)]
+pub struct Lines<'a>(Repr<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum Repr<'a> {
+    /// Records of a [`LineQueue`]: 2-byte big-endian length, then the line.
+    Packed(&'a [u8]),
+    Slice(&'a [&'a [u8]]),
+}
+
+impl<'a> Lines<'a> {
+    /// Lines given as a slice (for tests and for parsing lines from elsewhere).
+    pub const fn from_slice(lines: &'a [&'a [u8]]) -> Self {
+        Self(Repr::Slice(lines))
+    }
+
+    /// No lines.
+    pub const EMPTY: Lines<'static> = Lines(Repr::Slice(&[]));
+
+    /// The lines in order.
+    pub fn iter(&self) -> LinesIter<'a> {
+        LinesIter(self.0)
+    }
+
+    /// The first line, if any.
+    pub fn first(&self) -> Option<&'a [u8]> {
+        self.iter().next()
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// No lines at all.
+    pub fn is_empty(&self) -> bool {
+        self.first().is_none()
+    }
+}
+
+impl<'a> IntoIterator for Lines<'a> {
+    type Item = &'a [u8];
+    type IntoIter = LinesIter<'a>;
+    fn into_iter(self) -> LinesIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over [`Lines`].
+#[derive(Debug, Clone)]
+pub struct LinesIter<'a>(Repr<'a>);
+
+impl<'a> Iterator for LinesIter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        match &mut self.0 {
+            Repr::Slice(s) => {
+                let (first, rest) = s.split_first()?;
+                *s = rest;
+                Some(first)
+            }
+            Repr::Packed(p) => {
+                let (hdr, rest) = p.split_at_checked(HEADER)?;
+                let n = match hdr {
+                    &[hi, lo] => usize::from(u16::from_be_bytes([hi, lo])),
+                    _ => return None,
+                };
+                let (line, rest) = rest.split_at_checked(n)?;
+                *p = rest;
+                Some(line)
+            }
+        }
     }
 }

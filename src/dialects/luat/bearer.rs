@@ -1,0 +1,261 @@
+//! Luat bearer: `AT+SAPBR`.
+//!
+//! Source: Luat Cat.1 AT manual, `AT+SAPBR` (cmd_type 0 close, 1 open, 2 query, 3 set a
+//! parameter, 4 read the parameters; cid 1..=3). The manual gives no timeouts; opening a
+//! bearer is a PDP activation, budgeted like Quectel's `AT+QIACT` (150 s).
+
+use nom::{Parser, branch::alt, character::complete::u8 as dec_u8};
+
+use super::urc::bare;
+use crate::codec::fields::{comma, full, header, quoted_str};
+use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
+use crate::dialects::{Command, ParseError, one_line};
+
+/// `AT+SAPBR=3,<cid>,"<tag>","<value>"`: set a bearer parameter (`"CONTYPE"`, `"APN"`,
+/// `"USER"`, `"PWD"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SapbrSet<'a> {
+    /// Bearer id 1..=3.
+    pub cid: u8,
+    /// Parameter name.
+    pub tag: &'a str,
+    /// Its value (`"GPRS"` for `CONTYPE`, whatever the RAT; `""` APN = the network's).
+    pub value: &'a str,
+}
+
+impl Command for SapbrSet<'_> {
+    type Response<'a> = ();
+    const NAME: &'static str = "+SAPBR";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(3)
+            .uint(self.cid.into())
+            .string("ConParamTag", self.tag)
+            .string("ConParamValue", self.value);
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+        Ok(())
+    }
+}
+
+macro_rules! sapbr_action {
+    ($(#[$doc:meta])* $name:ident, $code:literal, $timeout:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub struct $name {
+            /// Bearer id 1..=3.
+            pub cid: u8,
+        }
+
+        impl Command for $name {
+            type Response<'a> = ();
+            const NAME: &'static str = "+SAPBR";
+
+            fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+                let mut w = CommandWriter::new(buf, Self::NAME);
+                w.uint($code).uint(self.cid.into());
+                w.finish()
+            }
+
+            fn timeout_ms(&self) -> u32 {
+                $timeout
+            }
+
+            fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+                Ok(())
+            }
+        }
+    };
+}
+
+sapbr_action!(
+    /// `AT+SAPBR=1,<cid>`: open the bearer (`+CME ERROR: 3` if it is already open).
+    SapbrOpen,
+    1,
+    150_000
+);
+sapbr_action!(
+    /// `AT+SAPBR=0,<cid>`: close the bearer.
+    SapbrClose,
+    0,
+    40_000
+);
+
+/// `AT+SAPBR=2,<cid>`: bearer state, `+SAPBR: <cid>,<status>,<ip>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SapbrQuery {
+    /// Bearer id 1..=3.
+    pub cid: u8,
+}
+
+/// State of a bearer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum BearerStatus {
+    /// 0: connecting.
+    Connecting,
+    /// 1: connected.
+    Connected,
+    /// 2: closing.
+    Closing,
+    /// 3: closed.
+    Closed,
+    /// Another value.
+    Other(u8),
+}
+
+impl From<u8> for BearerStatus {
+    fn from(v: u8) -> Self {
+        match v {
+            0 => Self::Connecting,
+            1 => Self::Connected,
+            2 => Self::Closing,
+            3 => Self::Closed,
+            o => Self::Other(o),
+        }
+    }
+}
+
+/// `+SAPBR: <cid>,<status>,<ip>`: the address as printed, quoted (`"10.159.1.145"`) or not,
+/// possibly zero-padded (`010.169.179.213`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Bearer<'a> {
+    /// Bearer id.
+    pub cid: u8,
+    /// State.
+    pub status: BearerStatus,
+    /// IP address text as printed, quotes removed.
+    pub ip: &'a str,
+}
+
+impl<'a> Bearer<'a> {
+    /// Parse a `+SAPBR: <cid>,<status>,<ip>` line.
+    pub fn parse(line: &'a [u8]) -> Option<Self> {
+        full(
+            line,
+            (
+                header(b"+SAPBR"),
+                dec_u8,
+                comma,
+                dec_u8,
+                comma,
+                alt((quoted_str, bare)),
+            )
+                .map(|(_, cid, _, status, _, ip)| Self {
+                    cid,
+                    status: status.into(),
+                    ip,
+                }),
+        )
+    }
+
+    /// The IPv4 address as four numbers (zero padding removed), if `ip` is a dotted quad.
+    pub fn ipv4(&self) -> Option<[u8; 4]> {
+        let mut out = [0u8; 4];
+        let mut parts = self.ip.split('.');
+        for slot in &mut out {
+            *slot = parts.next()?.parse().ok()?;
+        }
+        parts.next().is_none().then_some(out)
+    }
+}
+
+impl Command for SapbrQuery {
+    type Response<'a> = Bearer<'a>;
+    const NAME: &'static str = "+SAPBR";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(2).uint(self.cid.into());
+        w.finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+SAPBR"])
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<Bearer<'a>, ParseError> {
+        one_line::<Self, _>(lines, Bearer::parse)
+    }
+}
+
+/// `AT+SAPBR=4,<cid>`: the bearer's parameters, `+SAPBR:<tag>,<value>` lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SapbrParams {
+    /// Bearer id 1..=3.
+    pub cid: u8,
+}
+
+/// The `(tag, value)` lines of [`SapbrParams`].
+#[derive(Debug, Clone, Copy)]
+pub struct BearerParams<'a>(Lines<'a>);
+
+fn param(line: &[u8]) -> Option<(&str, &str)> {
+    full(
+        line,
+        (
+            header(b"+SAPBR"),
+            alt((quoted_str, bare)),
+            comma,
+            alt((quoted_str, bare)),
+        )
+            .map(|(_, t, _, v)| (t, v)),
+    )
+}
+
+impl<'a> BearerParams<'a> {
+    /// Every `(tag, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.0.iter().filter_map(param)
+    }
+
+    /// The value of `tag`.
+    pub fn get(&self, tag: &str) -> Option<&'a str> {
+        self.iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(tag))
+            .map(|(_, v)| v)
+    }
+}
+
+impl Command for SapbrParams {
+    type Response<'a> = BearerParams<'a>;
+    const NAME: &'static str = "+SAPBR";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(4).uint(self.cid.into());
+        w.finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+SAPBR"])
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<BearerParams<'a>, ParseError> {
+        if lines.iter().all(|l| param(l).is_some()) {
+            Ok(BearerParams(lines))
+        } else {
+            Err(ParseError::of::<Self>())
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Luat HTTP(S): `AT+HTTPINIT`, `AT+HTTPPARA`, `AT+HTTPSSL`, `AT+HTTPDATA`, `AT+HTTPACTION`,
+//! `AT+HTTPREAD`, `AT+HTTPTERM`.
+//!
+//! Source: Luat Cat.1 AT manual, HTTP chapter, and its HTTP guide. `AT+HTTPDATA` answers
+//! `DOWNLOAD` (not `>`), takes exactly `<size>` bytes within `<time_ms>`, then `OK`.
+//! `AT+HTTPACTION` answers `OK` and later `+HTTPACTION: <method>,<status>,<len>`.
+//! `AT+HTTPREAD` answers `+HTTPREAD: <len>`, exactly `<len>` bytes (trust this length, not
+//! the one of `+HTTPACTION`), then `OK`. The response buffer holds 4 KB.
+
+use nom::Parser;
+use nom::character::complete::u8 as dec_u8;
+
+use super::Luat;
+use super::urc::{LuatUrc, spaced_header};
+use crate::codec::fields::{full, header};
+use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
+use crate::dialects::{ActionError, Command, Deferred, ParseError, execute_command, one_line};
+
+execute_command!(
+    /// `AT+HTTPINIT`: start the HTTP service.
+    HttpInit,
+    "+HTTPINIT",
+    5_000
+);
+execute_command!(
+    /// `AT+HTTPTERM`: stop the HTTP service (send it during recovery too; ignore its result).
+    HttpTerm,
+    "+HTTPTERM",
+    5_000
+);
+
+/// A value of `AT+HTTPPARA`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum HttpParaValue<'a> {
+    /// A quoted text (`"URL"`, `"USER_DEFINED"`, `"CONTENT"`, `"UA"`).
+    Text(&'a str),
+    /// A number (`"CID"`, `"TIMEOUT"`, `"REDIR"`, `"BREAK"`).
+    Number(u32),
+}
+
+/// `AT+HTTPPARA="<tag>",<value>`: a session parameter. `"USER_DEFINED"` adds one header per
+/// command (`Content-Type: application/x-www-form-urlencoded`; the space after the colon
+/// matters to Aliyun).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpPara<'a> {
+    /// The parameter name.
+    pub tag: &'a str,
+    /// Its value.
+    pub value: HttpParaValue<'a>,
+}
+
+impl<'a> HttpPara<'a> {
+    /// `AT+HTTPPARA="URL","<url>"` (≤ 500 bytes, http or https).
+    pub const fn url(url: &'a str) -> Self {
+        Self {
+            tag: "URL",
+            value: HttpParaValue::Text(url),
+        }
+    }
+
+    /// `AT+HTTPPARA="USER_DEFINED","<header>"`.
+    pub const fn header(header: &'a str) -> Self {
+        Self {
+            tag: "USER_DEFINED",
+            value: HttpParaValue::Text(header),
+        }
+    }
+
+    /// `AT+HTTPPARA="CONTENT","<type>"`.
+    pub const fn content(content_type: &'a str) -> Self {
+        Self {
+            tag: "CONTENT",
+            value: HttpParaValue::Text(content_type),
+        }
+    }
+
+    /// `AT+HTTPPARA="CID",<cid>`.
+    pub const fn cid(cid: u8) -> Self {
+        Self {
+            tag: "CID",
+            value: HttpParaValue::Number(cid as u32),
+        }
+    }
+}
+
+impl Command for HttpPara<'_> {
+    type Response<'a> = ();
+    const NAME: &'static str = "+HTTPPARA";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.string("tag", self.tag);
+        match self.value {
+            HttpParaValue::Text(t) => w.string("value", t),
+            HttpParaValue::Number(n) => w.uint(n.into()),
+        };
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+        Ok(())
+    }
+}
+
+/// `AT+HTTPSSL=<0|1>`: HTTPS without certificate checks (not needed with an `https://` URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpSsl(pub bool);
+
+impl Command for HttpSsl {
+    type Response<'a> = ();
+    const NAME: &'static str = "+HTTPSSL";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(self.0.into());
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+        Ok(())
+    }
+}
+
+/// `AT+HTTPSSL?`: `+ HTTPSSL: <n>` (the manual documents a space after `+`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpSslRead;
+
+impl Command for HttpSslRead {
+    type Response<'a> = bool;
+    const NAME: &'static str = "+HTTPSSL";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.read();
+        w.finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+HTTPSSL"])
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<bool, ParseError> {
+        one_line::<Self, _>(lines, |l| {
+            let rest = spaced_header(b"+HTTPSSL", l)?;
+            full(rest, dec_u8).and_then(|v| (v <= 1).then_some(v == 1))
+        })
+    }
+}
+
+/// `AT+HTTPDATA=<size>,<time_ms>`, `DOWNLOAD`, exactly `<size>` bytes, `OK`: the POST body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpData<'a> {
+    /// The body.
+    pub body: &'a [u8],
+    /// Time the module waits for the body, 1000..=120000 ms (the Luat note uses 20000).
+    pub time_ms: u32,
+}
+
+impl Command for HttpData<'_> {
+    type Response<'a> = ();
+    const NAME: &'static str = "+HTTPDATA";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(self.body.len() as u64).uint(self.time_ms.into());
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        self.time_ms.saturating_add(5_000)
+    }
+
+    fn data(&self) -> Option<(PromptKind, &[u8])> {
+        Some((PromptKind::Download, self.body))
+    }
+
+    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+        Ok(())
+    }
+}
+
+/// HTTP method of `AT+HTTPACTION`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum HttpMethod {
+    /// 0
+    Get,
+    /// 1
+    Post,
+    /// 2
+    Head,
+}
+
+impl HttpMethod {
+    const fn code(self) -> u8 {
+        match self {
+            Self::Get => 0,
+            Self::Post => 1,
+            Self::Head => 2,
+        }
+    }
+}
+
+/// `AT+HTTPACTION=<method>`: run the request; the result is
+/// `+HTTPACTION: <method>,<status>,<len>`. The manual gives no time; 120 s is the session's
+/// default `"TIMEOUT"`, plus margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpAction(pub HttpMethod);
+
+/// The result of [`HttpAction`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpStatus {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The body length as announced by `+HTTPACTION`.
+    pub len: usize,
+}
+
+impl Command for HttpAction {
+    type Response<'a> = ();
+    const NAME: &'static str = "+HTTPACTION";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(self.0.code().into());
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        5_000
+    }
+
+    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+        Ok(())
+    }
+}
+
+impl Deferred<Luat> for HttpAction {
+    type Output = HttpStatus;
+
+    fn result_timeout_ms(&self) -> u32 {
+        130_000
+    }
+
+    fn result(&self, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<HttpStatus, ActionError>> {
+        match seen {
+            Seen::Urc(LuatUrc::HttpAction { status, len, .. }) => {
+                Some(if (600..700).contains(status) {
+                    Err(ActionError::Http(*status))
+                } else {
+                    Ok(HttpStatus {
+                        status: *status,
+                        len: *len,
+                    })
+                })
+            }
+            Seen::Urc(LuatUrc::HttpError(code)) => Some(Err(ActionError::Http(*code))),
+            _ => None,
+        }
+    }
+}
+
+/// `AT+HTTPREAD[=<start>,<size>]`: `+HTTPREAD: <len>`, exactly `<len>` bytes of body (handed
+/// to the caller's buffer), `OK`. The response is `<len>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpRead {
+    /// Read `(start, size)` of the body instead of all of it.
+    pub range: Option<(u32, u32)>,
+}
+
+impl Command for HttpRead {
+    type Response<'a> = usize;
+    const NAME: &'static str = "+HTTPREAD";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        if let Some((start, size)) = self.range {
+            w.uint(start.into()).uint(size.into());
+        }
+        w.finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+HTTPREAD"])
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        10_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<usize, ParseError> {
+        one_line::<Self, _>(lines, |l| {
+            full(
+                l,
+                (header(b"+HTTPREAD"), nom::character::complete::u32).map(|(_, n)| n),
+            )
+            .and_then(|n| usize::try_from(n).ok())
+        })
+    }
+}

@@ -1,0 +1,68 @@
+//! Luat (AirM2M) Air72x: bearer (`AT+SAPBR`), HTTP(S) (`AT+HTTP*`), MQTT (`AT+M*`) and the
+//! [`Luat`] dialect with its URCs.
+//!
+//! ```
+//! use atmodem::codec::{Item, Reader};
+//! use atmodem::dialects::luat::Luat;
+//!
+//! // A pushed message whose payload spans three lines: framed by its length.
+//! let mut reader: Reader<Luat, [u8; 256]> = Reader::new();
+//! reader.feed(b"\r\n+MSUB: \"mqtt/pub\",22 byte,{\r\n  \"msg\": \"hello\"\r\n}\r\n");
+//! match reader.next_item() {
+//!     Some(Ok(Item::Urc(urc))) => {
+//!         let msg = urc.message().unwrap();
+//!         assert_eq!(msg.topic, "mqtt/pub");
+//!         assert_eq!(msg.payload, b"{\r\n  \"msg\": \"hello\"\r\n}");
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+
+mod bearer;
+mod http;
+mod mqtt;
+mod urc;
+
+pub use bearer::{
+    Bearer, BearerParams, BearerStatus, SapbrClose, SapbrOpen, SapbrParams, SapbrQuery, SapbrSet,
+};
+pub use http::{
+    HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpParaValue, HttpRead, HttpSsl,
+    HttpSslRead, HttpStatus, HttpTerm,
+};
+pub use mqtt::{
+    ACCEPT_TIMEOUT_MS, ACK_TIMEOUT_MS, CONNACK_TIMEOUT_MS, CONNECT_TIMEOUT_MS, CachedMessages,
+    MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, MqttMsgGet,
+    MqttMsgGetQuery, MqttMsgSet, MqttStatu, Msubscribe, Munsubscribe,
+};
+pub use urc::{LuatUrc, Msub};
+
+use crate::codec::{Dialect, Framing, LinkEvent};
+
+/// The Luat dialect: the 3GPP URCs plus [`LuatUrc`], and the payload rules of `+MSUB`
+/// (inline, `<len> byte,`) and `+HTTPREAD` (data after the line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Luat;
+
+impl Dialect for Luat {
+    type Urc<'a> = LuatUrc<'a>;
+
+    fn framing(head: &[u8]) -> Framing {
+        urc::framing(head)
+    }
+
+    fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<LuatUrc<'a>> {
+        LuatUrc::parse(token, line)
+    }
+
+    fn link_event(urc: &LuatUrc<'_>) -> Option<LinkEvent> {
+        match urc {
+            LuatUrc::Common(u) => LinkEvent::of_generic(u),
+            LuatUrc::SapbrDeact { cid } => Some(LinkEvent::BearerDown(*cid)),
+            LuatUrc::PdpDeact => Some(LinkEvent::AllBearersDown),
+            LuatUrc::Closed => Some(LinkEvent::MqttDown(0)),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Luat URCs (the Luat Cat.1 AT manual and its MQTT / HTTP guides) and the payload rules of
+//! `+MSUB` and `+HTTPREAD`.
+
+use nom::{
+    Parser,
+    bytes::complete::{tag, take_till},
+    character::complete::{space0, u8 as dec_u8, u16 as dec_u16},
+};
+
+use crate::codec::fields::{Res, comma, full, header, rest_str, trim};
+use crate::codec::{Framing, Urc};
+use crate::dialects::MqttMessage;
+
+/// A Luat URC, borrowing from the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LuatUrc<'a> {
+    /// A 3GPP URC (`+CEREG`, `+CPIN`, `+CGEV`, `RDY`, ...).
+    Common(Urc<'a>),
+    /// `+SAPBR <cid>: DEACT`: the bearer was deactivated (the cid sits before the colon).
+    SapbrDeact {
+        /// Bearer id.
+        cid: u8,
+    },
+    /// `+PDP DEACT`: the data connection was lost.
+    PdpDeact,
+    /// `+HTTPACTION: <method>,<status>,<datalen>` (also written without the space). Status
+    /// is an HTTP code or a module code: 600 not an HTTP PDU, 601 network error, 602 no
+    /// memory, 603 DNS error, 604 stack busy, 605 SSL setup failed, 606 SSL alert.
+    HttpAction {
+        /// 0 GET, 1 POST, 2 HEAD.
+        method: u8,
+        /// HTTP status or module code.
+        status: u16,
+        /// Body length as announced here; the length of `+HTTPREAD` is the one to trust.
+        len: usize,
+    },
+    /// `ERROR: <code>`: an HTTP failure (0 unknown session, 1 file too short, 2 DNS failed,
+    /// 3 busy, 4 socket, 5 connect failed, 6 file error, 7 closed, 8 destroyed, 9 header not
+    /// found, 10 auth scheme, 11 PDP activation, 12 parameter, 13 no buffer, 14 PDP
+    /// deactivation).
+    HttpError(u16),
+    /// `CONNECT OK`: the TCP/TLS link of `AT+MIPSTART` / `AT+SSLMIPSTART` is up.
+    ConnectOk,
+    /// `ALREADY CONNECT`: it already was.
+    AlreadyConnect,
+    /// `CONNECT FAIL`.
+    ConnectFail,
+    /// `STATE: <state>` (reported before `CONNECT FAIL`).
+    State(&'a str),
+    /// `CONNACK OK`: the MQTT CONNECT of `AT+MCONNECT` was accepted.
+    ConnackOk,
+    /// `SUBACK`.
+    Suback,
+    /// `UNSUBACK`.
+    Unsuback,
+    /// `PUBACK` (QoS 1 publish acknowledged).
+    Puback,
+    /// `PUBREC` (QoS 2, first step).
+    Pubrec,
+    /// `PUBCOMP` (QoS 2 complete).
+    Pubcomp,
+    /// `CLOSED`: the TCP link dropped; start again from `AT+MCONFIG` / `AT+MIPSTART`.
+    Closed,
+    /// `+MSUB: ...`: a received message or a cache notice.
+    Msub(Msub<'a>),
+    /// `+MQTTSTATU :<state>`: 0 offline, 1 connected, 2 TCP up but not MQTT-connected.
+    MqttStatu(u8),
+    /// `+E_UTRAN Service`, `+GSM Service`: the radio access technology in use.
+    Service(&'a str),
+    /// `^MODE: <sys_mode>,<sys_submode>`.
+    Mode {
+        /// System mode (17 = LTE).
+        sys_mode: u8,
+        /// Sub-mode.
+        sub_mode: u8,
+    },
+    /// `+NITZ: <time text>` (network time; the text as sent, trailing `, ` included).
+    Nitz(&'a str),
+    /// A Luat token whose fields did not parse. Kept, never dropped.
+    Malformed {
+        /// The line's token.
+        token: &'a [u8],
+        /// The whole line.
+        line: &'a [u8],
+    },
+}
+
+/// `+MSUB` shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Msub<'a> {
+    /// `+MSUB: "<topic>",<len> byte,<payload>`: the payload is raw, exactly `len` bytes.
+    Message(MqttMessage<'a>),
+    /// `+MSUB: <slot>`: cache mode (`AT+MQTTMSGSET=1`); read it with `AT+MQTTMSGGET`.
+    Stored {
+        /// Cache slot 0..=3.
+        slot: u8,
+    },
+}
+
+fn dec_usize(i: &[u8]) -> Res<'_, usize> {
+    nom::character::complete::u32
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        .parse(i)
+}
+
+/// The head of a `+MSUB` message: topic (quoted or not), then `,<len> byte,`. Returns the
+/// topic, the length and the bytes from the payload on.
+fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
+    let (body, ()) = header(b"+MSUB").parse(line).ok()?;
+    // The length field is the first `,<digits> byte,` after the topic; the topic itself
+    // (quoted by the push, unquoted in `AT+MQTTMSGGET`) cannot contain that.
+    let marker = memchr::memmem::find(body, b" byte,")?;
+    let before = body.get(..marker)?;
+    let comma_at = memchr::memrchr(b',', before)?;
+    let topic_raw = trim(before.get(..comma_at)?);
+    let topic_raw = topic_raw
+        .strip_prefix(b"\"")
+        .and_then(|t| t.strip_suffix(b"\""))
+        .unwrap_or(topic_raw);
+    let digits = trim(before.get(comma_at.saturating_add(1)..)?);
+    let (_, len) = full(digits, dec_usize).map(|l| ((), l))?;
+    let payload = body.get(marker.saturating_add(b" byte,".len())..)?;
+    Some((core::str::from_utf8(topic_raw).ok()?, len, payload))
+}
+
+fn msub(line: &[u8]) -> Option<Msub<'_>> {
+    if let Some((topic, len, rest)) = msub_head(line) {
+        let (payload, tail) = rest.split_at_checked(len)?;
+        return trim(tail)
+            .is_empty()
+            .then_some(Msub::Message(MqttMessage { topic, payload }));
+    }
+    full(
+        line,
+        (header(b"+MSUB"), dec_u8).map(|(_, slot)| Msub::Stored { slot }),
+    )
+}
+
+fn http_action(line: &[u8]) -> Option<LuatUrc<'_>> {
+    full(
+        line,
+        (
+            header(b"+HTTPACTION"),
+            dec_u8,
+            comma,
+            dec_u16,
+            comma,
+            dec_usize,
+        )
+            .map(|(_, method, _, status, _, len)| LuatUrc::HttpAction {
+                method,
+                status,
+                len,
+            }),
+    )
+}
+
+fn sapbr_deact(line: &[u8]) -> Option<LuatUrc<'_>> {
+    let body = line.strip_prefix(b"+SAPBR ")?;
+    full(
+        body,
+        (dec_u8, space0, tag(&b":"[..]), space0, tag(&b"DEACT"[..]))
+            .map(|(cid, ..)| LuatUrc::SapbrDeact { cid }),
+    )
+}
+
+fn mode(line: &[u8]) -> Option<LuatUrc<'_>> {
+    full(
+        line,
+        (header(b"^MODE"), dec_u8, comma, dec_u8)
+            .map(|(_, sys_mode, _, sub_mode)| LuatUrc::Mode { sys_mode, sub_mode }),
+    )
+}
+
+impl<'a> LuatUrc<'a> {
+    /// Classify a line by its whole token; `None` for tokens this dialect does not know.
+    pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
+        let parsed = match token {
+            b"+MSUB" => msub(line).map(Self::Msub),
+            b"PUBACK" => Some(Self::Puback),
+            b"SUBACK" => Some(Self::Suback),
+            b"UNSUBACK" => Some(Self::Unsuback),
+            b"PUBREC" => Some(Self::Pubrec),
+            b"PUBCOMP" => Some(Self::Pubcomp),
+            b"CONNACK OK" => Some(Self::ConnackOk),
+            b"CONNECT OK" => Some(Self::ConnectOk),
+            b"ALREADY CONNECT" => Some(Self::AlreadyConnect),
+            b"CONNECT FAIL" => Some(Self::ConnectFail),
+            b"CLOSED" => Some(Self::Closed),
+            b"STATE" => full(line, (header(b"STATE"), rest_str).map(|(_, s)| s))
+                .filter(|s| !s.is_empty())
+                .map(Self::State),
+            b"+HTTPACTION" => http_action(line),
+            b"ERROR" => {
+                full(line, (header(b"ERROR"), dec_u16).map(|(_, c)| c)).map(Self::HttpError)
+            }
+            b"+SAPBR" => sapbr_deact(line),
+            b"+PDP DEACT" => Some(Self::PdpDeact),
+            b"+MQTTSTATU" => {
+                full(line, (header(b"+MQTTSTATU"), dec_u8).map(|(_, s)| s)).map(Self::MqttStatu)
+            }
+            b"+E_UTRAN Service" | b"+GSM Service" | b"+UTRAN Service" => {
+                core::str::from_utf8(line).ok().map(Self::Service)
+            }
+            b"^MODE" => mode(line),
+            b"+NITZ" => {
+                let (text, ()) = header(b"+NITZ").parse(line).ok()?;
+                core::str::from_utf8(text).ok().map(Self::Nitz)
+            }
+            _ => return Urc::parse(token, line).map(Self::Common),
+        };
+        Some(parsed.unwrap_or(Self::Malformed { token, line }))
+    }
+
+    /// The MQTT message this URC carries, if it is one (`+MSUB` with a payload).
+    pub fn message(&self) -> Option<MqttMessage<'a>> {
+        match self {
+            Self::Msub(Msub::Message(m)) => Some(*m),
+            _ => None,
+        }
+    }
+}
+
+/// `+HTTPREAD: <len>` (also `+HTTPREAD:<len>`): the length of the data after the line.
+fn httpread_len(head: &[u8]) -> Option<usize> {
+    full(head, (header(b"+HTTPREAD"), dec_usize).map(|(_, n)| n))
+}
+
+/// The payload rules: `+MSUB: "<topic>",<len> byte,` announces `<len>` raw payload bytes in
+/// the line; `+HTTPREAD: <len>` announces `<len>` bytes of data after it.
+pub(crate) fn framing(head: &[u8]) -> Framing {
+    match head.get(..6) {
+        Some(b"+MSUB:") => match msub_head(head) {
+            Some((_, len, payload)) => Framing::Inline {
+                header: head.len().saturating_sub(payload.len()),
+                len,
+            },
+            None => Framing::Line,
+        },
+        Some(b"+HTTPR") => match httpread_len(head) {
+            Some(len) => Framing::Following { len },
+            None => Framing::Line,
+        },
+        _ => Framing::Line,
+    }
+}
+
+/// A field up to the next comma, as text.
+pub(crate) fn bare(i: &[u8]) -> Res<'_, &str> {
+    nom::combinator::map_res(take_till(|b| b == b','), |f: &[u8]| {
+        core::str::from_utf8(trim(f))
+    })
+    .parse(i)
+}
+
+/// `header` allowing the space Luat firmware writes after `+` (`+ HTTPSSL: 1`).
+pub(crate) fn spaced_header<'a>(tok: &'static [u8], line: &'a [u8]) -> Option<&'a [u8]> {
+    let plain = tok.strip_prefix(b"+").unwrap_or(tok);
+    let line = line
+        .strip_prefix(b"+ ")
+        .or_else(|| line.strip_prefix(b"+"))
+        .unwrap_or(line);
+    header(plain).parse(line).ok().map(|(rest, ())| rest)
+}

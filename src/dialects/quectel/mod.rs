@@ -1,0 +1,70 @@
+//! Quectel EC2x / EC600 / BG9x: PDP contexts, MQTT (`AT+QMT*`), HTTP(S) (`AT+QHTTP*`) and
+//! the [`Quectel`] dialect with its URCs.
+//!
+//! ```
+//! use atmodem::codec::{Item, Reader};
+//! use atmodem::dialects::quectel::{Quectel, QuectelUrc};
+//!
+//! let mut reader: Reader<Quectel, [u8; 256]> = Reader::new();
+//! reader.feed(b"\r\n+QMTRECV: 0,0,\"/sys/pk/dn/thing/service/property/set\",7,\"{\"a\":1}\"\r\n");
+//! match reader.next_item() {
+//!     Some(Ok(Item::Urc(urc))) => {
+//!         let (client, msg) = urc.message().unwrap();
+//!         assert_eq!((client, msg.topic, msg.payload), (0, "/sys/pk/dn/thing/service/property/set", &b"{\"a\":1}"[..]));
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+
+mod http;
+mod mqtt;
+mod pdp;
+mod urc;
+
+pub use http::{
+    DEFAULT_WAIT_SECS, QhttpCfg, QhttpCfgQuery, QhttpGet, QhttpPost, QhttpRead, QhttpSetting,
+    QhttpStop, QhttpUrl, http_error_text,
+};
+pub use mqtt::{
+    ACCEPT_TIMEOUT_MS, BufferStatus, CFG_TIMEOUT_MS, CLOSE_TIMEOUT_MS, CONN_TIMEOUT_MS, ConnStates,
+    Granted, MAX_TOPICS, MqttVersion, OPEN_TIMEOUT_MS, OpenLink, OpenLinks, PACKET_TIMEOUT_MS,
+    PublishForm, QmtCfg, QmtCfgQuery, QmtClose, QmtConn, QmtConnRead, QmtDisc, QmtOpen,
+    QmtOpenRead, QmtPublish, QmtRecvQuery, QmtRecvRead, QmtSetting, QmtSettingName, QmtSub, QmtUns,
+    StoredMessages, Will,
+};
+pub use pdp::{
+    ActiveContext, ActiveContexts, LteCell, PdpAuth, PdpContext, PdpType, QengServingCell, Qiact,
+    QiactRead, Qicsgp, QicsgpQuery, Qideact, ServingCell,
+};
+pub use urc::{HttpResult, MqttAck, Qind, Qiurc, QmtRecv, QuectelUrc};
+
+use crate::codec::{Dialect, Framing, LinkEvent};
+
+/// The Quectel dialect: the 3GPP URCs plus [`QuectelUrc`], and the payload rule of
+/// `+QMTRECV` with a length field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Quectel;
+
+impl Dialect for Quectel {
+    type Urc<'a> = QuectelUrc<'a>;
+
+    fn framing(head: &[u8]) -> Framing {
+        urc::framing(head)
+    }
+
+    fn parse_urc<'a>(token: &'a [u8], line: &'a [u8]) -> Option<QuectelUrc<'a>> {
+        QuectelUrc::parse(token, line)
+    }
+
+    fn link_event(urc: &QuectelUrc<'_>) -> Option<LinkEvent> {
+        match urc {
+            QuectelUrc::Common(u) => LinkEvent::of_generic(u),
+            QuectelUrc::QmtStat { client, .. } | QuectelUrc::QmtPing { client, .. } => {
+                Some(LinkEvent::MqttDown(*client))
+            }
+            QuectelUrc::Qiurc(Qiurc::PdpDeact { cid }) => Some(LinkEvent::BearerDown(*cid)),
+            _ => None,
+        }
+    }
+}

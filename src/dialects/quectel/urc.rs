@@ -1,0 +1,435 @@
+//! Quectel URCs (EC2x / EC600 / BG9x MQTT, HTTP(S) and TCP/IP application notes) and the
+//! payload rule of `+QMTRECV`.
+
+use nom::{
+    Parser,
+    branch::alt,
+    bytes::complete::tag,
+    character::complete::{i8 as dec_i8, u8 as dec_u8, u16 as dec_u16},
+    combinator::{opt, rest},
+};
+
+use crate::codec::fields::{Res, comma, full, header, quoted_str, rest_str, trim};
+use crate::codec::{Framing, Urc};
+use crate::dialects::MqttMessage;
+
+/// A Quectel URC, borrowing from the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum QuectelUrc<'a> {
+    /// A 3GPP URC (`+CEREG`, `+CPIN`, `RDY`, `POWERED DOWN`, ...).
+    Common(Urc<'a>),
+    /// `+QMTOPEN: <idx>,<result>`: -1 failed to open network, 0 success, 1 wrong parameter,
+    /// 2 MQTT identifier occupied, 3 failed to activate PDP, 4 failed to parse domain name,
+    /// 5 network connection error.
+    QmtOpen {
+        /// Client index 0..=5.
+        client: u8,
+        /// Result code.
+        result: i8,
+    },
+    /// `+QMTCLOSE: <idx>,<result>`: -1 failed, 0 success.
+    QmtClose {
+        /// Client index.
+        client: u8,
+        /// Result code.
+        result: i8,
+    },
+    /// `+QMTCONN: <idx>,<result>[,<ret_code>]`: result 0 sent and CONNACK received,
+    /// 1 retransmission, 2 failed to send; ret_code is the CONNACK return code.
+    QmtConn {
+        /// Client index.
+        client: u8,
+        /// Result code.
+        result: u8,
+        /// CONNACK return code (0 accepted, 4 bad user name or password, 5 not authorized...).
+        ret_code: Option<u8>,
+    },
+    /// `+QMTDISC: <idx>,<result>`: -1 failed, 0 success.
+    QmtDisc {
+        /// Client index.
+        client: u8,
+        /// Result code.
+        result: i8,
+    },
+    /// `+QMTSUB: <idx>,<msgid>,<result>[,<value>]`: value = granted QoS list (128 rejected).
+    QmtSub(MqttAck<'a>),
+    /// `+QMTUNS: <idx>,<msgid>,<result>[,<value>]`.
+    QmtUns(MqttAck<'a>),
+    /// `+QMTPUB: <idx>,<msgid>,<result>[,<value>]`: value = retransmission count.
+    QmtPub(MqttAck<'a>),
+    /// `+QMTPUBEX: <idx>,<msgid>,<result>[,<value>]`.
+    QmtPubEx(MqttAck<'a>),
+    /// `+QMTSTAT: <idx>,<err>`: the link changed state and the client is closed
+    /// (1 closed or reset by peer, 2 PINGREQ failed, 3 CONNECT failed, 4 CONNACK failed,
+    /// 5 server closed the link after DISCONNECT (normal), 6 too many send failures,
+    /// 7 link not alive or server unavailable).
+    QmtStat {
+        /// Client index.
+        client: u8,
+        /// Error code.
+        err: u8,
+    },
+    /// `+QMTPING: <idx>,<result>`: keep-alive failure (BG96 family).
+    QmtPing {
+        /// Client index.
+        client: u8,
+        /// Result code.
+        result: u8,
+    },
+    /// `+QMTRECV: ...`: a received message or a buffered-message notice.
+    QmtRecv(QmtRecv<'a>),
+    /// `+QIURC: "<event>",...` of the TCP/IP stack.
+    Qiurc(Qiurc<'a>),
+    /// `+QHTTPGET: <err>[,<status>[,<content_length>]]`.
+    QhttpGet(HttpResult),
+    /// `+QHTTPPOST: <err>[,<status>[,<content_length>]]`.
+    QhttpPost(HttpResult),
+    /// `+QHTTPREAD: <err>`: the body read finished (0 = success).
+    QhttpRead {
+        /// Error code, 0 on success.
+        err: u16,
+    },
+    /// `+CFUN: <fun>` at boot.
+    Cfun(u8),
+    /// `+QUSIM: <n>` at boot.
+    Qusim(u8),
+    /// `+QIND: ...` (`SMS DONE`, `PB DONE`, ...).
+    Qind(Qind<'a>),
+    /// `APP RDY` (BG96): the application layer is ready.
+    AppReady,
+    /// A Quectel token whose fields did not parse. Kept, never dropped.
+    Malformed {
+        /// The line's token.
+        token: &'a [u8],
+        /// The whole line.
+        line: &'a [u8],
+    },
+}
+
+/// The result URC of an MQTT packet exchange (`+QMTSUB`, `+QMTUNS`, `+QMTPUB`, `+QMTPUBEX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MqttAck<'a> {
+    /// Client index.
+    pub client: u8,
+    /// Packet id of the command.
+    pub msg_id: u16,
+    /// 0 sent and acknowledged, 1 retransmission, 2 failed to send.
+    pub result: u8,
+    /// The optional value as sent: granted QoS list (`1`, `0,1`) for `+QMTSUB`, the
+    /// retransmission count for result 1.
+    pub value: Option<&'a str>,
+}
+
+impl MqttAck<'_> {
+    /// The values of `value` as numbers (granted QoS per topic for `+QMTSUB`).
+    pub fn values(&self) -> impl Iterator<Item = u16> + '_ {
+        self.value
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|v| v.trim().parse().ok())
+    }
+}
+
+/// `+QMTRECV` shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum QmtRecv<'a> {
+    /// `+QMTRECV: <idx>,<msgid>,"<topic>"[,<len>],"<payload>"`.
+    Message {
+        /// Client index.
+        client: u8,
+        /// Packet id (0 for QoS 0).
+        msg_id: u16,
+        /// The announced payload length, when `recv/mode` has the length field on.
+        len: Option<usize>,
+        /// Topic and payload.
+        message: MqttMessage<'a>,
+    },
+    /// `+QMTRECV: <idx>,<recv_id>`: a message waits in buffer `recv_id` (`recv/mode` 1).
+    Stored {
+        /// Client index.
+        client: u8,
+        /// Buffer 0..=4; read it with `AT+QMTRECV=<idx>,<recv_id>`.
+        recv_id: u8,
+    },
+}
+
+/// `+QIURC` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Qiurc<'a> {
+    /// `"pdpdeact",<cid>`: the PDP context was lost; every MQTT/HTTP session on it is dead.
+    PdpDeact {
+        /// Context id.
+        cid: u8,
+    },
+    /// `"recv",<connectID>[,...]`: socket data arrived.
+    Recv {
+        /// Socket id.
+        connect_id: u8,
+    },
+    /// `"closed",<connectID>`: the peer closed a socket.
+    Closed {
+        /// Socket id.
+        connect_id: u8,
+    },
+    /// Any other event, the text after `+QIURC: `.
+    Other(&'a str),
+}
+
+/// `+QIND` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Qind<'a> {
+    /// `SMS DONE`: SMS initialisation finished.
+    SmsDone,
+    /// `PB DONE`: phonebook initialisation finished.
+    PbDone,
+    /// Anything else, the text after `+QIND: `.
+    Other(&'a str),
+}
+
+/// The result of a Quectel HTTP(S) request URC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpResult {
+    /// 0 on success, else a 7xx code (see [`http_error_text`](super::http_error_text)).
+    pub err: u16,
+    /// The HTTP status, when the request reached the server.
+    pub status: Option<u16>,
+    /// The body length, absent for chunked responses.
+    pub content_length: Option<usize>,
+}
+
+fn dec_usize(i: &[u8]) -> Res<'_, usize> {
+    nom::character::complete::u32
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        .parse(i)
+}
+
+fn two_ints<'a>(
+    tok: &'static [u8],
+) -> impl Parser<&'a [u8], Output = (u8, i8), Error = nom::error::Error<&'a [u8]>> {
+    (header(tok), dec_u8, comma, dec_i8).map(|(_, a, _, b)| (a, b))
+}
+
+fn two_u8<'a>(
+    tok: &'static [u8],
+) -> impl Parser<&'a [u8], Output = (u8, u8), Error = nom::error::Error<&'a [u8]>> {
+    (header(tok), dec_u8, comma, dec_u8).map(|(_, a, _, b)| (a, b))
+}
+
+fn ack<'a>(tok: &'static [u8], line: &'a [u8]) -> Option<MqttAck<'a>> {
+    full(
+        line,
+        (
+            header(tok),
+            dec_u8,
+            comma,
+            dec_u16,
+            comma,
+            dec_u8,
+            opt((comma, rest_str)),
+        )
+            .map(|(_, client, _, msg_id, _, result, value)| MqttAck {
+                client,
+                msg_id,
+                result,
+                value: value.map(|(_, v)| v).filter(|v| !v.is_empty()),
+            }),
+    )
+}
+
+fn http_result(tok: &'static [u8], line: &[u8]) -> Option<HttpResult> {
+    full(
+        line,
+        (
+            header(tok),
+            dec_u16,
+            opt((comma, dec_u16, opt((comma, dec_usize)))),
+        )
+            .map(|(_, err, more)| HttpResult {
+                err,
+                status: more.map(|(_, s, _)| s),
+                content_length: more.and_then(|(_, _, l)| l.map(|(_, l)| l)),
+            }),
+    )
+}
+
+/// The fixed head of a `+QMTRECV` message: client, msgid and topic, then the rest of the line
+/// (starting at the `,` after the topic).
+fn recv_head(line: &[u8]) -> Option<(u8, u16, &str, &[u8])> {
+    let (after, (_, client, _, msg_id, _, topic)) = (
+        header(b"+QMTRECV"),
+        dec_u8,
+        comma,
+        dec_u16,
+        comma,
+        quoted_str,
+    )
+        .parse(line)
+        .ok()?;
+    Some((client, msg_id, topic, after))
+}
+
+/// The `,<len>,"` between the topic and the payload, when `recv/mode` has the length on:
+/// the length and the bytes from the payload on.
+fn recv_len(after_topic: &[u8]) -> Option<(usize, &[u8])> {
+    let (payload, (_, len, _, _)) = (comma, dec_usize, comma, tag(&b"\""[..]))
+        .parse(after_topic)
+        .ok()?;
+    Some((len, payload))
+}
+
+fn qmtrecv(line: &[u8]) -> Option<QmtRecv<'_>> {
+    if let Some((client, msg_id, topic, after)) = recv_head(line) {
+        let message = |payload| MqttMessage { topic, payload };
+        if let Some((len, payload)) = recv_len(after) {
+            // Exactly `len` bytes between the quotes (they may contain quotes and CR/LF).
+            let (body, tail) = payload.split_at_checked(len)?;
+            return (trim(tail) == b"\"").then_some(QmtRecv::Message {
+                client,
+                msg_id,
+                len: Some(len),
+                message: message(body),
+            });
+        }
+        // No length: the payload is everything between the quote after `,` and the line's
+        // last quote. It is not escaped, so quotes inside it are its own.
+        let quoted_payload = (comma, tag(&b"\""[..])).parse(after).ok()?.0;
+        let last = memchr::memrchr(b'"', quoted_payload)?;
+        let (body, tail) = quoted_payload.split_at_checked(last)?;
+        return (trim(tail) == b"\"").then_some(QmtRecv::Message {
+            client,
+            msg_id,
+            len: None,
+            message: message(body),
+        });
+    }
+    full(
+        line,
+        (header(b"+QMTRECV"), dec_u8, comma, dec_u8)
+            .map(|(_, client, _, recv_id)| QmtRecv::Stored { client, recv_id }),
+    )
+}
+
+fn qiurc(line: &[u8]) -> Option<Qiurc<'_>> {
+    let (body, ()) = header(b"+QIURC").parse(line).ok()?;
+    let id = |event: &'static [u8]| {
+        full(
+            body,
+            (tag(event), comma, dec_u8, opt((comma, rest))).map(|(_, _, id, _)| id),
+        )
+    };
+    if let Some(cid) = id(b"\"pdpdeact\"") {
+        return Some(Qiurc::PdpDeact { cid });
+    }
+    if let Some(connect_id) = id(b"\"recv\"") {
+        return Some(Qiurc::Recv { connect_id });
+    }
+    if let Some(connect_id) = id(b"\"closed\"") {
+        return Some(Qiurc::Closed { connect_id });
+    }
+    let text = core::str::from_utf8(trim(body)).ok()?;
+    (!text.is_empty()).then_some(Qiurc::Other(text))
+}
+
+fn qind(line: &[u8]) -> Option<Qind<'_>> {
+    let text = full(line, (header(b"+QIND"), rest_str).map(|(_, s)| s))?;
+    Some(match text {
+        "SMS DONE" => Qind::SmsDone,
+        "PB DONE" => Qind::PbDone,
+        "" => return None,
+        other => Qind::Other(other),
+    })
+}
+
+fn one_int(tok: &'static [u8], line: &[u8]) -> Option<u8> {
+    full(line, (header(tok), dec_u8).map(|(_, v)| v))
+}
+
+impl<'a> QuectelUrc<'a> {
+    /// Classify a line by its whole token; `None` for tokens this dialect does not know.
+    pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
+        let parsed = match token {
+            b"+QMTRECV" => qmtrecv(line).map(Self::QmtRecv),
+            b"+QMTPUBEX" => ack(b"+QMTPUBEX", line).map(Self::QmtPubEx),
+            b"+QMTPUB" => ack(b"+QMTPUB", line).map(Self::QmtPub),
+            b"+QMTSTAT" => {
+                full(line, two_u8(b"+QMTSTAT")).map(|(client, err)| Self::QmtStat { client, err })
+            }
+            b"+QMTPING" => full(line, two_u8(b"+QMTPING"))
+                .map(|(client, result)| Self::QmtPing { client, result }),
+            b"+QMTOPEN" => full(line, two_ints(b"+QMTOPEN"))
+                .map(|(client, result)| Self::QmtOpen { client, result }),
+            b"+QMTCLOSE" => full(line, two_ints(b"+QMTCLOSE"))
+                .map(|(client, result)| Self::QmtClose { client, result }),
+            b"+QMTDISC" => full(line, two_ints(b"+QMTDISC"))
+                .map(|(client, result)| Self::QmtDisc { client, result }),
+            b"+QMTCONN" => full(
+                line,
+                (
+                    header(b"+QMTCONN"),
+                    dec_u8,
+                    comma,
+                    dec_u8,
+                    opt((comma, dec_u8)),
+                )
+                    .map(|(_, client, _, result, ret)| Self::QmtConn {
+                        client,
+                        result,
+                        ret_code: ret.map(|(_, r)| r),
+                    }),
+            ),
+            b"+QMTSUB" => ack(b"+QMTSUB", line).map(Self::QmtSub),
+            b"+QMTUNS" => ack(b"+QMTUNS", line).map(Self::QmtUns),
+            b"+QIURC" => qiurc(line).map(Self::Qiurc),
+            b"+QHTTPGET" => http_result(b"+QHTTPGET", line).map(Self::QhttpGet),
+            b"+QHTTPPOST" => http_result(b"+QHTTPPOST", line).map(Self::QhttpPost),
+            b"+QHTTPREAD" => full(line, (header(b"+QHTTPREAD"), dec_u16).map(|(_, e)| e))
+                .map(|err| Self::QhttpRead { err }),
+            b"+CFUN" => one_int(b"+CFUN", line).map(Self::Cfun),
+            b"+QUSIM" => one_int(b"+QUSIM", line).map(Self::Qusim),
+            b"+QIND" => qind(line).map(Self::Qind),
+            b"APP RDY" => Some(Self::AppReady),
+            _ => return Urc::parse(token, line).map(Self::Common),
+        };
+        Some(parsed.unwrap_or(Self::Malformed { token, line }))
+    }
+
+    /// The MQTT message this URC carries, if it is one (`+QMTRECV` with a payload).
+    pub fn message(&self) -> Option<(u8, MqttMessage<'a>)> {
+        match self {
+            Self::QmtRecv(QmtRecv::Message {
+                client, message, ..
+            }) => Some((*client, *message)),
+            _ => None,
+        }
+    }
+}
+
+/// The payload rule: `+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"` announces exactly `<len>`
+/// payload bytes (which may contain CR/LF and quotes).
+pub(crate) fn framing(head: &[u8]) -> Framing {
+    // Cheap rejection first: this runs once per line.
+    if head.len() < 10 || head.get(..9) != Some(b"+QMTRECV:") {
+        return Framing::Line;
+    }
+    let Some((_, _, _, after)) = recv_head(head) else {
+        return Framing::Line;
+    };
+    match recv_len(after) {
+        Some((len, payload)) => Framing::Inline {
+            header: head.len().saturating_sub(payload.len()),
+            len,
+        },
+        None => Framing::Line,
+    }
+}
+
+/// `"<text>"` or an empty field, as text (`+QMTCFG: "aliauth",,,`).
+pub(crate) fn quoted_or_empty(i: &[u8]) -> Res<'_, &str> {
+    alt((quoted_str, |i| Ok((i, "")))).parse(i)
+}
