@@ -20,12 +20,19 @@
 //! - `{"kind":"error","what":"overflow"|"garbage"|"parse",...}`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use atmodem::codec::{
-    Dialect, ErrorCode, Expect, FinalCode, Generic, Item, PdpEvent, Prompt, Reader, Registration,
-    SimState, Urc, token,
+    DecodeError, Dialect, ErrorCode, Expect, FinalCode, Generic, Item, PdpEvent, Prompt, Reader,
+    Registration, SimState, Urc,
+};
+use atmodem::codec::Lines;
+use atmodem::dialects::common::{CgattRead, Cgmr, Csq, PdpAddress, Revision};
+use atmodem::dialects::luat::{Bearer, HttpRead, Luat, LuatUrc, MqttStatu, Msub};
+use atmodem::dialects::{Command, MqttMessage};
+use atmodem::dialects::quectel::{
+    HttpResult, MqttAck, QmtRecv, QmtSetting, Qind, Qiurc, Quectel, QuectelUrc, ServingCell,
 };
 use atmodem::transcript::{self, Event};
 
@@ -74,7 +81,6 @@ impl Obj {
         self
     }
     /// A payload: a string when it is UTF-8, else `"payload_hex"`.
-    #[allow(dead_code)] // for the dialects' message URCs
     fn payload(&mut self, v: &[u8]) -> &mut Self {
         match std::str::from_utf8(v) {
             Ok(s) => self.str("payload", s),
@@ -112,9 +118,201 @@ fn json_text(b: &[u8]) -> String {
 
 /// How a dialect's URCs are printed.
 trait Render {
-    /// Fill `o` (kind "urc") with the URC's name and typed fields; `Err(name)` when the URC
+    /// Fill `o` (kind "urc") with the URC's name and typed fields; `Err(())` when the URC
     /// is a known token whose fields did not parse.
     fn render(&self, o: &mut Obj) -> Result<(), ()>;
+
+    /// The `<content_length>` a Quectel HTTP result announces for the next `AT+QHTTPREAD`.
+    fn http_len(&self) -> Option<usize> {
+        None
+    }
+}
+
+fn message(o: &mut Obj, m: &MqttMessage<'_>) {
+    o.str("topic", m.topic).payload(m.payload);
+}
+
+fn ack(o: &mut Obj, name: &str, a: &MqttAck<'_>) {
+    o.str("name", name)
+        .num("client", a.client)
+        .num("msg_id", a.msg_id)
+        .num("result", a.result)
+        .opt_str("value", a.value);
+}
+
+fn http_result(o: &mut Obj, name: &str, r: &HttpResult) {
+    o.str("name", name)
+        .num("err", r.err)
+        .opt_num("status", r.status)
+        .opt_num("content_length", r.content_length);
+}
+
+impl Render for QuectelUrc<'_> {
+    fn render(&self, o: &mut Obj) -> Result<(), ()> {
+        match self {
+            QuectelUrc::Common(u) => return u.render(o),
+            QuectelUrc::QmtOpen { client, result } => {
+                o.str("name", "+QMTOPEN").num("client", client).num("result", result);
+            }
+            QuectelUrc::QmtClose { client, result } => {
+                o.str("name", "+QMTCLOSE").num("client", client).num("result", result);
+            }
+            QuectelUrc::QmtDisc { client, result } => {
+                o.str("name", "+QMTDISC").num("client", client).num("result", result);
+            }
+            QuectelUrc::QmtConn {
+                client,
+                result,
+                ret_code,
+            } => {
+                o.str("name", "+QMTCONN")
+                    .num("client", client)
+                    .num("result", result)
+                    .opt_num("ret_code", *ret_code);
+            }
+            QuectelUrc::QmtSub(a) => ack(o, "+QMTSUB", a),
+            QuectelUrc::QmtUns(a) => ack(o, "+QMTUNS", a),
+            QuectelUrc::QmtPub(a) => ack(o, "+QMTPUB", a),
+            QuectelUrc::QmtPubEx(a) => ack(o, "+QMTPUBEX", a),
+            QuectelUrc::QmtStat { client, err } => {
+                o.str("name", "+QMTSTAT").num("client", client).num("err", err);
+            }
+            QuectelUrc::QmtPing { client, result } => {
+                o.str("name", "+QMTPING").num("client", client).num("result", result);
+            }
+            QuectelUrc::QmtRecv(QmtRecv::Message {
+                client,
+                msg_id,
+                len,
+                message: m,
+            }) => {
+                o.str("name", "+QMTRECV")
+                    .num("client", client)
+                    .num("msg_id", msg_id)
+                    .opt_num("len", *len);
+                message(o, m);
+            }
+            QuectelUrc::QmtRecv(QmtRecv::Stored { client, recv_id }) => {
+                o.str("name", "+QMTRECV")
+                    .num("client", client)
+                    .num("recv_id", recv_id);
+            }
+            QuectelUrc::Qiurc(q) => {
+                o.str("name", "+QIURC");
+                match q {
+                    Qiurc::PdpDeact { cid } => o.str("event", "pdpdeact").num("cid", cid),
+                    Qiurc::Recv { connect_id } => {
+                        o.str("event", "recv").num("connect_id", connect_id)
+                    }
+                    Qiurc::Closed { connect_id } => {
+                        o.str("event", "closed").num("connect_id", connect_id)
+                    }
+                    Qiurc::Other(t) => o.str("event", t),
+                };
+            }
+            QuectelUrc::QhttpGet(r) => http_result(o, "+QHTTPGET", r),
+            QuectelUrc::QhttpPost(r) => http_result(o, "+QHTTPPOST", r),
+            QuectelUrc::QhttpRead { err } => {
+                o.str("name", "+QHTTPREAD").num("err", err);
+            }
+            QuectelUrc::Cfun(f) => {
+                o.str("name", "+CFUN").num("fun", f);
+            }
+            QuectelUrc::Qusim(n) => {
+                o.str("name", "+QUSIM").num("value", n);
+            }
+            QuectelUrc::Qind(q) => {
+                o.str("name", "+QIND").str(
+                    "event",
+                    match q {
+                        Qind::SmsDone => "SMS DONE",
+                        Qind::PbDone => "PB DONE",
+                        Qind::Other(t) => t,
+                    },
+                );
+            }
+            QuectelUrc::AppReady => {
+                o.str("name", "APP RDY");
+            }
+            QuectelUrc::Malformed { token, line } => {
+                o.bytes("name", token).bytes("line", line);
+                return Err(());
+            }
+        }
+        Ok(())
+    }
+
+    fn http_len(&self) -> Option<usize> {
+        match self {
+            QuectelUrc::QhttpGet(r) | QuectelUrc::QhttpPost(r) => r.content_length,
+            _ => None,
+        }
+    }
+}
+
+impl Render for LuatUrc<'_> {
+    fn render(&self, o: &mut Obj) -> Result<(), ()> {
+        let bare = |o: &mut Obj, name: &str| {
+            o.str("name", name);
+        };
+        match self {
+            LuatUrc::Common(u) => return u.render(o),
+            LuatUrc::SapbrDeact { cid } => {
+                o.str("name", "+SAPBR").str("event", "DEACT").num("cid", cid);
+            }
+            LuatUrc::PdpDeact => bare(o, "+PDP DEACT"),
+            LuatUrc::HttpAction {
+                method,
+                status,
+                len,
+            } => {
+                o.str("name", "+HTTPACTION")
+                    .num("method", method)
+                    .num("status", status)
+                    .num("len", len);
+            }
+            LuatUrc::HttpError(code) => {
+                o.str("name", "ERROR").num("code", code);
+            }
+            LuatUrc::ConnectOk => bare(o, "CONNECT OK"),
+            LuatUrc::AlreadyConnect => bare(o, "ALREADY CONNECT"),
+            LuatUrc::ConnectFail => bare(o, "CONNECT FAIL"),
+            LuatUrc::State(s) => {
+                o.str("name", "STATE").str("state", s);
+            }
+            LuatUrc::ConnackOk => bare(o, "CONNACK OK"),
+            LuatUrc::Suback => bare(o, "SUBACK"),
+            LuatUrc::Unsuback => bare(o, "UNSUBACK"),
+            LuatUrc::Puback => bare(o, "PUBACK"),
+            LuatUrc::Pubrec => bare(o, "PUBREC"),
+            LuatUrc::Pubcomp => bare(o, "PUBCOMP"),
+            LuatUrc::Closed => bare(o, "CLOSED"),
+            LuatUrc::Msub(Msub::Message(m)) => {
+                o.str("name", "+MSUB").num("len", m.payload.len());
+                message(o, m);
+            }
+            LuatUrc::Msub(Msub::Stored { slot }) => {
+                o.str("name", "+MSUB").num("slot", slot);
+            }
+            LuatUrc::MqttStatu(s) => {
+                o.str("name", "+MQTTSTATU").num("state", s);
+            }
+            LuatUrc::Service(s) => bare(o, s),
+            LuatUrc::Mode { sys_mode, sub_mode } => {
+                o.str("name", "^MODE")
+                    .num("sys_mode", sys_mode)
+                    .num("sub_mode", sub_mode);
+            }
+            LuatUrc::Nitz(t) => {
+                o.str("name", "+NITZ").str("time", t);
+            }
+            LuatUrc::Malformed { token, line } => {
+                o.bytes("name", token).bytes("line", line);
+                return Err(());
+            }
+        }
+        Ok(())
+    }
 }
 
 fn registration(o: &mut Obj, r: &Registration<'_>) {
@@ -184,7 +382,13 @@ impl Render for Urc<'_> {
 }
 
 /// Typed fields of a response line, where the example knows its shape.
-fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8]) {
+fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8], command: &[u8]) {
+    // A bare line (no token) answers the command in flight: `AT+CGMR` → `EC200UCNAAR02A03M08`.
+    let tok = if tok == line && !line.contains(&b':') {
+        command
+    } else {
+        tok
+    };
     match tok {
         b"+CEREG" | b"+CGREG" | b"+CREG" => {
             let t: &'static [u8] = match tok {
@@ -202,14 +406,109 @@ fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8]) {
             }
         }
         b"+CSQ" => {
-            let text = String::from_utf8_lossy(line);
-            if let Some((a, b)) = text.trim_start_matches("+CSQ:").trim().split_once(',')
-                && let (Ok(rssi), Ok(ber)) = (a.trim().parse::<u8>(), b.trim().parse::<u8>())
-            {
-                o.num("rssi", rssi).num("ber", ber);
+            let lines = [line];
+            if let Ok(q) = Csq.parse(Lines::from_slice(&lines)) {
+                o.num("rssi", q.rssi).num("ber", q.ber);
+            }
+        }
+        b"+CGATT" => {
+            let lines = [line];
+            if let Ok(a) = CgattRead.parse(Lines::from_slice(&lines)) {
+                o.bool("attached", a);
+            }
+        }
+        b"+CGMR" | b"Revision" => {
+            let lines = [line];
+            if let Ok(Revision(r)) = Cgmr.parse(Lines::from_slice(&lines)) {
+                o.str("revision", r)
+                    .opt_num("firmware", Revision(r).luat_firmware());
+            }
+        }
+        b"+CGPADDR" => {
+            if let Some(a) = PdpAddress::parse(line) {
+                o.num("cid", a.cid)
+                    .opt_str("address", a.first)
+                    .opt_str("address2", a.second);
+            }
+        }
+        b"+SAPBR" => {
+            if let Some(b) = Bearer::parse(line) {
+                o.num("cid", b.cid)
+                    .num("status", status_code(&b))
+                    .str("ip", b.ip);
+            }
+        }
+        b"+HTTPREAD" => {
+            let lines = [line];
+            if let Ok(n) = HttpRead::default().parse(Lines::from_slice(&lines)) {
+                o.num("len", n);
+            }
+        }
+        b"+MQTTSTATU" => {
+            let lines = [line];
+            if let Ok(n) = MqttStatu.parse(Lines::from_slice(&lines)) {
+                o.num("state", n);
+            }
+        }
+        b"+QENG" => match ServingCell::parse(line) {
+            Some(ServingCell::Lte(c)) => {
+                o.str("state", c.state)
+                    .str("rat", "LTE")
+                    .str("duplex", c.duplex)
+                    .num("mcc", c.mcc)
+                    .str("mnc", c.mnc)
+                    .str("cell_id", c.cell_id)
+                    .num("pcid", c.pcid)
+                    .num("earfcn", c.earfcn)
+                    .num("band", c.band)
+                    .str("tac", c.tac)
+                    .num("rsrp", c.rsrp)
+                    .num("rsrq", c.rsrq)
+                    .num("rssi", c.rssi)
+                    .num("sinr", c.sinr)
+                    .num("srxlev", c.srxlev);
+            }
+            Some(ServingCell::Other { state, rat, .. }) => {
+                o.str("state", state).opt_str("rat", rat);
+            }
+            None => {}
+        },
+        b"+QMTCFG" => {
+            if let Some(setting) = QmtSetting::parse(line) {
+                o.str("setting", setting.name().as_str());
+                if let QmtSetting::AliAuth {
+                    product_key,
+                    device_name,
+                    device_secret,
+                } = setting
+                {
+                    // The query echoes the device secret: say whether one is set, never print it.
+                    o.str("product_key", product_key)
+                        .str("device_name", device_name)
+                        .bool("device_secret_set", !device_secret.is_empty());
+                }
+            }
+        }
+        b"+MSUB" | b"+QMTRECV" => {
+            let m = Luat::parse_urc(tok, line)
+                .and_then(|u| u.message())
+                .or_else(|| Quectel::parse_urc(tok, line).and_then(|u| u.message().map(|(_, m)| m)));
+            if let Some(m) = m {
+                message(o, &m);
             }
         }
         _ => {}
+    }
+}
+
+fn status_code(b: &Bearer<'_>) -> u8 {
+    use atmodem::dialects::luat::BearerStatus;
+    match b.status {
+        BearerStatus::Connecting => 0,
+        BearerStatus::Connected => 1,
+        BearerStatus::Closing => 2,
+        BearerStatus::Closed => 3,
+        BearerStatus::Other(n) => n,
     }
 }
 
@@ -221,7 +520,7 @@ struct Options {
     file: Option<String>,
 }
 
-fn parse_args() -> Result<Options, String> {
+fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         dialect: "quectel".into(),
         chunk: 0,
@@ -229,7 +528,7 @@ fn parse_args() -> Result<Options, String> {
         raw: false,
         file: None,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter().cloned();
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
@@ -257,6 +556,17 @@ fn parse_args() -> Result<Options, String> {
         return Err(format!("unknown dialect {}", o.dialect));
     }
     Ok(o)
+}
+
+/// The name of a command line: `AT+CGMR` → `+CGMR`, `ATI` → `I`.
+fn command_name(cmd: &[u8]) -> Vec<u8> {
+    let cmd = cmd.strip_suffix(b"\r").unwrap_or(cmd).to_ascii_uppercase();
+    let rest = cmd.strip_prefix(b"AT").unwrap_or(&cmd);
+    let end = rest
+        .iter()
+        .position(|b| matches!(b, b'=' | b'?'))
+        .unwrap_or(rest.len());
+    rest[..end].to_vec()
 }
 
 /// What the response of a command line looks like, from its text: the token is the command
@@ -308,20 +618,134 @@ fn expect_for(cmd: &[u8]) -> (Expect, bool) {
     (Expect { tokens, bare }, prompt)
 }
 
-/// Decoding state across the input.
-struct Run<D: Dialect> {
-    reader: Reader<D, Vec<u8>>,
+/// What the decoder has learned about the exchange so far.
+struct State<'w> {
     raw: bool,
-    out: std::io::BufWriter<std::io::Stdout>,
+    out: &'w mut dyn Write,
     /// Bytes of length-delimited data seen so far (pieces are summed into one item).
     data_len: usize,
     /// `<content_length>` of the last Quectel `+QHTTPGET`/`+QHTTPPOST` result.
     http_len: Option<usize>,
     /// The command in flight is Quectel `AT+QHTTPREAD`.
     qhttpread: bool,
+    /// Name of the command in flight (`+CGMR`), upper case.
+    command: Vec<u8>,
 }
 
-impl<D: Dialect> Run<D>
+/// What printing an item asks the decoder to do next.
+#[derive(Default)]
+struct Next {
+    /// An echoed command (raw mode): it is now in flight.
+    begin: Option<Vec<u8>>,
+    /// Data of this length follows (after Quectel's `CONNECT` to `AT+QHTTPREAD`).
+    announce: Option<usize>,
+}
+
+impl State<'_> {
+    fn emit<U: Render>(&mut self, item: Result<Item<'_, U>, DecodeError>) -> io::Result<Next> {
+        let mut next = Next::default();
+        let line = match item {
+            Err(e) => {
+                let mut o = Obj::new("error");
+                match e {
+                    DecodeError::Overflow => {
+                        o.str("what", "overflow");
+                    }
+                    DecodeError::Garbage(n) => {
+                        o.str("what", "garbage").num("len", n);
+                    }
+                }
+                Some(o.done())
+            }
+            Ok(Item::Echo(l)) => {
+                if self.raw {
+                    next.begin = Some(l.to_vec());
+                }
+                let mut o = Obj::new("echo");
+                o.bytes("line", l);
+                Some(o.done())
+            }
+            Ok(Item::Prompt(p)) => {
+                let mut o = Obj::new("prompt");
+                match p {
+                    Prompt::Angle => {}
+                    Prompt::Connect(text) => {
+                        o.str("prompt", "CONNECT").opt_str("text", text);
+                        if self.qhttpread {
+                            next.announce = self.http_len;
+                        }
+                    }
+                    Prompt::Download => {
+                        o.str("prompt", "DOWNLOAD");
+                    }
+                }
+                Some(o.done())
+            }
+            Ok(Item::Response { token: tok, line }) => {
+                let mut o = Obj::new("response");
+                o.bytes("name", tok).bytes("line", line);
+                response_fields(&mut o, tok, line, &self.command);
+                Some(o.done())
+            }
+            Ok(item @ (Item::Final(code) | Item::Unsolicited(code))) => {
+                let mut o = Obj::new("final");
+                o.str("code", code.name());
+                if let FinalCode::Cme(e) | FinalCode::Cms(e) = code {
+                    let text = match e {
+                        ErrorCode::Code(n) => n.to_string(),
+                        ErrorCode::Text(t) => t.to_string(),
+                    };
+                    o.str("error", &text);
+                }
+                if matches!(item, Item::Unsolicited(_)) {
+                    o.bool("unsolicited", true);
+                }
+                Some(o.done())
+            }
+            Ok(Item::Data { bytes, remaining }) => {
+                self.data_len += bytes.len();
+                (remaining == 0).then(|| {
+                    let mut o = Obj::new("data");
+                    o.num("len", std::mem::take(&mut self.data_len));
+                    o.done()
+                })
+            }
+            Ok(Item::Urc(u)) => {
+                if let Some(len) = u.http_len() {
+                    self.http_len = Some(len);
+                }
+                let mut o = Obj::new("urc");
+                if u.render(&mut o).is_ok() {
+                    Some(o.done())
+                } else {
+                    // `{"kind":"error","what":"parse","name":...,"line":...}`
+                    let fields = o.0.replacen("{\"kind\":\"urc\",", "", 1);
+                    Some(format!("{{\"kind\":\"error\",\"what\":\"parse\",{fields}}}"))
+                }
+            }
+            Ok(Item::Unknown { token: tok, line }) => {
+                if let Some(len) = quectel_http_len(tok, line) {
+                    self.http_len = Some(len);
+                }
+                let mut o = Obj::new("urc");
+                o.bytes("name", tok).bytes("line", line);
+                Some(o.done())
+            }
+        };
+        if let Some(line) = line {
+            writeln!(self.out, "{line}")?;
+        }
+        Ok(next)
+    }
+}
+
+/// Decoding state across the input.
+struct Run<'w, D: Dialect> {
+    reader: Reader<D, Vec<u8>>,
+    state: State<'w>,
+}
+
+impl<D: Dialect> Run<'_, D>
 where
     for<'a> D::Urc<'a>: Render,
 {
@@ -331,10 +755,11 @@ where
         if prompt {
             self.reader.decoder.expect_prompt();
         }
-        self.qhttpread = cmd.to_ascii_uppercase().starts_with(b"AT+QHTTPREAD");
+        self.state.qhttpread = cmd.to_ascii_uppercase().starts_with(b"AT+QHTTPREAD");
+        self.state.command = command_name(cmd);
     }
 
-    fn modem(&mut self, bytes: &[u8], chunk: usize) {
+    fn modem(&mut self, bytes: &[u8], chunk: usize) -> io::Result<()> {
         let size = if chunk == 0 {
             bytes.len().max(1)
         } else {
@@ -345,124 +770,43 @@ where
             while !part.is_empty() {
                 let n = self.reader.feed(part);
                 part = &part[n..];
-                self.drain();
+                self.drain()?;
             }
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        loop {
+            let next = match self.reader.next_item() {
+                None => return Ok(()),
+                Some(item) => self.state.emit(item)?,
+            };
+            self.follow(next);
         }
     }
 
-    fn drain(&mut self) {
-        loop {
-            let mut begin: Option<Vec<u8>> = None;
-            let mut announce: Option<usize> = None;
-            let line = match self.reader.next_item() {
-                None => return,
-                Some(Err(e)) => {
-                    let mut o = Obj::new("error");
-                    match e {
-                        atmodem::codec::DecodeError::Overflow => {
-                            o.str("what", "overflow");
-                        }
-                        atmodem::codec::DecodeError::Garbage(n) => {
-                            o.str("what", "garbage").num("len", n);
-                        }
-                    }
-                    Some(o.done())
-                }
-                Some(Ok(item)) => match item {
-                    Item::Echo(l) => {
-                        if self.raw {
-                            begin = Some(l.to_vec());
-                        }
-                        let mut o = Obj::new("echo");
-                        o.bytes("line", l);
-                        Some(o.done())
-                    }
-                    Item::Prompt(p) => {
-                        let mut o = Obj::new("prompt");
-                        match p {
-                            Prompt::Angle => {}
-                            Prompt::Connect(text) => {
-                                o.str("prompt", "CONNECT").opt_str("text", text);
-                                if self.qhttpread {
-                                    announce = self.http_len;
-                                }
-                            }
-                            Prompt::Download => {
-                                o.str("prompt", "DOWNLOAD");
-                            }
-                        }
-                        Some(o.done())
-                    }
-                    Item::Response { token: tok, line } => {
-                        let mut o = Obj::new("response");
-                        o.bytes("name", tok).bytes("line", line);
-                        response_fields(&mut o, tok, line);
-                        Some(o.done())
-                    }
-                    Item::Final(code) | Item::Unsolicited(code) => {
-                        let mut o = Obj::new("final");
-                        o.str("code", code.name());
-                        match code {
-                            FinalCode::Cme(e) | FinalCode::Cms(e) => {
-                                let text = match e {
-                                    ErrorCode::Code(n) => n.to_string(),
-                                    ErrorCode::Text(t) => t.to_string(),
-                                };
-                                o.str("error", &text);
-                            }
-                            _ => {}
-                        }
-                        if matches!(item, Item::Unsolicited(_)) {
-                            o.bool("unsolicited", true);
-                        }
-                        Some(o.done())
-                    }
-                    Item::Data { bytes, remaining } => {
-                        self.data_len += bytes.len();
-                        if remaining == 0 {
-                            let mut o = Obj::new("data");
-                            o.num("len", std::mem::take(&mut self.data_len));
-                            Some(o.done())
-                        } else {
-                            None
-                        }
-                    }
-                    Item::Urc(u) => {
-                        let mut o = Obj::new("urc");
-                        if u.render(&mut o).is_ok() {
-                            Some(o.done())
-                        } else {
-                            let mut e = Obj::new("error");
-                            e.str("what", "parse");
-                            e.0.push(',');
-                            e.0.push_str(&o.0[1..]);
-                            Some(e.done().replacen("\"kind\":\"urc\",", "", 1))
-                        }
-                    }
-                    Item::Unknown { token: tok, line } => {
-                        if let Some(len) = quectel_http_len(tok, line) {
-                            self.http_len = Some(len);
-                        }
-                        let mut o = Obj::new("urc");
-                        o.bytes("name", tok).bytes("line", line);
-                        Some(o.done())
-                    }
-                },
-            };
-            if let Some(line) = line {
-                writeln!(self.out, "{line}").unwrap();
-            }
-            if let Some(cmd) = begin {
-                self.command(&cmd);
-            }
-            if let Some(len) = announce {
-                self.reader.decoder.expect_data(len);
-            }
+    fn follow(&mut self, next: Next) {
+        if let Some(cmd) = next.begin {
+            self.command(&cmd);
         }
+        if let Some(len) = next.announce {
+            self.reader.decoder.expect_data(len);
+        }
+    }
+
+    /// A last line with no terminator: classify it as the client does after a pause.
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(frame) = self.reader.decoder.flush_partial() {
+            let item = self.reader.classifier.classify::<D>(frame);
+            self.state.emit(Ok(item))?;
+        }
+        self.state.out.flush()
     }
 }
 
-/// `<content_length>` from `+QHTTPGET: 0,200,143` / `+QHTTPPOST: 0,200,143`.
+/// `<content_length>` from `+QHTTPGET: 0,200,143` / `+QHTTPPOST: 0,200,143` when the dialect
+/// does not know these URCs (`--dialect generic`).
 fn quectel_http_len(tok: &[u8], line: &[u8]) -> Option<usize> {
     if tok != b"+QHTTPGET" && tok != b"+QHTTPPOST" {
         return None;
@@ -472,20 +816,24 @@ fn quectel_http_len(tok: &[u8], line: &[u8]) -> Option<usize> {
     fields.get(2)?.parse().ok()
 }
 
-fn decode<D: Dialect>(o: &Options, input: &[u8]) -> Result<(), String>
+fn decode_with<D: Dialect>(o: &Options, input: &[u8], out: &mut dyn Write) -> Result<(), String>
 where
     for<'a> D::Urc<'a>: Render,
 {
-    let mut run: Run<D> = Run {
+    let mut run: Run<'_, D> = Run {
         reader: Reader::with_buffer(vec![0u8; o.capacity]),
-        raw: o.raw,
-        out: std::io::BufWriter::new(std::io::stdout()),
-        data_len: 0,
-        http_len: None,
-        qhttpread: false,
+        state: State {
+            raw: o.raw,
+            out,
+            data_len: 0,
+            http_len: None,
+            qhttpread: false,
+            command: Vec::new(),
+        },
     };
+    let io_err = |e: io::Error| e.to_string();
     if o.raw {
-        run.modem(input, o.chunk);
+        run.modem(input, o.chunk).map_err(io_err)?;
     } else {
         let text = std::str::from_utf8(input).map_err(|_| "transcript is not UTF-8")?;
         let events = transcript::parse(text).map_err(|e| e.to_string())?;
@@ -493,30 +841,37 @@ where
             match ev {
                 Event::Command(cmd) => run.command(&cmd),
                 Event::HostData(_) => {}
-                Event::Modem(bytes) => run.modem(&bytes, o.chunk),
+                Event::Modem(bytes) => run.modem(&bytes, o.chunk).map_err(io_err)?,
             }
         }
     }
-    if let Some(atmodem::codec::Frame::Line(l)) = run.reader.decoder.flush_partial() {
-        // A last line with no terminator: classify it as the client would after a pause.
-        let tok = token(l);
-        let mut o = Obj::new("urc");
-        o.bytes("name", tok).bytes("line", l);
-        writeln!(run.out, "{}", o.done()).unwrap();
-    }
-    run.out.flush().map_err(|e| e.to_string())
+    run.finish().map_err(io_err)
 }
 
+/// Decode `input` with the command-line arguments `args` (without the program name) and
+/// write the JSON lines to `out`.
+pub fn decode(args: &[String], input: &[u8], out: &mut dyn Write) -> Result<(), String> {
+    let o = parse_args(args)?;
+    match o.dialect.as_str() {
+        "quectel" => decode_with::<Quectel>(&o, input, out),
+        "luat" => decode_with::<Luat>(&o, input, out),
+        _ => decode_with::<Generic>(&o, input, out),
+    }
+}
+
+const USAGE: &str =
+    "usage: decode [--dialect quectel|luat|generic] [--chunk N] [--capacity N] [--raw] [FILE]";
+
+#[allow(dead_code)]
 fn main() -> ExitCode {
-    let opts = match parse_args() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match parse_args(&args) {
         Ok(o) => o,
         Err(e) => {
             if !e.is_empty() {
                 eprintln!("decode: {e}");
             }
-            eprintln!(
-                "usage: decode [--dialect quectel|luat] [--chunk N] [--capacity N] [--raw] [FILE]"
-            );
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -529,8 +884,9 @@ fn main() -> ExitCode {
         eprintln!("decode: {e}");
         return ExitCode::from(1);
     }
-    let result = decode::<Generic>(&opts, &input);
-    match result {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match decode(&args, &input, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("decode: {e}");

@@ -10,9 +10,13 @@
 )]
 
 use atmodem::codec::{
-    Decoder, Expect, FinalCode, Frame, Generic, Item, PdpEvent, Prompt, Reader, Registration,
-    SimState, Urc, token,
+    Decoder, Dialect, Expect, FinalCode, Frame, Generic, Item, Lines, PdpEvent, Prompt, Reader,
+    Registration, SimState, Urc, token,
 };
+use atmodem::dialects::Command;
+use atmodem::dialects::common::{CeregRead, Cgmr, Cgpaddr, Csq};
+use atmodem::dialects::luat::{self, Luat};
+use atmodem::dialects::quectel::{self, Quectel};
 
 /// Owned copy of a frame, for comparing runs.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,8 +28,8 @@ enum Owned {
     Err,
 }
 
-fn drive(input: &[u8], chunks: &[usize], prompt: bool, cap: usize) -> Vec<Owned> {
-    let mut d: Decoder<Generic, Vec<u8>> = Decoder::with_buffer(vec![0; cap]);
+fn drive<D: Dialect>(input: &[u8], chunks: &[usize], prompt: bool, cap: usize) -> Vec<Owned> {
+    let mut d: Decoder<D, Vec<u8>> = Decoder::with_buffer(vec![0; cap]);
     if prompt {
         d.expect_prompt();
     }
@@ -82,18 +86,36 @@ pub fn decoder(data: &[u8]) {
     let cap = 4 + usize::from(head & 0x3f);
     let prompt = head & 0x80 != 0;
     let chunks = [usize::from(c2 & 0x0f) + 1, usize::from(c2 >> 4) + 1, 64];
-    let whole = drive(input, &[usize::MAX], prompt, cap);
-    let cut = drive(input, &chunks, prompt, cap);
-    assert_eq!(whole, cut, "chunking changed the frames");
+    // The dialect decides the payload rules: bit 6 of the first byte picks one.
+    if head & 0x40 == 0 {
+        same_frames::<Quectel>(input, &chunks, prompt, cap);
+        classify::<Quectel>(input, cap);
+    } else {
+        same_frames::<Luat>(input, &chunks, prompt, cap);
+        classify::<Luat>(input, cap);
+    }
+    same_frames::<Generic>(input, &chunks, prompt, cap);
+}
 
-    let mut r: Reader<Generic, Vec<u8>> = Reader::with_buffer(vec![0; cap]);
+fn same_frames<D: Dialect>(input: &[u8], chunks: &[usize], prompt: bool, cap: usize) {
+    let whole = drive::<D>(input, &[usize::MAX], prompt, cap);
+    let cut = drive::<D>(input, chunks, prompt, cap);
+    assert_eq!(whole, cut, "chunking changed the frames");
+}
+
+fn classify<D: Dialect>(input: &[u8], cap: usize) {
+    let mut r: Reader<D, Vec<u8>> = Reader::with_buffer(vec![0; cap]);
     r.classifier.begin(Expect::tokens(&[b"+CSQ"]));
     let mut rest = input;
     while !rest.is_empty() {
         let n = r.feed(rest);
         rest = &rest[n..];
-        while let Some(item) = r.next_item() {
-            if let Ok(Item::Final(_) | Item::Unsolicited(_)) = item {
+        loop {
+            let ended = match r.next_item() {
+                None => break,
+                Some(item) => matches!(item, Ok(Item::Final(_) | Item::Unsolicited(_))),
+            };
+            if ended {
                 r.classifier.begin(Expect::BARE);
             }
         }
@@ -111,4 +133,41 @@ pub fn urc(line: &[u8]) {
     let _ = Registration::parse_urc(b"+CREG", line);
     let _ = SimState::parse(line);
     let _ = PdpEvent::parse(line);
+    // The dialects' URC parsers and payload rules.
+    if let Some(u) = Quectel::parse_urc(tok, line) {
+        let _ = Quectel::link_event(&u);
+        if let Some((_, m)) = u.message() {
+            assert!(m.payload.len() <= line.len());
+        }
+    }
+    if let Some(u) = Luat::parse_urc(tok, line) {
+        let _ = Luat::link_event(&u);
+        if let Some(m) = u.message() {
+            assert!(m.payload.len() <= line.len());
+        }
+    }
+    for framing in [Quectel::framing(line), Luat::framing(line)] {
+        if let atmodem::codec::Framing::Inline { header, .. } = framing {
+            assert!(header <= line.len(), "payload starts inside the head");
+        }
+    }
+    // The typed response parsers, on the line as an information response.
+    let lines = [line];
+    let l = Lines::from_slice(&lines);
+    let _ = Csq.parse(l);
+    let _ = Cgmr.parse(l).map(|r| r.luat_firmware());
+    let _ = CeregRead.parse(l);
+    let _ = Cgpaddr::default().parse(l).map(|a| a.iter().count());
+    let _ = quectel::QengServingCell.parse(l);
+    let _ = quectel::QmtSetting::parse(line);
+    let _ = quectel::QmtConnRead.parse(l);
+    let _ = quectel::QmtOpenRead.parse(l).map(|a| a.iter().count());
+    let _ = quectel::QmtRecvQuery.parse(l);
+    let _ = quectel::QiactRead.parse(l);
+    let _ = luat::SapbrQuery { cid: 1 }.parse(l).map(|b| b.ipv4());
+    let _ = luat::HttpRead::default().parse(l);
+    let _ = luat::HttpSslRead.parse(l);
+    let _ = luat::MqttStatu.parse(l);
+    let _ = luat::MqttMsgGet.parse(l).map(|m| m.iter().count());
+    let _ = luat::MqttMsgGetQuery.parse(l);
 }
