@@ -1,5 +1,5 @@
-//! The `aliyun_sign` example: its JSON-lines interface fed with seed-derived requests, its
-//! AT-line rendering, and one run of the real binary.
+//! The `aliyun_sign` example: its JSON-lines interface (Python-generated request/reply lines
+//! and seed-derived requests), its AT-line rendering, and runs of the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../examples/aliyun_sign.rs"]
@@ -24,6 +24,65 @@ fn ok(flow: &str, input: Value) -> Value {
 
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+/// The top-level keys of a reply line in the order they were written.
+fn written_order(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line.strip_prefix('{').unwrap();
+    loop {
+        let mut keys = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+        out.push(keys.next().unwrap().unwrap());
+        rest = rest[keys.byte_offset()..].strip_prefix(':').unwrap();
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        values.next().unwrap().unwrap();
+        rest = &rest[values.byte_offset()..];
+        match rest.strip_prefix(',') {
+            Some(r) => rest = r,
+            None => {
+                assert_eq!(rest, "}");
+                return out;
+            }
+        }
+    }
+}
+
+/// Request/reply lines written by `tests/data/aliyun/gen_vectors.py` (outputs computed with
+/// Python's `hmac` module and laid out as the flow table says).
+fn python_cases() -> Vec<(Value, String)> {
+    let all: Value = serde_json::from_str(include_str!("data/aliyun/vectors.json")).unwrap();
+    let cases: Vec<(Value, String)> = all["cli"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["request"].clone(),
+                c["reply"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for flow in cli::FLOWS {
+        assert!(
+            cases.iter().any(|(r, _)| r["flow"] == flow),
+            "no Python case for {flow}"
+        );
+    }
+    cases
+}
+
+#[test]
+fn python_vectors_give_the_exact_reply_lines() {
+    for (request, want) in python_cases() {
+        let got = cli::handle_line(&request.to_string()).unwrap();
+        let (g, w): (Value, Value) = (
+            serde_json::from_str(&got).unwrap(),
+            serde_json::from_str(&want).unwrap(),
+        );
+        assert_eq!(g, w, "{request}");
+        assert_eq!(written_order(&got), written_order(&want), "{request}");
+        assert_eq!(got, want, "{request}");
+    }
 }
 
 #[test]
@@ -681,12 +740,24 @@ fn at_lines_match_the_notes() {
     );
 }
 
-/// Runs the built example binary on a few JSON lines.
+/// Runs the built example binary on every Python case, a few bad lines in between.
 #[test]
 fn binary_json_mode() {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
+    let cases = python_cases();
+    let mut input = String::new();
+    let mut want = Vec::new();
+    for (k, (request, reply)) in cases.iter().enumerate() {
+        input.push_str(&request.to_string());
+        input.push('\n');
+        want.push(reply.clone());
+        if k % 40 == 0 {
+            input.push_str("\r\n\nnot json\n");
+            want.push(r#"{"id":null,"error":"bad_request"}"#.to_string());
+        }
+    }
     let exe = example_binary();
     let mut child = Command::new(&exe)
         .arg("--json")
@@ -694,58 +765,39 @@ fn binary_json_mode() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            concat!(
-                r#"{"id":1,"flow":"mqtt_dynreg","input":{"product_key":"i2uqZnX9tZK","device_name":"meter001","product_secret":"xTzMxVmm9HUY19Pr","random":"123","sign_method":"hmacsha1","client_id":"864430010001091","instance_id":"iot-06z00hxss3rggno"}}"#,
-                "\nnot json\n",
-                r#"{"id":2,"flow":"primitive_hmac","input":{"sign_method":"hmacsha1","key":"cSsjZJ19qkGDLvwR","content":"deviceNameKit001productKeyi2uq9ORmOSMrandom123"}}"#,
-                "\n"
-            )
-            .as_bytes(),
-        )
-        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     assert!(out.status.success());
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
+    let got: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(String::from)
         .collect();
-    assert_eq!(lines.len(), 3);
-    assert_eq!(
-        lines[0]["password"],
-        "25f4b80c3fab2ed6e41644a38f2c5b67eac1b505"
-    );
-    assert_eq!(lines[1], json!({"id": null, "error": "bad_request"}));
-    assert_eq!(
-        lines[2],
-        json!({"id": 2, "hex": "f9130cc77eff4d4474b28da225509a38e7e78b3a"})
-    );
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w);
+    }
 }
 
-/// The example binary next to this test's own binary (`cargo test` builds examples); built
-/// on demand when only this test target was compiled.
+/// The example binary next to this test's own binary, (re)built so that it matches the
+/// current source (a no-op when it is up to date).
 fn example_binary() -> std::path::PathBuf {
     let me = std::env::current_exe().unwrap();
     let profile_dir = me.parent().unwrap().parent().unwrap();
     let exe = profile_dir
         .join("examples")
         .join(format!("aliyun_sign{}", std::env::consts::EXE_SUFFIX));
-    if !exe.exists() {
-        let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        let mut cmd = std::process::Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "--example", "aliyun_sign"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if release {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().unwrap();
-        assert!(status.success(), "building the example failed");
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "--example", "aliyun_sign"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if release {
+        cmd.arg("--release");
     }
+    let status = cmd.status().unwrap();
+    assert!(status.success(), "building the example failed");
     assert!(exe.exists(), "{} not found", exe.display());
     exe
 }
