@@ -24,16 +24,20 @@
 //! `--product-key`, `--device-secret`, `--sign-method`, `--secure-mode -2`,
 //! `--send-signmethod false`, `--regnwl-payload '{...}'`, `--text '{...}'`; a name the flow
 //! does not know is an error. Options of the printout only: `--port <n>` (default 1883) sets
-//! the MQTT port of the open command, and `--instance-id` / `--region` choose the MQTT host of
-//! the flows that do not take them as inputs. Lines starting with `#` are explanations; every
-//! other line is typed as is (data lines are sent after the module's `DOWNLOAD` / `CONNECT`
-//! prompt, without a line end).
+//! the MQTT port of the open command, `--instance-id` / `--region` choose the MQTT host of the
+//! flows that do not take them as inputs, and `--aliauth true` (Quectel,
+//! `mqtt_device_secret`) prints the variant in which the module signs by itself. Lines
+//! starting with `#` are explanations; every other line is typed as is (data lines are sent
+//! after the module's `DOWNLOAD` / `CONNECT` prompt, without a line end).
 //!
 //! AT shapes, as in the notes (with their typos corrected):
 //!
-//! * Quectel MQTT: `AT+QMTCFG="version",0,4`, `AT+QMTCFG="ssl",0,1,2` (TLS) or
-//!   `AT+QMTCFG="ssl",0,0` (TCP), `AT+QMTOPEN=0,"<host>",<port>`,
-//!   `AT+QMTCONN=0,"<clientId>","<username>","<password>"`.
+//! * Quectel MQTT: `AT+QMTCFG="version",0,4`, `AT+QMTCFG="aliauth",0` (must answer
+//!   `+QMTCFG: "aliauth",,,`: a stored triple makes the module sign by itself),
+//!   `AT+QMTCFG="ssl",0,1,2` (TLS) or `AT+QMTCFG="ssl",0,0` (TCP),
+//!   `AT+QMTOPEN=0,"<host>",<port>`, `AT+QMTCONN=0,"<clientId>","<username>","<password>"`.
+//!   With `--aliauth true`: `AT+QMTCFG="aliauth",0,"<pk>","<dn>","<ds>"` and
+//!   `AT+QMTCONN=0,"<clientId>"` (bare client id).
 //! * Luat MQTT: `AT+MCONFIG="<clientId>","<username>","<password>"`,
 //!   `AT+SSLMIPSTART="<host>",<port>` (TLS) or `AT+MIPSTART="<host>",<port>` (TCP),
 //!   `AT+MCONNECT=1,300`.
@@ -845,19 +849,59 @@ pub enum Dialect {
     Luat,
 }
 
-/// Renders the AT lines (and `#` explanations) for a flow's outputs.
+/// How the AT lines are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Print {
+    /// AT command family.
+    pub dialect: Dialect,
+    /// MQTT port of the open command.
+    pub port: u16,
+    /// Quectel `mqtt_device_secret`: let the module sign (`AT+QMTCFG="aliauth"`).
+    pub aliauth: bool,
+}
+
+impl Default for Print {
+    fn default() -> Self {
+        Self {
+            dialect: Dialect::Quectel,
+            port: 1883,
+            aliauth: false,
+        }
+    }
+}
+
+/// `"<text>"` for an AT string argument.
+fn quoted(text: &str) -> String {
+    format!("\"{text}\"")
+}
+
+/// Renders the AT lines (and `#` explanations) for a flow's outputs. `input` is the flow's
+/// input plus the printout-only `instance_id` / `region` that pick the MQTT host.
 pub fn render(
     flow: &str,
     input: &Map<String, Value>,
     out: &Outputs,
-    dialect: Dialect,
-    port: u16,
+    print: Print,
 ) -> Result<Vec<String>, Fail> {
     let mut lines = Vec::new();
     let i = Input { map: input, flow };
+    let Print {
+        dialect,
+        port,
+        aliauth,
+    } = print;
+    if aliauth && (flow != "mqtt_device_secret" || dialect != Dialect::Quectel) {
+        return Err(Fail::BadRequest(
+            "--aliauth applies to --flow mqtt_device_secret with --dialect quectel".into(),
+        ));
+    }
     match flow {
         "mqtt_device_secret" | "mqtt_dynreg" | "mqtt_connwl" => {
-            if let Some(c) = out.get("sign_content").and_then(Value::as_str) {
+            if let Some(c) = out
+                .get("sign_content")
+                .and_then(Value::as_str)
+                .filter(|_| !aliauth)
+            {
                 lines.push(format!("# sign content: {c}"));
                 lines.push(format!("# sign method: {}", out.str("sign_method")));
             }
@@ -882,20 +926,60 @@ pub fn render(
                 lines.push("# warning: a value holds '\"', which AT strings cannot carry".into());
             }
             match dialect {
+                Dialect::Quectel if aliauth => {
+                    let bare = match i.opt_str("client_id")? {
+                        Some(c) => c.to_string(),
+                        None => format!(
+                            "{}.{}",
+                            i.req_str("product_key")?,
+                            i.req_str("device_name")?
+                        ),
+                    };
+                    lines.push(
+                        "# the module computes username and password from the triple itself".into(),
+                    );
+                    lines.push("AT+QMTCFG=\"version\",0,4".into());
+                    lines.push(ssl_line(tls));
+                    lines.push(format!(
+                        "AT+QMTCFG=\"aliauth\",0,{},{},{}",
+                        quoted(i.req_str("product_key")?),
+                        quoted(i.req_str("device_name")?),
+                        quoted(i.req_str("device_secret")?)
+                    ));
+                    lines.push(format!("AT+QMTOPEN=0,{},{port}", quoted(&host)));
+                    lines.push(format!("AT+QMTCONN=0,{}", quoted(&bare)));
+                }
                 Dialect::Quectel => {
                     lines.push("AT+QMTCFG=\"version\",0,4".into());
-                    lines.push(if tls {
-                        "AT+QMTCFG=\"ssl\",0,1,2".into()
-                    } else {
-                        "AT+QMTCFG=\"ssl\",0,0".into()
-                    });
-                    lines.push(format!("AT+QMTOPEN=0,\"{host}\",{port}"));
-                    lines.push(format!("AT+QMTCONN=0,\"{cid}\",\"{user}\",\"{pass}\""));
+                    lines.push(
+                        "# must answer +QMTCFG: \"aliauth\",,, (a stored triple makes the module sign by itself)"
+                            .into(),
+                    );
+                    lines.push("AT+QMTCFG=\"aliauth\",0".into());
+                    lines.push(ssl_line(tls));
+                    lines.push(format!("AT+QMTOPEN=0,{},{port}", quoted(&host)));
+                    lines.push(format!(
+                        "AT+QMTCONN=0,{},{},{}",
+                        quoted(cid),
+                        quoted(user),
+                        quoted(pass)
+                    ));
+                    if flow == "mqtt_device_secret" {
+                        lines.push(
+                            "# or let the module sign: --aliauth true (AT+QMTCFG=\"aliauth\",0,\"<pk>\",\"<dn>\",\"<ds>\")"
+                                .into(),
+                        );
+                    }
                 }
                 Dialect::Luat => {
-                    lines.push(format!("AT+MCONFIG=\"{cid}\",\"{user}\",\"{pass}\""));
+                    lines.push(format!(
+                        "AT+MCONFIG={},{},{}",
+                        quoted(cid),
+                        quoted(user),
+                        quoted(pass)
+                    ));
                     let open = if tls { "SSLMIPSTART" } else { "MIPSTART" };
-                    lines.push(format!("AT+{open}=\"{host}\",{port}"));
+                    lines.push(format!("AT+{open}={},{port}", quoted(&host)));
                     lines.push(
                         "# send AT+MCONNECT right after CONNECT OK, or the link is dropped".into(),
                     );
@@ -911,6 +995,11 @@ pub fn render(
                         ""
                     }
                 ));
+                lines.push(if topic == endpoint::REGNWL_REPLY_TOPIC {
+                    "# keep its clientId and deviceToken (new ones on every run): --flow mqtt_connwl --regnwl-payload '<payload>'".into()
+                } else {
+                    "# keep its deviceSecret: --flow parse_register_payload, then --flow mqtt_device_secret".into()
+                });
             }
         }
         "http_dynreg" | "http_auth_devicename" | "http_channel_auth" => {
@@ -933,9 +1022,10 @@ pub fn render(
                 }
                 Dialect::Luat => {
                     lines.push("AT+HTTPINIT".into());
-                    lines.push(format!("AT+HTTPPARA=\"URL\",\"{url}\""));
+                    lines.push(format!("AT+HTTPPARA=\"URL\",{}", quoted(url)));
                     lines.push(format!(
-                        "AT+HTTPPARA=\"USER_DEFINED\",\"Content-Type: {ct}\""
+                        "AT+HTTPPARA=\"USER_DEFINED\",{}",
+                        quoted(&format!("Content-Type: {ct}"))
                     ));
                     lines.push(format!("AT+HTTPDATA={},20000", body.len()));
                     lines.push(format!(
@@ -947,6 +1037,32 @@ pub fn render(
                     lines.push("AT+HTTPREAD".into());
                     lines.push("AT+HTTPTERM".into());
                 }
+            }
+            match flow {
+                "http_dynreg" => lines.push(
+                    "# keep the reply's data.deviceSecret: --flow parse_register_response, then --flow mqtt_device_secret".into(),
+                ),
+                "http_auth_devicename" => {
+                    let bare = match i.opt_str("client_id")? {
+                        Some(c) => c.to_string(),
+                        None => format!("{}.{}", i.req_str("product_key")?, i.req_str("device_name")?),
+                    };
+                    lines.push(format!(
+                        "# then MQTT with client id {bare} (bare), username data.iotId, password data.iotToken (--flow parse_auth_response):"
+                    ));
+                    lines.push(match dialect {
+                        Dialect::Quectel => {
+                            format!("#   AT+QMTCONN=0,{},\"<iotId>\",\"<iotToken>\"", quoted(&bare))
+                        }
+                        Dialect::Luat => {
+                            format!("#   AT+MCONFIG={},\"<iotId>\",\"<iotToken>\"", quoted(&bare))
+                        }
+                    });
+                }
+                _ => lines.push(
+                    "# then POST /topic/<topic> with the header password: <info.token of the reply>"
+                        .into(),
+                ),
             }
         }
         _ => {
@@ -961,6 +1077,14 @@ pub fn render(
     Ok(lines)
 }
 
+fn ssl_line(tls: bool) -> String {
+    if tls {
+        "AT+QMTCFG=\"ssl\",0,1,2".into()
+    } else {
+        "AT+QMTCFG=\"ssl\",0,0".into()
+    }
+}
+
 const USAGE: &str = "\
 aliyun_sign: Aliyun IoT credential calculator
 
@@ -972,7 +1096,7 @@ usage:
 flows:
   mqtt_device_secret    --product-key --device-name --device-secret [--client-id]
                         [--sign-method] [--timestamp] [--secure-mode 2|3]
-                        [--instance-id|--region]
+                        [--instance-id|--region] [--aliauth true (quectel)]
   mqtt_dynreg           --product-key --device-name --product-secret --random
                         [--auth-type register|regnwl] [--sign-method] [--client-id]
                         [--secure-mode 2|-2] [--instance-id|--region]
@@ -1041,8 +1165,7 @@ const HOST_ONLY_INPUTS: [&str; 2] = ["instance_id", "region"];
 /// Parses the command line and computes the printed lines.
 pub fn cli(args: &[String]) -> Result<Vec<String>, Fail> {
     let mut flow = None;
-    let mut dialect = Dialect::Quectel;
-    let mut port = 1883u16;
+    let mut print = Print::default();
     let mut input = Map::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -1061,17 +1184,18 @@ pub fn cli(args: &[String]) -> Result<Vec<String>, Fail> {
         match key.as_str() {
             "flow" => flow = Some(value.replace('-', "_")),
             "dialect" => {
-                dialect = match value.to_ascii_lowercase().as_str() {
+                print.dialect = match value.to_ascii_lowercase().as_str() {
                     "quectel" => Dialect::Quectel,
                     "luat" => Dialect::Luat,
                     _ => return Err(Fail::BadRequest(format!("unknown dialect {value:?}"))),
                 }
             }
             "port" => {
-                port = value
+                print.port = value
                     .parse()
                     .map_err(|_| Fail::BadRequest(format!("bad port {value:?}")))?
             }
+            "aliauth" => print.aliauth = boolean(value)?,
             "secure_mode" => {
                 let n: i64 = value
                     .parse()
@@ -1103,5 +1227,5 @@ pub fn cli(args: &[String]) -> Result<Vec<String>, Fail> {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let out = run_flow(&flow, &flow_input)?;
-    render(&flow, &input, &out, dialect, port)
+    render(&flow, &input, &out, print)
 }

@@ -1384,6 +1384,15 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// The lines to type (explanations starting with `#` left out).
+fn at(list: &[&str]) -> Vec<String> {
+    cli::cli(&args(list))
+        .unwrap()
+        .into_iter()
+        .filter(|l| !l.starts_with('#'))
+        .collect()
+}
+
 const QUECTEL_DS: [&str; 12] = [
     "--flow",
     "mqtt_device_secret",
@@ -1400,63 +1409,138 @@ const QUECTEL_DS: [&str; 12] = [
 ];
 
 #[test]
-fn at_lines_match_the_notes() {
-    let lines = cli::cli(&args(&[
-        "--flow",
-        "mqtt_device_secret",
-        "--dialect",
-        "quectel",
-        "--product-key",
-        "i2uqc2dloOl",
-        "--device-name",
-        "device001",
-        "--device-secret",
-        "c4fa40df9c8078073d75a26be2bc8f58",
-        "--timestamp",
-        "1680937625134",
-        "--instance-id",
-        "iot-06z00hxss3rggno",
-    ]))
-    .unwrap();
-    let at: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.starts_with('#'))
-        .collect();
+fn quectel_mqtt_lines() {
+    // Quectel note §4.1.2: version, the empty aliauth check, open, connect with the strings.
     assert_eq!(
-        at,
+        at(&QUECTEL_DS),
         [
             r#"AT+QMTCFG="version",0,4"#,
+            r#"AT+QMTCFG="aliauth",0"#,
             r#"AT+QMTCFG="ssl",0,1,2"#,
             r#"AT+QMTOPEN=0,"iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com",1883"#,
             r#"AT+QMTCONN=0,"i2uqc2dloOl.device001|securemode=2,signmethod=hmacsha256,timestamp=1680937625134|","device001&i2uqc2dloOl","0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db""#,
         ]
     );
-
+    let all = cli::cli(&args(&QUECTEL_DS)).unwrap();
+    assert!(all.contains(&"# sign content: clientIdi2uqc2dloOl.device001deviceNamedevice001productKeyi2uqc2dloOltimestamp1680937625134".to_string()));
+    // Quectel note §4.1.1: the module signs from the triple; QMTCONN carries the client id only.
+    let mut aliauth = QUECTEL_DS.to_vec();
+    aliauth.extend([
+        "--aliauth",
+        "true",
+        "--client-id",
+        "device001",
+        "--secure-mode",
+        "3",
+        "--port",
+        "1883",
+    ]);
+    assert_eq!(
+        at(&aliauth),
+        [
+            r#"AT+QMTCFG="version",0,4"#,
+            r#"AT+QMTCFG="ssl",0,0"#,
+            r#"AT+QMTCFG="aliauth",0,"i2uqc2dloOl","device001","c4fa40df9c8078073d75a26be2bc8f58""#,
+            r#"AT+QMTOPEN=0,"iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com",1883"#,
+            r#"AT+QMTCONN=0,"device001""#,
+        ]
+    );
+    // Quectel note §4.2.1: registration over TLS, then the /ext/register reply.
     let lines = cli::cli(&args(&[
         "--flow",
-        "http-dynreg",
-        "--dialect",
-        "luat",
+        "mqtt_dynreg",
         "--product-key",
-        "b1KCi45LcCP",
+        "i2uqZnX9tZK",
         "--device-name",
-        "862991419835241",
+        "meter001",
         "--product-secret",
-        "VWll9fiYWKiwraBk",
+        "xTzMxVmm9HUY19Pr",
         "--random",
-        "123456",
-        "--sign-method-value",
-        "HmacMD5",
+        "123",
+        "--sign-method",
+        "hmacsha1",
+        "--client-id",
+        "864430010001091",
+        "--instance-id",
+        "iot-06z00hxss3rggno",
     ]))
     .unwrap();
-    let at: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.starts_with('#'))
-        .collect();
+    let typed: Vec<&String> = lines.iter().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
-        at,
+        typed,
+        [
+            r#"AT+QMTCFG="version",0,4"#,
+            r#"AT+QMTCFG="aliauth",0"#,
+            r#"AT+QMTCFG="ssl",0,1,2"#,
+            r#"AT+QMTOPEN=0,"iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com",1883"#,
+            r#"AT+QMTCONN=0,"864430010001091|securemode=2,authType=register,random=123,signmethod=hmacsha1,instanceId=iot-06z00hxss3rggno|","meter001&i2uqZnX9tZK","25f4b80c3fab2ed6e41644a38f2c5b67eac1b505""#,
+        ]
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with('#')
+            && l.contains("/ext/register")
+            && l.contains("+QMTSTAT: 0,1"))
+    );
+    // Quectel note §4.2.2: the connwl login from the /ext/regnwl payload.
+    let payload = r#"{"clientId":"IXywJDukE7AKzOsfbvmZ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681710731098^563fbcfe8c38f88"}"#;
+    assert_eq!(
+        at(&[
+            "--flow",
+            "mqtt_connwl",
+            "--regnwl-payload",
+            payload,
+            "--instance-id",
+            "iot-06z00hxss3rggno"
+        ])
+        .last()
+        .unwrap(),
+        r#"AT+QMTCONN=0,"IXywJDukE7AKzOsfbvmZ000100|securemode=-2,authType=connwl|","Kit001&i2uq9ORmOSM","^1^1681710731098^563fbcfe8c38f88""#
+    );
+    // --aliauth is for the one-device-one-secret flow on Quectel only.
+    let mut luat = aliauth.clone();
+    luat.extend(["--dialect", "luat"]);
+    let dynreg = [
+        "--flow",
+        "mqtt_dynreg",
+        "--product-key",
+        PK,
+        "--device-name",
+        DN,
+        "--product-secret",
+        PS,
+        "--random",
+        "1",
+        "--aliauth",
+        "true",
+    ];
+    for list in [&luat[..], &dynreg[..]] {
+        assert!(
+            matches!(cli::cli(&args(list)), Err(cli::Fail::BadRequest(_))),
+            "{list:?}"
+        );
+    }
+}
+
+#[test]
+fn luat_lines() {
+    // Luat note §3: the HTTPS registration, 120 bytes after DOWNLOAD.
+    assert_eq!(
+        at(&[
+            "--flow",
+            "http-dynreg",
+            "--dialect",
+            "luat",
+            "--product-key",
+            "b1KCi45LcCP",
+            "--device-name",
+            "862991419835241",
+            "--product-secret",
+            "VWll9fiYWKiwraBk",
+            "--random",
+            "123456",
+            "--sign-method-value",
+            "HmacMD5",
+        ]),
         [
             "AT+HTTPINIT",
             r#"AT+HTTPPARA="URL","https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device""#,
@@ -1468,38 +1552,43 @@ fn at_lines_match_the_notes() {
             "AT+HTTPTERM",
         ]
     );
-
+    // Luat note §4: /auth/devicename without signmethod, 112 bytes.
     let lines = cli::cli(&args(&[
         "--flow",
-        "http_dynreg",
+        "http_auth_devicename",
+        "--dialect",
+        "luat",
         "--product-key",
-        "i2uqzmkZsLG",
+        "b1KCi45LcCP",
         "--device-name",
-        "device001",
-        "--product-secret",
-        "stand1in2secret3",
-        "--random",
-        "003",
-        "--sign-method",
-        "hmacsha1",
+        "862991419835241",
+        "--device-secret",
+        "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7",
+        "--client-id",
+        "862991419835241",
+        "--send-signmethod",
+        "false",
     ]))
     .unwrap();
-    let at: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.starts_with('#'))
-        .collect();
-    assert_eq!(at[0], "AT+QHTTPURL=62,80");
+    let typed: Vec<&String> = lines.iter().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
-        at[1],
-        "https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device"
+        typed,
+        [
+            "AT+HTTPINIT",
+            r#"AT+HTTPPARA="URL","https://iot-auth.cn-shanghai.aliyuncs.com/auth/devicename""#,
+            r#"AT+HTTPPARA="USER_DEFINED","Content-Type: application/x-www-form-urlencoded""#,
+            "AT+HTTPDATA=112,20000",
+            "productKey=b1KCi45LcCP&sign=70e7bb641d7566ad26a305dd20e8e261&clientId=862991419835241&deviceName=862991419835241",
+            "AT+HTTPACTION=1",
+            "AT+HTTPREAD",
+            "AT+HTTPTERM",
+        ]
     );
-    assert_eq!(at[2], "AT+QHTTPPOST=120,120,120");
-    assert_eq!(at[4], "AT+QHTTPREAD=200");
-
-    // Luat MQTT after /auth/devicename is the bare client id plus iotId/iotToken; the
-    // calculator covers the signed flows, e.g. the device-secret login over plain TCP:
-    let lines = cli::cli(&args(&[
+    // Step 5 follows with the bare client id.
+    assert!(lines.iter().any(|l| l.starts_with('#')
+        && l.contains(r#"AT+MCONFIG="862991419835241","<iotId>","<iotToken>""#)));
+    // MQTT: MCONFIG, then SSLMIPSTART (TLS) or MIPSTART (TCP), then MCONNECT.
+    let typed = at(&[
         "--flow",
         "mqtt_device_secret",
         "--dialect",
@@ -1512,29 +1601,84 @@ fn at_lines_match_the_notes() {
         "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7",
         "--secure-mode",
         "3",
-    ]))
-    .unwrap();
-    let at: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.starts_with('#'))
-        .collect();
-    assert!(at[0].starts_with(
+        "--region",
+        "cn-shanghai",
+    ]);
+    assert_eq!(typed.len(), 3);
+    assert!(typed[0].starts_with(
         r#"AT+MCONFIG="b1KCi45LcCP.862991419835241|securemode=3,signmethod=hmacsha256|","862991419835241&b1KCi45LcCP",""#
     ));
     assert_eq!(
-        at[1],
+        typed[1],
         r#"AT+MIPSTART="b1KCi45LcCP.iot-as-mqtt.cn-shanghai.aliyuncs.com",1883"#
     );
-    assert_eq!(at[2], "AT+MCONNECT=1,300");
-
+    assert_eq!(typed[2], "AT+MCONNECT=1,300");
+    let typed = at(&[
+        "--flow",
+        "mqtt_device_secret",
+        "--dialect",
+        "luat",
+        "--product-key",
+        "b1KCi45LcCP",
+        "--device-name",
+        "862991419835241",
+        "--device-secret",
+        "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7",
+        "--port",
+        "443",
+    ]);
     assert_eq!(
-        cli::cli(&args(&["--flow", "mqtt_host", "--instance-id", "-x"])).unwrap_err(),
-        cli::Fail::Validation(
-            "instanceId",
-            "invalid instanceId: character not allowed".into()
-        )
+        typed[1],
+        r#"AT+SSLMIPSTART="b1KCi45LcCP.iot-as-mqtt.cn-shanghai.aliyuncs.com",443"#
     );
+}
+
+#[test]
+fn quectel_http_lines() {
+    // Quectel note §4.2.3: QHTTPURL with the 62-byte URL, QHTTPPOST with the 120-byte body.
+    // Its productSecret is masked; a stand-in secret gives the same lengths.
+    assert_eq!(
+        at(&[
+            "--flow",
+            "http_dynreg",
+            "--product-key",
+            "i2uqzmkZsLG",
+            "--device-name",
+            "device001",
+            "--product-secret",
+            "stand1in2secret3",
+            "--random",
+            "003",
+            "--sign-method",
+            "hmacsha1",
+        ]),
+        [
+            "AT+QHTTPURL=62,80",
+            "https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device",
+            "AT+QHTTPPOST=120,120,120",
+            // Python: hmac.new(b"stand1in2secret3", b"deviceNamedevice001productKeyi2uqzmkZsLGrandom003", hashlib.sha1)
+            "productKey=i2uqzmkZsLG&deviceName=device001&random=003&sign=206249bbe1713e228ec2c0a124262f2ae4f68e67&signMethod=hmacsha1",
+            "AT+QHTTPREAD=200",
+        ]
+    );
+    // The HTTP channel body is JSON: content type 4 first.
+    let typed = at(&[
+        "--flow",
+        "http_channel_auth",
+        "--product-key",
+        "a1GFjLP3xxC",
+        "--device-name",
+        "device1",
+        "--device-secret",
+        "uwMTmVAMnxB",
+    ]);
+    assert_eq!(typed[0], r#"AT+QHTTPCFG="contenttype",4"#);
+    assert_eq!(typed[1], "AT+QHTTPURL=49,80");
+    assert_eq!(
+        typed[2],
+        "https://iot-as-http.cn-shanghai.aliyuncs.com/auth"
+    );
+    assert_eq!(typed[3], format!("AT+QHTTPPOST={},120,120", typed[4].len()));
 }
 
 #[test]
@@ -1584,6 +1728,21 @@ fn command_line_errors() {
             PK,
             "--product-key",
             PK
+        ]),
+        cli::Fail::BadRequest(_)
+    ));
+    assert!(matches!(
+        fail(&[
+            "--flow",
+            "tls_psk",
+            "--product-key",
+            PK,
+            "--device-name",
+            DN,
+            "--device-secret",
+            DS,
+            "--aliauth",
+            "yes"
         ]),
         cli::Fail::BadRequest(_)
     ));
