@@ -1300,6 +1300,36 @@ fn error_shapes() {
 }
 
 #[test]
+fn platform_errors_whatever_the_shape() {
+    for flow in cli::FLOWS.iter().filter(|f| f.starts_with("parse_")) {
+        for (text, code, message) in [
+            (
+                r#"{"code":460,"data":"","message":"request parameter error"}"#,
+                460,
+                "request parameter error",
+            ),
+            (
+                r#"{"code":6100,"data":{"deviceSecret":5},"message":"设备不存在"}"#,
+                6100,
+                "设备不存在",
+            ),
+            (
+                r#"{"message":"a \"b\" \u8bbe","code":500}"#,
+                500,
+                "a \"b\" 设",
+            ),
+            (r#"{"code":429}"#, 429, ""),
+        ] {
+            assert_eq!(
+                ask(json!({"id": flow, "flow": flow, "input": {"text": text}})),
+                json!({"id": flow, "ok": false, "code": code, "message": message}),
+                "{flow} {text}"
+            );
+        }
+    }
+}
+
+#[test]
 fn malformed_lines_echo_the_id_when_it_can_be_read() {
     for (line, id) in [
         (
