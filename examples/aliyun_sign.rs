@@ -22,16 +22,22 @@
 //! `--dialect quectel|luat` (default `quectel`) picks the AT command family. Every other
 //! `--some-name <value>` becomes the input `some_name` of the flow (see the table), e.g.
 //! `--product-key`, `--device-secret`, `--sign-method`, `--secure-mode -2`,
-//! `--send-signmethod false`, `--regnwl-payload '{...}'`, `--text '{...}'`. `--port <n>`
-//! (default 1883) sets the MQTT port of the printed open command. Lines starting with `#` are
-//! explanations; every other line is typed as is (data lines are sent after the module's
-//! `DOWNLOAD` / `CONNECT` prompt, without a line end).
+//! `--send-signmethod false`, `--regnwl-payload '{...}'`, `--text '{...}'`; a name the flow
+//! does not know is an error. Options of the printout only: `--port <n>` (default 1883) sets
+//! the MQTT port of the open command, `--instance-id` / `--region` choose the MQTT host of the
+//! flows that do not take them as inputs, and `--aliauth true` (Quectel,
+//! `mqtt_device_secret`) prints the variant in which the module signs by itself. Lines
+//! starting with `#` are explanations; every other line is typed as is (data lines are sent
+//! after the module's `DOWNLOAD` / `CONNECT` prompt, without a line end).
 //!
 //! AT shapes, as in the notes (with their typos corrected):
 //!
-//! * Quectel MQTT: `AT+QMTCFG="version",0,4`, `AT+QMTCFG="ssl",0,1,2` (TLS) or
-//!   `AT+QMTCFG="ssl",0,0` (TCP), `AT+QMTOPEN=0,"<host>",<port>`,
-//!   `AT+QMTCONN=0,"<clientId>","<username>","<password>"`.
+//! * Quectel MQTT: `AT+QMTCFG="version",0,4`, `AT+QMTCFG="aliauth",0` (must answer
+//!   `+QMTCFG: "aliauth",,,`: a stored triple makes the module sign by itself),
+//!   `AT+QMTCFG="ssl",0,1,2` (TLS) or `AT+QMTCFG="ssl",0,0` (TCP),
+//!   `AT+QMTOPEN=0,"<host>",<port>`, `AT+QMTCONN=0,"<clientId>","<username>","<password>"`.
+//!   With `--aliauth true`: `AT+QMTCFG="aliauth",0,"<pk>","<dn>","<ds>"` and
+//!   `AT+QMTCONN=0,"<clientId>"` (bare client id).
 //! * Luat MQTT: `AT+MCONFIG="<clientId>","<username>","<password>"`,
 //!   `AT+SSLMIPSTART="<host>",<port>` (TLS) or `AT+MIPSTART="<host>",<port>` (TCP),
 //!   `AT+MCONNECT=1,300`.
@@ -58,11 +64,14 @@
 //! Error kinds: `validation` (with `field`, e.g. `deviceName`, `signmethod`, `signMethod`,
 //! `securemode`, `authType`), `unsupported_sign_method` (the method's feature is off),
 //! `bad_request` (the line is not a JSON object, `flow` is missing or not a string, `input` is
-//! not an object, a required input is missing, or an input has the wrong JSON type),
+//! not an object, an input the flow does not know, an input of the wrong JSON type, or a
+//! required input without an Aliyun name — `text`, `key`, `content` — is missing),
 //! `unknown_flow`, and `parse` (a parse flow's text, or `regnwl_payload`, is not the expected
-//! JSON). A line that cannot be read gets a reply with `"id": null` and processing goes on;
-//! blank lines are skipped. An input that is absent or `null` takes its default; an empty
-//! string is a value (and usually fails validation).
+//! JSON). Every non-blank line gets exactly one reply line, and the tool goes on after any
+//! error; when a line is not valid JSON its `id` is still echoed if the members before the
+//! damage can be read (else `"id": null`). Blank lines are skipped. An input that is absent or
+//! `null` takes its default; a required input that is absent or `null` is a `validation` error
+//! on its Aliyun field; an empty string is a value (and usually fails validation).
 //!
 //! | flow | input (defaults) | outputs |
 //! |---|---|---|
@@ -98,8 +107,13 @@
 //!   `product_key`/`device_name` may be left out, and when given must equal the payload's
 //!   (else `validation` on that field).
 //! * `primitive_hmac`: key and content are the UTF-8 bytes of the given strings, any length.
-//! * `timestamp` and `random` may also be given as non-negative JSON integers (taken as their
-//!   decimal text); every other text input must be a JSON string.
+//! * A text input may also be given as a JSON integer, taken as its decimal text (scripts hold
+//!   timestamps, randoms and IMEI device names as numbers); `-5` is then the text `-5` and
+//!   fails validation. Fractions, booleans, arrays and objects are `bad_request`.
+//!   `secure_mode` must be a JSON integer (`2`, `3` or `-2`; any other integer is
+//!   `validation` on `securemode`), `send_signmethod` a JSON boolean.
+//! * `http_dynreg`: an unknown `sign_method` or `sign_method_value` is `validation` on
+//!   `signMethod`, the form field both of them describe.
 //! * Parse flows: a reply with a non-success `code` gives `"ok": false` with `code` and the
 //!   decoded `message` (empty when absent); a success reply missing a required field, or text
 //!   that is not the expected JSON, gives `"error": "parse"`; a present but invalid value gives
@@ -111,9 +125,9 @@ use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
 use atmodem::aliyun::{
-    AuthType, DeviceSecretLogin, Error, HttpChannelAuth, HttpRequest, HttpsDeviceAuth,
-    HttpsRegistration, MqttEndpoint, MqttRegistration, ReplyError, SecureMode, SignMethod, TlsPsk,
-    connwl_login, endpoint, hmac_hex, parse_auth_reply, parse_register_payload,
+    AuthType, DeviceSecretLogin, Error, Field, HttpChannelAuth, HttpRequest, HttpsDeviceAuth,
+    HttpsRegistration, MqttEndpoint, MqttRegistration, Problem, ReplyError, SecureMode, SignMethod,
+    TlsPsk, connwl_login, endpoint, hmac_hex, parse_auth_reply, parse_register_payload,
     parse_register_reply, parse_regnwl_payload, psk,
 };
 use serde_json::{Map, Value};
@@ -187,11 +201,14 @@ impl Outputs {
 }
 
 /// Typed access to a request's `input` object.
-struct Input<'a>(&'a Map<String, Value>);
+struct Input<'a> {
+    map: &'a Map<String, Value>,
+    flow: &'a str,
+}
 
 impl<'a> Input<'a> {
     fn value(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|v| !v.is_null())
+        self.map.get(key).filter(|v| !v.is_null())
     }
 
     fn opt_str(&self, key: &str) -> Result<Option<&'a str>, Fail> {
@@ -202,9 +219,10 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// A required text input: when it is absent, a `validation` error on its Aliyun field
+    /// (there is no value to sign with), or `bad_request` for inputs without one.
     fn req_str(&self, key: &str) -> Result<&'a str, Fail> {
-        self.opt_str(key)?
-            .ok_or_else(|| Fail::BadRequest(format!("input {key} is required")))
+        self.opt_str(key)?.ok_or_else(|| missing(self.flow, key))
     }
 
     fn opt_i64(&self, key: &str) -> Result<Option<i64>, Fail> {
@@ -233,10 +251,58 @@ impl<'a> Input<'a> {
     }
 
     fn secure_mode(&self) -> Result<Option<SecureMode>, Fail> {
-        match self.opt_i64("secure_mode")? {
+        match self.value("secure_mode") {
             None => Ok(None),
-            Some(v) => Ok(Some(SecureMode::from_value(v)?)),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(v) => Ok(Some(SecureMode::from_value(v)?)),
+                // An integer beyond i64 is still an integer, just not a securemode.
+                None if n.is_u64() => {
+                    Err(Error::invalid(Field::SecureMode, Problem::Unknown).into())
+                }
+                None => Err(Fail::BadRequest(
+                    "input secure_mode must be an integer".into(),
+                )),
+            },
+            Some(_) => Err(Fail::BadRequest(
+                "input secure_mode must be an integer".into(),
+            )),
         }
+    }
+
+    fn region(&self) -> Result<&'a str, Fail> {
+        Ok(self.opt_str("region")?.unwrap_or(endpoint::DEFAULT_REGION))
+    }
+}
+
+/// The Aliyun field an input feeds, for the `field` of a `validation` reply.
+fn aliyun_field(flow: &str, input: &str) -> Option<&'static str> {
+    Some(match input {
+        "product_key" => "productKey",
+        "device_name" => "deviceName",
+        "device_secret" => "deviceSecret",
+        "product_secret" => "productSecret",
+        "client_id" => "clientId",
+        "random" => "random",
+        "timestamp" => "timestamp",
+        "instance_id" => "instanceId",
+        "region" => "region",
+        "device_token" => "deviceToken",
+        "auth_type" => "authType",
+        "secure_mode" => "securemode",
+        "version" => "version",
+        "resources" => "resources",
+        // The HTTPS registration writes the method as the `signMethod` form field.
+        "sign_method" | "sign_method_value" if flow == "http_dynreg" => "signMethod",
+        "sign_method" => "signmethod",
+        _ => return None,
+    })
+}
+
+/// The failure for a required input that is absent or `null`.
+fn missing(flow: &str, key: &str) -> Fail {
+    match aliyun_field(flow, key) {
+        Some(field) => Fail::Validation(field, format!("invalid {field}: required")),
+        None => Fail::BadRequest(format!("input {key} is required")),
     }
 }
 
@@ -258,22 +324,111 @@ pub const FLOWS: [&str; 14] = [
     "parse_regnwl_payload",
 ];
 
-/// `timestamp` and `random` are text on the wire; scripts often hold them as numbers, so a
-/// non-negative JSON integer is taken as its decimal text.
+/// The inputs a flow takes, exactly as the table names them; `None` for an unknown flow.
+pub fn flow_inputs(flow: &str) -> Option<&'static [&'static str]> {
+    Some(match flow {
+        "mqtt_device_secret" => &[
+            "product_key",
+            "device_name",
+            "device_secret",
+            "client_id",
+            "sign_method",
+            "timestamp",
+            "secure_mode",
+        ],
+        "mqtt_dynreg" => &[
+            "product_key",
+            "device_name",
+            "product_secret",
+            "random",
+            "auth_type",
+            "sign_method",
+            "client_id",
+            "secure_mode",
+            "instance_id",
+        ],
+        "mqtt_connwl" => &[
+            "product_key",
+            "device_name",
+            "client_id",
+            "device_token",
+            "regnwl_payload",
+        ],
+        "http_dynreg" => &[
+            "product_key",
+            "device_name",
+            "product_secret",
+            "random",
+            "sign_method",
+            "sign_method_value",
+            "region",
+        ],
+        "http_dynreg_url" => &["region"],
+        "http_auth_devicename" => &[
+            "product_key",
+            "device_name",
+            "device_secret",
+            "client_id",
+            "sign_method",
+            "send_signmethod",
+            "timestamp",
+            "version",
+            "resources",
+            "region",
+        ],
+        "http_channel_auth" => &[
+            "product_key",
+            "device_name",
+            "device_secret",
+            "client_id",
+            "sign_method",
+            "timestamp",
+            "region",
+        ],
+        "tls_psk" => &["product_key", "device_name", "device_secret", "timestamp"],
+        "mqtt_host" => &["region", "product_key", "instance_id"],
+        "primitive_hmac" => &["sign_method", "key", "content"],
+        "parse_register_response"
+        | "parse_auth_response"
+        | "parse_register_payload"
+        | "parse_regnwl_payload" => &["text"],
+        _ => return None,
+    })
+}
+
+/// Inputs that are not text on the wire.
+const NON_TEXT_INPUTS: [&str; 2] = ["secure_mode", "send_signmethod"];
+
+/// Scripts often hold timestamps, randoms and numeric device names as numbers: a JSON integer
+/// given for a text input is taken as its decimal text.
 fn normalize(input: &Map<String, Value>) -> Map<String, Value> {
-    let mut m = input.clone();
-    for key in ["timestamp", "random"] {
-        if let Some(n) = m.get(key).and_then(Value::as_u64) {
-            m.insert(key.into(), Value::from(n.to_string()));
-        }
-    }
-    m
+    input
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                Value::Number(n)
+                    if (n.is_i64() || n.is_u64()) && !NON_TEXT_INPUTS.contains(&key.as_str()) =>
+                {
+                    Value::from(n.to_string())
+                }
+                other => other.clone(),
+            };
+            (key.clone(), value)
+        })
+        .collect()
 }
 
 /// Runs one flow on its input object.
 pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail> {
+    let known = flow_inputs(flow).ok_or_else(|| Fail::UnknownFlow(flow.to_string()))?;
+    if let Some(name) = input.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(Fail::BadRequest(format!(
+            "flow {flow} has no input {name:?} (inputs: {})",
+            known.join(", ")
+        )));
+    }
     let input = &normalize(input);
-    let i = Input(input);
+    let i = Input { map: input, flow };
     let mut out = Outputs::default();
     match flow {
         "mqtt_device_secret" => {
@@ -353,17 +508,23 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
                     }
                     reply.login()?
                 }
-                (None, Some(cid), Some(token)) => connwl_login(
-                    pk.ok_or_else(|| Fail::BadRequest("input product_key is required".into()))?,
-                    dn.ok_or_else(|| Fail::BadRequest("input device_name is required".into()))?,
-                    cid,
-                    token,
-                )?,
-                _ => {
+                (Some(_), _, _) => {
+                    return Err(Fail::BadRequest(
+                        "give either client_id and device_token, or regnwl_payload, not both"
+                            .into(),
+                    ));
+                }
+                (None, None, None) => {
                     return Err(Fail::BadRequest(
                         "give either client_id and device_token, or regnwl_payload".into(),
                     ));
                 }
+                (None, _, _) => connwl_login(
+                    i.req_str("product_key")?,
+                    i.req_str("device_name")?,
+                    i.req_str("client_id")?,
+                    i.req_str("device_token")?,
+                )?,
             };
             out.put("client_id", c.client_id());
             out.put("username", c.username());
@@ -371,11 +532,12 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
         }
         "http_dynreg" => {
             let spelling = i.opt_str("sign_method_value")?;
+            // Both inputs describe the `signMethod` form field: errors name it.
+            let unknown =
+                |text: &str| Fail::Validation("signMethod", format!("unknown signMethod {text:?}"));
             let method = match (i.opt_str("sign_method")?, spelling) {
-                (Some(m), _) => SignMethod::parse(m)?,
-                (None, Some(text)) => SignMethod::parse(text).map_err(|_| {
-                    Fail::Validation("signMethod", format!("unknown signMethod {text:?}"))
-                })?,
+                (Some(m), _) => SignMethod::parse(m).map_err(|_| unknown(m))?,
+                (None, Some(text)) => SignMethod::parse(text).map_err(|_| unknown(text))?,
                 (None, None) => SignMethod::HmacSha256,
             };
             let mut b = HttpsRegistration::new(
@@ -385,7 +547,7 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
                 i.req_str("random")?,
             )
             .sign_method(method)
-            .region(i.opt_str("region")?.unwrap_or(endpoint::DEFAULT_REGION));
+            .region(i.region()?);
             if let Some(text) = spelling {
                 b = b.sign_method_spelling(text);
             }
@@ -395,7 +557,7 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
             out.put("sign_method", method.wire_name());
         }
         "http_dynreg_url" => {
-            let region = i.opt_str("region")?.unwrap_or(endpoint::DEFAULT_REGION);
+            let region = i.region()?;
             out.put("url", endpoint::register_url(region)?.as_str());
         }
         "http_auth_devicename" => {
@@ -407,7 +569,7 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
             )
             .sign_method(method)
             .send_sign_method(i.opt_bool("send_signmethod")?.unwrap_or(true))
-            .region(i.opt_str("region")?.unwrap_or(endpoint::DEFAULT_REGION));
+            .region(i.region()?);
             if let Some(c) = i.opt_str("client_id")? {
                 b = b.client_id(c);
             }
@@ -433,7 +595,7 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
                 i.req_str("device_secret")?,
             )
             .sign_method(method)
-            .region(i.opt_str("region")?.unwrap_or(endpoint::DEFAULT_REGION));
+            .region(i.region()?);
             if let Some(c) = i.opt_str("client_id")? {
                 b = b.client_id(c);
             }
@@ -527,7 +689,7 @@ fn mqtt_endpoint<'a>(i: &Input<'a>) -> Result<MqttEndpoint<'a>, Fail> {
         Some(instance_id) => MqttEndpoint::Instance { instance_id },
         None => MqttEndpoint::Public {
             product_key: i.req_str("product_key")?,
-            region: i.opt_str("region")?.unwrap_or(endpoint::DEFAULT_REGION),
+            region: i.region()?,
         },
     })
 }
@@ -594,6 +756,30 @@ fn fail_fields(f: &Fail) -> Vec<(&'static str, Value)> {
     v
 }
 
+/// The top-level `id` of a line that is not valid JSON as a whole (cut short, trailing text,
+/// a broken member after `id`): the members are read in order until `id` or the damage, and
+/// the `id` value counts only when a `,` or `}` shows that it is complete.
+pub fn recover_id(line: &str) -> Option<Value> {
+    let mut rest = line.trim_start().strip_prefix('{')?;
+    loop {
+        rest = rest.trim_start();
+        let mut keys = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+        let key = keys.next()?.ok()?;
+        rest = rest
+            .get(keys.byte_offset()..)?
+            .trim_start()
+            .strip_prefix(':')?;
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        let value = values.next()?.ok()?;
+        rest = rest.get(values.byte_offset()..)?.trim_start();
+        // Only a value followed by `,` or `}` is known to be whole (`12` may be cut from `123`).
+        if key == "id" && (rest.starts_with(',') || rest.starts_with('}')) {
+            return Some(value);
+        }
+        rest = rest.strip_prefix(',')?;
+    }
+}
+
 /// Handles one request line; `None` for a blank line.
 pub fn handle_line(line: &str) -> Option<String> {
     if line.trim().is_empty() {
@@ -603,7 +789,8 @@ pub fn handle_line(line: &str) -> Option<String> {
         Ok(v) => v,
         Err(e) => {
             let f = Fail::BadRequest(format!("not JSON: {e}"));
-            return Some(to_json_line(&Value::Null, &fail_fields(&f)));
+            let id = recover_id(line).unwrap_or(Value::Null);
+            return Some(to_json_line(&id, &fail_fields(&f)));
         }
     };
     let id = req.get("id").cloned().unwrap_or(Value::Null);
@@ -635,10 +822,15 @@ pub fn run_json(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
         let line = line?;
         let reply = match std::str::from_utf8(&line) {
             Ok(text) => handle_line(text.trim_end_matches('\r')),
-            Err(_) => Some(to_json_line(
-                &Value::Null,
-                &fail_fields(&Fail::BadRequest("not UTF-8".into())),
-            )),
+            Err(_) => {
+                // Not UTF-8: refused, with the id when the rest of the line shows it.
+                let text = String::from_utf8_lossy(&line);
+                let id = recover_id(&text).unwrap_or(Value::Null);
+                Some(to_json_line(
+                    &id,
+                    &fail_fields(&Fail::BadRequest("not UTF-8".into())),
+                ))
+            }
         };
         if let Some(reply) = reply {
             writeln!(output, "{reply}")?;
@@ -657,19 +849,59 @@ pub enum Dialect {
     Luat,
 }
 
-/// Renders the AT lines (and `#` explanations) for a flow's outputs.
+/// How the AT lines are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Print {
+    /// AT command family.
+    pub dialect: Dialect,
+    /// MQTT port of the open command.
+    pub port: u16,
+    /// Quectel `mqtt_device_secret`: let the module sign (`AT+QMTCFG="aliauth"`).
+    pub aliauth: bool,
+}
+
+impl Default for Print {
+    fn default() -> Self {
+        Self {
+            dialect: Dialect::Quectel,
+            port: 1883,
+            aliauth: false,
+        }
+    }
+}
+
+/// `"<text>"` for an AT string argument.
+fn quoted(text: &str) -> String {
+    format!("\"{text}\"")
+}
+
+/// Renders the AT lines (and `#` explanations) for a flow's outputs. `input` is the flow's
+/// input plus the printout-only `instance_id` / `region` that pick the MQTT host.
 pub fn render(
     flow: &str,
     input: &Map<String, Value>,
     out: &Outputs,
-    dialect: Dialect,
-    port: u16,
+    print: Print,
 ) -> Result<Vec<String>, Fail> {
     let mut lines = Vec::new();
-    let i = Input(input);
+    let i = Input { map: input, flow };
+    let Print {
+        dialect,
+        port,
+        aliauth,
+    } = print;
+    if aliauth && (flow != "mqtt_device_secret" || dialect != Dialect::Quectel) {
+        return Err(Fail::BadRequest(
+            "--aliauth applies to --flow mqtt_device_secret with --dialect quectel".into(),
+        ));
+    }
     match flow {
         "mqtt_device_secret" | "mqtt_dynreg" | "mqtt_connwl" => {
-            if let Some(c) = out.get("sign_content").and_then(Value::as_str) {
+            if let Some(c) = out
+                .get("sign_content")
+                .and_then(Value::as_str)
+                .filter(|_| !aliauth)
+            {
                 lines.push(format!("# sign content: {c}"));
                 lines.push(format!("# sign method: {}", out.str("sign_method")));
             }
@@ -694,20 +926,60 @@ pub fn render(
                 lines.push("# warning: a value holds '\"', which AT strings cannot carry".into());
             }
             match dialect {
+                Dialect::Quectel if aliauth => {
+                    let bare = match i.opt_str("client_id")? {
+                        Some(c) => c.to_string(),
+                        None => format!(
+                            "{}.{}",
+                            i.req_str("product_key")?,
+                            i.req_str("device_name")?
+                        ),
+                    };
+                    lines.push(
+                        "# the module computes username and password from the triple itself".into(),
+                    );
+                    lines.push("AT+QMTCFG=\"version\",0,4".into());
+                    lines.push(ssl_line(tls));
+                    lines.push(format!(
+                        "AT+QMTCFG=\"aliauth\",0,{},{},{}",
+                        quoted(i.req_str("product_key")?),
+                        quoted(i.req_str("device_name")?),
+                        quoted(i.req_str("device_secret")?)
+                    ));
+                    lines.push(format!("AT+QMTOPEN=0,{},{port}", quoted(&host)));
+                    lines.push(format!("AT+QMTCONN=0,{}", quoted(&bare)));
+                }
                 Dialect::Quectel => {
                     lines.push("AT+QMTCFG=\"version\",0,4".into());
-                    lines.push(if tls {
-                        "AT+QMTCFG=\"ssl\",0,1,2".into()
-                    } else {
-                        "AT+QMTCFG=\"ssl\",0,0".into()
-                    });
-                    lines.push(format!("AT+QMTOPEN=0,\"{host}\",{port}"));
-                    lines.push(format!("AT+QMTCONN=0,\"{cid}\",\"{user}\",\"{pass}\""));
+                    lines.push(
+                        "# must answer +QMTCFG: \"aliauth\",,, (a stored triple makes the module sign by itself)"
+                            .into(),
+                    );
+                    lines.push("AT+QMTCFG=\"aliauth\",0".into());
+                    lines.push(ssl_line(tls));
+                    lines.push(format!("AT+QMTOPEN=0,{},{port}", quoted(&host)));
+                    lines.push(format!(
+                        "AT+QMTCONN=0,{},{},{}",
+                        quoted(cid),
+                        quoted(user),
+                        quoted(pass)
+                    ));
+                    if flow == "mqtt_device_secret" {
+                        lines.push(
+                            "# or let the module sign: --aliauth true (AT+QMTCFG=\"aliauth\",0,\"<pk>\",\"<dn>\",\"<ds>\")"
+                                .into(),
+                        );
+                    }
                 }
                 Dialect::Luat => {
-                    lines.push(format!("AT+MCONFIG=\"{cid}\",\"{user}\",\"{pass}\""));
+                    lines.push(format!(
+                        "AT+MCONFIG={},{},{}",
+                        quoted(cid),
+                        quoted(user),
+                        quoted(pass)
+                    ));
                     let open = if tls { "SSLMIPSTART" } else { "MIPSTART" };
-                    lines.push(format!("AT+{open}=\"{host}\",{port}"));
+                    lines.push(format!("AT+{open}={},{port}", quoted(&host)));
                     lines.push(
                         "# send AT+MCONNECT right after CONNECT OK, or the link is dropped".into(),
                     );
@@ -723,6 +995,11 @@ pub fn render(
                         ""
                     }
                 ));
+                lines.push(if topic == endpoint::REGNWL_REPLY_TOPIC {
+                    "# keep its clientId and deviceToken (new ones on every run): --flow mqtt_connwl --regnwl-payload '<payload>'".into()
+                } else {
+                    "# keep its deviceSecret: --flow parse_register_payload, then --flow mqtt_device_secret".into()
+                });
             }
         }
         "http_dynreg" | "http_auth_devicename" | "http_channel_auth" => {
@@ -745,9 +1022,10 @@ pub fn render(
                 }
                 Dialect::Luat => {
                     lines.push("AT+HTTPINIT".into());
-                    lines.push(format!("AT+HTTPPARA=\"URL\",\"{url}\""));
+                    lines.push(format!("AT+HTTPPARA=\"URL\",{}", quoted(url)));
                     lines.push(format!(
-                        "AT+HTTPPARA=\"USER_DEFINED\",\"Content-Type: {ct}\""
+                        "AT+HTTPPARA=\"USER_DEFINED\",{}",
+                        quoted(&format!("Content-Type: {ct}"))
                     ));
                     lines.push(format!("AT+HTTPDATA={},20000", body.len()));
                     lines.push(format!(
@@ -759,6 +1037,32 @@ pub fn render(
                     lines.push("AT+HTTPREAD".into());
                     lines.push("AT+HTTPTERM".into());
                 }
+            }
+            match flow {
+                "http_dynreg" => lines.push(
+                    "# keep the reply's data.deviceSecret: --flow parse_register_response, then --flow mqtt_device_secret".into(),
+                ),
+                "http_auth_devicename" => {
+                    let bare = match i.opt_str("client_id")? {
+                        Some(c) => c.to_string(),
+                        None => format!("{}.{}", i.req_str("product_key")?, i.req_str("device_name")?),
+                    };
+                    lines.push(format!(
+                        "# then MQTT with client id {bare} (bare), username data.iotId, password data.iotToken (--flow parse_auth_response):"
+                    ));
+                    lines.push(match dialect {
+                        Dialect::Quectel => {
+                            format!("#   AT+QMTCONN=0,{},\"<iotId>\",\"<iotToken>\"", quoted(&bare))
+                        }
+                        Dialect::Luat => {
+                            format!("#   AT+MCONFIG={},\"<iotId>\",\"<iotToken>\"", quoted(&bare))
+                        }
+                    });
+                }
+                _ => lines.push(
+                    "# then POST /topic/<topic> with the header password: <info.token of the reply>"
+                        .into(),
+                ),
             }
         }
         _ => {
@@ -773,6 +1077,14 @@ pub fn render(
     Ok(lines)
 }
 
+fn ssl_line(tls: bool) -> String {
+    if tls {
+        "AT+QMTCFG=\"ssl\",0,1,2".into()
+    } else {
+        "AT+QMTCFG=\"ssl\",0,0".into()
+    }
+}
+
 const USAGE: &str = "\
 aliyun_sign: Aliyun IoT credential calculator
 
@@ -783,11 +1095,13 @@ usage:
 
 flows:
   mqtt_device_secret    --product-key --device-name --device-secret [--client-id]
-                        [--sign-method] [--timestamp] [--secure-mode 2|3] [--instance-id|--region]
+                        [--sign-method] [--timestamp] [--secure-mode 2|3]
+                        [--instance-id|--region] [--aliauth true (quectel)]
   mqtt_dynreg           --product-key --device-name --product-secret --random
                         [--auth-type register|regnwl] [--sign-method] [--client-id]
-                        [--secure-mode 2|-2] [--instance-id]
+                        [--secure-mode 2|-2] [--instance-id|--region]
   mqtt_connwl           --product-key --device-name (--client-id --device-token | --regnwl-payload)
+                        [--instance-id|--region]
   http_dynreg           --product-key --device-name --product-secret --random [--sign-method]
                         [--sign-method-value HmacMD5] [--region]
   http_dynreg_url       [--region]
@@ -844,11 +1158,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// MQTT flows whose printout needs a host: `instance_id` / `region` may be given for it even
+/// when the flow does not take them.
+const HOST_ONLY_INPUTS: [&str; 2] = ["instance_id", "region"];
+
 /// Parses the command line and computes the printed lines.
 pub fn cli(args: &[String]) -> Result<Vec<String>, Fail> {
     let mut flow = None;
-    let mut dialect = Dialect::Quectel;
-    let mut port = 1883u16;
+    let mut print = Print::default();
     let mut input = Map::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -859,20 +1176,26 @@ pub fn cli(args: &[String]) -> Result<Vec<String>, Fail> {
             .next()
             .ok_or_else(|| Fail::BadRequest(format!("--{name} needs a value")))?;
         let key = name.replace('-', "_");
+        let boolean = |value: &str| {
+            value.parse::<bool>().map_err(|_| {
+                Fail::BadRequest(format!("--{name}: expected true or false, got {value:?}"))
+            })
+        };
         match key.as_str() {
             "flow" => flow = Some(value.replace('-', "_")),
             "dialect" => {
-                dialect = match value.to_ascii_lowercase().as_str() {
+                print.dialect = match value.to_ascii_lowercase().as_str() {
                     "quectel" => Dialect::Quectel,
                     "luat" => Dialect::Luat,
                     _ => return Err(Fail::BadRequest(format!("unknown dialect {value:?}"))),
                 }
             }
             "port" => {
-                port = value
+                print.port = value
                     .parse()
                     .map_err(|_| Fail::BadRequest(format!("bad port {value:?}")))?
             }
+            "aliauth" => print.aliauth = boolean(value)?,
             "secure_mode" => {
                 let n: i64 = value
                     .parse()
@@ -880,17 +1203,29 @@ pub fn cli(args: &[String]) -> Result<Vec<String>, Fail> {
                 input.insert(key, Value::from(n));
             }
             "send_signmethod" => {
-                let b: bool = value
-                    .parse()
-                    .map_err(|_| Fail::BadRequest(format!("expected true or false: {value:?}")))?;
-                input.insert(key, Value::from(b));
+                input.insert(key, Value::from(boolean(value)?));
             }
             _ => {
-                input.insert(key, Value::from(value.as_str()));
+                if input.insert(key, Value::from(value.as_str())).is_some() {
+                    return Err(Fail::BadRequest(format!("--{name} given twice")));
+                }
             }
         }
     }
     let flow = flow.ok_or_else(|| Fail::BadRequest("--flow is required (see --help)".into()))?;
-    let out = run_flow(&flow, &input)?;
-    render(&flow, &input, &out, dialect, port)
+    let known = flow_inputs(&flow).ok_or_else(|| Fail::UnknownFlow(flow.clone()))?;
+    let mqtt = matches!(
+        flow.as_str(),
+        "mqtt_device_secret" | "mqtt_dynreg" | "mqtt_connwl"
+    );
+    // The host-only inputs go to the printout, not to the flow.
+    let flow_input: Map<String, Value> = input
+        .iter()
+        .filter(|(k, _)| {
+            !(mqtt && HOST_ONLY_INPUTS.contains(&k.as_str()) && !known.contains(&k.as_str()))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let out = run_flow(&flow, &flow_input)?;
+    render(&flow, &input, &out, print)
 }

@@ -63,6 +63,57 @@ fn error_replies_carry_code_and_message() {
 }
 
 #[test]
+fn error_replies_of_any_shape_keep_code_and_message() {
+    // The code decides, whatever `data` holds; the message comes back raw (escapes kept).
+    for (body, code, message) in [
+        (
+            &br#"{"code":460,"data":"","message":"request parameter error"}"#[..],
+            460,
+            "request parameter error",
+        ),
+        (
+            br#"{"code":460,"data":[1,{"x":null}],"message":"m"}"#,
+            460,
+            "m",
+        ),
+        (
+            br#"{"code":6100,"data":{"deviceSecret":5,"iotId":[],"token":{}},"message":"m"}"#,
+            6100,
+            "m",
+        ),
+        (
+            br#"{"message":"a \"b\" \u8bbe","code":500,"info":"x"}"#,
+            500,
+            r#"a \"b\" \u8bbe"#,
+        ),
+        (br#"{"code":429,"message":null,"data":true}"#, 429, ""),
+    ] {
+        let want = ReplyError::Platform { code, message };
+        let text = String::from_utf8_lossy(body);
+        assert_eq!(parse_register_reply(body).unwrap_err(), want, "{text}");
+        assert_eq!(parse_auth_reply(body).unwrap_err(), want, "{text}");
+        assert_eq!(parse_register_payload(body).unwrap_err(), want, "{text}");
+        assert_eq!(parse_regnwl_payload(body).unwrap_err(), want, "{text}");
+        assert_eq!(parse_http_channel_reply(body).unwrap_err(), want, "{text}");
+    }
+    // 0 is the HTTP channel's success code and an error everywhere else.
+    let zero = br#"{"code":0,"message":"success","data":"x","info":{"token":"t"}}"#;
+    assert_eq!(
+        parse_register_reply(zero).unwrap_err(),
+        ReplyError::Platform {
+            code: 0,
+            message: "success"
+        }
+    );
+    assert_eq!(parse_http_channel_reply(zero).unwrap().token.expose(), "t");
+    // A success code with a malformed success shape is malformed, not a platform error.
+    assert_eq!(
+        parse_register_reply(br#"{"code":200,"data":"x"}"#).unwrap_err(),
+        ReplyError::Malformed
+    );
+}
+
+#[test]
 fn unknown_fields_and_whitespace_are_ignored() {
     let body = br#"
       { "requestId" : "abc", "code" : 200,

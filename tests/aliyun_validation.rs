@@ -166,6 +166,8 @@ fn timestamp_rule() {
             ("1.5", Some(Bad)),
             ("0x10", Some(Bad)),
             (" 1", Some(Bad)),
+            ("１２", Some(Bad)),
+            ("1٣", Some(Bad)),
         ],
     );
 }
@@ -189,6 +191,8 @@ fn instance_id_rule() {
             ("iot.06z", Some(Bad)),
             ("iot_06z", Some(Bad)),
             ("iot 06z", Some(Bad)),
+            ("iot-é", Some(Bad)),
+            ("IOT-06Z", None),
         ],
     );
 }
@@ -214,6 +218,8 @@ fn region_rule() {
             ("cn-", Some(Bad)),
             ("cn.shanghai", Some(Bad)),
             ("cn_shanghai", Some(Bad)),
+            ("cn-shanghaï", Some(Bad)),
+            ("cn shanghai", Some(Bad)),
         ],
     );
 }
@@ -239,6 +245,8 @@ fn token_rules() {
                 ("a\"b", Some(Bad)),
                 ("a\\b", Some(Bad)),
                 ("a b", Some(Bad)),
+                ("a\tb", Some(Bad)),
+                ("令牌", Some(Bad)),
             ],
         );
     }
@@ -253,6 +261,9 @@ fn token_rules() {
             (&i64_, None),
             (&i65, Some(Long)),
             ("a\"b", Some(Bad)),
+            ("a\\b", Some(Bad)),
+            ("a b", Some(Bad)),
+            ("标识", Some(Bad)),
         ],
     );
 }
@@ -272,6 +283,8 @@ fn version_resources_host_rules() {
             (&v17, Some(Long)),
             ("a&b", Some(Bad)),
             ("a,b", Some(Bad)),
+            ("a b", Some(Bad)),
+            ("défaut", Some(Bad)),
         ],
     );
     let r32 = rep('r', 32);
@@ -286,8 +299,12 @@ fn version_resources_host_rules() {
             (&r32, None),
             (&r33, Some(Long)),
             ("mqtt&x=1", Some(Bad)),
+            ("mqtt codec", Some(Bad)),
+            ("mqtté", Some(Bad)),
         ],
     );
+    let h128 = rep('h', 128);
+    let h129 = rep('h', 129);
     table(
         validate::host,
         Field::Host,
@@ -295,8 +312,12 @@ fn version_resources_host_rules() {
             ("", Some(Empty)),
             ("public.iot-as-mqtt.cn-shanghai.aliyuncs.com", None),
             ("10.0.0.1", None),
+            (&h128, None),
+            (&h129, Some(Long)),
             ("host:1883", Some(Bad)),
             ("a b", Some(Bad)),
+            ("h/x", Some(Bad)),
+            ("主机.cn", Some(Bad)),
         ],
     );
 }
@@ -327,6 +348,7 @@ fn topic_name_rule() {
             ("a#", Some(Bad)),
             ("a-b", Some(Bad)),
             ("a b", Some(Bad)),
+            ("更新", Some(Bad)),
         ],
     );
     assert_eq!(

@@ -9,7 +9,8 @@
 //! | HTTP channel `/auth` | `{"code":0,"message":"success","info":{"token":..}}` | [`parse_http_channel_reply`] |
 //!
 //! A reply with another `code` (e.g. `{"code":460,"message":"request parameter error"}`)
-//! becomes [`ReplyError::Platform`]. Unknown fields are ignored. Every value is borrowed from
+//! becomes [`ReplyError::Platform`], whatever the rest of it holds (`code` and `message` are
+//! read before the success shape). Unknown fields are ignored. Every value is borrowed from
 //! the input and validated with the rules of [`super::validate`]; `message` is returned as it
 //! appears between its quotes (JSON escapes are not decoded).
 
@@ -158,10 +159,6 @@ struct RawDeviceSecret<'a> {
     product_key: Option<&'a str>,
     #[serde(rename = "deviceName", borrow, default)]
     device_name: Option<&'a str>,
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(borrow, default)]
-    message: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -220,10 +217,6 @@ struct RawRegnwl<'a> {
     device_name: Option<&'a str>,
     #[serde(rename = "deviceToken", borrow, default)]
     device_token: Option<&'a str>,
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(borrow, default)]
-    message: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +233,26 @@ struct RawChannelReply<'a> {
     message: Option<&'a str>,
     #[serde(borrow, default)]
     info: Option<RawToken<'a>>,
+}
+
+/// `code` and `message` alone: read first, so that an error reply becomes
+/// [`ReplyError::Platform`] whatever shape the rest of it has (e.g. `"data":""`).
+#[derive(Deserialize)]
+struct RawStatus<'a> {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(borrow, default)]
+    message: Option<&'a str>,
+}
+
+/// The platform's error, if `input` is a JSON object whose `code` is present and not
+/// `success`; `Ok` otherwise (including when `code` is absent).
+fn platform_error(input: &[u8], success: i64) -> Result<(), ReplyError<'_>> {
+    let status: RawStatus<'_> = from_json(input)?;
+    match status.code {
+        Some(code) if code != success => check_code(Some(code), status.message, success),
+        _ => Ok(()),
+    }
 }
 
 fn from_json<'a, T: Deserialize<'a>>(input: &'a [u8]) -> Result<T, ReplyError<'a>> {
@@ -288,6 +301,7 @@ fn device_secret_reply(raw: RawDeviceSecret<'_>) -> Result<DeviceSecretReply<'_>
 
 /// Parses the reply of HTTPS `/auth/register/device`.
 pub fn parse_register_reply(body: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
+    platform_error(body, SUCCESS_CODE)?;
     let raw: RawRegisterReply<'_> = from_json(body)?;
     check_code(raw.code, raw.message, SUCCESS_CODE)?;
     device_secret_reply(raw.data.ok_or(ReplyError::Missing(Field::DeviceSecret))?)
@@ -295,6 +309,7 @@ pub fn parse_register_reply(body: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyE
 
 /// Parses the reply of HTTPS `/auth/devicename`.
 pub fn parse_auth_reply(body: &[u8]) -> Result<AuthReply<'_>, ReplyError<'_>> {
+    platform_error(body, SUCCESS_CODE)?;
     let raw: RawAuthReply<'_> = from_json(body)?;
     check_code(raw.code, raw.message, SUCCESS_CODE)?;
     let data = raw.data.ok_or(ReplyError::Missing(Field::IotId))?;
@@ -320,19 +335,14 @@ pub fn parse_auth_reply(body: &[u8]) -> Result<AuthReply<'_>, ReplyError<'_>> {
 
 /// Parses the payload received on `/ext/register`.
 pub fn parse_register_payload(payload: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
-    let raw: RawDeviceSecret<'_> = from_json(payload)?;
-    if raw.code.is_some() {
-        check_code(raw.code, raw.message, SUCCESS_CODE)?;
-    }
-    device_secret_reply(raw)
+    platform_error(payload, SUCCESS_CODE)?;
+    device_secret_reply(from_json(payload)?)
 }
 
 /// Parses the payload received on `/ext/regnwl`.
 pub fn parse_regnwl_payload(payload: &[u8]) -> Result<RegnwlReply<'_>, ReplyError<'_>> {
+    platform_error(payload, SUCCESS_CODE)?;
     let raw: RawRegnwl<'_> = from_json(payload)?;
-    if raw.code.is_some() {
-        check_code(raw.code, raw.message, SUCCESS_CODE)?;
-    }
     Ok(RegnwlReply {
         client_id: required(raw.client_id, Field::ClientId, validate::client_id)?,
         product_key: required(raw.product_key, Field::ProductKey, validate::product_key)?,
@@ -347,6 +357,7 @@ pub fn parse_regnwl_payload(payload: &[u8]) -> Result<RegnwlReply<'_>, ReplyErro
 
 /// Parses the reply of the HTTP channel's `/auth`.
 pub fn parse_http_channel_reply(body: &[u8]) -> Result<HttpChannelToken<'_>, ReplyError<'_>> {
+    platform_error(body, HTTP_CHANNEL_SUCCESS_CODE)?;
     let raw: RawChannelReply<'_> = from_json(body)?;
     check_code(raw.code, raw.message, HTTP_CHANNEL_SUCCESS_CODE)?;
     let info = raw.info.ok_or(ReplyError::Missing(Field::Token))?;

@@ -231,6 +231,174 @@ def tls_psk():
     return out
 
 
+# ---- The aliyun_sign example's JSON lines ---------------------------------------------------
+# Each case is a request object and the exact reply line the example must print: outputs in
+# the order of the flow table, compact JSON, non-ASCII unescaped (what serde_json writes).
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def reply_line(req_id, pairs):
+    reply = {"id": req_id}
+    for key, value in pairs:
+        reply[key] = value
+    return json.dumps(reply, separators=(",", ":"), ensure_ascii=False)
+
+
+def case(req_id, flow, inputs, pairs):
+    return {"request": {"id": req_id, "flow": flow, "input": inputs}, "reply": reply_line(req_id, pairs)}
+
+
+def some_id(flow, i):
+    """Ids of every JSON type: the reply must echo each unchanged."""
+    return [i, "%s-%d" % (flow, i), {"n": i, "tag": [flow]}, [i, None], None, i + 0.5, True][i % 7]
+
+
+def as_number(text, i):
+    """Scripts pass timestamps and randoms as numbers: every third one is a JSON integer."""
+    if text is not None and i % 3 == 0 and str(int(text)) == text:
+        return int(text)
+    return text
+
+
+def cli_from_vectors(v):
+    out = []
+    for i, x in enumerate(v["primitive_hmac"]):
+        out.append(case(some_id("primitive_hmac", i), "primitive_hmac",
+                        {"sign_method": x["method"], "key": x["key"], "content": x["content"]},
+                        [("hex", x["hex"])]))
+    for i, x in enumerate(v["mqtt_device_secret"]):
+        inp = dict(x["input"], timestamp=as_number(x["input"]["timestamp"], i))
+        out.append(case(some_id("mqtt_device_secret", i), "mqtt_device_secret", inp, [
+            ("client_id", x["client_id"]), ("username", x["username"]), ("password", x["password"]),
+            ("sign_content", x["sign_content"]), ("sign_method", inp["sign_method"])]))
+    for i, x in enumerate(v["mqtt_dynreg"]):
+        inp = dict(x["input"], random=as_number(x["input"]["random"], i))
+        out.append(case(some_id("mqtt_dynreg", i), "mqtt_dynreg", inp, [
+            ("client_id", x["client_id"]), ("username", x["username"]), ("password", x["password"]),
+            ("sign_content", x["sign_content"]), ("sign_method", inp["sign_method"]),
+            ("reply_topic", x["reply_topic"])]))
+    for i, x in enumerate(v["http_dynreg"]):
+        inp = dict(x["input"])
+        if i % 2:
+            inp["sign_method"] = None  # the method named by sign_method_value
+        out.append(case(some_id("http_dynreg", i), "http_dynreg", inp, [
+            ("method", "POST"), ("url", x["url"]), ("host", x["host"]), ("port", 443),
+            ("path", "/auth/register/device"), ("content_type", FORM), ("body", x["body"]),
+            ("sign", x["sign"]), ("sign_content", x["sign_content"]),
+            ("sign_method", x["input"]["sign_method"])]))
+    for i, x in enumerate(v["http_auth_devicename"]):
+        inp = dict(x["input"], timestamp=as_number(x["input"]["timestamp"], i))
+        out.append(case(some_id("http_auth_devicename", i), "http_auth_devicename", inp, [
+            ("method", "POST"), ("url", x["url"]), ("host", x["host"]), ("port", 443),
+            ("path", "/auth/devicename"), ("content_type", FORM), ("body", x["body"]),
+            ("sign", x["sign"]), ("sign_content", x["sign_content"]),
+            ("sign_method", inp["sign_method"])]))
+    for i, x in enumerate(v["http_channel_auth"]):
+        inp = dict(x["input"])
+        out.append(case(some_id("http_channel_auth", i), "http_channel_auth", inp, [
+            ("method", "POST"), ("url", x["url"]), ("content_type", "application/json"),
+            ("body", x["body"]), ("sign", x["sign"]), ("sign_content", x["sign_content"]),
+            ("sign_method", inp["sign_method"])]))
+    for i, x in enumerate(v["tls_psk"]):
+        inp = dict(x["input"], timestamp=as_number(x["input"]["timestamp"], i))
+        out.append(case(some_id("tls_psk", i), "tls_psk", inp, [
+            ("psk_id", x["psk_id"]), ("psk", x["psk"]), ("sign_content", x["sign_content"])]))
+    return out
+
+
+def spaced(obj):
+    """A reply text as a server or a log might format it: random spacing, random key order."""
+    items = list(obj.items())
+    rng.shuffle(items)
+    sep = rng.choice([(",", ":"), (", ", ": "), (" ,", " : ")])
+    return "{" + sep[0].join(json.dumps(k) + sep[1] + (spaced(v) if isinstance(v, dict) else json.dumps(v, ensure_ascii=False))
+                             for k, v in items) + "}"
+
+
+def cli_new_flows():
+    out = []
+    regions = [None, "cn-shanghai", "ap-southeast-1", "us-east-1", "eu-central-1", "ap-northeast-1"]
+    for i in range(8):
+        pk, dn = rand(ALNUM, 11, 11), rand(DN_CHARS, 4, 32)
+        cid = rand(ALNUM, 20, 20) + "000100"
+        token = "^1^%d^%s" % (rng.randint(10**12, 2 * 10**12), rand("0123456789abcdef", 15, 15))
+        if i % 2:
+            payload = spaced({"clientId": cid, "productKey": pk, "deviceName": dn, "deviceToken": token})
+            inp = {"regnwl_payload": payload}
+            if i % 4 == 3:
+                inp.update(product_key=pk, device_name=dn)
+        else:
+            inp = {"product_key": pk, "device_name": dn, "client_id": cid, "device_token": token,
+                   "regnwl_payload": None}
+        out.append(case(some_id("mqtt_connwl", i), "mqtt_connwl", inp, [
+            ("client_id", cid + "|securemode=-2,authType=connwl|"), ("username", dn + "&" + pk),
+            ("password", token)]))
+    for i in range(8):
+        if i % 2:
+            iid = "iot-" + rand(string.ascii_lowercase + string.digits, 15, 15)
+            inp = {"instance_id": iid}
+            host, tls = iid + ".mqtt.iothub.aliyuncs.com", [1883, 443, 8883]
+        else:
+            pk, region = rand(ALNUM, 11, 11), regions[i % len(regions)]
+            inp = {"product_key": pk, "region": region, "instance_id": None}
+            host = "%s.iot-as-mqtt.%s.aliyuncs.com" % (pk, region or "cn-shanghai")
+            tls = [1883, 443]
+        out.append(case(some_id("mqtt_host", i), "mqtt_host", inp,
+                        [("host", host), ("tls_ports", tls), ("tcp_ports", [1883])]))
+    for i, region in enumerate(regions):
+        out.append(case(some_id("http_dynreg_url", i), "http_dynreg_url", {"region": region}, [
+            ("url", "https://iot-auth.%s.aliyuncs.com/auth/register/device" % (region or "cn-shanghai"))]))
+    errors = [(460, "request parameter error"), (6100, "device not found"),
+              (6250, "product not found"), (429, "请求被限流"), (500, 'unknown "server" error \\ x'),
+              (6204, None)]
+    for i in range(12):
+        pk, dn, ds = triple()
+        if i % 2 == 0:
+            body = {"code": 200, "data": {"deviceName": dn, "deviceSecret": ds, "productKey": pk},
+                    "message": "success", "requestId": rand(ALNUM, 8, 8)}
+            pairs = [("ok", True), ("device_secret", ds), ("product_key", pk), ("device_name", dn)]
+        else:
+            code, message = errors[i // 2 % len(errors)]
+            body = {"code": code}
+            if message is not None:
+                body["message"] = message
+            pairs = [("ok", False), ("code", code), ("message", message or "")]
+        out.append(case(some_id("parse_register_response", i), "parse_register_response",
+                        {"text": spaced(body)}, pairs))
+    for i in range(10):
+        iot_id, token = rand(ALNUM, 30, 30), rand("0123456789abcdef", 32, 32)
+        if i % 5 == 4:
+            code, message = errors[i % len(errors)]
+            body = {"code": code, "message": message or "x"}
+            pairs = [("ok", False), ("code", code), ("message", message or "x")]
+        else:
+            data = {("deviceId" if i % 2 else "iotId"): iot_id, "iotToken": token}
+            pairs = [("ok", True), ("iot_id", iot_id), ("iot_token", token)]
+            if i % 3 == 0:
+                host = rand(ALNUM, 11, 11) + ".iot-as-mqtt.cn-shanghai.aliyuncs.com"
+                port = rng.choice([1883, 443])
+                data["resources"] = {"mqtt": {"host": host, "port": port}}
+                pairs += [("mqtt_host", host), ("mqtt_port", port)]
+            body = {"code": 200, "data": data, "message": "success"}
+        out.append(case(some_id("parse_auth_response", i), "parse_auth_response",
+                        {"text": spaced(body)}, pairs))
+    for i in range(4):
+        pk, dn, ds = triple()
+        out.append(case(some_id("parse_register_payload", i), "parse_register_payload",
+                        {"text": spaced({"deviceSecret": ds, "productKey": pk, "deviceName": dn})},
+                        [("ok", True), ("device_secret", ds), ("product_key", pk), ("device_name", dn)]))
+    for i in range(4):
+        pk, dn = rand(ALNUM, 11, 11), rand(DN_CHARS, 4, 32)
+        cid = rand(ALNUM, 20, 20) + "000100"
+        token = "^1^%d^%s" % (rng.randint(10**12, 2 * 10**12), rand("0123456789abcdef", 15, 15))
+        out.append(case(some_id("parse_regnwl_payload", i), "parse_regnwl_payload",
+                        {"text": spaced({"clientId": cid, "productKey": pk, "deviceName": dn, "deviceToken": token})},
+                        [("ok", True), ("client_id", cid), ("device_token", token), ("product_key", pk),
+                         ("device_name", dn)]))
+    return out
+
+
 if __name__ == "__main__":
     vectors = {
         "primitive_hmac": primitives(),
@@ -241,4 +409,7 @@ if __name__ == "__main__":
         "http_channel_auth": http_channel_auth(),
         "tls_psk": tls_psk(),
     }
+    # Derived from the vectors above, then new cases (drawn after them, so the vectors above
+    # stay the same).
+    vectors["cli"] = cli_from_vectors(vectors) + cli_new_flows()
     print(json.dumps(vectors, indent=1, sort_keys=True))
