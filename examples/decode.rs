@@ -23,17 +23,17 @@
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
+use atmodem::codec::Lines;
 use atmodem::codec::{
     DecodeError, Dialect, ErrorCode, Expect, FinalCode, Generic, Item, PdpEvent, Prompt, Reader,
     Registration, SimState, Urc,
 };
-use atmodem::codec::Lines;
 use atmodem::dialects::common::{CgattRead, Cgmr, Csq, PdpAddress, Revision};
 use atmodem::dialects::luat::{Bearer, HttpRead, Luat, LuatUrc, MqttStatu, Msub};
-use atmodem::dialects::{Command, MqttMessage};
 use atmodem::dialects::quectel::{
-    HttpResult, MqttAck, QmtRecv, QmtSetting, Qind, Qiurc, Quectel, QuectelUrc, ServingCell,
+    HttpResult, MqttAck, Qind, Qiurc, QmtRecv, QmtSetting, Quectel, QuectelUrc, ServingCell,
 };
+use atmodem::dialects::{Command, MqttMessage};
 use atmodem::transcript::{self, Event};
 
 /// A JSON object under construction.
@@ -152,13 +152,19 @@ impl Render for QuectelUrc<'_> {
         match self {
             QuectelUrc::Common(u) => return u.render(o),
             QuectelUrc::QmtOpen { client, result } => {
-                o.str("name", "+QMTOPEN").num("client", client).num("result", result);
+                o.str("name", "+QMTOPEN")
+                    .num("client", client)
+                    .num("result", result);
             }
             QuectelUrc::QmtClose { client, result } => {
-                o.str("name", "+QMTCLOSE").num("client", client).num("result", result);
+                o.str("name", "+QMTCLOSE")
+                    .num("client", client)
+                    .num("result", result);
             }
             QuectelUrc::QmtDisc { client, result } => {
-                o.str("name", "+QMTDISC").num("client", client).num("result", result);
+                o.str("name", "+QMTDISC")
+                    .num("client", client)
+                    .num("result", result);
             }
             QuectelUrc::QmtConn {
                 client,
@@ -175,10 +181,14 @@ impl Render for QuectelUrc<'_> {
             QuectelUrc::QmtPub(a) => ack(o, "+QMTPUB", a),
             QuectelUrc::QmtPubEx(a) => ack(o, "+QMTPUBEX", a),
             QuectelUrc::QmtStat { client, err } => {
-                o.str("name", "+QMTSTAT").num("client", client).num("err", err);
+                o.str("name", "+QMTSTAT")
+                    .num("client", client)
+                    .num("err", err);
             }
             QuectelUrc::QmtPing { client, result } => {
-                o.str("name", "+QMTPING").num("client", client).num("result", result);
+                o.str("name", "+QMTPING")
+                    .num("client", client)
+                    .num("result", result);
             }
             QuectelUrc::QmtRecv(QmtRecv::Message {
                 client,
@@ -258,7 +268,9 @@ impl Render for LuatUrc<'_> {
         match self {
             LuatUrc::Common(u) => return u.render(o),
             LuatUrc::SapbrDeact { cid } => {
-                o.str("name", "+SAPBR").str("event", "DEACT").num("cid", cid);
+                o.str("name", "+SAPBR")
+                    .str("event", "DEACT")
+                    .num("cid", cid);
             }
             LuatUrc::PdpDeact => bare(o, "+PDP DEACT"),
             LuatUrc::HttpAction {
@@ -492,7 +504,9 @@ fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8], command: &[u8]) {
         b"+MSUB" | b"+QMTRECV" => {
             let m = Luat::parse_urc(tok, line)
                 .and_then(|u| u.message())
-                .or_else(|| Quectel::parse_urc(tok, line).and_then(|u| u.message().map(|(_, m)| m)));
+                .or_else(|| {
+                    Quectel::parse_urc(tok, line).and_then(|u| u.message().map(|(_, m)| m))
+                });
             if let Some(m) = m {
                 message(o, &m);
             }
@@ -720,7 +734,9 @@ impl State<'_> {
                 } else {
                     // `{"kind":"error","what":"parse","name":...,"line":...}`
                     let fields = o.0.replacen("{\"kind\":\"urc\",", "", 1);
-                    Some(format!("{{\"kind\":\"error\",\"what\":\"parse\",{fields}}}"))
+                    Some(format!(
+                        "{{\"kind\":\"error\",\"what\":\"parse\",{fields}}}"
+                    ))
                 }
             }
             Ok(Item::Unknown { token: tok, line }) => {

@@ -82,7 +82,8 @@ fn luat_transcript_items() {
 
 #[test]
 fn raw_log_with_echo_tells_which_command_is_in_flight() {
-    let log = b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\nAT+CGMR\r\r\nEC200UCNAAR02A03M08\r\n\r\nOK\r\n";
+    let log =
+        b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\nAT+CGMR\r\r\nEC200UCNAAR02A03M08\r\n\r\nOK\r\n";
     assert_eq!(
         decode(&["--raw"], log),
         vec![
@@ -107,7 +108,10 @@ fn chunking_does_not_change_the_output() {
     let whole = decode(&["--dialect", "quectel"], &t);
     assert!(whole.len() > 15);
     for chunk in ["1", "3", "64"] {
-        assert_eq!(decode(&["--dialect", "quectel", "--chunk", chunk], &t), whole);
+        assert_eq!(
+            decode(&["--dialect", "quectel", "--chunk", chunk], &t),
+            whole
+        );
     }
     let l = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
