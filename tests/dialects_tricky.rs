@@ -711,3 +711,31 @@ fn registration_urc_versus_read_shape() {
     };
     assert_eq!((r.n, r.stat), (None, RegStatus::Home));
 }
+
+#[test]
+fn code_tables() {
+    use atmodem::dialects::quectel::{
+        connack_text, http_error_text, open_result_text, packet_result_text, stat_text,
+    };
+    assert_eq!(open_result_text(3), Some("failed to activate PDP"));
+    assert_eq!(open_result_text(-1), Some("failed to open network"));
+    assert_eq!(open_result_text(6), None);
+    assert_eq!(
+        stat_text(5),
+        Some("the client sent DISCONNECT and the server closed the connection")
+    );
+    assert_eq!(stat_text(8), None);
+    assert_eq!(
+        connack_text(4),
+        Some("connection refused: bad user name or password")
+    );
+    assert_eq!(packet_result_text(1), Some("packet retransmission"));
+    assert_eq!(http_error_text(714), Some("DNS error"));
+    assert_eq!(http_error_text(731), None);
+    let lines: Vec<&[u8]> = vec![b"+MQTTMSGSET:1"];
+    assert!(
+        atmodem::dialects::luat::MqttMsgSetRead
+            .parse(Lines::from_slice(&lines))
+            .unwrap()
+    );
+}

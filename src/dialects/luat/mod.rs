@@ -33,7 +33,7 @@ pub use http::{
 pub use mqtt::{
     ACCEPT_TIMEOUT_MS, ACK_TIMEOUT_MS, CONNACK_TIMEOUT_MS, CONNECT_TIMEOUT_MS, CachedMessages,
     MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, MqttMsgGet,
-    MqttMsgGetQuery, MqttMsgSet, MqttStatu, Msubscribe, Munsubscribe,
+    MqttMsgGetQuery, MqttMsgSet, MqttMsgSetRead, MqttStatu, Msubscribe, Munsubscribe,
 };
 pub use urc::{LuatUrc, Msub};
 

@@ -434,6 +434,37 @@ impl Command for MqttMsgSet {
     }
 }
 
+/// `AT+MQTTMSGSET?`: the report mode, `+MQTTMSGSET:<mode>`; `true` = cache mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MqttMsgSetRead;
+
+impl Command for MqttMsgSetRead {
+    type Response<'a> = bool;
+    const NAME: &'static str = "+MQTTMSGSET";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.read();
+        w.finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+MQTTMSGSET"])
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        1_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<bool, ParseError> {
+        one_line::<Self, _>(lines, |l| {
+            full(l, (header(b"+MQTTMSGSET"), dec_u8).map(|(_, m)| m))
+                .and_then(|m| (m <= 1).then_some(m == 1))
+        })
+    }
+}
+
 /// `AT+MQTTMSGGET`: print the cached messages, up to 4 `+MSUB:` lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

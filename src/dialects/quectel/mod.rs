@@ -36,7 +36,10 @@ pub use pdp::{
     ActiveContext, ActiveContexts, LteCell, PdpAuth, PdpContext, PdpType, QengServingCell, Qiact,
     QiactRead, Qicsgp, QicsgpQuery, Qideact, ServingCell,
 };
-pub use urc::{HttpResult, MqttAck, Qind, Qiurc, QmtRecv, QuectelUrc};
+pub use urc::{
+    HttpResult, MqttAck, Qind, Qiurc, QmtRecv, QuectelUrc, connack_text, open_result_text,
+    packet_result_text, stat_text,
+};
 
 use crate::codec::{Dialect, Framing, LinkEvent};
 

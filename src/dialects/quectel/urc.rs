@@ -433,3 +433,55 @@ pub(crate) fn framing(head: &[u8]) -> Framing {
 pub(crate) fn quoted_or_empty(i: &[u8]) -> Res<'_, &str> {
     alt((quoted_str, |i| Ok((i, "")))).parse(i)
 }
+
+/// The meaning of a `+QMTOPEN` result code.
+pub fn open_result_text(result: i8) -> Option<&'static str> {
+    Some(match result {
+        -1 => "failed to open network",
+        0 => "network opened successfully",
+        1 => "wrong parameter",
+        2 => "MQTT identifier is occupied",
+        3 => "failed to activate PDP",
+        4 => "failed to parse domain name",
+        5 => "network connection error",
+        _ => return None,
+    })
+}
+
+/// The meaning of a `+QMTSTAT` error code. After 1, 2, 3, 4, 6 and 7 the client must be
+/// reopened with `AT+QMTOPEN`.
+pub fn stat_text(err: u8) -> Option<&'static str> {
+    Some(match err {
+        1 => "connection closed or reset by peer",
+        2 => "sending PINGREQ packet timed out or failed",
+        3 => "sending CONNECT packet timed out or failed",
+        4 => "receiving CONNACK packet timed out or failed",
+        5 => "the client sent DISCONNECT and the server closed the connection",
+        6 => "the client closed the connection because sending packets kept failing",
+        7 => "the link is not alive or the server is unavailable",
+        _ => return None,
+    })
+}
+
+/// The meaning of an MQTT CONNACK return code (`<ret_code>` of `+QMTCONN`).
+pub fn connack_text(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0 => "connection accepted",
+        1 => "connection refused: unacceptable protocol version",
+        2 => "connection refused: identifier rejected",
+        3 => "connection refused: server unavailable",
+        4 => "connection refused: bad user name or password",
+        5 => "connection refused: not authorized",
+        _ => return None,
+    })
+}
+
+/// The meaning of the `<result>` of `+QMTCONN`, `+QMTSUB`, `+QMTUNS`, `+QMTPUB`, `+QMTPUBEX`.
+pub fn packet_result_text(result: u8) -> Option<&'static str> {
+    Some(match result {
+        0 => "packet sent successfully and ACK received from server",
+        1 => "packet retransmission",
+        2 => "failed to send packet",
+        _ => return None,
+    })
+}
