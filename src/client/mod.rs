@@ -33,7 +33,15 @@ use crate::codec::{
 };
 use crate::dialects::{ActionError, Command, Deferred, ParseError};
 
+mod luat;
+mod quectel;
+mod session;
+
 pub use crate::codec::{LineQueue, LinkEvent, PromptKind, Seen};
+pub use session::{
+    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Mqtt,
+    MqttLogin, MqttSession,
+};
 
 /// What went wrong with an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +83,10 @@ pub enum Error<E> {
     /// The session this call needs is down (the module rebooted, the link or PDP was lost).
     #[error("session is down")]
     SessionDown,
+    /// The module family cannot do this (e.g. `aliauth` on Luat, an HTTP body of unknown
+    /// length on Quectel).
+    #[error("not supported by this module family")]
+    Unsupported,
     /// The modem answered something that does not fit the exchange (e.g. a data phase that
     /// did not open).
     #[error("protocol error")]
@@ -582,6 +594,8 @@ pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, co
     config: Config,
     /// A command was started and not finished (timeout, transport error, dropped future).
     dirty: bool,
+    /// The next MQTT packet id (1..=65535).
+    packet_id: u16,
 }
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> core::fmt::Debug
@@ -635,6 +649,7 @@ where
             delay,
             config,
             dirty: false,
+            packet_id: 1,
         }
     }
 
@@ -727,12 +742,24 @@ where
     /// Dropped while the command runs: as [`exchange`](Self::exchange). Dropped while waiting
     /// for the result: nothing is lost; the result, when it comes, is queued as a URC.
     pub async fn run<C: Deferred<D>>(&mut self, cmd: &C) -> Result<C::Output, Error<IO::Error>> {
+        self.run_within(cmd, cmd.result_timeout_ms()).await
+    }
+
+    /// [`run`](Self::run) with another result timeout, in milliseconds.
+    ///
+    /// # Cancel safety
+    /// As [`run`](Self::run).
+    pub async fn run_within<C: Deferred<D>>(
+        &mut self,
+        cmd: &C,
+        result_timeout_ms: u32,
+    ) -> Result<C::Output, Error<IO::Error>> {
         self.typed(cmd, None, cmd.timeout_ms()).await?;
         if let Some(done) = cmd.immediate() {
             return Ok(done);
         }
         let r = self
-            .wait_for(cmd.result_timeout_ms(), |seen| cmd.result(&seen))
+            .wait_for(result_timeout_ms, |seen| cmd.result(&seen))
             .await?;
         r.map_err(Error::Action)
     }
@@ -871,7 +898,16 @@ where
 
     /// Read until a URC is queued (or `timeout_ms` passes; `None` waits for ever).
     async fn until_queued(&mut self, timeout_ms: Option<u32>) -> Result<(), Error<IO::Error>> {
-        if !self.core.urcs.is_empty() {
+        self.until_queued_where(timeout_ms, &|_| true).await
+    }
+
+    /// Read until a queued line satisfies `want` (or `timeout_ms` passes).
+    async fn until_queued_where(
+        &mut self,
+        timeout_ms: Option<u32>,
+        want: &impl Fn(&[u8]) -> bool,
+    ) -> Result<(), Error<IO::Error>> {
+        if self.core.urcs.any(want) {
             return Ok(());
         }
         let mut queue_it = |_: Seen<'_, D::Urc<'_>>| None::<()>;
@@ -885,14 +921,14 @@ where
                 (None, 0) => u32::MAX,
                 (None, i) => i,
             };
-            match select(self.core.until_one_queued(), self.delay.delay_ms(slice)).await {
+            match select(self.core.until_one_queued(want), self.delay.delay_ms(slice)).await {
                 Either::First(r) => return r,
                 Either::Second(()) => {}
             }
             waited = waited.saturating_add(slice);
             if self.core.bytes_in == before {
                 let _ = self.core.flush_partial(&mut queue_it);
-                if !self.core.urcs.is_empty() {
+                if self.core.urcs.any(want) {
                     return Ok(());
                 }
             }
@@ -921,6 +957,38 @@ where
     ) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
         self.until_queued(Some(timeout_ms)).await?;
         self.poll_urc().ok_or(Error::Protocol)
+    }
+
+    /// Wait up to `timeout_ms` for a queued or arriving line that `want` accepts, and take
+    /// it out of the queue (borrowed until the next call); other lines stay queued.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
+    pub async fn next_line_where(
+        &mut self,
+        timeout_ms: u32,
+        want: impl Fn(&[u8]) -> bool,
+    ) -> Result<&[u8], Error<IO::Error>> {
+        self.until_queued_where(Some(timeout_ms), &want).await?;
+        self.core.urcs.pop_first(want).ok_or(Error::Protocol)
+    }
+
+    /// The next MQTT packet id: 1..=65535, then 1 again.
+    fn next_packet_id(&mut self) -> u16 {
+        let id = self.packet_id;
+        self.packet_id = id.checked_add(1).unwrap_or(1);
+        id
+    }
+
+    /// Fail fast when MQTT client `client` is known to be down. Lines already read are
+    /// classified first, so a `+QMTSTAT` that arrived before the call counts.
+    fn mqtt_alive(&mut self, client: u8) -> Result<(), Error<IO::Error>> {
+        self.core.drain_buffered();
+        if self.core.links.mqtt_is_down(client) {
+            Err(Error::SessionDown)
+        } else {
+            Ok(())
+        }
     }
 
     /// Read for `settle_ms`, queueing URCs and counting late final codes.
@@ -983,13 +1051,16 @@ where
     IO: Read + Write,
     D: Dialect,
 {
-    /// Read until at least one URC is queued.
-    async fn until_one_queued(&mut self) -> Result<(), Error<IO::Error>> {
+    /// Read until a queued line satisfies `want`.
+    async fn until_one_queued(
+        &mut self,
+        want: &impl Fn(&[u8]) -> bool,
+    ) -> Result<(), Error<IO::Error>> {
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
-        while self.urcs.is_empty() {
+        while !self.urcs.any(want) {
             match self.pump(None, &mut none) {
                 // The pass may have queued something: look again before reading.
-                Pump::Empty if self.urcs.is_empty() => self.fill().await?,
+                Pump::Empty if !self.urcs.any(want) => self.fill().await?,
                 Pump::Empty | Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
             }
         }

@@ -174,6 +174,30 @@ impl<const N: usize> LineQueue<N> {
         None
     }
 
+    /// Whether any waiting line satisfies `f`.
+    pub fn any(&self, mut f: impl FnMut(&[u8]) -> bool) -> bool {
+        self.iter().any(&mut f)
+    }
+
+    /// Remove the oldest line for which `f` is true and return it, borrowed until the queue
+    /// is changed again. The other lines keep their order (the line is rotated to the front
+    /// in place, then taken).
+    pub fn pop_first(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Option<&[u8]> {
+        let mut at = self.head;
+        while at < self.tail {
+            let n = self.record_len(at);
+            let next = at.saturating_add(HEADER).saturating_add(n);
+            if self.buf.get(at.saturating_add(HEADER)..next).is_some_and(&mut f) {
+                if let Some(span) = self.buf.get_mut(self.head..next) {
+                    span.rotate_right(next.saturating_sub(at));
+                }
+                return self.pop();
+            }
+            at = next;
+        }
+        None
+    }
+
     /// Forget every waiting line.
     pub fn clear(&mut self) {
         self.head = 0;

@@ -1,0 +1,306 @@
+//! The capabilities on Luat modules.
+
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+
+use super::session::{
+    Bearer, BearerConfig, Http, HttpPost, HttpResponse, Mqtt, MqttLogin, MqttSession,
+};
+use super::{Client, Error};
+use crate::codec::token;
+use crate::dialects::MqttMessage;
+use crate::dialects::common::CgattRead;
+use crate::dialects::luat::{
+    BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm,
+    Luat, LuatUrc, MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub,
+    MpubEx, Msubscribe, Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
+};
+
+/// Pause between two attach queries while waiting for the network.
+const POLL_MS: u32 = 1_000;
+
+/// `+CME ERROR: 3` (operation not allowed): `AT+SAPBR=1` on an open bearer.
+const CME_NOT_ALLOWED: u16 = 3;
+/// `+CME ERROR: 767` (operation failed): `AT+MIPCLOSE` on a closed link.
+const CME_FAILED: u16 = 767;
+
+type LClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
+    Client<IO, DL, Luat, RX, RESP, Q>;
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Bearer
+    for LClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    type Error = Error<IO::Error>;
+
+    async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error> {
+        let mut waited = 0u32;
+        loop {
+            if self.send(&CgattRead).await? {
+                return Ok(());
+            }
+            if waited >= timeout_ms {
+                return Err(Error::Timeout);
+            }
+            self.delay.delay_ms(POLL_MS).await;
+            waited = waited.saturating_add(POLL_MS);
+        }
+    }
+
+    async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error> {
+        let cid = cfg.cid;
+        self.send(&SapbrSet {
+            cid,
+            tag: "CONTYPE",
+            value: "GPRS",
+        })
+        .await?;
+        self.send(&SapbrSet {
+            cid,
+            tag: "APN",
+            value: cfg.apn,
+        })
+        .await?;
+        if !cfg.username.is_empty() {
+            self.send(&SapbrSet {
+                cid,
+                tag: "USER",
+                value: cfg.username,
+            })
+            .await?;
+            self.send(&SapbrSet {
+                cid,
+                tag: "PWD",
+                value: cfg.password,
+            })
+            .await?;
+        }
+        match self.send(&SapbrOpen { cid }).await {
+            Ok(()) => {}
+            // Refused because it is already open: check.
+            Err(Error::Cme(CME_NOT_ALLOWED)) => {
+                let b = self.send(&SapbrQuery { cid }).await?;
+                if b.status != BearerStatus::Connected {
+                    return Err(Error::Cme(CME_NOT_ALLOWED));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.core.links.mark_bearer_up(cid);
+        Ok(())
+    }
+
+    async fn bearer_address(&mut self, cid: u8) -> Result<&str, Self::Error> {
+        let b = self.send(&SapbrQuery { cid }).await?;
+        if b.status == BearerStatus::Connected {
+            Ok(b.ip)
+        } else {
+            Err(Error::SessionDown)
+        }
+    }
+
+    async fn bearer_down(&mut self, cid: u8) -> Result<(), Self::Error> {
+        self.send(&SapbrClose { cid }).await
+    }
+}
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> LClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    /// The HTTP exchange between `AT+HTTPINIT` and `AT+HTTPTERM`.
+    async fn http_exchange(
+        &mut self,
+        req: &HttpPost<'_>,
+        body: &mut [u8],
+    ) -> Result<HttpResponse, Error<IO::Error>> {
+        self.send(&HttpPara::url(req.url)).await?;
+        let mut header = heapless::String::<96>::new();
+        header
+            .push_str("Content-Type: ")
+            .and_then(|()| header.push_str(req.content_type))
+            .map_err(|_| Error::Encode(crate::codec::EncodeError::BufferFull))?;
+        self.send(&HttpPara::header(&header)).await?;
+        self.send(&HttpData {
+            body: req.body,
+            time_ms: u32::from(req.timing.body_input_secs).saturating_mul(1000),
+        })
+        .await?;
+        let status = self
+            .run_within(
+                &HttpAction(HttpMethod::Post),
+                u32::from(req.timing.response_secs)
+                    .saturating_mul(1000)
+                    .saturating_add(10_000),
+            )
+            .await?;
+        if status.len == 0 {
+            return Ok(HttpResponse {
+                status: status.status,
+                len: 0,
+            });
+        }
+        // Trust the length `+HTTPREAD` announces, not the one of `+HTTPACTION`.
+        let (_, got) = self.send_into(&HttpRead::default(), body).await?;
+        Ok(HttpResponse {
+            status: status.status,
+            len: got,
+        })
+    }
+}
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Http
+    for LClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    type Error = Error<IO::Error>;
+
+    async fn http_post(
+        &mut self,
+        req: &HttpPost<'_>,
+        body: &mut [u8],
+    ) -> Result<HttpResponse, Self::Error> {
+        match self.send(&HttpInit).await {
+            Ok(()) => {}
+            // A session left open by an earlier failure: end it and start again.
+            Err(Error::Error | Error::Cme(_)) => {
+                let _ = self.send(&HttpTerm).await;
+                self.send(&HttpInit).await?;
+            }
+            Err(e) => return Err(e),
+        }
+        let result = self.http_exchange(req, body).await;
+        // Always end the session; its own result does not matter after a failure.
+        let term = self.send(&HttpTerm).await;
+        let response = result?;
+        term?;
+        Ok(response)
+    }
+}
+
+/// Whether `payload` can go through `AT+MPUB`'s quoted text with its escapes: UTF-8 text
+/// whose only control bytes are the escaped CR and LF.
+fn is_text(payload: &[u8]) -> bool {
+    core::str::from_utf8(payload).is_ok()
+        && payload
+            .iter()
+            .all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\r' || b == b'\n')
+}
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Mqtt
+    for LClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    type Error = Error<IO::Error>;
+
+    async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        let login = match s.login {
+            MqttLogin::ClientId(_) => None,
+            MqttLogin::Password {
+                username, password, ..
+            } => Some((username, password)),
+            MqttLogin::AliAuth { .. } => return Err(Error::Unsupported),
+        };
+        self.send(&Mconfig {
+            client_id: s.login.client_id(),
+            login,
+        })
+        .await
+    }
+
+    async fn mqtt_open(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        self.run(&MipStart {
+            host: s.host,
+            port: s.port,
+            tls: s.tls.is_some(),
+        })
+        .await
+    }
+
+    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        self.run(&Mconnect {
+            clean_session: s.clean_session,
+            keepalive_secs: s.keepalive_secs,
+        })
+        .await?;
+        self.core.links.mark_mqtt_up(0);
+        Ok(())
+    }
+
+    async fn mqtt_subscribe(
+        &mut self,
+        client: u8,
+        topic: &str,
+        qos: u8,
+    ) -> Result<(), Self::Error> {
+        self.mqtt_alive(client)?;
+        self.run(&Msubscribe { topic, qos }).await
+    }
+
+    async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {
+        self.mqtt_alive(client)?;
+        self.run(&Munsubscribe { topic }).await
+    }
+
+    async fn mqtt_publish(
+        &mut self,
+        client: u8,
+        topic: &str,
+        payload: &[u8],
+        qos: u8,
+        retain: bool,
+    ) -> Result<(), Self::Error> {
+        self.mqtt_alive(client)?;
+        if is_text(payload) && !payload.is_empty() && payload.len() <= MAX_PAYLOAD {
+            self.run(&Mpub {
+                topic,
+                qos,
+                retain,
+                message: payload,
+            })
+            .await
+        } else {
+            self.run(&MpubEx {
+                topic,
+                qos,
+                retain,
+                payload,
+            })
+            .await
+        }
+    }
+
+    async fn mqtt_next_message(
+        &mut self,
+        _client: u8,
+        timeout_ms: u32,
+    ) -> Result<MqttMessage<'_>, Self::Error> {
+        let is_message = |line: &[u8]| {
+            LuatUrc::parse(token(line), line)
+                .and_then(|u| u.message())
+                .is_some()
+        };
+        let line = self.next_line_where(timeout_ms, is_message).await?;
+        LuatUrc::parse(token(line), line)
+            .and_then(|u| u.message())
+            .ok_or(Error::Protocol)
+    }
+
+    async fn mqtt_disconnect(&mut self, _client: u8) -> Result<(), Self::Error> {
+        self.send(&Mdisconnect).await
+    }
+
+    async fn mqtt_close(&mut self, _client: u8) -> Result<(), Self::Error> {
+        match self.send(&MipClose).await {
+            Ok(()) | Err(Error::Cme(CME_FAILED)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! The capabilities on Quectel modules.
+
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+
+use super::session::{
+    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, Mqtt, MqttLogin,
+    MqttSession,
+};
+use super::{Client, Error};
+use crate::codec::token;
+use crate::dialects::common::{CeregRead, Cgpaddr};
+use crate::dialects::quectel::{
+    MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QhttpCfg, QhttpPost, QhttpRead,
+    QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose, QmtConn,
+    QmtDisc, QmtOpen, QmtPublish, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
+};
+use crate::dialects::{Deferred, MqttMessage, Redacted};
+
+/// Pause between two registration queries while waiting for the network.
+const POLL_MS: u32 = 1_000;
+
+type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
+    Client<IO, DL, Quectel, RX, RESP, Q>;
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Bearer
+    for QClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    type Error = Error<IO::Error>;
+
+    async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error> {
+        let mut waited = 0u32;
+        loop {
+            if self.send(&CeregRead).await?.stat.is_registered() {
+                return Ok(());
+            }
+            if waited >= timeout_ms {
+                return Err(Error::Timeout);
+            }
+            self.delay.delay_ms(POLL_MS).await;
+            waited = waited.saturating_add(POLL_MS);
+        }
+    }
+
+    async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error> {
+        let auth = if cfg.username.is_empty() {
+            PdpAuth::None
+        } else {
+            PdpAuth::PapOrChap
+        };
+        self.send(&Qicsgp {
+            cid: cfg.cid,
+            context: PdpContext {
+                kind: PdpType::Ipv4v6,
+                apn: cfg.apn,
+                username: cfg.username,
+                password: Redacted::new(cfg.password),
+                auth,
+            },
+        })
+        .await?;
+        let act = Qiact { cid: cfg.cid };
+        match self.send(&act).await {
+            Ok(()) => {}
+            // Already active is success; otherwise deactivate and try once more (what
+            // Quectel's own drivers do).
+            Err(Error::Error | Error::Cme(_)) => {
+                let up = self
+                    .send(&QiactRead)
+                    .await?
+                    .get(cfg.cid)
+                    .is_some_and(|c| c.active);
+                if !up {
+                    let _ = self.send(&Qideact { cid: cfg.cid }).await;
+                    self.send(&act).await?;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.core.links.mark_bearer_up(cfg.cid);
+        Ok(())
+    }
+
+    async fn bearer_address(&mut self, cid: u8) -> Result<&str, Self::Error> {
+        let addrs = self.send(&Cgpaddr { cid: Some(cid) }).await?;
+        addrs
+            .get(cid)
+            .and_then(|a| a.ipv4().or(a.first))
+            .ok_or(Error::Protocol)
+    }
+
+    async fn bearer_down(&mut self, cid: u8) -> Result<(), Self::Error> {
+        self.send(&Qideact { cid }).await
+    }
+}
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Http
+    for QClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    type Error = Error<IO::Error>;
+
+    async fn http_post(
+        &mut self,
+        req: &HttpPost<'_>,
+        body: &mut [u8],
+    ) -> Result<HttpResponse, Self::Error> {
+        let content_type = match req.content_type {
+            FORM_URLENCODED => None,
+            "text/plain" => Some(1),
+            "application/octet-stream" => Some(2),
+            "multipart/form-data" => Some(3),
+            "application/json" => Some(4),
+            _ => return Err(Error::Unsupported),
+        };
+        if let Some(n) = content_type {
+            self.send(&QhttpCfg(QhttpSetting::ContentType(n))).await?;
+        }
+        self.send(&QhttpUrl {
+            url: req.url,
+            input_secs: req.timing.url_input_secs,
+        })
+        .await?;
+        let result = self
+            .run(&QhttpPost {
+                body: req.body,
+                times: Some((req.timing.body_input_secs, req.timing.response_secs)),
+            })
+            .await?;
+        let status = result.status.ok_or(Error::Protocol)?;
+        let len = match result.content_length {
+            Some(0) => return Ok(HttpResponse { status, len: 0 }),
+            Some(len) => len,
+            // A chunked response has no length: the body cannot be framed.
+            None => return Err(Error::Unsupported),
+        };
+        let read = QhttpRead {
+            wait_secs: Some(req.timing.read_secs),
+            len,
+        };
+        let ((), got) = self.send_into(&read, body).await?;
+        // `+QHTTPREAD: <err>` ends the read.
+        self.wait_for(Deferred::<Quectel>::result_timeout_ms(&read), |seen| {
+            read.result(&seen)
+        })
+        .await??;
+        Ok(HttpResponse { status, len: got })
+    }
+}
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Mqtt
+    for QClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    type Error = Error<IO::Error>;
+
+    async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        let client = s.client;
+        let cfg = async |this: &mut Self, setting| {
+            this.send(&QmtCfg { client, setting }).await
+        };
+        cfg(self, QmtSetting::Version(MqttVersion::V3_1_1)).await?;
+        // The length field makes received payloads binary-safe; older firmware may not know
+        // the setting, which changes nothing else.
+        match cfg(
+            self,
+            QmtSetting::RecvMode {
+                buffered: false,
+                with_length: true,
+            },
+        )
+        .await
+        {
+            Ok(()) | Err(Error::Error | Error::Cme(_)) => {}
+            Err(e) => return Err(e),
+        }
+        if let Some(ctx) = s.tls {
+            cfg(
+                self,
+                QmtSetting::Ssl {
+                    enable: true,
+                    ctx: Some(ctx),
+                },
+            )
+            .await?;
+        }
+        if s.keepalive_secs != 120 {
+            cfg(self, QmtSetting::KeepAlive(s.keepalive_secs)).await?;
+        }
+        if !s.clean_session {
+            cfg(self, QmtSetting::CleanSession(false)).await?;
+        }
+        if let MqttLogin::AliAuth {
+            product_key,
+            device_name,
+            device_secret,
+            ..
+        } = s.login
+        {
+            cfg(
+                self,
+                QmtSetting::AliAuth {
+                    product_key,
+                    device_name,
+                    device_secret: Redacted::new(device_secret),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn mqtt_open(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        self.run(&QmtOpen {
+            client: s.client,
+            host: s.host,
+            port: s.port,
+        })
+        .await
+    }
+
+    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        let login = match s.login {
+            MqttLogin::Password {
+                username, password, ..
+            } => Some((username, password)),
+            MqttLogin::ClientId(_) | MqttLogin::AliAuth { .. } => None,
+        };
+        self.run(&QmtConn {
+            client: s.client,
+            client_id: s.login.client_id(),
+            login,
+        })
+        .await?;
+        self.core.links.mark_mqtt_up(s.client);
+        Ok(())
+    }
+
+    async fn mqtt_subscribe(
+        &mut self,
+        client: u8,
+        topic: &str,
+        qos: u8,
+    ) -> Result<(), Self::Error> {
+        self.mqtt_alive(client)?;
+        let msg_id = self.next_packet_id();
+        let topics = [(topic, qos)];
+        self.run(&QmtSub {
+            client,
+            msg_id,
+            topics: &topics,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {
+        self.mqtt_alive(client)?;
+        let msg_id = self.next_packet_id();
+        let topics = [topic];
+        self.run(&QmtUns {
+            client,
+            msg_id,
+            topics: &topics,
+        })
+        .await
+    }
+
+    async fn mqtt_publish(
+        &mut self,
+        client: u8,
+        topic: &str,
+        payload: &[u8],
+        qos: u8,
+        retain: bool,
+    ) -> Result<(), Self::Error> {
+        self.mqtt_alive(client)?;
+        let msg_id = if qos == 0 { 0 } else { self.next_packet_id() };
+        self.run(&QmtPublish {
+            client,
+            msg_id,
+            qos,
+            retain,
+            topic,
+            payload,
+            form: PublishForm::Length,
+        })
+        .await
+    }
+
+    async fn mqtt_next_message(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+    ) -> Result<MqttMessage<'_>, Self::Error> {
+        let of_client = |line: &[u8]| {
+            QuectelUrc::parse(token(line), line)
+                .and_then(|u| u.message())
+                .is_some_and(|(c, _)| c == client)
+        };
+        let line = self.next_line_where(timeout_ms, of_client).await?;
+        QuectelUrc::parse(token(line), line)
+            .and_then(|u| u.message())
+            .map(|(_, m)| m)
+            .ok_or(Error::Protocol)
+    }
+
+    async fn mqtt_disconnect(&mut self, client: u8) -> Result<(), Self::Error> {
+        self.run(&QmtDisc { client }).await
+    }
+
+    async fn mqtt_close(&mut self, client: u8) -> Result<(), Self::Error> {
+        self.run(&QmtClose { client }).await
+    }
+}

@@ -1,0 +1,344 @@
+//! Capabilities common to the module families, as traits implemented by the client of each
+//! dialect, so that flows are written once: network and bearer bring-up ([`Bearer`]), an
+//! HTTP(S) POST ([`Http`]) and an MQTT session ([`Mqtt`]).
+//!
+//! ```no_run
+//! use atmodem::client::{Bearer, BearerConfig, Mqtt, MqttLogin, MqttSession};
+//!
+//! /// Bring the bearer up and publish one message, on any family.
+//! async fn report<C: Bearer + Mqtt>(modem: &mut C, json: &[u8]) -> Result<(), C::Error> {
+//!     modem.wait_network(60_000).await?;
+//!     modem.bearer_up(&BearerConfig::default()).await?;
+//!     let session = MqttSession::new("broker.example", 1883, MqttLogin::ClientId("dev-1"));
+//!     modem.mqtt_start(&session).await?;
+//!     modem.mqtt_publish(0, "dev-1/up", json, 1, false).await
+//! }
+//! ```
+//!
+//! The traits use `async fn`: their futures are not `Send`, which suits embedded executors
+//! and single-threaded runtimes (the client is used from one task).
+
+use crate::dialects::MqttMessage;
+
+/// The bearer (PDP context) to bring up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BearerConfig<'a> {
+    /// Context / bearer id (1 by default; Luat bearers are 1..=3).
+    pub cid: u8,
+    /// APN; empty = the network's default (what both vendors recommend).
+    pub apn: &'a str,
+    /// User name, usually empty.
+    pub username: &'a str,
+    /// Password, usually empty.
+    pub password: &'a str,
+}
+
+impl Default for BearerConfig<'_> {
+    fn default() -> Self {
+        Self {
+            cid: 1,
+            apn: "",
+            username: "",
+            password: "",
+        }
+    }
+}
+
+/// Network registration and the data bearer.
+#[allow(async_fn_in_trait)]
+pub trait Bearer {
+    /// The error of every call.
+    type Error;
+
+    /// Wait until the module can carry data: Luat polls `AT+CGATT?` until `+CGATT: 1`,
+    /// Quectel polls `AT+CEREG?` until registered (home or roaming). One query when it
+    /// already is. [`Error::Timeout`](super::Error::Timeout) after `timeout_ms`.
+    async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error>;
+
+    /// Configure and activate the bearer: Luat `AT+SAPBR=3` (CONTYPE, APN, USER, PWD) and
+    /// `AT+SAPBR=1`; Quectel `AT+QICSGP` and `AT+QIACT`. A bearer that is already up counts
+    /// as success.
+    async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error>;
+
+    /// The bearer's IP address as the module prints it (Luat `AT+SAPBR=2`, Quectel
+    /// `AT+CGPADDR=<cid>`), borrowed from the client.
+    async fn bearer_address(&mut self, cid: u8) -> Result<&str, Self::Error>;
+
+    /// Deactivate the bearer (Luat `AT+SAPBR=0`, Quectel `AT+QIDEACT`).
+    async fn bearer_down(&mut self, cid: u8) -> Result<(), Self::Error>;
+}
+
+/// Times of an HTTP(S) request, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpTiming {
+    /// Time the module waits for the URL bytes (Quectel `AT+QHTTPURL`).
+    pub url_input_secs: u16,
+    /// Time the module waits for the body bytes (Quectel `AT+QHTTPPOST`, Luat
+    /// `AT+HTTPDATA` in milliseconds).
+    pub body_input_secs: u16,
+    /// Time to wait for the server's response.
+    pub response_secs: u16,
+    /// Time the module waits to hand out the body (Quectel `AT+QHTTPREAD`).
+    pub read_secs: u16,
+}
+
+impl Default for HttpTiming {
+    /// The Quectel HTTP(S) application note's defaults, 60 s each.
+    fn default() -> Self {
+        Self {
+            url_input_secs: 60,
+            body_input_secs: 60,
+            response_secs: 60,
+            read_secs: 60,
+        }
+    }
+}
+
+/// An HTTP(S) POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpPost<'a> {
+    /// The URL, `http://` or `https://`.
+    pub url: &'a str,
+    /// The body's content type (`application/x-www-form-urlencoded` for Aliyun).
+    pub content_type: &'a str,
+    /// The body.
+    pub body: &'a [u8],
+    /// The module's times.
+    pub timing: HttpTiming,
+}
+
+/// The `Content-Type` of an HTML form, what Aliyun's `/auth` endpoints take.
+pub const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
+
+impl<'a> HttpPost<'a> {
+    /// A form-urlencoded POST with default times.
+    pub const fn form(url: &'a str, body: &'a [u8]) -> Self {
+        Self {
+            url,
+            content_type: FORM_URLENCODED,
+            body,
+            timing: HttpTiming {
+                url_input_secs: 60,
+                body_input_secs: 60,
+                response_secs: 60,
+                read_secs: 60,
+            },
+        }
+    }
+}
+
+/// What an HTTP(S) request returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Bytes of body written into the caller's buffer.
+    pub len: usize,
+}
+
+/// HTTP(S) requests.
+#[allow(async_fn_in_trait)]
+pub trait Http {
+    /// The error of every call.
+    type Error;
+
+    /// POST `req.body` to `req.url` and read the response body into `body`.
+    ///
+    /// Luat: `AT+HTTPINIT`, `AT+HTTPPARA="URL"`, `AT+HTTPPARA="USER_DEFINED","Content-Type: …"`,
+    /// `AT+HTTPDATA` + `DOWNLOAD` + body, `AT+HTTPACTION=1` → `+HTTPACTION`, `AT+HTTPREAD`,
+    /// `AT+HTTPTERM` (also after a failure). Quectel: `AT+QHTTPCFG="contenttype"` unless the
+    /// body is form-urlencoded (the default), `AT+QHTTPURL` + `CONNECT` + URL,
+    /// `AT+QHTTPPOST` + `CONNECT` + body → `+QHTTPPOST`, `AT+QHTTPREAD` + `CONNECT` + body →
+    /// `+QHTTPREAD: 0`.
+    async fn http_post(
+        &mut self,
+        req: &HttpPost<'_>,
+        body: &mut [u8],
+    ) -> Result<HttpResponse, Self::Error>;
+}
+
+/// How the MQTT client logs in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum MqttLogin<'a> {
+    /// A client id and no user name or password.
+    ClientId(&'a str),
+    /// Client id, user name and password (Aliyun: the signed strings of
+    /// `atmodem::aliyun`).
+    Password {
+        /// MQTT client id.
+        client_id: &'a str,
+        /// User name.
+        username: &'a str,
+        /// Password (never printed by `Debug`).
+        password: &'a str,
+    },
+    /// Quectel `AT+QMTCFG="aliauth"`: the module signs the Aliyun login itself from the
+    /// device triple; `AT+QMTCONN` then sends only the client id. Not available on Luat.
+    AliAuth {
+        /// MQTT client id (the device name in the Quectel note).
+        client_id: &'a str,
+        /// ProductKey.
+        product_key: &'a str,
+        /// DeviceName.
+        device_name: &'a str,
+        /// DeviceSecret (never printed by `Debug`).
+        device_secret: &'a str,
+    },
+}
+
+impl<'a> MqttLogin<'a> {
+    /// The client id of any login.
+    pub const fn client_id(&self) -> &'a str {
+        match self {
+            Self::ClientId(id)
+            | Self::Password { client_id: id, .. }
+            | Self::AliAuth { client_id: id, .. } => id,
+        }
+    }
+}
+
+impl core::fmt::Debug for MqttLogin<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::ClientId(id) => f.debug_tuple("ClientId").field(id).finish(),
+            Self::Password {
+                client_id,
+                username,
+                ..
+            } => f
+                .debug_struct("Password")
+                .field("client_id", client_id)
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .finish(),
+            Self::AliAuth {
+                client_id,
+                product_key,
+                device_name,
+                ..
+            } => f
+                .debug_struct("AliAuth")
+                .field("client_id", client_id)
+                .field("product_key", product_key)
+                .field("device_name", device_name)
+                .field("device_secret", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for MqttLogin<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "MqttLogin {{ client_id: {} }}", self.client_id())
+    }
+}
+
+/// An MQTT session's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MqttSession<'a> {
+    /// Quectel client index 0..=5; Luat has one connection (use 0).
+    pub client: u8,
+    /// Broker host.
+    pub host: &'a str,
+    /// Broker port.
+    pub port: u16,
+    /// TLS, with this SSL context index (Quectel `AT+QMTCFG="ssl",<idx>,1,<ctx>`; Luat uses
+    /// `AT+SSLMIPSTART` and ignores the index).
+    pub tls: Option<u8>,
+    /// Keep-alive in seconds (Aliyun accepts 30..=1200).
+    pub keepalive_secs: u16,
+    /// Clean session.
+    pub clean_session: bool,
+    /// How to log in.
+    pub login: MqttLogin<'a>,
+}
+
+impl<'a> MqttSession<'a> {
+    /// Client 0, no TLS, keep-alive 120 s (the Quectel default), clean session.
+    pub const fn new(host: &'a str, port: u16, login: MqttLogin<'a>) -> Self {
+        Self {
+            client: 0,
+            host,
+            port,
+            tls: None,
+            keepalive_secs: 120,
+            clean_session: true,
+            login,
+        }
+    }
+}
+
+/// An MQTT session over the module's own MQTT stack.
+///
+/// Calls on a session that a URC reported down (`+QMTSTAT`, `CLOSED`, PDP lost, reboot) fail
+/// at once with [`Error::SessionDown`](super::Error::SessionDown) until `mqtt_start` (or
+/// `mqtt_connect`) succeeds again.
+#[allow(async_fn_in_trait)]
+pub trait Mqtt {
+    /// The error of every call.
+    type Error;
+
+    /// Configure the session. Quectel: `AT+QMTCFG` `"version"` (3.1.1), `"recv/mode"` with
+    /// the length field (binary-safe receive; ignored where unsupported), `"ssl"` when TLS,
+    /// `"keepalive"` and `"session"` when not the defaults, `"aliauth"` for that login.
+    /// Luat: `AT+MCONFIG` with the login.
+    async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
+
+    /// Open the network link: Quectel `AT+QMTOPEN` → `+QMTOPEN: <idx>,0`; Luat
+    /// `AT+MIPSTART` / `AT+SSLMIPSTART` → `CONNECT OK`.
+    async fn mqtt_open(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
+
+    /// MQTT CONNECT: Quectel `AT+QMTCONN` → `+QMTCONN: <idx>,0,0`; Luat `AT+MCONNECT` →
+    /// `CONNACK OK`. A refused CONNACK is
+    /// [`ActionError::Refused`](crate::dialects::ActionError::Refused) (4 and 5: bad
+    /// credentials).
+    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
+
+    /// Configure, open and connect.
+    async fn mqtt_start(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        self.mqtt_configure(s).await?;
+        self.mqtt_open(s).await?;
+        self.mqtt_connect(s).await
+    }
+
+    /// Subscribe to one topic filter and wait for the broker's acknowledgement.
+    async fn mqtt_subscribe(&mut self, client: u8, topic: &str, qos: u8)
+    -> Result<(), Self::Error>;
+
+    /// Unsubscribe from one topic filter.
+    async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error>;
+
+    /// Publish, binary-safe (Quectel `AT+QMTPUBEX` with a length; Luat `AT+MPUB` for text,
+    /// `AT+MPUBEX` with a length otherwise). QoS 1 and 2 wait for the broker's
+    /// acknowledgement (`+QMTPUBEX` result 0, `PUBACK`, `PUBCOMP`); a missing one is a
+    /// [`Timeout`](super::Error::Timeout) after which the client stays usable.
+    async fn mqtt_publish(
+        &mut self,
+        client: u8,
+        topic: &str,
+        payload: &[u8],
+        qos: u8,
+        retain: bool,
+    ) -> Result<(), Self::Error>;
+
+    /// The next received message of client `client`, waiting up to `timeout_ms`. It borrows
+    /// from the client until the next call; other URCs stay queued.
+    async fn mqtt_next_message(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+    ) -> Result<MqttMessage<'_>, Self::Error>;
+
+    /// MQTT DISCONNECT (Quectel `AT+QMTDISC`, Luat `AT+MDISCONNECT`).
+    async fn mqtt_disconnect(&mut self, client: u8) -> Result<(), Self::Error>;
+
+    /// Close the network link (Quectel `AT+QMTCLOSE`, Luat `AT+MIPCLOSE`; an already closed
+    /// link counts as success).
+    async fn mqtt_close(&mut self, client: u8) -> Result<(), Self::Error>;
+}
