@@ -11,9 +11,9 @@ use crate::codec::token;
 use crate::dialects::MqttMessage;
 use crate::dialects::common::CgattRead;
 use crate::dialects::luat::{
-    BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm,
-    Luat, LuatUrc, MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub,
-    MpubEx, Msubscribe, Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
+    BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm, Luat,
+    LuatUrc, MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx,
+    Msubscribe, Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
 };
 
 /// Pause between two attach queries while waiting for the network.
@@ -33,8 +33,6 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    type Error = Error<IO::Error>;
-
     async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error> {
         let mut waited = 0u32;
         loop {
@@ -158,8 +156,6 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    type Error = Error<IO::Error>;
-
     async fn http_post(
         &mut self,
         req: &HttpPost<'_>,
@@ -198,8 +194,6 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    type Error = Error<IO::Error>;
-
     async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
         let login = match s.login {
             MqttLogin::ClientId(_) => None,
@@ -240,12 +234,12 @@ where
         topic: &str,
         qos: u8,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client)?;
+        self.mqtt_alive(client).await?;
         self.run(&Msubscribe { topic, qos }).await
     }
 
     async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {
-        self.mqtt_alive(client)?;
+        self.mqtt_alive(client).await?;
         self.run(&Munsubscribe { topic }).await
     }
 
@@ -257,7 +251,7 @@ where
         qos: u8,
         retain: bool,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client)?;
+        self.mqtt_alive(client).await?;
         if is_text(payload) && !payload.is_empty() && payload.len() <= MAX_PAYLOAD {
             self.run(&Mpub {
                 topic,

@@ -39,9 +39,17 @@ mod session;
 
 pub use crate::codec::{LineQueue, LinkEvent, PromptKind, Seen};
 pub use session::{
-    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Mqtt,
+    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Modem, Mqtt,
     MqttLogin, MqttSession,
 };
+
+impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Modem
+    for Client<IO, DL, D, RX, RESP, Q>
+where
+    IO: embedded_io::ErrorType,
+{
+    type Error = Error<IO::Error>;
+}
 
 /// What went wrong with an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -251,7 +259,7 @@ pub struct Stats {
     pub unsolicited_finals: u32,
     /// Decoder overflows (lines longer than the RX buffer).
     pub overflows: u32,
-    /// Garbage segments skipped.
+    /// Garbage bytes skipped (NUL, 0xFF, control bytes outside payloads).
     pub garbage: u32,
     /// Resynchronisations after a timeout, garbled reply or dropped call.
     pub resyncs: u32,
@@ -290,6 +298,9 @@ impl Default for Config {
         }
     }
 }
+
+/// Most reads [`Client::catch_up`] makes.
+const CATCH_UP_READS: usize = 16;
 
 /// What one pass over the decoded items found.
 enum Pump<T, E> {
@@ -370,14 +381,8 @@ where
         loop {
             let frame = match self.reader.decoder.next_frame() {
                 None => return Pump::Empty,
-                Some(Err(DecodeError::Overflow)) => {
-                    self.stats.overflows = self.stats.overflows.saturating_add(1);
-                    continue;
-                }
-                Some(Err(DecodeError::Garbage(_))) => {
-                    self.stats.garbage = self.stats.garbage.saturating_add(1);
-                    continue;
-                }
+                // Counted by the decoder; see `Client::stats`.
+                Some(Err(DecodeError::Overflow | DecodeError::Garbage(_))) => continue,
                 Some(Ok(f)) => f,
             };
             let raw: &[u8] = match frame {
@@ -521,15 +526,20 @@ where
     /// Offer the queued lines to `matcher`; remove and return the first it accepts.
     fn take_queued<T>(
         &mut self,
+        since: Option<u32>,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Option<T> {
-        self.urcs.take_first(|line| {
+        let offer = |line: &[u8]| {
             let tok = crate::codec::token(line);
             match D::parse_urc(tok, line) {
                 Some(u) => matcher(Seen::Urc(&u)),
                 None => matcher(Seen::Unknown(line)),
             }
-        })
+        };
+        match since {
+            Some(mark) => self.urcs.take_first_since(mark, offer),
+            None => self.urcs.take_first(offer),
+        }
     }
 
     /// Read until `matcher` accepts something (no timeout here: the caller races this).
@@ -596,6 +606,8 @@ pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, co
     dirty: bool,
     /// The next MQTT packet id (1..=65535).
     packet_id: u16,
+    /// The URC queue's mark when the last command was sent.
+    sent_mark: u32,
 }
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> core::fmt::Debug
@@ -621,38 +633,7 @@ pub enum Event<'a, U> {
     Unknown(&'a [u8]),
 }
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-    D: Dialect,
-{
-    /// A client over `io`, timing out with `delay`.
-    pub fn new(io: IO, delay: DL) -> Self {
-        Self::with_config(io, delay, Config::default())
-    }
-
-    /// A client with explicit timing settings.
-    pub fn with_config(io: IO, delay: DL, config: Config) -> Self {
-        Self {
-            core: Core {
-                io,
-                reader: Reader::new(),
-                resp: LineQueue::new(),
-                urcs: LineQueue::new(),
-                links: Links::default(),
-                stats: Stats::default(),
-                truncated: false,
-                received: 0,
-                bytes_in: 0,
-            },
-            delay,
-            config,
-            dirty: false,
-            packet_id: 1,
-        }
-    }
-
+impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q> {
     /// Give the transport back (e.g. to run PPP on it).
     pub fn release(self) -> IO {
         self.core.io
@@ -683,11 +664,6 @@ where
         &mut self.core.links
     }
 
-    /// Counters of dropped URCs, stray final codes, overflows, garbage and resyncs.
-    pub fn stats(&self) -> Stats {
-        self.core.stats
-    }
-
     /// Number of queued URCs.
     pub fn queued_urcs(&self) -> usize {
         self.core.urcs.len()
@@ -696,6 +672,50 @@ where
     /// The information lines of the last command, in order.
     pub fn response_lines(&self) -> impl Iterator<Item = &[u8]> {
         self.core.resp.iter()
+    }
+}
+
+impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+    D: Dialect,
+{
+    /// Counters of dropped URCs, stray final codes, overflows, garbage and resyncs.
+    pub fn stats(&self) -> Stats {
+        let decoder = self.core.reader.decoder.stats();
+        Stats {
+            overflows: decoder.overflows,
+            garbage: decoder.garbage_bytes,
+            ..self.core.stats
+        }
+    }
+
+    /// A client over `io`, timing out with `delay`.
+    pub fn new(io: IO, delay: DL) -> Self {
+        Self::with_config(io, delay, Config::default())
+    }
+
+    /// A client with explicit timing settings.
+    pub fn with_config(io: IO, delay: DL, config: Config) -> Self {
+        Self {
+            core: Core {
+                io,
+                reader: Reader::new(),
+                resp: LineQueue::new(),
+                urcs: LineQueue::new(),
+                links: Links::default(),
+                stats: Stats::default(),
+                truncated: false,
+                received: 0,
+                bytes_in: 0,
+            },
+            delay,
+            config,
+            dirty: false,
+            packet_id: 1,
+            sent_mark: 0,
+        }
     }
 
     /// Send a typed command within its default timeout and return its typed response,
@@ -759,9 +779,17 @@ where
             return Ok(done);
         }
         let r = self
-            .wait_for(result_timeout_ms, |seen| cmd.result(&seen))
+            .wait_for_result(result_timeout_ms, |seen| {
+                // A reboot ends every session: the result will never come.
+                if let Seen::Urc(u) = &seen
+                    && D::link_event(u) == Some(LinkEvent::Rebooted)
+                {
+                    return Some(Err(Error::SessionDown));
+                }
+                cmd.result(&seen).map(|r| r.map_err(Error::Action))
+            })
             .await?;
-        r.map_err(Error::Action)
+        r
     }
 
     /// Run a typed command: encode it into the response buffer, exchange it.
@@ -814,6 +842,7 @@ where
         sink: Option<&mut [u8]>,
     ) -> Result<usize, Error<IO::Error>> {
         self.dirty = true;
+        self.sent_mark = self.core.urcs.since();
         let result = match select(
             self.core.run(line, req, sink),
             self.delay.delay_ms(req.timeout_ms),
@@ -846,10 +875,33 @@ where
     pub async fn wait_for<T>(
         &mut self,
         timeout_ms: u32,
+        matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        self.wait_since(None, timeout_ms, matcher).await
+    }
+
+    /// [`wait_for`](Self::wait_for), offering only the queued lines that arrived after the
+    /// last command was sent (a `+QMTSTAT` of an earlier session is not this command's).
+    ///
+    /// # Cancel safety
+    /// As [`wait_for`](Self::wait_for).
+    pub async fn wait_for_result<T>(
+        &mut self,
+        timeout_ms: u32,
+        matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        self.wait_since(Some(self.sent_mark), timeout_ms, matcher)
+            .await
+    }
+
+    async fn wait_since<T>(
+        &mut self,
+        since: Option<u32>,
+        timeout_ms: u32,
         mut matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
         // The result may have arrived while a command was in flight.
-        if let Some(t) = self.core.take_queued(&mut matcher) {
+        if let Some(t) = self.core.take_queued(since, &mut matcher) {
             return Ok(t);
         }
         let idle = self.config.idle_flush_ms;
@@ -973,6 +1025,24 @@ where
         self.core.urcs.pop_first(want).ok_or(Error::Protocol)
     }
 
+    /// Read what the transport has ready without waiting, and classify it (URCs queued,
+    /// link events recorded).
+    async fn catch_up(&mut self) -> Result<(), Error<IO::Error>> {
+        self.core.drain_buffered();
+        // Bounded, so that a modem that never stops talking cannot hold the caller.
+        for _ in 0..CATCH_UP_READS {
+            // `select` polls the read first: it wins only if bytes are there now.
+            match select(self.core.fill(), core::future::ready(())).await {
+                Either::First(r) => {
+                    r?;
+                    self.core.drain_buffered();
+                }
+                Either::Second(()) => break,
+            }
+        }
+        Ok(())
+    }
+
     /// The next MQTT packet id: 1..=65535, then 1 again.
     fn next_packet_id(&mut self) -> u16 {
         let id = self.packet_id;
@@ -980,10 +1050,11 @@ where
         id
     }
 
-    /// Fail fast when MQTT client `client` is known to be down. Lines already read are
-    /// classified first, so a `+QMTSTAT` that arrived before the call counts.
-    fn mqtt_alive(&mut self, client: u8) -> Result<(), Error<IO::Error>> {
-        self.core.drain_buffered();
+    /// Fail fast when MQTT client `client` is known to be down. Bytes the transport already
+    /// holds are read and classified first, so a `+QMTSTAT` that arrived before the call
+    /// counts.
+    async fn mqtt_alive(&mut self, client: u8) -> Result<(), Error<IO::Error>> {
+        self.catch_up().await?;
         if self.core.links.mqtt_is_down(client) {
             Err(Error::SessionDown)
         } else {

@@ -12,8 +12,8 @@ use crate::codec::token;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
     MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QhttpCfg, QhttpPost, QhttpRead,
-    QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose, QmtConn,
-    QmtDisc, QmtOpen, QmtPublish, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
+    QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose, QmtConn, QmtDisc,
+    QmtOpen, QmtPublish, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
 };
 use crate::dialects::{Deferred, MqttMessage, Redacted};
 
@@ -29,8 +29,6 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    type Error = Error<IO::Error>;
-
     async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error> {
         let mut waited = 0u32;
         loop {
@@ -103,8 +101,6 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    type Error = Error<IO::Error>;
-
     async fn http_post(
         &mut self,
         req: &HttpPost<'_>,
@@ -145,7 +141,7 @@ where
         };
         let ((), got) = self.send_into(&read, body).await?;
         // `+QHTTPREAD: <err>` ends the read.
-        self.wait_for(Deferred::<Quectel>::result_timeout_ms(&read), |seen| {
+        self.wait_for_result(Deferred::<Quectel>::result_timeout_ms(&read), |seen| {
             read.result(&seen)
         })
         .await??;
@@ -159,13 +155,9 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    type Error = Error<IO::Error>;
-
     async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
         let client = s.client;
-        let cfg = async |this: &mut Self, setting| {
-            this.send(&QmtCfg { client, setting }).await
-        };
+        let cfg = async |this: &mut Self, setting| this.send(&QmtCfg { client, setting }).await;
         cfg(self, QmtSetting::Version(MqttVersion::V3_1_1)).await?;
         // The length field makes received payloads binary-safe; older firmware may not know
         // the setting, which changes nothing else.
@@ -249,7 +241,7 @@ where
         topic: &str,
         qos: u8,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client)?;
+        self.mqtt_alive(client).await?;
         let msg_id = self.next_packet_id();
         let topics = [(topic, qos)];
         self.run(&QmtSub {
@@ -262,7 +254,7 @@ where
     }
 
     async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {
-        self.mqtt_alive(client)?;
+        self.mqtt_alive(client).await?;
         let msg_id = self.next_packet_id();
         let topics = [topic];
         self.run(&QmtUns {
@@ -281,7 +273,7 @@ where
         qos: u8,
         retain: bool,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client)?;
+        self.mqtt_alive(client).await?;
         let msg_id = if qos == 0 { 0 } else { self.next_packet_id() };
         self.run(&QmtPublish {
             client,

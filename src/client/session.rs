@@ -45,12 +45,16 @@ impl Default for BearerConfig<'_> {
     }
 }
 
-/// Network registration and the data bearer.
-#[allow(async_fn_in_trait)]
-pub trait Bearer {
+/// What the capability traits have in common: one error type for every call, so that a flow
+/// using several of them can use `?` throughout.
+pub trait Modem {
     /// The error of every call.
     type Error;
+}
 
+/// Network registration and the data bearer.
+#[allow(async_fn_in_trait)]
+pub trait Bearer: Modem {
     /// Wait until the module can carry data: Luat polls `AT+CGATT?` until `+CGATT: 1`,
     /// Quectel polls `AT+CEREG?` until registered (home or roaming). One query when it
     /// already is. [`Error::Timeout`](super::Error::Timeout) after `timeout_ms`.
@@ -142,10 +146,7 @@ pub struct HttpResponse {
 
 /// HTTP(S) requests.
 #[allow(async_fn_in_trait)]
-pub trait Http {
-    /// The error of every call.
-    type Error;
-
+pub trait Http: Modem {
     /// POST `req.body` to `req.url` and read the response body into `body`.
     ///
     /// Luat: `AT+HTTPINIT`, `AT+HTTPPARA="URL"`, `AT+HTTPPARA="USER_DEFINED","Content-Type: …"`,
@@ -280,10 +281,7 @@ impl<'a> MqttSession<'a> {
 /// at once with [`Error::SessionDown`](super::Error::SessionDown) until `mqtt_start` (or
 /// `mqtt_connect`) succeeds again.
 #[allow(async_fn_in_trait)]
-pub trait Mqtt {
-    /// The error of every call.
-    type Error;
-
+pub trait Mqtt: Modem {
     /// Configure the session. Quectel: `AT+QMTCFG` `"version"` (3.1.1), `"recv/mode"` with
     /// the length field (binary-safe receive; ignored where unsupported), `"ssl"` when TLS,
     /// `"keepalive"` and `"session"` when not the defaults, `"aliauth"` for that login.

@@ -5,10 +5,11 @@
 //! When a new line does not fit, the oldest lines are dropped (and counted) until it does; a
 //! line larger than the whole queue is dropped itself (and counted). Nothing panics.
 
-/// Bytes of bookkeeping stored before each line.
-const HEADER: usize = 2;
+/// Bytes of bookkeeping stored before each line: its length (2 bytes, big-endian) and its
+/// sequence number (4 bytes).
+const HEADER: usize = 6;
 
-/// The queue. `N` is its size in bytes; each line costs its length plus 2.
+/// The queue. `N` is its size in bytes; each line costs its length plus 6.
 #[derive(Debug)]
 pub struct LineQueue<const N: usize> {
     buf: [u8; N],
@@ -16,6 +17,8 @@ pub struct LineQueue<const N: usize> {
     tail: usize,
     len: usize,
     dropped: u32,
+    /// Lines pushed since creation (wrapping): sequence numbers for [`LineQueue::since`].
+    pushed: u32,
 }
 
 impl<const N: usize> Default for LineQueue<N> {
@@ -33,6 +36,7 @@ impl<const N: usize> LineQueue<N> {
             tail: 0,
             len: 0,
             dropped: 0,
+            pushed: 0,
         }
     }
 
@@ -52,8 +56,18 @@ impl<const N: usize> LineQueue<N> {
     }
 
     fn record_len(&self, at: usize) -> usize {
-        match self.buf.get(at..at.saturating_add(HEADER)) {
+        match self.buf.get(at..at.saturating_add(2)) {
             Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+            _ => 0,
+        }
+    }
+
+    fn record_seq(&self, at: usize) -> u32 {
+        match self
+            .buf
+            .get(at.saturating_add(2)..at.saturating_add(HEADER))
+        {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
             _ => 0,
         }
     }
@@ -100,10 +114,13 @@ impl<const N: usize> LineQueue<N> {
             return false;
         };
         let (hdr, body) = dst.split_at_mut(HEADER);
-        hdr.copy_from_slice(&len16.to_be_bytes());
+        let (len_bytes, seq_bytes) = hdr.split_at_mut(2);
+        len_bytes.copy_from_slice(&len16.to_be_bytes());
+        seq_bytes.copy_from_slice(&self.pushed.to_be_bytes());
         body.copy_from_slice(line);
         self.tail = start.saturating_add(need);
         self.len = self.len.saturating_add(1);
+        self.pushed = self.pushed.wrapping_add(1);
         true
     }
 
@@ -150,15 +167,42 @@ impl<const N: usize> LineQueue<N> {
         &mut self.buf
     }
 
+    /// A mark for "now": lines pushed after it are the ones [`take_first_since`] looks at.
+    ///
+    /// [`take_first_since`]: Self::take_first_since
+    pub fn since(&self) -> u32 {
+        self.pushed
+    }
+
     /// Remove the oldest line for which `f` returns `Some`, and return that value. The other
     /// lines keep their order.
-    pub fn take_first<T>(&mut self, mut f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
+    pub fn take_first<T>(&mut self, f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
+        self.take(None, f)
+    }
+
+    /// [`take_first`](Self::take_first) among the lines pushed after `mark` (from
+    /// [`since`](Self::since)); older lines are neither offered nor removed.
+    pub fn take_first_since<T>(
+        &mut self,
+        mark: u32,
+        f: impl FnMut(&[u8]) -> Option<T>,
+    ) -> Option<T> {
+        self.take(Some(mark), f)
+    }
+
+    fn take<T>(&mut self, mark: Option<u32>, mut f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
         let mut at = self.head;
         while at < self.tail {
             let n = self.record_len(at);
             let body = at.saturating_add(HEADER);
             let next = body.saturating_add(n);
-            let hit = self.buf.get(body..next).and_then(&mut f);
+            // Sequence numbers wrap: "after the mark" is within half the range of it.
+            let newer = mark.is_none_or(|m| self.record_seq(at).wrapping_sub(m) < 1 << 31);
+            let hit = if newer {
+                self.buf.get(body..next).and_then(&mut f)
+            } else {
+                None
+            };
             if let Some(t) = hit {
                 self.buf.copy_within(next..self.tail, at);
                 self.tail = self.tail.saturating_sub(next.saturating_sub(at));
@@ -187,7 +231,11 @@ impl<const N: usize> LineQueue<N> {
         while at < self.tail {
             let n = self.record_len(at);
             let next = at.saturating_add(HEADER).saturating_add(n);
-            if self.buf.get(at.saturating_add(HEADER)..next).is_some_and(&mut f) {
+            if self
+                .buf
+                .get(at.saturating_add(HEADER)..next)
+                .is_some_and(&mut f)
+            {
                 if let Some(span) = self.buf.get_mut(self.head..next) {
                     span.rotate_right(next.saturating_sub(at));
                 }
@@ -213,7 +261,8 @@ pub struct Lines<'a>(Repr<'a>);
 
 #[derive(Debug, Clone, Copy)]
 enum Repr<'a> {
-    /// Records of a [`LineQueue`]: 2-byte big-endian length, then the line.
+    /// Records of a [`LineQueue`]: 2-byte big-endian length, 4-byte sequence number, then
+    /// the line.
     Packed(&'a [u8]),
     Slice(&'a [&'a [u8]]),
 }
@@ -273,7 +322,7 @@ impl<'a> Iterator for LinesIter<'a> {
             Repr::Packed(p) => {
                 let (hdr, rest) = p.split_at_checked(HEADER)?;
                 let n = match hdr {
-                    &[hi, lo] => usize::from(u16::from_be_bytes([hi, lo])),
+                    &[hi, lo, ..] => usize::from(u16::from_be_bytes([hi, lo])),
                     _ => return None,
                 };
                 let (line, rest) = rest.split_at_checked(n)?;
