@@ -778,18 +778,16 @@ where
         if let Some(done) = cmd.immediate() {
             return Ok(done);
         }
-        let r = self
-            .wait_for_result(result_timeout_ms, |seen| {
-                // A reboot ends every session: the result will never come.
-                if let Seen::Urc(u) = &seen
-                    && D::link_event(u) == Some(LinkEvent::Rebooted)
-                {
-                    return Some(Err(Error::SessionDown));
-                }
-                cmd.result(&seen).map(|r| r.map_err(Error::Action))
-            })
-            .await?;
-        r
+        self.wait_for_result(result_timeout_ms, |seen| {
+            // A reboot ends every session: the result will never come.
+            if let Seen::Urc(u) = &seen
+                && D::link_event(u) == Some(LinkEvent::Rebooted)
+            {
+                return Some(Err(Error::SessionDown));
+            }
+            cmd.result(&seen).map(|r| r.map_err(Error::Action))
+        })
+        .await?
     }
 
     /// Run a typed command: encode it into the response buffer, exchange it.
