@@ -171,3 +171,59 @@ pub fn urc(line: &[u8]) {
     let _ = luat::MqttMsgGet.parse(l).map(|m| m.iter().count());
     let _ = luat::MqttMsgGetQuery.parse(l);
 }
+
+/// A whole flow of client calls against arbitrary modem output, with a clock whose delays end
+/// at once. Byte 0 picks the dialect (bit 0) and the read sizes (the rest); every call must
+/// end, with a result or an error, and nothing may panic.
+pub fn client(data: &[u8]) {
+    use atmodem::client::{
+        Bearer, BearerConfig, Client, Http, HttpPost, Mqtt, MqttLogin, MqttSession,
+    };
+    use atmodem::sim::{InstantDelay, SimModem};
+    use embassy_futures::block_on;
+
+    let Some((&head, modem)) = data.split_first() else {
+        return;
+    };
+    let chunks = [
+        usize::from(head >> 1 & 0x0f) + 1,
+        usize::from(head >> 5) + 1,
+    ];
+    let sim = SimModem::babbling(modem).with_chunks(&chunks);
+    let session = MqttSession::new("h", 1883, MqttLogin::ClientId("id"));
+    let post = HttpPost::form(
+        "https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device",
+        b"a=1",
+    );
+    let mut body = [0u8; 64];
+    if head & 1 == 0 {
+        let mut c: Client<SimModem, InstantDelay, Quectel, 128, 128, 128> =
+            Client::new(sim, InstantDelay);
+        block_on(async {
+            let _ = c.wait_network(3_000).await;
+            let _ = c.bearer_up(&BearerConfig::default()).await;
+            let _ = c.bearer_address(1).await.map(str::len);
+            let _ = c.http_post(&post, &mut body).await;
+            let _ = c.mqtt_start(&session).await;
+            let _ = c.mqtt_subscribe(0, "t", 1).await;
+            let _ = c.mqtt_publish(0, "t", b"{\"a\":1}", 1, false).await;
+            let _ = c.mqtt_next_message(0, 1_000).await.map(|m| m.payload.len());
+            let _ = c.mqtt_close(0).await;
+        });
+        let _ = c.stats();
+    } else {
+        let mut c: Client<SimModem, InstantDelay, Luat, 128, 128, 128> =
+            Client::new(sim, InstantDelay);
+        block_on(async {
+            let _ = c.wait_network(3_000).await;
+            let _ = c.bearer_up(&BearerConfig::default()).await;
+            let _ = c.http_post(&post, &mut body).await;
+            let _ = c.mqtt_start(&session).await;
+            let _ = c.mqtt_subscribe(0, "t", 1).await;
+            let _ = c.mqtt_publish(0, "t", b"\x00binary", 1, false).await;
+            let _ = c.mqtt_next_message(0, 1_000).await.map(|m| m.topic.len());
+            let _ = c.mqtt_disconnect(0).await;
+        });
+        let _ = c.stats();
+    }
+}

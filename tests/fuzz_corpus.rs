@@ -26,3 +26,8 @@ fn decoder_corpus() {
 fn urc_corpus() {
     replay("urc", entry::urc);
 }
+
+#[test]
+fn client_corpus() {
+    replay("client", entry::client);
+}

@@ -58,18 +58,30 @@ pub trait Bearer: Modem {
     /// Wait until the module can carry data: Luat polls `AT+CGATT?` until `+CGATT: 1`,
     /// Quectel polls `AT+CEREG?` until registered (home or roaming). One query when it
     /// already is. [`Error::Timeout`](super::Error::Timeout) after `timeout_ms`.
+    ///
+    /// # Cancel safety
+    /// Dropping it is like dropping [`Client::send`](super::Client::send): the next call resynchronises.
     async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error>;
 
     /// Configure and activate the bearer: Luat `AT+SAPBR=3` (CONTYPE, APN, USER, PWD) and
     /// `AT+SAPBR=1`; Quectel `AT+QICSGP` and `AT+QIACT`. A bearer that is already up counts
     /// as success.
+    ///
+    /// # Cancel safety
+    /// Dropping it is like dropping [`Client::send`](super::Client::send); the bearer may be half configured: call it again.
     async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error>;
 
     /// The bearer's IP address as the module prints it (Luat `AT+SAPBR=2`, Quectel
     /// `AT+CGPADDR=<cid>`), borrowed from the client.
+    ///
+    /// # Cancel safety
+    /// As [`Client::send`](super::Client::send).
     async fn bearer_address(&mut self, cid: u8) -> Result<&str, Self::Error>;
 
     /// Deactivate the bearer (Luat `AT+SAPBR=0`, Quectel `AT+QIDEACT`).
+    ///
+    /// # Cancel safety
+    /// As [`Client::send`](super::Client::send).
     async fn bearer_down(&mut self, cid: u8) -> Result<(), Self::Error>;
 }
 
@@ -155,6 +167,9 @@ pub trait Http: Modem {
     /// body is form-urlencoded (the default), `AT+QHTTPURL` + `CONNECT` + URL,
     /// `AT+QHTTPPOST` + `CONNECT` + body → `+QHTTPPOST`, `AT+QHTTPREAD` + `CONNECT` + body →
     /// `+QHTTPREAD: 0`.
+    ///
+    /// # Cancel safety
+    /// Dropping it leaves the module's HTTP session open; the next `http_post` ends it first (Luat `AT+HTTPTERM`) or overwrites it (Quectel).
     async fn http_post(
         &mut self,
         req: &HttpPost<'_>,
@@ -286,19 +301,31 @@ pub trait Mqtt: Modem {
     /// the length field (binary-safe receive; ignored where unsupported), `"ssl"` when TLS,
     /// `"keepalive"` and `"session"` when not the defaults, `"aliauth"` for that login.
     /// Luat: `AT+MCONFIG` with the login.
+    ///
+    /// # Cancel safety
+    /// As [`Client::send`](super::Client::send); the settings may be half written: call it again.
     async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
 
     /// Open the network link: Quectel `AT+QMTOPEN` → `+QMTOPEN: <idx>,0`; Luat
     /// `AT+MIPSTART` / `AT+SSLMIPSTART` → `CONNECT OK`.
+    ///
+    /// # Cancel safety
+    /// Dropped while waiting for the result: the result, when it comes, is queued as a URC; call `mqtt_close` before opening again.
     async fn mqtt_open(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
 
     /// MQTT CONNECT: Quectel `AT+QMTCONN` → `+QMTCONN: <idx>,0,0`; Luat `AT+MCONNECT` →
     /// `CONNACK OK`. A refused CONNACK is
     /// [`ActionError::Refused`](crate::dialects::ActionError::Refused) (4 and 5: bad
     /// credentials).
+    ///
+    /// # Cancel safety
+    /// As `mqtt_open`.
     async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
 
     /// Configure, open and connect.
+    ///
+    /// # Cancel safety
+    /// As its three steps.
     async fn mqtt_start(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
         self.mqtt_configure(s).await?;
         self.mqtt_open(s).await?;
@@ -306,16 +333,25 @@ pub trait Mqtt: Modem {
     }
 
     /// Subscribe to one topic filter and wait for the broker's acknowledgement.
+    ///
+    /// # Cancel safety
+    /// Dropped while waiting for the acknowledgement: it is queued when it comes; the subscription may be in place.
     async fn mqtt_subscribe(&mut self, client: u8, topic: &str, qos: u8)
     -> Result<(), Self::Error>;
 
     /// Unsubscribe from one topic filter.
+    ///
+    /// # Cancel safety
+    /// As `mqtt_subscribe`.
     async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error>;
 
     /// Publish, binary-safe (Quectel `AT+QMTPUBEX` with a length; Luat `AT+MPUB` for text,
     /// `AT+MPUBEX` with a length otherwise). QoS 1 and 2 wait for the broker's
     /// acknowledgement (`+QMTPUBEX` result 0, `PUBACK`, `PUBCOMP`); a missing one is a
     /// [`Timeout`](super::Error::Timeout) after which the client stays usable.
+    ///
+    /// # Cancel safety
+    /// Dropped before the prompt or during the data: the next command resynchronises (the module ends the data phase by its own timer). Dropped while waiting for the acknowledgement: the message may have been delivered.
     async fn mqtt_publish(
         &mut self,
         client: u8,
@@ -327,6 +363,9 @@ pub trait Mqtt: Modem {
 
     /// The next received message of client `client`, waiting up to `timeout_ms`. It borrows
     /// from the client until the next call; other URCs stay queued.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: messages and other URCs stay queued.
     async fn mqtt_next_message(
         &mut self,
         client: u8,
@@ -334,9 +373,15 @@ pub trait Mqtt: Modem {
     ) -> Result<MqttMessage<'_>, Self::Error>;
 
     /// MQTT DISCONNECT (Quectel `AT+QMTDISC`, Luat `AT+MDISCONNECT`).
+    ///
+    /// # Cancel safety
+    /// As `mqtt_open`.
     async fn mqtt_disconnect(&mut self, client: u8) -> Result<(), Self::Error>;
 
     /// Close the network link (Quectel `AT+QMTCLOSE`, Luat `AT+MIPCLOSE`; an already closed
     /// link counts as success).
+    ///
+    /// # Cancel safety
+    /// As `mqtt_open`.
     async fn mqtt_close(&mut self, client: u8) -> Result<(), Self::Error>;
 }
