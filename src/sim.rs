@@ -153,22 +153,7 @@ impl SimModem {
     /// Everything that crossed the wire so far, in the transcript format: host commands as
     /// `>>`, host data as `>>|`, modem lines as `<<` and other modem bytes as `<<|`.
     pub fn transcript(&self) -> String {
-        // Merge consecutive pieces of the same side, then cut into lines.
-        let mut merged: Vec<(Side, Vec<u8>)> = Vec::new();
-        for (side, bytes) in &self.record {
-            match merged.last_mut() {
-                Some((s, b)) if s == side => b.extend_from_slice(bytes),
-                _ => merged.push((*side, bytes.clone())),
-            }
-        }
-        let mut text = String::new();
-        for (side, bytes) in merged {
-            match side {
-                Side::Host => host_lines(&bytes, &mut text),
-                Side::Modem => modem_lines(&bytes, &mut text),
-            }
-        }
-        text
+        render(&self.record)
     }
 
     /// Move modem lines that no longer wait for the host into the output.
@@ -222,6 +207,86 @@ impl SimModem {
             Some(limit) => Ok(want.min(limit.saturating_sub(self.moved))),
             None => Ok(want),
         }
+    }
+}
+
+/// Traffic as transcript text: consecutive pieces of one side are merged, then cut into lines.
+fn render(record: &[(Side, Vec<u8>)]) -> String {
+    let mut merged: Vec<(Side, Vec<u8>)> = Vec::new();
+    for (side, bytes) in record {
+        match merged.last_mut() {
+            Some((s, b)) if s == side => b.extend_from_slice(bytes),
+            _ => merged.push((*side, bytes.clone())),
+        }
+    }
+    let mut text = String::new();
+    for (side, bytes) in merged {
+        match side {
+            Side::Host => host_lines(&bytes, &mut text),
+            Side::Modem => modem_lines(&bytes, &mut text),
+        }
+    }
+    text
+}
+
+/// A wrapper that records what crosses any transport (a real serial port, say) and prints it
+/// in the transcript format, like [`SimModem::transcript`].
+#[derive(Debug)]
+pub struct Recorder<T> {
+    inner: T,
+    record: Vec<(Side, Vec<u8>)>,
+}
+
+impl<T> Recorder<T> {
+    /// Record the traffic of `inner`.
+    pub fn new(inner: T) -> Self {
+        Self {
+            inner,
+            record: Vec::new(),
+        }
+    }
+
+    /// Everything recorded so far, in the transcript format.
+    pub fn transcript(&self) -> String {
+        render(&self.record)
+    }
+
+    /// Forget what was recorded (e.g. after printing it).
+    pub fn clear(&mut self) {
+        self.record.clear();
+    }
+
+    /// The wrapped transport.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: embedded_io::ErrorType> embedded_io::ErrorType for Recorder<T> {
+    type Error = T::Error;
+}
+
+impl<T: embedded_io_async::Read> embedded_io_async::Read for Recorder<T> {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, T::Error> {
+        let n = self.inner.read(buf).await?;
+        if let Some(got) = buf.get(..n) {
+            self.record.push((Side::Modem, got.to_vec()));
+        }
+        Ok(n)
+    }
+}
+
+impl<T: embedded_io_async::Write> embedded_io_async::Write for Recorder<T> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, T::Error> {
+        let n = self.inner.write(buf).await?;
+        if let Some(sent) = buf.get(..n) {
+            self.record.push((Side::Host, sent.to_vec()));
+        }
+        Ok(n)
+    }
+
+    async fn flush(&mut self) -> Result<(), T::Error> {
+        self.inner.flush().await
     }
 }
 

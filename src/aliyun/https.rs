@@ -377,6 +377,12 @@ impl<'a> HttpsDeviceAuth<'a> {
         self
     }
 
+    /// The client id the request carries (the given one or `<productKey>.<deviceName>`);
+    /// the MQTT login after it uses the same, bare.
+    pub fn effective_client_id(&self) -> Result<String64, Error> {
+        client_id_or_default(self.client_id, self.product_key, self.device_name)
+    }
+
     fn checked(&self) -> Result<(Host, String64, SignContent), Error> {
         validate::product_key(self.product_key)?;
         validate::device_name(self.device_name)?;

@@ -15,6 +15,8 @@
 //! | HTTP channel `/auth` | [`HttpChannelAuth`] | `deviceSecret` | [`parse_http_channel_reply`] |
 //! | TLS-PSK identity and key | [`TlsPsk`] | `deviceSecret` | — |
 //!
+//! The pure parts above need no modem; [`flow`] runs the flows on one through the client.
+//!
 //! ```
 //! use atmodem::aliyun::{DeviceSecretLogin, SignMethod};
 //!
@@ -33,6 +35,7 @@
 
 pub mod endpoint;
 pub mod error;
+pub mod flow;
 pub mod https;
 pub mod mqtt;
 pub mod psk;

@@ -1041,6 +1041,27 @@ where
         Ok(())
     }
 
+    /// Wait until MQTT client `client` is known to be down (at once if it is).
+    async fn wait_mqtt_down(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+    ) -> Result<(), Error<IO::Error>> {
+        self.catch_up().await?;
+        if self.core.links.mqtt_is_down(client) {
+            return Ok(());
+        }
+        self.wait_for(timeout_ms, |seen| match seen {
+            Seen::Urc(u) => match D::link_event(u) {
+                Some(LinkEvent::MqttDown(c)) if c == client => Some(()),
+                Some(LinkEvent::MqttDown(_)) | None => None,
+                Some(_) => Some(()),
+            },
+            _ => None,
+        })
+        .await
+    }
+
     /// The next MQTT packet id: 1..=65535, then 1 again.
     fn next_packet_id(&mut self) -> u16 {
         let id = self.packet_id;

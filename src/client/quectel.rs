@@ -304,6 +304,10 @@ where
             .ok_or(Error::Protocol)
     }
 
+    async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error> {
+        self.wait_mqtt_down(client, timeout_ms).await
+    }
+
     async fn mqtt_disconnect(&mut self, client: u8) -> Result<(), Self::Error> {
         self.run(&QmtDisc { client }).await
     }

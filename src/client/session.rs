@@ -372,6 +372,14 @@ pub trait Mqtt: Modem {
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error>;
 
+    /// Wait up to `timeout_ms` for the broker or the module to close client `client`'s link
+    /// (Quectel `+QMTSTAT`, Luat `CLOSED`, or the bearer or module going down): how an Aliyun
+    /// registration session ends. At once when the link is already known to be down.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: URCs stay queued.
+    async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error>;
+
     /// MQTT DISCONNECT (Quectel `AT+QMTDISC`, Luat `AT+MDISCONNECT`).
     ///
     /// # Cancel safety

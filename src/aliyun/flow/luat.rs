@@ -1,0 +1,49 @@
+//! The first steps of the Luat application note: baud-rate sync (`AT`, upper case), the
+//! firmware check (Aliyun needs V409 or later), attach and bearer.
+
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+
+use super::FlowError;
+use crate::client::{Bearer, BearerConfig, Client, HttpTiming};
+use crate::dialects::common::{At, Cgmr};
+use crate::dialects::luat::Luat;
+
+/// The oldest Air72x firmware that can talk to Aliyun.
+pub const MIN_FIRMWARE: u32 = 409;
+
+/// How long [`prepare`] waits for `+CGATT: 1`.
+pub const ATTACH_TIMEOUT_MS: u32 = 60_000;
+
+/// The Luat note's HTTP times: the body within 20 s (`AT+HTTPDATA=<len>,20000`).
+pub const NOTE_HTTP_TIMING: HttpTiming = HttpTiming {
+    url_input_secs: 60,
+    body_input_secs: 20,
+    response_secs: 60,
+    read_secs: 60,
+};
+
+/// `AT` (sets the module's baud rate), `AT+CGMR` (firmware V409 or later), `AT+CGATT?` until
+/// attached, then the bearer: `AT+SAPBR=3,<cid>,"CONTYPE","GPRS"`,
+/// `AT+SAPBR=3,<cid>,"APN","<apn>"`, `AT+SAPBR=1,<cid>`. Returns the firmware number.
+pub async fn prepare<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
+    c: &mut Client<IO, DL, Luat, RX, RESP, Q>,
+    bearer: &BearerConfig<'_>,
+) -> Result<u32, FlowError<IO::Error>>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    c.send(&At).await?;
+    let firmware = c
+        .send(&Cgmr)
+        .await?
+        .luat_firmware()
+        .ok_or(FlowError::Reply)?;
+    if firmware < MIN_FIRMWARE {
+        return Err(FlowError::Firmware(firmware));
+    }
+    c.wait_network(ATTACH_TIMEOUT_MS).await?;
+    c.bearer_up(bearer).await?;
+    Ok(firmware)
+}
