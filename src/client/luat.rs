@@ -281,7 +281,7 @@ where
                 .and_then(|u| u.message())
                 .is_some()
         };
-        let line = self.next_line_where(timeout_ms, is_message).await?;
+        let line = self.next_message_line(0, timeout_ms, is_message).await?;
         LuatUrc::parse(token(line), line)
             .and_then(|u| u.message())
             .ok_or(Error::Protocol)

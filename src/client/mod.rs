@@ -948,16 +948,18 @@ where
 
     /// Read until a URC is queued (or `timeout_ms` passes; `None` waits for ever).
     async fn until_queued(&mut self, timeout_ms: Option<u32>) -> Result<(), Error<IO::Error>> {
-        self.until_queued_where(timeout_ms, &|_| true).await
+        self.until_queued_where(timeout_ms, None, &|_| true).await
     }
 
-    /// Read until a queued line satisfies `want` (or `timeout_ms` passes).
+    /// Read until a line queued after `mark` (any line when `None`) satisfies `want`, or
+    /// `timeout_ms` passes.
     async fn until_queued_where(
         &mut self,
         timeout_ms: Option<u32>,
+        mark: Option<u32>,
         want: &impl Fn(&[u8]) -> bool,
     ) -> Result<(), Error<IO::Error>> {
-        if self.core.urcs.any(want) {
+        if self.core.urcs.any_since(mark, want) {
             return Ok(());
         }
         let mut queue_it = |_: Seen<'_, D::Urc<'_>>| None::<()>;
@@ -971,14 +973,19 @@ where
                 (None, 0) => u32::MAX,
                 (None, i) => i,
             };
-            match select(self.core.until_one_queued(want), self.delay.delay_ms(slice)).await {
+            match select(
+                self.core.until_one_queued(mark, want),
+                self.delay.delay_ms(slice),
+            )
+            .await
+            {
                 Either::First(r) => return r,
                 Either::Second(()) => {}
             }
             waited = waited.saturating_add(slice);
             if self.core.bytes_in == before {
                 let _ = self.core.flush_partial(&mut queue_it);
-                if self.core.urcs.any(want) {
+                if self.core.urcs.any_since(mark, want) {
                     return Ok(());
                 }
             }
@@ -1019,8 +1026,42 @@ where
         timeout_ms: u32,
         want: impl Fn(&[u8]) -> bool,
     ) -> Result<&[u8], Error<IO::Error>> {
-        self.until_queued_where(Some(timeout_ms), &want).await?;
+        self.until_queued_where(Some(timeout_ms), None, &want)
+            .await?;
         self.core.urcs.pop_first(want).ok_or(Error::Protocol)
+    }
+
+    /// The next queued or arriving line that `is_message` accepts, for MQTT client `client`;
+    /// [`Error::SessionDown`] instead when the client's link is down (or goes down while
+    /// waiting) with no such line queued.
+    async fn next_message_line(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+        is_message: impl Fn(&[u8]) -> bool,
+    ) -> Result<&[u8], Error<IO::Error>> {
+        self.catch_up().await?;
+        if !self.core.urcs.any(&is_message) {
+            if self.core.links.mqtt_is_down(client) {
+                return Err(Error::SessionDown);
+            }
+            let mark = self.core.urcs.since();
+            let ends = |line: &[u8]| {
+                is_message(line)
+                    || D::parse_urc(crate::codec::token(line), line)
+                        .and_then(|u| D::link_event(&u))
+                        .is_some_and(|e| match e {
+                            LinkEvent::MqttDown(c) => c == client,
+                            _ => true,
+                        })
+            };
+            self.until_queued_where(Some(timeout_ms), Some(mark), &ends)
+                .await?;
+        }
+        self.core
+            .urcs
+            .pop_first(is_message)
+            .ok_or(Error::SessionDown)
     }
 
     /// Read what the transport has ready without waiting, and classify it (URCs queued,
@@ -1144,13 +1185,14 @@ where
     /// Read until a queued line satisfies `want`.
     async fn until_one_queued(
         &mut self,
+        mark: Option<u32>,
         want: &impl Fn(&[u8]) -> bool,
     ) -> Result<(), Error<IO::Error>> {
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
-        while !self.urcs.any(want) {
+        while !self.urcs.any_since(mark, want) {
             match self.pump(None, &mut none) {
                 // The pass may have queued something: look again before reading.
-                Pump::Empty if !self.urcs.any(want) => self.fill().await?,
+                Pump::Empty if !self.urcs.any_since(mark, want) => self.fill().await?,
                 Pump::Empty | Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
             }
         }

@@ -297,7 +297,9 @@ where
                 .and_then(|u| u.message())
                 .is_some_and(|(c, _)| c == client)
         };
-        let line = self.next_line_where(timeout_ms, of_client).await?;
+        let line = self
+            .next_message_line(client, timeout_ms, of_client)
+            .await?;
         QuectelUrc::parse(token(line), line)
             .and_then(|u| u.message())
             .map(|(_, m)| m)

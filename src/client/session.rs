@@ -362,7 +362,9 @@ pub trait Mqtt: Modem {
     ) -> Result<(), Self::Error>;
 
     /// The next received message of client `client`, waiting up to `timeout_ms`. It borrows
-    /// from the client until the next call; other URCs stay queued.
+    /// from the client until the next call; other URCs stay queued. Messages that arrived
+    /// before the link closed are still handed out; after them,
+    /// [`SessionDown`](super::Error::SessionDown) at once.
     ///
     /// # Cancel safety
     /// Cancel-safe: messages and other URCs stay queued.

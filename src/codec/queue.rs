@@ -219,8 +219,24 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Whether any waiting line satisfies `f`.
-    pub fn any(&self, mut f: impl FnMut(&[u8]) -> bool) -> bool {
-        self.iter().any(&mut f)
+    pub fn any(&self, f: impl FnMut(&[u8]) -> bool) -> bool {
+        self.any_since(None, f)
+    }
+
+    /// [`any`](Self::any) among the lines pushed after `mark` (all lines when `None`).
+    pub fn any_since(&self, mark: Option<u32>, mut f: impl FnMut(&[u8]) -> bool) -> bool {
+        let mut at = self.head;
+        while at < self.tail {
+            let n = self.record_len(at);
+            let body = at.saturating_add(HEADER);
+            let next = body.saturating_add(n);
+            let newer = mark.is_none_or(|m| self.record_seq(at).wrapping_sub(m) < 1 << 31);
+            if newer && self.buf.get(body..next).is_some_and(&mut f) {
+                return true;
+            }
+            at = next;
+        }
+        false
     }
 
     /// Remove the oldest line for which `f` is true and return it, borrowed until the queue

@@ -231,8 +231,8 @@ where
     Ok(())
 }
 
-/// One-device-one-secret through `aliauth` (the note's 4.1.1): [version], [check],
-/// [TLS], `AT+QMTCFG="aliauth",<idx>,"<pk>","<dn>","<ds>"`, `AT+QMTOPEN`,
+/// One-device-one-secret through `aliauth` (the note's 4.1.1): optional version, check
+/// and TLS steps, `AT+QMTCFG="aliauth",<idx>,"<pk>","<dn>","<ds>"`, `AT+QMTOPEN`,
 /// `AT+QMTCONN=<idx>,"<client_id>"`. The module signs the login itself.
 pub async fn connect_aliauth<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
     c: &mut QClient<IO, DL, RX, RESP, Q>,
@@ -263,7 +263,7 @@ where
 }
 
 /// A login with explicit credentials (the note's 4.1.2 with the console's MQTT parameters,
-/// and the registration logins): [version], [check], [TLS], `AT+QMTOPEN`,
+/// and the registration logins): optional version, check and TLS steps, `AT+QMTOPEN`,
 /// `AT+QMTCONN=<idx>,"<clientId>","<username>","<password>"`.
 pub async fn connect_password<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
     c: &mut QClient<IO, DL, RX, RESP, Q>,
