@@ -5,7 +5,7 @@
 
 use nom::{Parser, branch::alt, character::complete::u8 as dec_u8, combinator::opt};
 
-use super::{Command, ParseError, execute_command, one_line};
+use super::{Command, ParseError, execute_command, no_response, one_line};
 use crate::codec::fields::{comma, full, header, quoted_str, rest_str};
 use crate::codec::{
     CommandWriter, EncodeError, Expect, Lines, Registration, SimState, token, token_is,
@@ -28,7 +28,7 @@ execute_command!(
 pub struct Echo(pub bool);
 
 impl Command for Echo {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "E";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -37,10 +37,6 @@ impl Command for Echo {
 
     fn timeout_ms(&self) -> u32 {
         QUERY_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 

@@ -153,6 +153,21 @@ pub struct MqttMessage<'a> {
     pub payload: &'a [u8],
 }
 
+/// The `Response` and `parse` of a command answered by its final result code alone.
+macro_rules! no_response {
+    () => {
+        type Response<'a> = ();
+
+        fn parse<'a>(
+            &self,
+            _lines: $crate::codec::Lines<'a>,
+        ) -> Result<(), $crate::dialects::ParseError> {
+            Ok(())
+        }
+    };
+}
+pub(crate) use no_response;
+
 /// A command with no arguments in its execute form (`AT+HTTPINIT`), no information
 /// response, and a timeout: the shared shape of many commands.
 macro_rules! execute_command {

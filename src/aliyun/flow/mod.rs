@@ -254,8 +254,34 @@ where
     Ok(TokenLogin { credentials, mqtt })
 }
 
-/// After a registration CONNECT: the `/ext/register` message, then the link close that
-/// normally ends the session (Quectel `+QMTSTAT: <idx>,1`, Luat `CLOSED`).
+/// After a registration CONNECT: the one message on `topic`, turned into `T` by `take`,
+/// then the link close that normally ends the session (Quectel `+QMTSTAT: <idx>,1`, Luat
+/// `CLOSED`).
+async fn await_reply<C, E, T>(
+    modem: &mut C,
+    client: u8,
+    timeout_ms: u32,
+    topic: &str,
+    take: impl FnOnce(&[u8]) -> Result<T, FlowError<E>>,
+) -> Result<T, FlowError<E>>
+where
+    C: Mqtt<Error = ModemError<E>>,
+{
+    let value = {
+        let m = modem
+            .mqtt_next_message(client, timeout_ms)
+            .await
+            .map_err(no_reply)?;
+        if m.topic != topic {
+            return Err(FlowError::Reply);
+        }
+        take(m.payload)?
+    };
+    modem.mqtt_wait_closed(client, timeout_ms).await?;
+    Ok(value)
+}
+
+/// After a registration CONNECT: the deviceSecret on `/ext/register`, then the link close.
 pub async fn await_register_reply<C, E>(
     modem: &mut C,
     client: u8,
@@ -264,21 +290,14 @@ pub async fn await_register_reply<C, E>(
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    let device = {
-        let m = modem
-            .mqtt_next_message(client, timeout_ms)
-            .await
-            .map_err(no_reply)?;
-        if m.topic != REGISTER_REPLY_TOPIC {
-            return Err(FlowError::Reply);
-        }
-        RegisteredDevice::from_reply(&parse_register_payload(m.payload)?)?
-    };
-    modem.mqtt_wait_closed(client, timeout_ms).await?;
-    Ok(device)
+    await_reply(modem, client, timeout_ms, REGISTER_REPLY_TOPIC, |p| {
+        Ok(RegisteredDevice::from_reply(&parse_register_payload(p)?)?)
+    })
+    .await
 }
 
-/// After a registration-free CONNECT: the `/ext/regnwl` message, then the link close.
+/// After a registration-free CONNECT: the clientId and deviceToken on `/ext/regnwl`, then
+/// the link close.
 pub async fn await_regnwl_reply<C, E>(
     modem: &mut C,
     client: u8,
@@ -287,24 +306,16 @@ pub async fn await_regnwl_reply<C, E>(
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    let device = {
-        let m = modem
-            .mqtt_next_message(client, timeout_ms)
-            .await
-            .map_err(no_reply)?;
-        if m.topic != REGNWL_REPLY_TOPIC {
-            return Err(FlowError::Reply);
-        }
-        let r = parse_regnwl_payload(m.payload)?;
-        RegnwlDevice {
+    await_reply(modem, client, timeout_ms, REGNWL_REPLY_TOPIC, |p| {
+        let r = parse_regnwl_payload(p)?;
+        Ok(RegnwlDevice {
             product_key: owned(r.product_key, Field::ProductKey)?,
             device_name: owned(r.device_name, Field::DeviceName)?,
             client_id: owned(r.client_id, Field::ClientId)?,
             device_token: r.device_token.to_secret()?,
-        }
-    };
-    modem.mqtt_wait_closed(client, timeout_ms).await?;
-    Ok(device)
+        })
+    })
+    .await
 }
 
 /// A registration session that ends (or times out) before its message has no reply.

@@ -9,7 +9,7 @@ use nom::{Parser, branch::alt, character::complete::u8 as dec_u8};
 use super::urc::bare;
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
-use crate::dialects::{Command, ParseError, one_line};
+use crate::dialects::{Command, ParseError, no_response, one_line};
 
 /// `AT+SAPBR=3,<cid>,"<tag>","<value>"`: set a bearer parameter (`"CONTYPE"`, `"APN"`,
 /// `"USER"`, `"PWD"`).
@@ -25,7 +25,7 @@ pub struct SapbrSet<'a> {
 }
 
 impl Command for SapbrSet<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+SAPBR";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -39,10 +39,6 @@ impl Command for SapbrSet<'_> {
 
     fn timeout_ms(&self) -> u32 {
         1_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 

@@ -14,7 +14,9 @@ use super::Luat;
 use super::urc::{LuatUrc, spaced_header};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
-use crate::dialects::{ActionError, Command, Deferred, ParseError, execute_command, one_line};
+use crate::dialects::{
+    ActionError, Command, Deferred, ParseError, execute_command, no_response, one_line,
+};
 
 execute_command!(
     /// `AT+HTTPINIT`: start the HTTP service.
@@ -86,7 +88,7 @@ impl<'a> HttpPara<'a> {
 }
 
 impl Command for HttpPara<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+HTTPPARA";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -102,10 +104,6 @@ impl Command for HttpPara<'_> {
     fn timeout_ms(&self) -> u32 {
         1_000
     }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
-    }
 }
 
 /// `AT+HTTPSSL=<0|1>`: HTTPS without certificate checks (not needed with an `https://` URL).
@@ -114,7 +112,7 @@ impl Command for HttpPara<'_> {
 pub struct HttpSsl(pub bool);
 
 impl Command for HttpSsl {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+HTTPSSL";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -125,10 +123,6 @@ impl Command for HttpSsl {
 
     fn timeout_ms(&self) -> u32 {
         1_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -174,7 +168,7 @@ pub struct HttpData<'a> {
 }
 
 impl Command for HttpData<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+HTTPDATA";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -189,10 +183,6 @@ impl Command for HttpData<'_> {
 
     fn data(&self) -> Option<(PromptKind, &[u8])> {
         Some((PromptKind::Download, self.body))
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -236,7 +226,7 @@ pub struct HttpStatus {
 }
 
 impl Command for HttpAction {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+HTTPACTION";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -247,10 +237,6 @@ impl Command for HttpAction {
 
     fn timeout_ms(&self) -> u32 {
         5_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 

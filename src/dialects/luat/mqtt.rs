@@ -15,7 +15,8 @@ use super::urc::{LuatUrc, Msub};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, FinalCode, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, execute_command, one_line,
+    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, execute_command,
+    no_response, one_line,
 };
 
 /// Time for the `OK` of a command whose result comes later.
@@ -56,7 +57,7 @@ impl defmt::Format for Mconfig<'_> {
 }
 
 impl Command for Mconfig<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MCONFIG";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -70,10 +71,6 @@ impl Command for Mconfig<'_> {
 
     fn timeout_ms(&self) -> u32 {
         1_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -92,7 +89,7 @@ pub struct MipStart<'a> {
 }
 
 impl Command for MipStart<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MIPSTART";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -104,10 +101,6 @@ impl Command for MipStart<'_> {
 
     fn timeout_ms(&self) -> u32 {
         ACCEPT_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -142,7 +135,7 @@ pub struct Mconnect {
 }
 
 impl Command for Mconnect {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MCONNECT";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -154,10 +147,6 @@ impl Command for Mconnect {
 
     fn timeout_ms(&self) -> u32 {
         ACCEPT_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -208,7 +197,7 @@ pub struct Msubscribe<'a> {
 }
 
 impl Command for Msubscribe<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MSUB";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -219,10 +208,6 @@ impl Command for Msubscribe<'_> {
 
     fn timeout_ms(&self) -> u32 {
         ACCEPT_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -247,7 +232,7 @@ pub struct Munsubscribe<'a> {
 }
 
 impl Command for Munsubscribe<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MUNSUB";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -258,10 +243,6 @@ impl Command for Munsubscribe<'_> {
 
     fn timeout_ms(&self) -> u32 {
         ACCEPT_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -304,7 +285,7 @@ pub struct Mpub<'a> {
 }
 
 impl Command for Mpub<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MPUB";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -321,10 +302,6 @@ impl Command for Mpub<'_> {
 
     fn timeout_ms(&self) -> u32 {
         ACCEPT_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -360,7 +337,7 @@ pub struct MpubEx<'a> {
 }
 
 impl Command for MpubEx<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MPUBEX";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -382,10 +359,6 @@ impl Command for MpubEx<'_> {
 
     fn data(&self) -> Option<(PromptKind, &[u8])> {
         Some((PromptKind::Angle, self.payload))
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -416,7 +389,7 @@ pub struct MqttMsgSet {
 }
 
 impl Command for MqttMsgSet {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+MQTTMSGSET";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -427,10 +400,6 @@ impl Command for MqttMsgSet {
 
     fn timeout_ms(&self) -> u32 {
         1_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@ use super::Quectel;
 use super::urc::{HttpResult, QuectelUrc};
 use crate::codec::fields::{comma, full, header, quoted_str, rest_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
-use crate::dialects::{ActionError, Command, Deferred, ParseError, one_line};
+use crate::dialects::{ActionError, Command, Deferred, ParseError, no_response, one_line};
 use nom::Parser;
 
 /// The default input and response times of the HTTP commands, in seconds.
@@ -94,7 +94,7 @@ impl QhttpSetting<'_> {
 pub struct QhttpCfg<'a>(pub QhttpSetting<'a>);
 
 impl Command for QhttpCfg<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QHTTPCFG";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -118,10 +118,6 @@ impl Command for QhttpCfg<'_> {
 
     fn timeout_ms(&self) -> u32 {
         300
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -179,7 +175,7 @@ fn secs_ms(s: u16) -> u32 {
 }
 
 impl Command for QhttpUrl<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QHTTPURL";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -194,10 +190,6 @@ impl Command for QhttpUrl<'_> {
 
     fn data(&self) -> Option<(PromptKind, &[u8])> {
         Some((PromptKind::Connect, self.url.as_bytes()))
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -228,7 +220,7 @@ fn http_outcome(r: &HttpResult) -> Result<HttpResult, ActionError> {
 }
 
 impl Command for QhttpPost<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QHTTPPOST";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -246,10 +238,6 @@ impl Command for QhttpPost<'_> {
 
     fn data(&self) -> Option<(PromptKind, &[u8])> {
         Some((PromptKind::Connect, self.body))
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -277,7 +265,7 @@ pub struct QhttpGet {
 }
 
 impl Command for QhttpGet {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QHTTPGET";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -290,10 +278,6 @@ impl Command for QhttpGet {
 
     fn timeout_ms(&self) -> u32 {
         5_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -325,7 +309,7 @@ pub struct QhttpRead {
 }
 
 impl Command for QhttpRead {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QHTTPREAD";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -342,10 +326,6 @@ impl Command for QhttpRead {
 
     fn receive(&self) -> Option<usize> {
         Some(self.len)
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 

@@ -16,7 +16,7 @@ use super::urc::{QmtRecv, QuectelUrc, quoted_or_empty};
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, one_line,
+    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, no_response, one_line,
 };
 
 /// Time for the `OK` of a command whose result comes later (the notes give 300 ms; this
@@ -328,7 +328,7 @@ pub struct QmtCfg<'a> {
 }
 
 impl Command for QmtCfg<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QMTCFG";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -341,10 +341,6 @@ impl Command for QmtCfg<'_> {
 
     fn timeout_ms(&self) -> u32 {
         CFG_TIMEOUT_MS
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -926,7 +922,7 @@ impl QmtPublish<'_> {
 }
 
 impl Command for QmtPublish<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QMTPUBEX";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -970,10 +966,6 @@ impl Command for QmtPublish<'_> {
             PublishForm::CtrlZ => b"\x1a",
             _ => b"",
         }
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 

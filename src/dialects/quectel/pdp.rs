@@ -14,7 +14,7 @@ use nom::{
 
 use crate::codec::fields::{Res, comma, full, header, quoted_str, trim};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
-use crate::dialects::{Command, ParseError, Redacted, one_line};
+use crate::dialects::{Command, ParseError, Redacted, no_response, one_line};
 
 /// PDP type of `AT+QICSGP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub struct Qicsgp<'a> {
 }
 
 impl Command for Qicsgp<'_> {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QICSGP";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -127,10 +127,6 @@ impl Command for Qicsgp<'_> {
 
     fn timeout_ms(&self) -> u32 {
         300
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -200,7 +196,7 @@ pub struct Qiact {
 }
 
 impl Command for Qiact {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QIACT";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -211,10 +207,6 @@ impl Command for Qiact {
 
     fn timeout_ms(&self) -> u32 {
         150_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
@@ -227,7 +219,7 @@ pub struct Qideact {
 }
 
 impl Command for Qideact {
-    type Response<'a> = ();
+    no_response!();
     const NAME: &'static str = "+QIDEACT";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -238,10 +230,6 @@ impl Command for Qideact {
 
     fn timeout_ms(&self) -> u32 {
         40_000
-    }
-
-    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
-        Ok(())
     }
 }
 
