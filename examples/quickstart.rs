@@ -578,8 +578,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
+/// Run the quickstart with command-line `args` on the real module of `--port`: the printed
+/// exchange and results, or why it stopped (with what was exchanged until then).
+pub fn run_on_port(args: &[String]) -> Result<String, String> {
+    let o = parse(args)?;
+    let port = o.port.clone().ok_or("no --port")?;
+    real(&o, &port)
+}
+
 /// The flows on a real module behind a serial port.
-fn real(o: &Options, port: &str) -> Result<(), String> {
+fn real(o: &Options, port: &str) -> Result<String, String> {
     use tokio_serial::SerialPortBuilderExt;
     let dialect = o
         .dialect
@@ -622,11 +630,11 @@ fn real(o: &Options, port: &str) -> Result<(), String> {
             };
             (c.transport().transcript(), r)
         };
-        print!(
-            "{}",
-            render(flow, &transcript, &results.clone().unwrap_or_default())
-        );
-        results.map(|_| ())
+        let out = render(flow, &transcript, &results.clone().unwrap_or_default());
+        match results {
+            Ok(_) => Ok(out),
+            Err(e) => Err(format!("{out}{e}")),
+        }
     })
 }
 
@@ -645,7 +653,10 @@ fn main() -> ExitCode {
     };
     if let Some(port) = &o.port {
         return match real(&o, port) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprintln!("quickstart: {e}");
                 ExitCode::from(1)
