@@ -242,3 +242,15 @@ fn flow_errors_keep_secrets_out_of_debug() {
     assert_eq!(d.device_secret.expose(), "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7");
     assert!(!format!("{d:?}").contains("mRMyB50"));
 }
+
+#[test]
+fn luat_baud_sync_retries_at_until_ok() {
+    // The first `AT` only produces noise while the module finds the baud rate.
+    let script = ">> AT\n<<| \"\\u00ff\\u00fe\"\n>> AT\n<< OK\n>> AT+CGMR\n<< +CGMR: \"AirM2M_Air724UG_V409_LTE_AT\"\n<< OK\n>> AT+CGATT?\n<< +CGATT: 1\n<< OK\n>> AT+SAPBR=3,1,\"CONTYPE\",\"GPRS\"\n<< OK\n>> AT+SAPBR=3,1,\"APN\",\"\"\n<< OK\n>> AT+SAPBR=1,1\n<< OK\n";
+    let mut c: L = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    assert_eq!(
+        block_on(luat::prepare(&mut c, &BearerConfig::default())),
+        Ok(409)
+    );
+    assert!(c.transport().is_done());
+}

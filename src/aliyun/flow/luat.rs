@@ -6,7 +6,7 @@ use embedded_io_async::{Read, Write};
 
 use super::FlowError;
 use crate::client::{Bearer, BearerConfig, Client, HttpTiming};
-use crate::dialects::common::{At, Cgmr};
+use crate::dialects::common::Cgmr;
 use crate::dialects::luat::Luat;
 
 /// The oldest Air72x firmware that can talk to Aliyun.
@@ -23,9 +23,11 @@ pub const NOTE_HTTP_TIMING: HttpTiming = HttpTiming {
     read_secs: 60,
 };
 
-/// `AT` (sets the module's baud rate), `AT+CGMR` (firmware V409 or later), `AT+CGATT?` until
-/// attached, then the bearer: `AT+SAPBR=3,<cid>,"CONTYPE","GPRS"`,
-/// `AT+SAPBR=3,<cid>,"APN","<apn>"`, `AT+SAPBR=1,<cid>`. Returns the firmware number.
+/// `AT` until `OK` (the module sets its baud rate from it; noise before the first answer is
+/// skipped, up to [`Config::resync_attempts`](crate::client::Config) tries), `AT+CGMR`
+/// (firmware V409 or later), `AT+CGATT?` until attached, then the bearer:
+/// `AT+SAPBR=3,<cid>,"CONTYPE","GPRS"`, `AT+SAPBR=3,<cid>,"APN","<apn>"`, `AT+SAPBR=1,<cid>`.
+/// Returns the firmware number.
 pub async fn prepare<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
     c: &mut Client<IO, DL, Luat, RX, RESP, Q>,
     bearer: &BearerConfig<'_>,
@@ -34,7 +36,7 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    c.send(&At).await?;
+    c.resync().await?;
     let firmware = c
         .send(&Cgmr)
         .await?
