@@ -7,7 +7,9 @@ use nom::{
     character::complete::{space0, u8 as dec_u8, u16 as dec_u16},
 };
 
-use crate::codec::fields::{Res, comma, full, header, rest_str, trim};
+use crate::codec::fields::{
+    Cursor, Res, comma, find_byte, full, header, rest_str, rfind_byte, trim,
+};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -108,21 +110,37 @@ fn dec_usize(i: &[u8]) -> Res<'_, usize> {
 /// The head of a `+MSUB` message: topic (quoted or not), then `,<len> byte,`. Returns the
 /// topic, the length and the bytes from the payload on.
 fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
-    let (body, ()) = header(b"+MSUB").parse(line).ok()?;
+    let body = Cursor::header(line, b"+MSUB")?.rest();
     // The length field is the first `,<digits> byte,` after the topic; the topic itself
     // (quoted by the push, unquoted in `AT+MQTTMSGGET`) cannot contain that.
-    let marker = memchr::memmem::find(body, b" byte,")?;
+    let marker = find_byte_marker(body)?;
     let before = body.get(..marker)?;
-    let comma_at = memchr::memrchr(b',', before)?;
+    let comma_at = rfind_byte(b',', before)?;
     let topic_raw = trim(before.get(..comma_at)?);
     let topic_raw = topic_raw
         .strip_prefix(b"\"")
         .and_then(|t| t.strip_suffix(b"\""))
         .unwrap_or(topic_raw);
-    let digits = trim(before.get(comma_at.saturating_add(1)..)?);
-    let (_, len) = full(digits, dec_usize).map(|l| ((), l))?;
-    let payload = body.get(marker.saturating_add(b" byte,".len())..)?;
+    let mut digits = Cursor::new(trim(before.get(comma_at.saturating_add(1)..)?));
+    let len = digits.len()?;
+    digits.end()?;
+    let payload = body.get(marker.saturating_add(BYTE_MARKER.len())..)?;
     Some((core::str::from_utf8(topic_raw).ok()?, len, payload))
+}
+
+const BYTE_MARKER: &[u8] = b" byte,";
+
+/// The first ` byte,` in `body`. Found from its space: a topic and a JSON payload have few
+/// spaces, and no searcher has to be built for each line.
+fn find_byte_marker(body: &[u8]) -> Option<usize> {
+    let mut from = 0usize;
+    loop {
+        let at = from.saturating_add(find_byte(b' ', body.get(from..)?)?);
+        if body.get(at..)?.starts_with(BYTE_MARKER) {
+            return Some(at);
+        }
+        from = at.saturating_add(1);
+    }
 }
 
 fn msub(line: &[u8]) -> Option<Msub<'_>> {

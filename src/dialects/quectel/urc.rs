@@ -5,11 +5,13 @@ use nom::{
     Parser,
     branch::alt,
     bytes::complete::tag,
-    character::complete::{i8 as dec_i8, u8 as dec_u8, u16 as dec_u16},
+    character::complete::{u8 as dec_u8, u16 as dec_u16},
     combinator::{opt, rest},
 };
 
-use crate::codec::fields::{Res, comma, full, header, quoted_str, rest_str, trim};
+use crate::codec::fields::{
+    Cursor, Res, comma, full, header, quoted_str, rest_str, trim, trim_end,
+};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -209,37 +211,45 @@ fn dec_usize(i: &[u8]) -> Res<'_, usize> {
         .parse(i)
 }
 
-fn two_ints<'a>(
-    tok: &'static [u8],
-) -> impl Parser<&'a [u8], Output = (u8, i8), Error = nom::error::Error<&'a [u8]>> {
-    (header(tok), dec_u8, comma, dec_i8).map(|(_, a, _, b)| (a, b))
+/// `<tok>: <u8>,<i8>`.
+fn two_ints(tok: &[u8], line: &[u8]) -> Option<(u8, i8)> {
+    let mut c = Cursor::header(line, tok)?;
+    let a = c.u8()?;
+    c.comma()?;
+    let b = c.i8()?;
+    c.end()?;
+    Some((a, b))
 }
 
-fn two_u8<'a>(
-    tok: &'static [u8],
-) -> impl Parser<&'a [u8], Output = (u8, u8), Error = nom::error::Error<&'a [u8]>> {
-    (header(tok), dec_u8, comma, dec_u8).map(|(_, a, _, b)| (a, b))
+/// `<tok>: <u8>,<u8>`.
+fn two_u8(tok: &[u8], line: &[u8]) -> Option<(u8, u8)> {
+    let mut c = Cursor::header(line, tok)?;
+    let a = c.u8()?;
+    c.comma()?;
+    let b = c.u8()?;
+    c.end()?;
+    Some((a, b))
 }
 
-fn ack<'a>(tok: &'static [u8], line: &'a [u8]) -> Option<MqttAck<'a>> {
-    full(
-        line,
-        (
-            header(tok),
-            dec_u8,
-            comma,
-            dec_u16,
-            comma,
-            dec_u8,
-            opt((comma, rest_str)),
-        )
-            .map(|(_, client, _, msg_id, _, result, value)| MqttAck {
-                client,
-                msg_id,
-                result,
-                value: value.map(|(_, v)| v).filter(|v| !v.is_empty()),
-            }),
-    )
+/// `<tok>: <idx>,<msgid>,<result>[,<value>]`.
+fn ack<'a>(tok: &[u8], line: &'a [u8]) -> Option<MqttAck<'a>> {
+    let mut c = Cursor::header(line, tok)?;
+    let client = c.u8()?;
+    c.comma()?;
+    let msg_id = c.u16()?;
+    c.comma()?;
+    let result = c.u8()?;
+    let value = c.opt(|c| {
+        c.comma()?;
+        c.rest_str()
+    });
+    c.end()?;
+    Some(MqttAck {
+        client,
+        msg_id,
+        result,
+        value: value.filter(|v| !v.is_empty()),
+    })
 }
 
 fn http_result(tok: &'static [u8], line: &[u8]) -> Option<HttpResult> {
@@ -260,27 +270,37 @@ fn http_result(tok: &'static [u8], line: &[u8]) -> Option<HttpResult> {
 
 /// The fixed head of a `+QMTRECV` message: client, msgid and topic, then the rest of the line
 /// (starting at the `,` after the topic).
-fn recv_head(line: &[u8]) -> Option<(u8, u16, &str, &[u8])> {
-    let (after, (_, client, _, msg_id, _, topic)) = (
-        header(b"+QMTRECV"),
-        dec_u8,
-        comma,
-        dec_u16,
-        comma,
-        quoted_str,
-    )
-        .parse(line)
-        .ok()?;
-    Some((client, msg_id, topic, after))
+fn recv_head(line: &[u8]) -> Option<(u8, u16, &str, Cursor<'_>)> {
+    let mut c = Cursor::header(line, b"+QMTRECV")?;
+    let client = c.u8()?;
+    c.comma()?;
+    let msg_id = c.u16()?;
+    c.comma()?;
+    let topic = c.quoted_str()?;
+    Some((client, msg_id, topic, c))
+}
+
+/// [`recv_head`] for the framer, which needs only to know that the head is well formed (the
+/// topic is UTF-8) and where it ends.
+fn recv_head_checked(line: &[u8]) -> Option<Cursor<'_>> {
+    let mut c = Cursor::header(line, b"+QMTRECV")?;
+    c.u8()?;
+    c.comma()?;
+    c.u16()?;
+    c.comma()?;
+    let topic = c.quoted()?;
+    // Topics are ASCII: checked word by word before the full UTF-8 validation.
+    (topic.is_ascii() || core::str::from_utf8(topic).is_ok()).then_some(c)
 }
 
 /// The `,<len>,"` between the topic and the payload, when `recv/mode` has the length on:
 /// the length and the bytes from the payload on.
-fn recv_len(after_topic: &[u8]) -> Option<(usize, &[u8])> {
-    let (payload, (_, len, _, _)) = (comma, dec_usize, comma, tag(&b"\""[..]))
-        .parse(after_topic)
-        .ok()?;
-    Some((len, payload))
+fn recv_len(mut c: Cursor<'_>) -> Option<(usize, &[u8])> {
+    c.comma()?;
+    let len = c.len()?;
+    c.comma()?;
+    c.byte(b'"')?;
+    Some((len, c.rest()))
 }
 
 fn qmtrecv(line: &[u8]) -> Option<QmtRecv<'_>> {
@@ -298,21 +318,19 @@ fn qmtrecv(line: &[u8]) -> Option<QmtRecv<'_>> {
         }
         // No length: the payload is everything between the quote after `,` and the line's
         // last quote. It is not escaped, so quotes inside it are its own.
-        let quoted_payload = (comma, tag(&b"\""[..])).parse(after).ok()?.0;
-        let last = memchr::memrchr(b'"', quoted_payload)?;
-        let (body, tail) = quoted_payload.split_at_checked(last)?;
-        return (trim(tail) == b"\"").then_some(QmtRecv::Message {
+        // That quote must be the last byte but trailing spaces.
+        let mut c = after;
+        c.comma()?;
+        c.byte(b'"')?;
+        let body = trim_end(c.rest()).strip_suffix(b"\"")?;
+        return Some(QmtRecv::Message {
             client,
             msg_id,
             len: None,
             message: message(body),
         });
     }
-    full(
-        line,
-        (header(b"+QMTRECV"), dec_u8, comma, dec_u8)
-            .map(|(_, client, _, recv_id)| QmtRecv::Stored { client, recv_id }),
-    )
+    two_u8(b"+QMTRECV", line).map(|(client, recv_id)| QmtRecv::Stored { client, recv_id })
 }
 
 fn qiurc(line: &[u8]) -> Option<Qiurc<'_>> {
@@ -346,6 +364,24 @@ fn qind(line: &[u8]) -> Option<Qind<'_>> {
     })
 }
 
+/// `+QMTCONN: <idx>,<result>[,<ret_code>]`.
+fn qmtconn(line: &[u8]) -> Option<QuectelUrc<'_>> {
+    let mut c = Cursor::header(line, b"+QMTCONN")?;
+    let client = c.u8()?;
+    c.comma()?;
+    let result = c.u8()?;
+    let ret_code = c.opt(|c| {
+        c.comma()?;
+        c.u8()
+    });
+    c.end()?;
+    Some(QuectelUrc::QmtConn {
+        client,
+        result,
+        ret_code,
+    })
+}
+
 fn one_int(tok: &'static [u8], line: &[u8]) -> Option<u8> {
     full(line, (header(tok), dec_u8).map(|(_, v)| v))
 }
@@ -353,49 +389,36 @@ fn one_int(tok: &'static [u8], line: &[u8]) -> Option<u8> {
 impl<'a> QuectelUrc<'a> {
     /// Classify a line by its whole token; `None` for tokens this dialect does not know.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
-        let parsed = match token {
-            b"+QMTRECV" => qmtrecv(line).map(Self::QmtRecv),
-            b"+QMTPUBEX" => ack(b"+QMTPUBEX", line).map(Self::QmtPubEx),
-            b"+QMTPUB" => ack(b"+QMTPUB", line).map(Self::QmtPub),
-            b"+QMTSTAT" => {
-                full(line, two_u8(b"+QMTSTAT")).map(|(client, err)| Self::QmtStat { client, err })
-            }
-            b"+QMTPING" => full(line, two_u8(b"+QMTPING"))
-                .map(|(client, result)| Self::QmtPing { client, result }),
-            b"+QMTOPEN" => full(line, two_ints(b"+QMTOPEN"))
-                .map(|(client, result)| Self::QmtOpen { client, result }),
-            b"+QMTCLOSE" => full(line, two_ints(b"+QMTCLOSE"))
-                .map(|(client, result)| Self::QmtClose { client, result }),
-            b"+QMTDISC" => full(line, two_ints(b"+QMTDISC"))
-                .map(|(client, result)| Self::QmtDisc { client, result }),
-            b"+QMTCONN" => full(
-                line,
-                (
-                    header(b"+QMTCONN"),
-                    dec_u8,
-                    comma,
-                    dec_u8,
-                    opt((comma, dec_u8)),
-                )
-                    .map(|(_, client, _, result, ret)| Self::QmtConn {
-                        client,
-                        result,
-                        ret_code: ret.map(|(_, r)| r),
-                    }),
-            ),
-            b"+QMTSUB" => ack(b"+QMTSUB", line).map(Self::QmtSub),
-            b"+QMTUNS" => ack(b"+QMTUNS", line).map(Self::QmtUns),
-            b"+QIURC" => qiurc(line).map(Self::Qiurc),
-            b"+QHTTPGET" => http_result(b"+QHTTPGET", line).map(Self::QhttpGet),
-            b"+QHTTPPOST" => http_result(b"+QHTTPPOST", line).map(Self::QhttpPost),
-            b"+QHTTPREAD" => full(line, (header(b"+QHTTPREAD"), dec_u16).map(|(_, e)| e))
-                .map(|err| Self::QhttpRead { err }),
-            b"+CFUN" => one_int(b"+CFUN", line).map(Self::Cfun),
-            b"+QUSIM" => one_int(b"+QUSIM", line).map(Self::Qusim),
-            b"+QIND" => qind(line).map(Self::Qind),
-            b"APP RDY" => Some(Self::AppReady),
-            _ => return Urc::parse(token, line).map(Self::Common),
-        };
+        let parsed =
+            match token {
+                b"+QMTRECV" => qmtrecv(line).map(Self::QmtRecv),
+                b"+QMTPUBEX" => ack(b"+QMTPUBEX", line).map(Self::QmtPubEx),
+                b"+QMTPUB" => ack(b"+QMTPUB", line).map(Self::QmtPub),
+                b"+QMTSTAT" => {
+                    two_u8(b"+QMTSTAT", line).map(|(client, err)| Self::QmtStat { client, err })
+                }
+                b"+QMTPING" => two_u8(b"+QMTPING", line)
+                    .map(|(client, result)| Self::QmtPing { client, result }),
+                b"+QMTOPEN" => two_ints(b"+QMTOPEN", line)
+                    .map(|(client, result)| Self::QmtOpen { client, result }),
+                b"+QMTCLOSE" => two_ints(b"+QMTCLOSE", line)
+                    .map(|(client, result)| Self::QmtClose { client, result }),
+                b"+QMTDISC" => two_ints(b"+QMTDISC", line)
+                    .map(|(client, result)| Self::QmtDisc { client, result }),
+                b"+QMTCONN" => qmtconn(line),
+                b"+QMTSUB" => ack(b"+QMTSUB", line).map(Self::QmtSub),
+                b"+QMTUNS" => ack(b"+QMTUNS", line).map(Self::QmtUns),
+                b"+QIURC" => qiurc(line).map(Self::Qiurc),
+                b"+QHTTPGET" => http_result(b"+QHTTPGET", line).map(Self::QhttpGet),
+                b"+QHTTPPOST" => http_result(b"+QHTTPPOST", line).map(Self::QhttpPost),
+                b"+QHTTPREAD" => full(line, (header(b"+QHTTPREAD"), dec_u16).map(|(_, e)| e))
+                    .map(|err| Self::QhttpRead { err }),
+                b"+CFUN" => one_int(b"+CFUN", line).map(Self::Cfun),
+                b"+QUSIM" => one_int(b"+QUSIM", line).map(Self::Qusim),
+                b"+QIND" => qind(line).map(Self::Qind),
+                b"APP RDY" => Some(Self::AppReady),
+                _ => return Urc::parse(token, line).map(Self::Common),
+            };
         Some(parsed.unwrap_or(Self::Malformed { token, line }))
     }
 
@@ -417,7 +440,7 @@ pub(crate) fn framing(head: &[u8]) -> Framing {
     if head.len() < 10 || head.get(..9) != Some(b"+QMTRECV:") {
         return Framing::Line;
     }
-    let Some((_, _, _, after)) = recv_head(head) else {
+    let Some(after) = recv_head_checked(head) else {
         return Framing::Line;
     };
     match recv_len(after) {
