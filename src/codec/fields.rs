@@ -282,6 +282,34 @@ impl<'a> Cursor<'a> {
         self.rest = &[];
     }
 
+    /// One or more spaces or tabs (nom's `space1`).
+    pub(crate) fn spaces1(&mut self) -> Option<()> {
+        let before = self.rest.len();
+        self.spaces();
+        (self.rest.len() < before).then_some(())
+    }
+
+    /// `<tok>: <u8>` and nothing else.
+    pub(crate) fn header_u8(line: &'a [u8], tok: &[u8]) -> Option<u8> {
+        let mut c = Self::header(line, tok)?;
+        let v = c.u8()?;
+        c.end()?;
+        Some(v)
+    }
+
+    /// `<tok>: <u16>` and nothing else.
+    pub(crate) fn header_u16(line: &'a [u8], tok: &[u8]) -> Option<u16> {
+        let mut c = Self::header(line, tok)?;
+        let v = c.u16()?;
+        c.end()?;
+        Some(v)
+    }
+
+    /// `<tok>: <text>`: the text after the header, trailing spaces trimmed.
+    pub(crate) fn header_text(line: &'a [u8], tok: &[u8]) -> Option<&'a str> {
+        Self::header(line, tok)?.rest_str()
+    }
+
     /// Only spaces and tabs are left, like [`end`].
     pub(crate) fn end(mut self) -> Option<()> {
         self.spaces();

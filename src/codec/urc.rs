@@ -4,14 +4,7 @@
 //! match `+QMTPUBEX`. A line that no parser knows is reported by the classifier as
 //! [`Item::Unknown`](super::Item::Unknown), never dropped.
 
-use nom::{
-    Parser,
-    bytes::complete::tag,
-    character::complete::{space1, u8 as dec_u8},
-    combinator::{opt, rest},
-};
-
-use super::fields::{Cursor, comma, full, header, rest_str, trim, trim_end};
+use super::fields::{Cursor, trim, trim_end};
 
 /// The token of a line: the text before its first `:` with trailing spaces removed
 /// (`+MQTTSTATU :0` → `+MQTTSTATU`), without a trailing number argument
@@ -247,7 +240,7 @@ pub enum SimState<'a> {
 impl<'a> SimState<'a> {
     /// Parse a `+CPIN: <code>` line.
     pub fn parse(line: &'a [u8]) -> Option<Self> {
-        let code = full(line, (header(b"+CPIN"), rest_str).map(|(_, s)| s))?;
+        let code = Cursor::header_text(line, b"+CPIN")?;
         Some(match code {
             "READY" => Self::Ready,
             "SIM PIN" => Self::SimPin,
@@ -286,10 +279,18 @@ pub enum PdpEvent<'a> {
 impl<'a> PdpEvent<'a> {
     /// Parse a `+CGEV: ...` line.
     pub fn parse(line: &'a [u8]) -> Option<Self> {
-        let (body, ()) = header(b"+CGEV").parse(line).ok()?;
-        let body = trim(body);
+        let body = trim(Cursor::header(line, b"+CGEV")?.rest());
         let pdn = |word: &'static [u8]| {
-            full(body, (tag(word), space1, dec_u8, opt((comma, rest)))).map(|(_, _, cid, _)| cid)
+            let mut c = Cursor::new(body.strip_prefix(word)?);
+            c.spaces1()?;
+            let cid = c.u8()?;
+            c.opt(|c| {
+                c.comma()?;
+                c.skip_rest();
+                Some(())
+            });
+            c.end()?;
+            Some(cid)
         };
         if let Some(cid) = pdn(b"NW PDN ACT") {
             return Some(Self::NwPdnAct(cid));

@@ -1,15 +1,9 @@
 //! Luat URCs (the Luat Cat.1 AT manual and its MQTT / HTTP guides) and the payload rules of
 //! `+MSUB` and `+HTTPREAD`.
 
-use nom::{
-    Parser,
-    bytes::complete::{tag, take_till},
-    character::complete::{space0, u8 as dec_u8, u16 as dec_u16},
-};
+use nom::{Parser, bytes::complete::take_till};
 
-use crate::codec::fields::{
-    Cursor, Res, comma, find_byte, full, header, rest_str, rfind_byte, trim,
-};
+use crate::codec::fields::{Cursor, Res, find_byte, header, rfind_byte, trim};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -101,12 +95,6 @@ pub enum Msub<'a> {
     },
 }
 
-fn dec_usize(i: &[u8]) -> Res<'_, usize> {
-    nom::character::complete::u32
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-        .parse(i)
-}
-
 /// The head of a `+MSUB` message: topic (quoted or not), then `,<len> byte,`. Returns the
 /// topic, the length and the bytes from the payload on.
 fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
@@ -150,46 +138,43 @@ fn msub(line: &[u8]) -> Option<Msub<'_>> {
             .is_empty()
             .then_some(Msub::Message(MqttMessage { topic, payload }));
     }
-    full(
-        line,
-        (header(b"+MSUB"), dec_u8).map(|(_, slot)| Msub::Stored { slot }),
-    )
+    Cursor::header_u8(line, b"+MSUB").map(|slot| Msub::Stored { slot })
 }
 
 fn http_action(line: &[u8]) -> Option<LuatUrc<'_>> {
-    full(
-        line,
-        (
-            header(b"+HTTPACTION"),
-            dec_u8,
-            comma,
-            dec_u16,
-            comma,
-            dec_usize,
-        )
-            .map(|(_, method, _, status, _, len)| LuatUrc::HttpAction {
-                method,
-                status,
-                len,
-            }),
-    )
+    let mut c = Cursor::header(line, b"+HTTPACTION")?;
+    let method = c.u8()?;
+    c.comma()?;
+    let status = c.u16()?;
+    c.comma()?;
+    let len = c.len()?;
+    c.end()?;
+    Some(LuatUrc::HttpAction {
+        method,
+        status,
+        len,
+    })
 }
 
 fn sapbr_deact(line: &[u8]) -> Option<LuatUrc<'_>> {
     let body = line.strip_prefix(b"+SAPBR ")?;
-    full(
-        body,
-        (dec_u8, space0, tag(&b":"[..]), space0, tag(&b"DEACT"[..]))
-            .map(|(cid, ..)| LuatUrc::SapbrDeact { cid }),
-    )
+    let mut c = Cursor::new(body);
+    let cid = c.u8()?;
+    c.spaces();
+    c.byte(b':')?;
+    c.spaces();
+    let c = Cursor::new(c.rest().strip_prefix(b"DEACT")?);
+    c.end()?;
+    Some(LuatUrc::SapbrDeact { cid })
 }
 
 fn mode(line: &[u8]) -> Option<LuatUrc<'_>> {
-    full(
-        line,
-        (header(b"^MODE"), dec_u8, comma, dec_u8)
-            .map(|(_, sys_mode, _, sub_mode)| LuatUrc::Mode { sys_mode, sub_mode }),
-    )
+    let mut c = Cursor::header(line, b"^MODE")?;
+    let sys_mode = c.u8()?;
+    c.comma()?;
+    let sub_mode = c.u8()?;
+    c.end()?;
+    Some(LuatUrc::Mode { sys_mode, sub_mode })
 }
 
 impl<'a> LuatUrc<'a> {
@@ -207,24 +192,20 @@ impl<'a> LuatUrc<'a> {
             b"ALREADY CONNECT" => Some(Self::AlreadyConnect),
             b"CONNECT FAIL" => Some(Self::ConnectFail),
             b"CLOSED" => Some(Self::Closed),
-            b"STATE" => full(line, (header(b"STATE"), rest_str).map(|(_, s)| s))
+            b"STATE" => Cursor::header_text(line, b"STATE")
                 .filter(|s| !s.is_empty())
                 .map(Self::State),
             b"+HTTPACTION" => http_action(line),
-            b"ERROR" => {
-                full(line, (header(b"ERROR"), dec_u16).map(|(_, c)| c)).map(Self::HttpError)
-            }
+            b"ERROR" => Cursor::header_u16(line, b"ERROR").map(Self::HttpError),
             b"+SAPBR" => sapbr_deact(line),
             b"+PDP DEACT" => Some(Self::PdpDeact),
-            b"+MQTTSTATU" => {
-                full(line, (header(b"+MQTTSTATU"), dec_u8).map(|(_, s)| s)).map(Self::MqttStatu)
-            }
+            b"+MQTTSTATU" => Cursor::header_u8(line, b"+MQTTSTATU").map(Self::MqttStatu),
             b"+E_UTRAN Service" | b"+GSM Service" | b"+UTRAN Service" => {
                 core::str::from_utf8(line).ok().map(Self::Service)
             }
             b"^MODE" => mode(line),
             b"+NITZ" => {
-                let (text, ()) = header(b"+NITZ").parse(line).ok()?;
+                let text = Cursor::header(line, b"+NITZ")?.rest();
                 core::str::from_utf8(text).ok().map(Self::Nitz)
             }
             _ => return Urc::parse(token, line).map(Self::Common),
@@ -243,7 +224,10 @@ impl<'a> LuatUrc<'a> {
 
 /// `+HTTPREAD: <len>` (also `+HTTPREAD:<len>`): the length of the data after the line.
 fn httpread_len(head: &[u8]) -> Option<usize> {
-    full(head, (header(b"+HTTPREAD"), dec_usize).map(|(_, n)| n))
+    let mut c = Cursor::header(head, b"+HTTPREAD")?;
+    let len = c.len()?;
+    c.end()?;
+    Some(len)
 }
 
 /// The payload rules: `+MSUB: "<topic>",<len> byte,` announces `<len>` raw payload bytes in

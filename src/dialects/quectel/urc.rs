@@ -1,17 +1,9 @@
 //! Quectel URCs (EC2x / EC600 / BG9x MQTT, HTTP(S) and TCP/IP application notes) and the
 //! payload rule of `+QMTRECV`.
 
-use nom::{
-    Parser,
-    branch::alt,
-    bytes::complete::tag,
-    character::complete::{u8 as dec_u8, u16 as dec_u16},
-    combinator::{opt, rest},
-};
+use nom::{Parser, branch::alt};
 
-use crate::codec::fields::{
-    Cursor, Res, comma, full, header, quoted_str, rest_str, trim, trim_end,
-};
+use crate::codec::fields::{Cursor, Res, quoted_str, trim, trim_end};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -205,12 +197,6 @@ pub struct HttpResult {
     pub content_length: Option<usize>,
 }
 
-fn dec_usize(i: &[u8]) -> Res<'_, usize> {
-    nom::character::complete::u32
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-        .parse(i)
-}
-
 /// `<tok>: <u8>,<i8>`.
 fn two_ints(tok: &[u8], line: &[u8]) -> Option<(u8, i8)> {
     let mut c = Cursor::header(line, tok)?;
@@ -253,19 +239,23 @@ fn ack<'a>(tok: &[u8], line: &'a [u8]) -> Option<MqttAck<'a>> {
 }
 
 fn http_result(tok: &'static [u8], line: &[u8]) -> Option<HttpResult> {
-    full(
-        line,
-        (
-            header(tok),
-            dec_u16,
-            opt((comma, dec_u16, opt((comma, dec_usize)))),
-        )
-            .map(|(_, err, more)| HttpResult {
-                err,
-                status: more.map(|(_, s, _)| s),
-                content_length: more.and_then(|(_, _, l)| l.map(|(_, l)| l)),
-            }),
-    )
+    let mut c = Cursor::header(line, tok)?;
+    let err = c.u16()?;
+    let more = c.opt(|c| {
+        c.comma()?;
+        let status = c.u16()?;
+        let len = c.opt(|c| {
+            c.comma()?;
+            c.len()
+        });
+        Some((status, len))
+    });
+    c.end()?;
+    Some(HttpResult {
+        err,
+        status: more.map(|(s, _)| s),
+        content_length: more.and_then(|(_, l)| l),
+    })
 }
 
 /// The fixed head of a `+QMTRECV` message: client, msgid and topic, then the rest of the line
@@ -334,12 +324,18 @@ fn qmtrecv(line: &[u8]) -> Option<QmtRecv<'_>> {
 }
 
 fn qiurc(line: &[u8]) -> Option<Qiurc<'_>> {
-    let (body, ()) = header(b"+QIURC").parse(line).ok()?;
+    let body = Cursor::header(line, b"+QIURC")?.rest();
     let id = |event: &'static [u8]| {
-        full(
-            body,
-            (tag(event), comma, dec_u8, opt((comma, rest))).map(|(_, _, id, _)| id),
-        )
+        let mut c = Cursor::new(body.strip_prefix(event)?);
+        c.comma()?;
+        let id = c.u8()?;
+        c.opt(|c| {
+            c.comma()?;
+            c.skip_rest();
+            Some(())
+        });
+        c.end()?;
+        Some(id)
     };
     if let Some(cid) = id(b"\"pdpdeact\"") {
         return Some(Qiurc::PdpDeact { cid });
@@ -355,7 +351,7 @@ fn qiurc(line: &[u8]) -> Option<Qiurc<'_>> {
 }
 
 fn qind(line: &[u8]) -> Option<Qind<'_>> {
-    let text = full(line, (header(b"+QIND"), rest_str).map(|(_, s)| s))?;
+    let text = Cursor::header_text(line, b"+QIND")?;
     Some(match text {
         "SMS DONE" => Qind::SmsDone,
         "PB DONE" => Qind::PbDone,
@@ -383,7 +379,7 @@ fn qmtconn(line: &[u8]) -> Option<QuectelUrc<'_>> {
 }
 
 fn one_int(tok: &'static [u8], line: &[u8]) -> Option<u8> {
-    full(line, (header(tok), dec_u8).map(|(_, v)| v))
+    Cursor::header_u8(line, tok)
 }
 
 impl<'a> QuectelUrc<'a> {
@@ -411,8 +407,9 @@ impl<'a> QuectelUrc<'a> {
                 b"+QIURC" => qiurc(line).map(Self::Qiurc),
                 b"+QHTTPGET" => http_result(b"+QHTTPGET", line).map(Self::QhttpGet),
                 b"+QHTTPPOST" => http_result(b"+QHTTPPOST", line).map(Self::QhttpPost),
-                b"+QHTTPREAD" => full(line, (header(b"+QHTTPREAD"), dec_u16).map(|(_, e)| e))
-                    .map(|err| Self::QhttpRead { err }),
+                b"+QHTTPREAD" => {
+                    Cursor::header_u16(line, b"+QHTTPREAD").map(|err| Self::QhttpRead { err })
+                }
                 b"+CFUN" => one_int(b"+CFUN", line).map(Self::Cfun),
                 b"+QUSIM" => one_int(b"+QUSIM", line).map(Self::Qusim),
                 b"+QIND" => qind(line).map(Self::Qind),
