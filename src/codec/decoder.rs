@@ -136,6 +136,27 @@ fn find_eol(hay: &[u8]) -> Option<usize> {
     memchr::memchr2(b'\r', b'\n', hay)
 }
 
+/// Move `buf[from..end]` to the front, in pieces no longer than `from` so that no piece
+/// overlaps its source: plain copies, no `memmove` (which is large on a microcontroller).
+/// Each byte is still moved once.
+fn move_to_front(buf: &mut [u8], from: usize, end: usize) {
+    if from == 0 {
+        return;
+    }
+    let mut dst = 0usize;
+    let mut src = from;
+    while src < end {
+        let n = end.saturating_sub(src).min(from);
+        let (head, tail) = buf.split_at_mut(src);
+        match (head.get_mut(dst..dst.saturating_add(n)), tail.get(..n)) {
+            (Some(d), Some(s)) => d.copy_from_slice(s),
+            _ => return,
+        }
+        dst = dst.saturating_add(n);
+        src = src.saturating_add(n);
+    }
+}
+
 #[inline]
 fn is_garbage(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f || b >= 0xf8
@@ -236,7 +257,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             self.start = 0;
             self.end = 0;
         } else if self.end >= self.capacity() && self.start > 0 {
-            self.buf.as_mut().copy_within(self.start..self.end, 0);
+            move_to_front(self.buf.as_mut(), self.start, self.end);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
         }
