@@ -340,18 +340,38 @@ pub enum Urc<'a> {
     },
 }
 
+/// The tokens of [`Urc`]; the constants below index it.
+const TOKENS: [&[u8]; 7] = [
+    b"+CEREG",
+    b"+CREG",
+    b"+CGREG",
+    b"+CPIN",
+    b"+CGEV",
+    b"RDY",
+    b"POWERED DOWN",
+];
+const CEREG: usize = 0;
+const CREG: usize = 1;
+const CGREG: usize = 2;
+const CPIN: usize = 3;
+const CGEV: usize = 4;
+const RDY: usize = 5;
+const POWERED_DOWN: usize = 6;
+
 impl<'a> Urc<'a> {
     /// Classify a line by its token (see [`token`]); `None` when the token is not one of these.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
-        let parsed = match token {
-            b"+CREG" => Registration::parse_urc(b"+CREG", line).map(Self::Creg),
-            b"+CGREG" => Registration::parse_urc(b"+CGREG", line).map(Self::Cgreg),
-            b"+CEREG" => Registration::parse_urc(b"+CEREG", line).map(Self::Cereg),
-            b"+CPIN" => SimState::parse(line).map(Self::Cpin),
-            b"+CGEV" => PdpEvent::parse(line).map(Self::Cgev),
-            b"RDY" => Some(Self::Ready),
-            b"POWERED DOWN" => Some(Self::PoweredDown),
-            _ => return None,
+        let k = TOKENS.iter().position(|t| *t == token)?;
+        let tok = TOKENS.get(k).copied().unwrap_or_default();
+        let parsed = match k {
+            CEREG => Registration::parse_urc(tok, line).map(Self::Cereg),
+            CREG => Registration::parse_urc(tok, line).map(Self::Creg),
+            CGREG => Registration::parse_urc(tok, line).map(Self::Cgreg),
+            CPIN => SimState::parse(line).map(Self::Cpin),
+            CGEV => PdpEvent::parse(line).map(Self::Cgev),
+            RDY => Some(Self::Ready),
+            POWERED_DOWN => Some(Self::PoweredDown),
+            _ => None,
         };
         Some(parsed.unwrap_or(Self::Malformed { token, line }))
     }

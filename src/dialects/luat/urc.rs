@@ -177,38 +177,92 @@ fn mode(line: &[u8]) -> Option<LuatUrc<'_>> {
     Some(LuatUrc::Mode { sys_mode, sub_mode })
 }
 
+/// The tokens of [`LuatUrc`], most frequent first; the constants below index it.
+const TOKENS: [&[u8]; 22] = [
+    b"+MSUB",
+    b"PUBACK",
+    b"SUBACK",
+    b"UNSUBACK",
+    b"PUBREC",
+    b"PUBCOMP",
+    b"CONNACK OK",
+    b"CONNECT OK",
+    b"ALREADY CONNECT",
+    b"CONNECT FAIL",
+    b"CLOSED",
+    b"STATE",
+    b"+HTTPACTION",
+    b"ERROR",
+    b"+SAPBR",
+    b"+PDP DEACT",
+    b"+MQTTSTATU",
+    b"+E_UTRAN Service",
+    b"+GSM Service",
+    b"+UTRAN Service",
+    b"^MODE",
+    b"+NITZ",
+];
+const MSUB: usize = 0;
+const PUBACK: usize = 1;
+const SUBACK: usize = 2;
+const UNSUBACK: usize = 3;
+const PUBREC: usize = 4;
+const PUBCOMP: usize = 5;
+const CONNACK_OK: usize = 6;
+const CONNECT_OK: usize = 7;
+const ALREADY_CONNECT: usize = 8;
+const CONNECT_FAIL: usize = 9;
+const CLOSED: usize = 10;
+const STATE: usize = 11;
+const HTTPACTION: usize = 12;
+const ERROR: usize = 13;
+const SAPBR: usize = 14;
+const PDP_DEACT: usize = 15;
+const MQTTSTATU: usize = 16;
+const E_UTRAN_SERVICE: usize = 17;
+const GSM_SERVICE: usize = 18;
+const UTRAN_SERVICE: usize = 19;
+const MODE: usize = 20;
+const NITZ: usize = 21;
+
 impl<'a> LuatUrc<'a> {
     /// Classify a line by its whole token; `None` for tokens this dialect does not know.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
-        let parsed = match token {
-            b"+MSUB" => msub(line).map(Self::Msub),
-            b"PUBACK" => Some(Self::Puback),
-            b"SUBACK" => Some(Self::Suback),
-            b"UNSUBACK" => Some(Self::Unsuback),
-            b"PUBREC" => Some(Self::Pubrec),
-            b"PUBCOMP" => Some(Self::Pubcomp),
-            b"CONNACK OK" => Some(Self::ConnackOk),
-            b"CONNECT OK" => Some(Self::ConnectOk),
-            b"ALREADY CONNECT" => Some(Self::AlreadyConnect),
-            b"CONNECT FAIL" => Some(Self::ConnectFail),
-            b"CLOSED" => Some(Self::Closed),
-            b"STATE" => Cursor::header_text(line, b"STATE")
+        // One look-up in a table (most frequent first) rather than a chain of inlined
+        // comparisons: as fast, and a fraction of the code.
+        let Some(k) = TOKENS.iter().position(|t| *t == token) else {
+            return Urc::parse(token, line).map(Self::Common);
+        };
+        let tok = TOKENS.get(k).copied().unwrap_or_default();
+        let parsed = match k {
+            MSUB => msub(line).map(Self::Msub),
+            PUBACK => Some(Self::Puback),
+            SUBACK => Some(Self::Suback),
+            UNSUBACK => Some(Self::Unsuback),
+            PUBREC => Some(Self::Pubrec),
+            PUBCOMP => Some(Self::Pubcomp),
+            CONNACK_OK => Some(Self::ConnackOk),
+            CONNECT_OK => Some(Self::ConnectOk),
+            ALREADY_CONNECT => Some(Self::AlreadyConnect),
+            CONNECT_FAIL => Some(Self::ConnectFail),
+            CLOSED => Some(Self::Closed),
+            STATE => Cursor::header_text(line, tok)
                 .filter(|s| !s.is_empty())
                 .map(Self::State),
-            b"+HTTPACTION" => http_action(line),
-            b"ERROR" => Cursor::header_u16(line, b"ERROR").map(Self::HttpError),
-            b"+SAPBR" => sapbr_deact(line),
-            b"+PDP DEACT" => Some(Self::PdpDeact),
-            b"+MQTTSTATU" => Cursor::header_u8(line, b"+MQTTSTATU").map(Self::MqttStatu),
-            b"+E_UTRAN Service" | b"+GSM Service" | b"+UTRAN Service" => {
+            HTTPACTION => http_action(line),
+            ERROR => Cursor::header_u16(line, tok).map(Self::HttpError),
+            SAPBR => sapbr_deact(line),
+            PDP_DEACT => Some(Self::PdpDeact),
+            MQTTSTATU => Cursor::header_u8(line, tok).map(Self::MqttStatu),
+            E_UTRAN_SERVICE | GSM_SERVICE | UTRAN_SERVICE => {
                 core::str::from_utf8(line).ok().map(Self::Service)
             }
-            b"^MODE" => mode(line),
-            b"+NITZ" => {
-                let text = Cursor::header(line, b"+NITZ")?.rest();
+            MODE => mode(line),
+            NITZ => {
+                let text = Cursor::header(line, tok)?.rest();
                 core::str::from_utf8(text).ok().map(Self::Nitz)
             }
-            _ => return Urc::parse(token, line).map(Self::Common),
+            _ => None,
         };
         Some(parsed.unwrap_or(Self::Malformed { token, line }))
     }

@@ -378,44 +378,79 @@ fn qmtconn(line: &[u8]) -> Option<QuectelUrc<'_>> {
     })
 }
 
-fn one_int(tok: &'static [u8], line: &[u8]) -> Option<u8> {
-    Cursor::header_u8(line, tok)
-}
+/// The tokens of [`QuectelUrc`], most frequent first; the constants below index it.
+const TOKENS: [&[u8]; 19] = [
+    b"+QMTRECV",
+    b"+QMTPUBEX",
+    b"+QMTSTAT",
+    b"+QMTPING",
+    b"+QMTPUB",
+    b"+QMTSUB",
+    b"+QMTUNS",
+    b"+QMTOPEN",
+    b"+QMTCLOSE",
+    b"+QMTDISC",
+    b"+QMTCONN",
+    b"+QIURC",
+    b"+QHTTPGET",
+    b"+QHTTPPOST",
+    b"+QHTTPREAD",
+    b"+CFUN",
+    b"+QUSIM",
+    b"+QIND",
+    b"APP RDY",
+];
+const RECV: usize = 0;
+const PUBEX: usize = 1;
+const STAT: usize = 2;
+const PING: usize = 3;
+const PUB: usize = 4;
+const SUB: usize = 5;
+const UNS: usize = 6;
+const OPEN: usize = 7;
+const CLOSE: usize = 8;
+const DISC: usize = 9;
+const CONN: usize = 10;
+const QIURC: usize = 11;
+const HTTPGET: usize = 12;
+const HTTPPOST: usize = 13;
+const HTTPREAD: usize = 14;
+const CFUN: usize = 15;
+const QUSIM: usize = 16;
+const QIND: usize = 17;
+const APP_RDY: usize = 18;
 
 impl<'a> QuectelUrc<'a> {
     /// Classify a line by its whole token; `None` for tokens this dialect does not know.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
-        let parsed =
-            match token {
-                b"+QMTRECV" => qmtrecv(line).map(Self::QmtRecv),
-                b"+QMTPUBEX" => ack(b"+QMTPUBEX", line).map(Self::QmtPubEx),
-                b"+QMTPUB" => ack(b"+QMTPUB", line).map(Self::QmtPub),
-                b"+QMTSTAT" => {
-                    two_u8(b"+QMTSTAT", line).map(|(client, err)| Self::QmtStat { client, err })
-                }
-                b"+QMTPING" => two_u8(b"+QMTPING", line)
-                    .map(|(client, result)| Self::QmtPing { client, result }),
-                b"+QMTOPEN" => two_ints(b"+QMTOPEN", line)
-                    .map(|(client, result)| Self::QmtOpen { client, result }),
-                b"+QMTCLOSE" => two_ints(b"+QMTCLOSE", line)
-                    .map(|(client, result)| Self::QmtClose { client, result }),
-                b"+QMTDISC" => two_ints(b"+QMTDISC", line)
-                    .map(|(client, result)| Self::QmtDisc { client, result }),
-                b"+QMTCONN" => qmtconn(line),
-                b"+QMTSUB" => ack(b"+QMTSUB", line).map(Self::QmtSub),
-                b"+QMTUNS" => ack(b"+QMTUNS", line).map(Self::QmtUns),
-                b"+QIURC" => qiurc(line).map(Self::Qiurc),
-                b"+QHTTPGET" => http_result(b"+QHTTPGET", line).map(Self::QhttpGet),
-                b"+QHTTPPOST" => http_result(b"+QHTTPPOST", line).map(Self::QhttpPost),
-                b"+QHTTPREAD" => {
-                    Cursor::header_u16(line, b"+QHTTPREAD").map(|err| Self::QhttpRead { err })
-                }
-                b"+CFUN" => one_int(b"+CFUN", line).map(Self::Cfun),
-                b"+QUSIM" => one_int(b"+QUSIM", line).map(Self::Qusim),
-                b"+QIND" => qind(line).map(Self::Qind),
-                b"APP RDY" => Some(Self::AppReady),
-                _ => return Urc::parse(token, line).map(Self::Common),
-            };
+        // One look-up in a table (most frequent first) rather than a chain of inlined
+        // comparisons: as fast, and a fraction of the code.
+        let Some(k) = TOKENS.iter().position(|t| *t == token) else {
+            return Urc::parse(token, line).map(Self::Common);
+        };
+        let tok = TOKENS.get(k).copied().unwrap_or_default();
+        let parsed = match k {
+            RECV => qmtrecv(line).map(Self::QmtRecv),
+            PUBEX => ack(tok, line).map(Self::QmtPubEx),
+            PUB => ack(tok, line).map(Self::QmtPub),
+            SUB => ack(tok, line).map(Self::QmtSub),
+            UNS => ack(tok, line).map(Self::QmtUns),
+            STAT => two_u8(tok, line).map(|(client, err)| Self::QmtStat { client, err }),
+            PING => two_u8(tok, line).map(|(client, result)| Self::QmtPing { client, result }),
+            OPEN => two_ints(tok, line).map(|(client, result)| Self::QmtOpen { client, result }),
+            CLOSE => two_ints(tok, line).map(|(client, result)| Self::QmtClose { client, result }),
+            DISC => two_ints(tok, line).map(|(client, result)| Self::QmtDisc { client, result }),
+            CONN => qmtconn(line),
+            QIURC => qiurc(line).map(Self::Qiurc),
+            HTTPGET => http_result(tok, line).map(Self::QhttpGet),
+            HTTPPOST => http_result(tok, line).map(Self::QhttpPost),
+            HTTPREAD => Cursor::header_u16(line, tok).map(|err| Self::QhttpRead { err }),
+            CFUN => Cursor::header_u8(line, tok).map(Self::Cfun),
+            QUSIM => Cursor::header_u8(line, tok).map(Self::Qusim),
+            QIND => qind(line).map(Self::Qind),
+            APP_RDY => Some(Self::AppReady),
+            _ => None,
+        };
         Some(parsed.unwrap_or(Self::Malformed { token, line }))
     }
 
