@@ -139,6 +139,7 @@ fn find_eol(hay: &[u8]) -> Option<usize> {
 /// Move `buf[from..end]` to the front, in pieces no longer than `from` so that no piece
 /// overlaps its source: plain copies, no `memmove` (which is large on a microcontroller).
 /// Each byte is still moved once.
+#[cold]
 fn move_to_front(buf: &mut [u8], from: usize, end: usize) {
     if from == 0 {
         return;
@@ -252,6 +253,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
     /// Make room at the end of the buffer by moving unconsumed bytes to the front. Only done
     /// when the tail is full, so a byte is moved at most once per line that precedes it.
+    #[inline]
     fn make_room(&mut self) {
         if self.start == self.end {
             self.start = 0;
@@ -278,16 +280,22 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
     /// Copy as many of `bytes` into the buffer as fit and return how many were taken. When it
     /// returns less than `bytes.len()`, take frames and feed the rest.
+    #[inline]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
-        let spare = self.spare();
+        self.make_room();
+        let end = self.end;
+        let Some(spare) = self.buf.as_mut().get_mut(end..) else {
+            return 0;
+        };
         let n = spare.len().min(bytes.len());
         match (spare.get_mut(..n), bytes.get(..n)) {
             // One byte at a time (an interrupt-driven UART): no call to memcpy.
             (Some([dst]), Some([src])) => *dst = *src,
             (Some(dst), Some(src)) => dst.copy_from_slice(src),
-            _ => {}
+            _ => return 0,
         }
-        self.commit(n);
+        // `n` bytes fitted after `end`: the sum stays within the buffer.
+        self.end = end.wrapping_add(n);
         n
     }
 

@@ -133,9 +133,17 @@ impl<'a> Cursor<'a> {
         Self { rest: bytes }
     }
 
-    /// After `tok`, optional spaces, `:` and optional spaces, like [`header`].
+    /// After `tok`, optional spaces, `:` and optional spaces, like [`header`]. When `tok` is
+    /// the head of `line` itself (the token [`token`](crate::codec::token) cut from it), its
+    /// bytes need no comparing.
+    #[inline]
     pub(crate) fn header(line: &'a [u8], tok: &[u8]) -> Option<Self> {
-        let mut c = Self::new(line.strip_prefix(tok)?);
+        let after = if core::ptr::eq(line.as_ptr(), tok.as_ptr()) && tok.len() <= line.len() {
+            line.get(tok.len()..)?
+        } else {
+            line.strip_prefix(tok)?
+        };
+        let mut c = Self::new(after);
         c.spaces();
         c.byte(b':')?;
         c.spaces();
@@ -176,7 +184,15 @@ impl<'a> Cursor<'a> {
     }
 
     /// A `,` with optional spaces around it, like [`comma`].
+    #[inline]
     pub(crate) fn comma(&mut self) -> Option<()> {
+        // The common case first: a bare comma.
+        if let [b',', rest @ ..] = self.rest
+            && !matches!(rest.first(), Some(b' ' | b'\t'))
+        {
+            self.rest = rest;
+            return Some(());
+        }
         self.spaces();
         self.byte(b',')?;
         self.spaces();
@@ -186,39 +202,44 @@ impl<'a> Cursor<'a> {
     /// Decimal digits whose value is at most `max`; `None` without a digit or above `max`.
     #[inline]
     fn digits(&mut self, max: u32) -> Option<u32> {
-        let mut value: u32 = 0;
-        let mut rest = self.rest;
-        while let [b, tail @ ..] = rest {
+        // The value never exceeds `max` before the next step, so `value * 10 + 9` fits in a
+        // u64: no overflow to check but the comparison with `max`.
+        let mut value: u64 = 0;
+        let mut taken = 0usize;
+        for &b in self.rest {
             let d = b.wrapping_sub(b'0');
             if d > 9 {
                 break;
             }
-            value = value.checked_mul(10)?.checked_add(u32::from(d))?;
-            if value > max {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+            if value > u64::from(max) {
                 return None;
             }
-            rest = tail;
+            taken = taken.wrapping_add(1);
         }
-        if rest.len() == self.rest.len() {
+        if taken == 0 {
             return None;
         }
-        self.rest = rest;
-        Some(value)
+        self.rest = self.rest.get(taken..)?;
+        u32::try_from(value).ok()
     }
 
     /// A decimal `u8` (nom's `u8`: at least one digit, no sign, `None` on overflow).
+    #[inline]
     pub(crate) fn u8(&mut self) -> Option<u8> {
         self.digits(u8::MAX.into())
             .and_then(|v| u8::try_from(v).ok())
     }
 
     /// A decimal `u16`.
+    #[inline]
     pub(crate) fn u16(&mut self) -> Option<u16> {
         self.digits(u16::MAX.into())
             .and_then(|v| u16::try_from(v).ok())
     }
 
     /// A decimal `u32`, as a `usize` (the payload lengths).
+    #[inline]
     pub(crate) fn len(&mut self) -> Option<usize> {
         self.digits(u32::MAX)
             .map(|v| usize::try_from(v).unwrap_or(usize::MAX))

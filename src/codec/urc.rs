@@ -180,7 +180,7 @@ fn location<'a>(c: &mut Cursor<'a>) -> (Option<&'a str>, Option<&'a str>, Option
 }
 
 impl<'a> Registration<'a> {
-    fn parse_with(tok: &'static [u8], line: &'a [u8], read: bool) -> Option<Self> {
+    fn parse_with(tok: &[u8], line: &'a [u8], read: bool) -> Option<Self> {
         let mut c = Cursor::header(line, tok)?;
         let n = if read {
             let n = c.u8()?;
@@ -199,6 +199,11 @@ impl<'a> Registration<'a> {
             cell,
             act,
         })
+    }
+
+    /// [`Self::parse_urc`] for any token.
+    fn parse_any(tok: &[u8], line: &'a [u8]) -> Option<Self> {
+        Self::parse_with(tok, line, false).or_else(|| Self::parse_with(tok, line, true))
     }
 
     /// The URC shape `<tok>: <stat>[,<lac>,<ci>[,<AcT>]]`; `tok` is `+CREG`, `+CGREG` or `+CEREG`.
@@ -362,11 +367,11 @@ impl<'a> Urc<'a> {
     /// Classify a line by its token (see [`token`]); `None` when the token is not one of these.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
         let k = TOKENS.iter().position(|t| *t == token)?;
-        let tok = TOKENS.get(k).copied().unwrap_or_default();
+        // The parsers check the header against `token`, which is usually the line's own head.
         let parsed = match k {
-            CEREG => Registration::parse_urc(tok, line).map(Self::Cereg),
-            CREG => Registration::parse_urc(tok, line).map(Self::Creg),
-            CGREG => Registration::parse_urc(tok, line).map(Self::Cgreg),
+            CEREG => Registration::parse_any(token, line).map(Self::Cereg),
+            CREG => Registration::parse_any(token, line).map(Self::Creg),
+            CGREG => Registration::parse_any(token, line).map(Self::Cgreg),
             CPIN => SimState::parse(line).map(Self::Cpin),
             CGEV => PdpEvent::parse(line).map(Self::Cgev),
             RDY => Some(Self::Ready),

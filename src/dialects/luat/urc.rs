@@ -233,7 +233,8 @@ impl<'a> LuatUrc<'a> {
         let Some(k) = TOKENS.iter().position(|t| *t == token) else {
             return Urc::parse(token, line).map(Self::Common);
         };
-        let tok = TOKENS.get(k).copied().unwrap_or_default();
+        // The parsers check the header against `token`, which is usually the line's own head.
+        let tok = token;
         let parsed = match k {
             MSUB => msub(line).map(Self::Msub),
             PUBACK => Some(Self::Puback),

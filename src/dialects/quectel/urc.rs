@@ -238,7 +238,7 @@ fn ack<'a>(tok: &[u8], line: &'a [u8]) -> Option<MqttAck<'a>> {
     })
 }
 
-fn http_result(tok: &'static [u8], line: &[u8]) -> Option<HttpResult> {
+fn http_result(tok: &[u8], line: &[u8]) -> Option<HttpResult> {
     let mut c = Cursor::header(line, tok)?;
     let err = c.u16()?;
     let more = c.opt(|c| {
@@ -428,7 +428,8 @@ impl<'a> QuectelUrc<'a> {
         let Some(k) = TOKENS.iter().position(|t| *t == token) else {
             return Urc::parse(token, line).map(Self::Common);
         };
-        let tok = TOKENS.get(k).copied().unwrap_or_default();
+        // The parsers check the header against `token`, which is usually the line's own head.
+        let tok = token;
         let parsed = match k {
             RECV => qmtrecv(line).map(Self::QmtRecv),
             PUBEX => ack(tok, line).map(Self::QmtPubEx),
