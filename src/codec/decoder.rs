@@ -350,28 +350,40 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         let Some(window) = self.buf.as_ref().get(start..end) else {
             return Quick::Slow;
         };
-        if self.scan > 0 {
-            let fresh = window.get(self.scan..).unwrap_or_default();
-            if find_eol(fresh).is_some() || window.len() >= capacity {
+        let (start, rest, from) = if self.scan > 0 {
+            if self.ruled {
+                // A payload or a CR already seen: only "no line end yet" is answered here.
+                let fresh = window.get(self.scan..).unwrap_or_default();
+                if find_eol(fresh).is_some() || window.len() >= capacity {
+                    return Quick::Slow;
+                }
+                self.scan = self.scan.max(window.len());
+                return Quick::Nothing;
+            }
+            // A line already begun: its start was checked; search on from where the last
+            // search stopped.
+            (start, window, self.scan)
+        } else {
+            if self.ruled || self.prompt_expected || self.skip_prompt_space {
                 return Quick::Slow;
             }
-            self.scan = self.scan.max(window.len());
-            return Quick::Nothing;
-        }
-        if self.ruled || self.prompt_expected || self.skip_prompt_space {
-            return Quick::Slow;
-        }
-        let mut rest = window;
-        while let [b'\r', b'\n', tail @ ..] | [b'\n', tail @ ..] = rest {
-            rest = tail;
-        }
-        let start = end.saturating_sub(rest.len());
-        self.start = start;
-        let Some(i) = find_eol(rest) else {
+            let mut rest = window;
+            while let [b'\r', b'\n', tail @ ..] | [b'\n', tail @ ..] = rest {
+                rest = tail;
+            }
+            let start = end.saturating_sub(rest.len());
+            self.start = start;
+            (start, rest, 0)
+        };
+        let Some(i) = rest
+            .get(from..)
+            .and_then(find_eol)
+            .map(|j| j.saturating_add(from))
+        else {
             if rest.len() >= capacity {
                 return Quick::Slow;
             }
-            self.scan = rest.len();
+            self.scan = self.scan.max(rest.len());
             return Quick::Nothing;
         };
         let consumed = match rest.get(i..) {
@@ -402,6 +414,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             }
         }
         self.start = start.saturating_add(consumed);
+        self.scan = 0;
         Quick::Line { start, len: i }
     }
 

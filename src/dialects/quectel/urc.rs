@@ -3,7 +3,7 @@
 
 use nom::{Parser, branch::alt};
 
-use crate::codec::fields::{Cursor, Res, quoted_str, trim, trim_end};
+use crate::codec::fields::{Cursor, Res, find_byte, quoted_str, trim, trim_end};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -270,6 +270,21 @@ fn recv_head(line: &[u8]) -> Option<(u8, u16, &str, Cursor<'_>)> {
     Some((client, msg_id, topic, c))
 }
 
+/// A quick necessary condition for a length field: after the first quoted text of the line
+/// (the topic, when the head is well formed), `,` and a digit. Most `+QMTRECV` lines carry
+/// no length (`recv/mode` off) and are told apart here without a full parse.
+fn may_have_len(line: &[u8]) -> bool {
+    let Some(open) = find_byte(b'"', line) else {
+        return false;
+    };
+    let topic = line.get(open.saturating_add(1)..).unwrap_or_default();
+    let Some(close) = find_byte(b'"', topic) else {
+        return false;
+    };
+    let mut c = Cursor::new(topic.get(close.saturating_add(1)..).unwrap_or_default());
+    c.comma().is_some() && matches!(c.rest().first(), Some(b'0'..=b'9'))
+}
+
 /// [`recv_head`] for the framer, which needs only to know that the head is well formed (the
 /// topic is UTF-8) and where it ends.
 fn recv_head_checked(line: &[u8]) -> Option<Cursor<'_>> {
@@ -471,6 +486,9 @@ impl<'a> QuectelUrc<'a> {
 pub(crate) fn framing(head: &[u8]) -> Framing {
     // Cheap rejection first: this runs once per line.
     if head.len() < 10 || head.get(..9) != Some(b"+QMTRECV:") {
+        return Framing::Line;
+    }
+    if !may_have_len(head) {
         return Framing::Line;
     }
     let Some(after) = recv_head_checked(head) else {
