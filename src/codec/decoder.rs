@@ -148,9 +148,11 @@ fn move_to_front(buf: &mut [u8], from: usize, end: usize) {
     let mut src = from;
     while src < end {
         let n = end.saturating_sub(src).min(from);
-        let (head, tail) = buf.split_at_mut(src);
+        let Some((head, tail)) = buf.split_at_mut_checked(src) else {
+            return;
+        };
         match (head.get_mut(dst..dst.saturating_add(n)), tail.get(..n)) {
-            (Some(d), Some(s)) => d.copy_from_slice(s),
+            (Some(d), Some(s)) if d.len() == s.len() => d.copy_from_slice(s),
             _ => return,
         }
         dst = dst.saturating_add(n);
