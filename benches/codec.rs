@@ -1,11 +1,13 @@
 //! Decoder + URC classification throughput on realistic Quectel and Luat traffic, each beside
 //! a `memchr` line scan of the same bytes; command encoding; the Aliyun sign methods.
 //!
-//! `cargo bench --bench codec` (add `-- --warm-up-time 1 --measurement-time 2` for a quick
-//! run). For machine-independent numbers see `benches/callgrind.sh`.
+//! `cargo bench --bench codec` (1 s warm-up and 2 s of measurement a benchmark unless given
+//! otherwise, e.g. `-- --measurement-time 10`). For machine-independent numbers see
+//! `benches/callgrind.sh`.
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use atmodem::aliyun::{SignMethod, hmac_hex};
 use atmodem::codec::CommandWriter;
@@ -118,5 +120,13 @@ fn signing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, streams, encoding, signing);
+criterion_group! {
+    name = benches;
+    // Short by default (a full run takes about a minute); criterion's command-line options
+    // (`-- --measurement-time 10`) still override it.
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2));
+    targets = streams, encoding, signing
+}
 criterion_main!(benches);
