@@ -287,7 +287,17 @@ fn httpread_len(head: &[u8]) -> Option<usize> {
 
 /// The payload rules: `+MSUB: "<topic>",<len> byte,` announces `<len>` raw payload bytes in
 /// the line; `+HTTPREAD: <len>` announces `<len>` bytes of data after it.
+#[inline]
 pub(crate) fn framing(head: &[u8]) -> Framing {
+    // Cheap rejection first, inline: this runs once per line.
+    if head.first() != Some(&b'+') {
+        return Framing::Line;
+    }
+    payload_framing(head)
+}
+
+/// [`framing`] of a line that starts with `+`.
+fn payload_framing(head: &[u8]) -> Framing {
     match head.get(..6) {
         Some(b"+MSUB:") => match msub_head(head) {
             Some((_, len, payload)) => Framing::Inline {

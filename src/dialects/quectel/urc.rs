@@ -483,11 +483,17 @@ impl<'a> QuectelUrc<'a> {
 
 /// The payload rule: `+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"` announces exactly `<len>`
 /// payload bytes (which may contain CR/LF and quotes).
+#[inline]
 pub(crate) fn framing(head: &[u8]) -> Framing {
-    // Cheap rejection first: this runs once per line.
+    // Cheap rejection first, inline: this runs once per line.
     if head.len() < 10 || head.get(..9) != Some(b"+QMTRECV:") {
         return Framing::Line;
     }
+    recv_framing(head)
+}
+
+/// [`framing`] of a `+QMTRECV` line.
+fn recv_framing(head: &[u8]) -> Framing {
     if !may_have_len(head) {
         return Framing::Line;
     }
