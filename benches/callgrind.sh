@@ -7,6 +7,8 @@
 #   bash benches/callgrind.sh quectel_mqtt 64 # one stream, the given read sizes
 #
 # Needs valgrind. Each count has the `none` run (which only builds the stream) subtracted.
+# The binary is built with the bench profile (release + LTO); its output lands in
+# target/release/examples/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +18,8 @@ if [[ $# -ge 1 ]]; then streams=("$1"); shift; fi
 if [[ $# -ge 1 ]]; then reads=("$@"); fi
 
 command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
-CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet --release --example stream_pass
+# The bench profile: release with LTO and one codegen unit, as criterion and a firmware build.
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet --profile bench --example stream_pass
 bin=target/release/examples/stream_pass
 
 # Instructions executed by one run.
