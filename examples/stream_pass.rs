@@ -3,7 +3,7 @@
 //! instructions per byte; one run by hand:
 //!
 //! ```text
-//! cargo build --release --example stream_pass
+//! cargo build --profile bench --example stream_pass      # release + LTO
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/stream_pass quectel_mqtt decode 64
 //! ```
