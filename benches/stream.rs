@@ -1,6 +1,11 @@
-//! A deterministic, realistic Quectel MQTT stream for the benchmarks: mostly `+QMTRECV` with
-//! Aliyun property-set topics and 50–500-byte JSON payloads, some `+QMTPUBEX`, `+QMTSTAT`,
-//! `+QMTPING`, `+CEREG`, `OK`, `ERROR`.
+//! Deterministic, realistic modem output for the benchmarks and `examples/stream_pass.rs`:
+//!
+//! - [`quectel_mqtt`]: mostly `+QMTRECV` with Aliyun property-set topics and 50–500-byte JSON
+//!   payloads (every other one with the `recv/mode` length field, which the Quectel dialect
+//!   frames by length), some `+QMTPUBEX`, `+QMTSTAT`, `+QMTPING`, `+CEREG`, `OK`, `ERROR`;
+//! - [`short_urcs`]: only short URCs (`+QMTPUBEX`, `+QMTPING`, `+CEREG`, `+QMTSTAT`) and `OK`;
+//! - [`luat_mqtt`]: Luat pushes `+MSUB: "<topic>",<len> byte,<payload>` with the same JSON
+//!   payloads, `SUBACK`, `PUBACK`, some `OK`.
 #![allow(dead_code)]
 
 /// A small xorshift generator, so the stream is the same on every run.
@@ -39,23 +44,29 @@ fn json_payload(rng: &mut Rng, target: usize) -> String {
     s
 }
 
-/// About `size` bytes of modem output.
+const TOPIC: &str = "/sys/a1B2c3D4e5F/device-0001/thing/service/property/set";
+
+/// About `size` bytes of Quectel MQTT traffic.
 pub fn quectel_mqtt(size: usize) -> Vec<u8> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut out = Vec::with_capacity(size + 600);
-    let topic = "/sys/a1B2c3D4e5F/device-0001/thing/service/property/set";
+    let mut with_len = false;
     while out.len() < size {
         match rng.below(20) {
             0..=13 => {
                 let len = 50 + rng.below(451) as usize;
                 let payload = json_payload(&mut rng, len);
-                out.extend_from_slice(
+                let msg_id = rng.below(65535);
+                with_len = !with_len;
+                let line = if with_len {
                     format!(
-                        "\r\n+QMTRECV: 0,{},\"{topic}\",\"{payload}\"\r\n",
-                        rng.below(65535)
+                        "\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",{},\"{payload}\"\r\n",
+                        payload.len()
                     )
-                    .as_bytes(),
-                );
+                } else {
+                    format!("\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",\"{payload}\"\r\n")
+                };
+                out.extend_from_slice(line.as_bytes());
             }
             14 | 15 => out.extend_from_slice(
                 format!("\r\n+QMTPUBEX: 0,{},0\r\n", 1 + rng.below(65534)).as_bytes(),
@@ -72,7 +83,7 @@ pub fn quectel_mqtt(size: usize) -> Vec<u8> {
     out
 }
 
-/// A stream of only short URCs.
+/// About `size` bytes of short URCs only.
 pub fn short_urcs(size: usize) -> Vec<u8> {
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let mut out = Vec::with_capacity(size + 64);
@@ -87,4 +98,39 @@ pub fn short_urcs(size: usize) -> Vec<u8> {
         out.extend_from_slice(format!("\r\n{line}\r\n").as_bytes());
     }
     out
+}
+
+/// About `size` bytes of Luat MQTT traffic.
+pub fn luat_mqtt(size: usize) -> Vec<u8> {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut out = Vec::with_capacity(size + 600);
+    while out.len() < size {
+        match rng.below(20) {
+            0..=14 => {
+                let len = 50 + rng.below(451) as usize;
+                let payload = json_payload(&mut rng, len);
+                out.extend_from_slice(
+                    format!(
+                        "\r\n+MSUB: \"{TOPIC}\",{} byte,{payload}\r\n",
+                        payload.len()
+                    )
+                    .as_bytes(),
+                );
+            }
+            15 | 16 => out.extend_from_slice(b"\r\nPUBACK\r\n"),
+            17 => out.extend_from_slice(b"\r\nSUBACK\r\n"),
+            _ => out.extend_from_slice(b"\r\nOK\r\n"),
+        }
+    }
+    out
+}
+
+/// The stream of this name (`quectel_mqtt`, `short_urcs`, `luat_mqtt`), about `size` bytes.
+pub fn by_name(name: &str, size: usize) -> Option<Vec<u8>> {
+    Some(match name {
+        "quectel_mqtt" => quectel_mqtt(size),
+        "short_urcs" => short_urcs(size),
+        "luat_mqtt" => luat_mqtt(size),
+        _ => return None,
+    })
 }

@@ -1,47 +1,53 @@
 //! One pass of the decoder (or of a memchr line scan) over a benchmark stream, for counting
-//! instructions with callgrind (see README, "Performance"):
+//! instructions with callgrind. `benches/callgrind.sh` runs every combination and prints
+//! instructions per byte; one run by hand:
 //!
 //! ```text
-//! cargo build --release --example stream_pass
+//! cargo build --profile bench --example stream_pass      # release + LTO
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/stream_pass quectel_mqtt decode 64
 //! ```
 //!
-//! Arguments: `quectel_mqtt|short_urcs`, `decode|memchr|none`, read size in bytes. `none`
-//! only builds the stream, so the decoder's cost is the difference.
+//! Arguments: the stream (`quectel_mqtt`, `short_urcs` through `Reader<Quectel, _>`,
+//! `luat_mqtt` through `Reader<Luat, _>`), what to run (`decode`, `memchr`, or `none`, which
+//! only builds the stream, so the others' cost is the difference), and the read size in bytes
+//! or `whole` (as much as the decoder buffer takes). Prints the stream's length in bytes.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use atmodem::codec::{Generic, Item, Reader};
+use std::hint::black_box;
 
+#[path = "../benches/pass.rs"]
+mod pass;
 #[path = "../benches/stream.rs"]
 mod stream;
+
+/// The size of every stream.
+const SIZE: usize = 1 << 20;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("quectel_mqtt", String::as_str);
     let mode = args.get(2).map_or("decode", String::as_str);
-    let chunk: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
-    let input = match which {
-        "short_urcs" => stream::short_urcs(1 << 20),
-        _ => stream::quectel_mqtt(1 << 20),
+    let read = match args.get(3).map_or("64", String::as_str) {
+        "whole" => usize::MAX,
+        n => n.parse().unwrap_or_else(|_| {
+            eprintln!("read size must be a number or `whole`");
+            std::process::exit(2)
+        }),
     };
-    let mut sum = 0usize;
-    match mode {
-        "decode" => {
-            let mut r: Reader<Generic, [u8; 1024]> = Reader::new();
-            for part in input.chunks(chunk.max(1)) {
-                let mut part = part;
-                while !part.is_empty() {
-                    let n = r.feed(part);
-                    part = &part[n..];
-                    while let Some(item) = r.next_item() {
-                        sum += matches!(item, Ok(Item::Urc(_) | Item::Unknown { .. })) as usize;
-                    }
-                }
-            }
+    let Some(input) = stream::by_name(which, SIZE) else {
+        eprintln!("unknown stream {which}: quectel_mqtt, short_urcs or luat_mqtt");
+        std::process::exit(2)
+    };
+    let input = black_box(input);
+    let sum = match mode {
+        "decode" => pass::decoder_for(which)(&input, read),
+        "memchr" => pass::memchr_lines(&input, read),
+        "none" => 0,
+        other => {
+            eprintln!("unknown mode {other}: decode, memchr or none");
+            std::process::exit(2)
         }
-        "memchr" => sum = memchr::memchr_iter(b'\n', &input).count(),
-        _ => {}
-    }
-    println!("{} bytes, {sum}", input.len());
+    };
+    println!("{} bytes, checksum {}", input.len(), black_box(sum));
 }

@@ -7,7 +7,7 @@
 //! ends the command: `ERROR`, a URC and `OK` in one read give the command `ERROR`, then the
 //! URC, then an [`Item::Unsolicited`] `OK`.
 
-use super::decoder::{DecodeError, Decoder, Frame};
+use super::decoder::{DecodeError, Decoder, Frame, Quick};
 use super::dialect::Dialect;
 use super::result::{FinalCode, Prompt};
 use super::urc::{token, token_is};
@@ -207,8 +207,20 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
 
     /// The next item, `None` when more bytes are needed, or a recoverable framing error.
     #[allow(clippy::should_implement_trait)]
+    #[inline]
     pub fn next_item(&mut self) -> Option<Result<Item<'_, D::Urc<'_>>, DecodeError>> {
-        let frame = self.decoder.next_frame()?;
-        Some(frame.map(|f| self.classifier.classify::<D>(f)))
+        // Most calls find a read that ended inside a line, or one plain line: answered
+        // inline, without the decoder's full state machine.
+        match self.decoder.quick() {
+            Quick::Nothing => None,
+            Quick::Line { start, len } => {
+                let line = self.decoder.line_at(start, len)?;
+                Some(Ok(self.classifier.classify_line::<D>(line)))
+            }
+            Quick::Slow => {
+                let frame = self.decoder.next_frame_slow()?;
+                Some(frame.map(|f| self.classifier.classify::<D>(f)))
+            }
+        }
     }
 }

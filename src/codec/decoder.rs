@@ -120,11 +120,15 @@ impl<D: Dialect, const N: usize> Default for Decoder<D, [u8; N]> {
     }
 }
 
-/// The first CR or LF. On x86-64 the SSE2 searcher (always present there) is called directly:
-/// the haystacks here are short (one read's worth), where runtime CPU dispatch costs more
-/// than the search.
+/// The first CR or LF. Short haystacks (a read of a few bytes, the rest of a short line) are
+/// searched by a plain loop; longer ones by memchr, on x86-64 with its SSE2 searcher called
+/// directly (always present there): the haystacks are at most one buffer long, where runtime
+/// CPU dispatch costs more than it saves.
 #[inline]
 fn find_eol(hay: &[u8]) -> Option<usize> {
+    if hay.len() < 16 {
+        return hay.iter().position(|&b| b == b'\r' || b == b'\n');
+    }
     #[cfg(target_arch = "x86_64")]
     if let Some(two) = memchr::arch::x86_64::sse2::memchr::Two::new(b'\r', b'\n') {
         return two.find(hay);
@@ -132,8 +136,45 @@ fn find_eol(hay: &[u8]) -> Option<usize> {
     memchr::memchr2(b'\r', b'\n', hay)
 }
 
+/// Move `buf[from..end]` to the front, in pieces no longer than `from` so that no piece
+/// overlaps its source: plain copies, no `memmove` (which is large on a microcontroller).
+/// Each byte is still moved once.
+#[cold]
+fn move_to_front(buf: &mut [u8], from: usize, end: usize) {
+    if from == 0 {
+        return;
+    }
+    let mut dst = 0usize;
+    let mut src = from;
+    while src < end {
+        let n = end.saturating_sub(src).min(from);
+        let Some((head, tail)) = buf.split_at_mut_checked(src) else {
+            return;
+        };
+        match (head.get_mut(dst..dst.saturating_add(n)), tail.get(..n)) {
+            (Some(d), Some(s)) if d.len() == s.len() => d.copy_from_slice(s),
+            _ => return,
+        }
+        dst = dst.saturating_add(n);
+        src = src.saturating_add(n);
+    }
+}
+
+#[inline]
 fn is_garbage(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f || b >= 0xf8
+}
+
+/// How many garbage bytes open `seg`.
+#[inline]
+fn leading_garbage(seg: &[u8]) -> usize {
+    match seg.first() {
+        Some(&b) if is_garbage(b) => seg
+            .iter()
+            .position(|&b| !is_garbage(b))
+            .unwrap_or(seg.len()),
+        _ => 0,
+    }
 }
 
 impl<D: Dialect, const N: usize> Decoder<D, [u8; N]> {
@@ -214,12 +255,13 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
     /// Make room at the end of the buffer by moving unconsumed bytes to the front. Only done
     /// when the tail is full, so a byte is moved at most once per line that precedes it.
+    #[inline]
     fn make_room(&mut self) {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
         } else if self.end >= self.capacity() && self.start > 0 {
-            self.buf.as_mut().copy_within(self.start..self.end, 0);
+            move_to_front(self.buf.as_mut(), self.start, self.end);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
         }
@@ -240,13 +282,22 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
     /// Copy as many of `bytes` into the buffer as fit and return how many were taken. When it
     /// returns less than `bytes.len()`, take frames and feed the rest.
+    #[inline]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
-        let spare = self.spare();
+        self.make_room();
+        let end = self.end;
+        let Some(spare) = self.buf.as_mut().get_mut(end..) else {
+            return 0;
+        };
         let n = spare.len().min(bytes.len());
-        if let (Some(dst), Some(src)) = (spare.get_mut(..n), bytes.get(..n)) {
-            dst.copy_from_slice(src);
+        match (spare.get_mut(..n), bytes.get(..n)) {
+            // One byte at a time (an interrupt-driven UART): no call to memcpy.
+            (Some([dst]), Some([src])) => *dst = *src,
+            (Some(dst), Some(src)) => dst.copy_from_slice(src),
+            _ => return 0,
         }
-        self.commit(n);
+        // `n` bytes fitted after `end`: the sum stays within the buffer.
+        self.end = end.wrapping_add(n);
         n
     }
 
@@ -268,11 +319,114 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 
     /// The next complete frame, `None` when more bytes are needed, or a recoverable error.
+    #[inline]
     pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
+        match self.quick() {
+            Quick::Nothing => None,
+            Quick::Line { start, len } => self.line_at(start, len).map(|l| Ok(Frame::Line(l))),
+            Quick::Slow => self.next_frame_slow(),
+        }
+    }
+
+    /// The bytes of a line that [`Self::quick`] found.
+    #[inline]
+    pub(crate) fn line_at(&self, start: usize, len: usize) -> Option<&[u8]> {
+        self.buf.as_ref().get(start..start.saturating_add(len))
+    }
+
+    /// The common cases of line mode, answered inline without the full state machine:
+    /// - a read added bytes to a line already begun, and none of them ends it;
+    /// - at the start of a segment, with no prompt to watch for: blank lines are skipped and
+    ///   one complete line ended by CRLF or LF, starting with a printable byte, is taken.
+    ///
+    /// [`Quick::Slow`] hands everything else (echo, prompt, garbage, payloads that span line
+    /// ends, a full buffer, the data modes) to [`Self::next_frame_slow`], which then finds the
+    /// state exactly as if it had done this part itself.
+    #[inline]
+    pub(crate) fn quick(&mut self) -> Quick {
+        if !matches!(self.mode, Mode::Line) {
+            return Quick::Slow;
+        }
+        let capacity = self.capacity();
+        let (start, end) = (self.start, self.end);
+        let Some(window) = self.buf.as_ref().get(start..end) else {
+            return Quick::Slow;
+        };
+        let (start, rest, from) = if self.scan > 0 {
+            if self.ruled {
+                // A payload or a CR already seen: only "no line end yet" is answered here.
+                let fresh = window.get(self.scan..).unwrap_or_default();
+                if find_eol(fresh).is_some() || window.len() >= capacity {
+                    return Quick::Slow;
+                }
+                self.scan = self.scan.max(window.len());
+                return Quick::Nothing;
+            }
+            // A line already begun: its start was checked; search on from where the last
+            // search stopped.
+            (start, window, self.scan)
+        } else {
+            if self.ruled || self.prompt_expected || self.skip_prompt_space {
+                return Quick::Slow;
+            }
+            let mut rest = window;
+            while let [b'\r', b'\n', tail @ ..] | [b'\n', tail @ ..] = rest {
+                rest = tail;
+            }
+            let start = end.saturating_sub(rest.len());
+            self.start = start;
+            (start, rest, 0)
+        };
+        let Some(i) = rest
+            .get(from..)
+            .and_then(find_eol)
+            .map(|j| j.saturating_add(from))
+        else {
+            if rest.len() >= capacity {
+                return Quick::Slow;
+            }
+            self.scan = self.scan.max(rest.len());
+            return Quick::Nothing;
+        };
+        let consumed = match rest.get(i..) {
+            Some([b'\r', b'\n', ..]) => i.saturating_add(2),
+            Some([b'\n', ..]) => i.saturating_add(1),
+            _ => return Quick::Slow,
+        };
+        let seg = rest.get(..i).unwrap_or_default();
+        match seg.first() {
+            Some(&b) if !is_garbage(b) => {}
+            _ => return Quick::Slow,
+        }
+        match D::framing(seg) {
+            Framing::Line => {}
+            Framing::Following { len } => {
+                if len > 0 {
+                    self.mode = Mode::Data { remaining: len };
+                }
+            }
+            Framing::Inline { header, len } => {
+                let payload_end = header.saturating_add(len);
+                if payload_end > i {
+                    // The first CR/LF lies inside the payload: search on past it.
+                    self.ruled = true;
+                    self.scan = payload_end;
+                    return Quick::Slow;
+                }
+            }
+        }
+        self.start = start.saturating_add(consumed);
+        self.scan = 0;
+        Quick::Line { start, len: i }
+    }
+
+    /// [`Self::next_frame`] without the shortcut.
+    pub(crate) fn next_frame_slow(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
         loop {
-            let avail = self.end.saturating_sub(self.start);
-            match self.mode {
+            let step = match self.mode {
+                Mode::Line => self.line_step(),
                 Mode::Data { remaining } => {
+                    let avail = self.end.saturating_sub(self.start);
                     let want = remaining.min(self.capacity());
                     if avail < want || want == 0 {
                         return None;
@@ -293,6 +447,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                     }));
                 }
                 Mode::Discard { remaining } => {
+                    let avail = self.end.saturating_sub(self.start);
                     if avail == 0 {
                         return None;
                     }
@@ -304,77 +459,75 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                     } else {
                         Mode::Discard { remaining: left }
                     };
+                    Step::Skip
                 }
                 Mode::DiscardLine => {
                     let tail = self.buf.as_ref().get(self.start..self.end)?;
-                    match memchr::memchr2(b'\n', b'\r', tail) {
+                    match find_eol(tail) {
                         Some(i) => {
                             self.start = self.start.saturating_add(i).saturating_add(1);
                             self.mode = Mode::Line;
+                            Step::Skip
                         }
                         None => {
                             self.start = self.end;
-                            return None;
+                            Step::More
                         }
                     }
                 }
-                Mode::Line => {
-                    if avail == 0 {
-                        return None;
-                    }
-                    if self.scan == 0 && !self.ruled {
-                        // Blank lines (the CRLF that opens every verbose response) are the
-                        // most common segment: skip them without a search.
-                        match self.buf.as_ref().get(self.start..self.end) {
-                            Some([b'\r', b'\n', ..]) => {
-                                self.start = self.start.saturating_add(2);
-                                continue;
-                            }
-                            Some([b'\n', ..]) => {
-                                self.start = self.start.saturating_add(1);
-                                continue;
-                            }
-                            _ => {}
-                        }
-                        let first = *self.buf.as_ref().get(self.start)?;
-                        if self.skip_prompt_space {
-                            self.skip_prompt_space = false;
-                            if first == b' ' {
-                                self.start = self.start.saturating_add(1);
-                                continue;
-                            }
-                        }
-                        if self.prompt_expected && first == b'>' {
-                            self.prompt_expected = false;
-                            self.skip_prompt_space = true;
-                            self.start = self.start.saturating_add(1);
-                            return Some(Ok(Frame::Prompt));
-                        }
-                    }
-                    match self.line_step(avail) {
-                        Step::More => return None,
-                        Step::Skip => continue,
-                        Step::Error(e) => return Some(Err(e)),
-                        Step::Frame { start, len, echo } => {
-                            let seg = self.buf.as_ref().get(start..start.saturating_add(len))?;
-                            return Some(Ok(if echo {
-                                Frame::Echo(seg)
-                            } else {
-                                Frame::Line(seg)
-                            }));
-                        }
-                    }
+            };
+            match step {
+                Step::More => return None,
+                Step::Skip => {}
+                Step::Error(e) => return Some(Err(e)),
+                Step::Prompt => return Some(Ok(Frame::Prompt)),
+                Step::Frame { start, len, echo } => {
+                    let seg = self.buf.as_ref().get(start..start.saturating_add(len))?;
+                    return Some(Ok(if echo {
+                        Frame::Echo(seg)
+                    } else {
+                        Frame::Line(seg)
+                    }));
                 }
             }
         }
     }
 
-    /// Look for the end of the current line; consume it when found.
-    fn line_step(&mut self, avail: usize) -> Step {
-        let start = self.start;
-        let Some(window) = self.buf.as_ref().get(start..self.end) else {
+    /// Take the next segment in line mode: skip blank lines, recognise the prompt, look for the
+    /// end of the current line (resuming where the last search stopped) and consume the line
+    /// when it is complete.
+    fn line_step(&mut self) -> Step {
+        let capacity = self.capacity();
+        let mut start = self.start;
+        let Some(mut window) = self.buf.as_ref().get(start..self.end) else {
             return Step::More;
         };
+        if self.scan == 0 && !self.ruled {
+            // Blank lines (the CRLF that opens every verbose response) are the most common
+            // segment: skip them without a search.
+            while let [b'\r', b'\n', rest @ ..] | [b'\n', rest @ ..] = window {
+                window = rest;
+            }
+            start = self.end.saturating_sub(window.len());
+            self.start = start;
+            let Some(&first) = window.first() else {
+                return Step::More;
+            };
+            if self.skip_prompt_space {
+                self.skip_prompt_space = false;
+                if first == b' ' {
+                    self.start = start.saturating_add(1);
+                    return Step::Skip;
+                }
+            }
+            if self.prompt_expected && first == b'>' {
+                self.prompt_expected = false;
+                self.skip_prompt_space = true;
+                self.start = start.saturating_add(1);
+                return Step::Prompt;
+            }
+        }
+        let avail = window.len();
         let from = self.scan.min(avail);
         let found = window
             .get(from..)
@@ -383,15 +536,16 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         let Some(i) = found else {
             // Keep a payload end that lies beyond what has arrived.
             self.scan = self.scan.max(avail);
-            if avail >= self.capacity() {
+            if avail >= capacity {
                 return self.overflow();
             }
             return Step::More;
         };
+        let seg = window.get(..i).unwrap_or_default();
         if !self.ruled {
             self.ruled = true;
             self.following = 0;
-            match D::framing(window.get(..i).unwrap_or_default()) {
+            match D::framing(seg) {
                 Framing::Line => {}
                 Framing::Following { len } => self.following = len,
                 Framing::Inline { header, len } => {
@@ -404,22 +558,17 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 }
             }
         }
-        let term = window.get(i).copied();
-        let (consumed, echo) = if term == Some(b'\r') {
-            match window.get(i.saturating_add(1)) {
-                None if avail >= self.capacity() => return self.overflow(),
-                None => {
-                    self.scan = i;
-                    return Step::More;
-                }
-                Some(b'\n') => (i.saturating_add(2), false),
-                Some(_) => (i.saturating_add(1), true),
+        let (consumed, echo) = match window.get(i..) {
+            Some([b'\r', b'\n', ..]) => (i.saturating_add(2), false),
+            Some([b'\r']) if avail >= capacity => return self.overflow(),
+            Some([b'\r']) => {
+                self.scan = i;
+                return Step::More;
             }
-        } else {
-            (i.saturating_add(1), false)
+            Some([b'\r', ..]) => (i.saturating_add(1), true),
+            _ => (i.saturating_add(1), false),
         };
-        let seg = window.get(..i).unwrap_or_default();
-        let skip = seg.iter().take_while(|&&b| is_garbage(b)).count();
+        let skip = leading_garbage(seg);
         self.start = start.saturating_add(consumed);
         self.scan = 0;
         self.ruled = false;
@@ -429,13 +578,11 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 .stats
                 .garbage_bytes
                 .saturating_add(u32::try_from(skip).unwrap_or(u32::MAX));
-        }
-        if skip == i {
-            return if skip > 0 {
-                Step::Error(DecodeError::Garbage(skip))
-            } else {
-                Step::Skip
-            };
+            if skip == i {
+                return Step::Error(DecodeError::Garbage(skip));
+            }
+        } else if i == 0 {
+            return Step::Skip;
         }
         if following > 0 {
             self.mode = Mode::Data {
@@ -482,9 +629,20 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 }
 
+/// What [`Decoder::quick`] found.
+pub(crate) enum Quick {
+    /// No frame until more bytes arrive.
+    Nothing,
+    /// A line (`start..start + len` of the buffer), already consumed.
+    Line { start: usize, len: usize },
+    /// Ask [`Decoder::next_frame_slow`].
+    Slow,
+}
+
 enum Step {
     More,
     Skip,
+    Prompt,
     Error(DecodeError),
     Frame {
         start: usize,

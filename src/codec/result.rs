@@ -73,15 +73,18 @@ impl<'a> FinalCode<'a> {
         match *line.first()? {
             b'O' if line == b"OK" => Some(Self::Ok),
             b'E' if line == b"ERROR" => Some(Self::Error),
-            b'+' => {
-                if let Some(rest) = line.strip_prefix(b"+CME ERROR:") {
-                    error_code(rest).map(Self::Cme)
-                } else {
-                    line.strip_prefix(b"+CMS ERROR:")
-                        .and_then(error_code)
-                        .map(Self::Cms)
-                }
-            }
+            // Most `+` lines are URCs: rejected on their second and third bytes.
+            b'+' => match line {
+                [_, b'C', b'M', b'E', rest @ ..] => rest
+                    .strip_prefix(b" ERROR:")
+                    .and_then(error_code)
+                    .map(Self::Cme),
+                [_, b'C', b'M', b'S', rest @ ..] => rest
+                    .strip_prefix(b" ERROR:")
+                    .and_then(error_code)
+                    .map(Self::Cms),
+                _ => None,
+            },
             b'N' => match line {
                 b"NO CARRIER" => Some(Self::NoCarrier),
                 b"NO ANSWER" => Some(Self::NoAnswer),

@@ -4,14 +4,7 @@
 //! match `+QMTPUBEX`. A line that no parser knows is reported by the classifier as
 //! [`Item::Unknown`](super::Item::Unknown), never dropped.
 
-use nom::{
-    Parser,
-    bytes::complete::tag,
-    character::complete::{space1, u8 as dec_u8},
-    combinator::{opt, rest},
-};
-
-use super::fields::{comma, full, header, quoted_str, rest_str, trim};
+use super::fields::{Cursor, trim, trim_end};
 
 /// The token of a line: the text before its first `:` with trailing spaces removed
 /// (`+MQTTSTATU :0` → `+MQTTSTATU`), without a trailing number argument
@@ -19,35 +12,66 @@ use super::fields::{comma, full, header, quoted_str, rest_str, trim};
 /// `+PDP DEACT`). Text with quotes, commas or braces before the colon is not a token: the
 /// whole line is returned, as it is when no `:` appears in the first 32 bytes.
 pub fn token(line: &[u8]) -> &[u8] {
-    // A token is short: its colon is looked for in the first bytes only, by a plain loop
-    // (cheaper than a vector search at this length), so the cost per line is bounded
-    // whatever the line's length.
-    let Some(colon) = line.iter().take(TOKEN_MAX).position(|&b| b == b':') else {
+    // A token is short: its colon is looked for in the first bytes only, so the cost per line
+    // is bounded whatever the line's length. The same pass notes whether a space or a byte
+    // that cannot be in a token comes before the colon.
+    let mut seen = 0u8;
+    let mut colon = None;
+    for (i, &b) in line.iter().take(TOKEN_MAX).enumerate() {
+        let class = TOKEN_CLASS.get(usize::from(b)).copied().unwrap_or(0);
+        if class == COLON {
+            colon = Some(i);
+            break;
+        }
+        seen |= class;
+    }
+    let Some(colon) = colon else {
         return line;
     };
-    let mut head = trim_end(line.get(..colon).unwrap_or_default());
+    let head = line.get(..colon).unwrap_or_default();
+    if seen & NOT_TOKEN != 0 {
+        return line;
+    }
+    if seen & SPACE == 0 {
+        // The common shape, `+QMTPUBEX: ...`.
+        return if head.is_empty() { line } else { head };
+    }
+    let mut head = trim_end(head);
     if let Some(sp) = head.iter().rposition(|&b| b == b' ') {
         let arg = head.get(sp.saturating_add(1)..).unwrap_or_default();
         if !arg.is_empty() && arg.iter().all(u8::is_ascii_digit) {
             head = trim_end(head.get(..sp).unwrap_or_default());
         }
     }
-    if head.is_empty() || head.iter().any(|b| matches!(b, b'"' | b',' | b'{' | b'}')) {
-        line
-    } else {
-        head
+    if head.is_empty() { line } else { head }
+}
+
+/// [`token`]'s byte classes, one look-up a byte: a space, a byte that cannot be in a token
+/// (`"`, `,`, `{`, `}`), the colon.
+const SPACE: u8 = 1;
+const NOT_TOKEN: u8 = 2;
+const COLON: u8 = 4;
+static TOKEN_CLASS: [u8; 256] = token_classes();
+
+const fn token_classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut rest: &mut [u8] = &mut table;
+    let mut b: u8 = 0;
+    while let Some((slot, tail)) = rest.split_first_mut() {
+        *slot = match b {
+            b' ' => SPACE,
+            b'"' | b',' | b'{' | b'}' => NOT_TOKEN,
+            b':' => COLON,
+            _ => 0,
+        };
+        b = b.wrapping_add(1);
+        rest = tail;
     }
+    table
 }
 
 /// The longest token [`token`] looks for.
 const TOKEN_MAX: usize = 32;
-
-fn trim_end(mut s: &[u8]) -> &[u8] {
-    while let [rest @ .., b' '] = s {
-        s = rest;
-    }
-    s
-}
 
 /// Whether a line's token is `expected`, allowing the space some firmware writes after `+`
 /// (`+ HTTPSSL: 1` is `+HTTPSSL`).
@@ -136,57 +160,50 @@ fn opt_text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-/// A quoted field, or an empty one (`,,`).
-fn quoted_or_empty(i: &[u8]) -> super::fields::Res<'_, &str> {
-    if i.first() == Some(&b'"') {
-        quoted_str(i)
-    } else {
-        Ok((i, ""))
-    }
-}
-
 /// `[,<lac/tac>,<ci>[,<AcT>[,...]]]`: the location fields are quoted (or empty), and later
 /// fields (cause type, reject cause, PSM timers) are accepted and ignored.
-fn location(i: &[u8]) -> super::fields::Res<'_, (Option<&str>, Option<&str>, Option<u8>)> {
-    let (i, loc) = opt((
-        comma,
-        quoted_or_empty,
-        comma,
-        quoted_or_empty,
-        opt((comma, opt(dec_u8), rest)),
-    ))
-    .parse(i)?;
-    Ok((
-        i,
-        loc.map_or((None, None, None), |(_, a, _, c, act)| {
-            (opt_text(a), opt_text(c), act.and_then(|(_, a, _)| a))
-        }),
-    ))
+fn location<'a>(c: &mut Cursor<'a>) -> (Option<&'a str>, Option<&'a str>, Option<u8>) {
+    c.opt(|c| {
+        c.comma()?;
+        let area = c.quoted_or_empty()?;
+        c.comma()?;
+        let cell = c.quoted_or_empty()?;
+        let act = c.opt(|c| {
+            c.comma()?;
+            let act = c.opt(Cursor::u8);
+            c.skip_rest();
+            Some(act)
+        });
+        Some((opt_text(area), opt_text(cell), act.flatten()))
+    })
+    .unwrap_or((None, None, None))
 }
 
 impl<'a> Registration<'a> {
-    fn parse_with(tok: &'static [u8], line: &'a [u8], read: bool) -> Option<Self> {
-        full(line, |i: &'a [u8]| {
-            let (i, ()) = header(tok).parse(i)?;
-            let (i, n) = if read {
-                let (i, (n, ())) = (dec_u8, comma).parse(i)?;
-                (i, Some(n))
-            } else {
-                (i, None)
-            };
-            let (i, stat) = dec_u8(i)?;
-            let (i, (area, cell, act)) = location(i)?;
-            Ok((
-                i,
-                Self {
-                    n,
-                    stat: stat.into(),
-                    area,
-                    cell,
-                    act,
-                },
-            ))
+    fn parse_with(tok: &[u8], line: &'a [u8], read: bool) -> Option<Self> {
+        let mut c = Cursor::header(line, tok)?;
+        let n = if read {
+            let n = c.u8()?;
+            c.comma()?;
+            Some(n)
+        } else {
+            None
+        };
+        let stat = c.u8()?;
+        let (area, cell, act) = location(&mut c);
+        c.end()?;
+        Some(Self {
+            n,
+            stat: stat.into(),
+            area,
+            cell,
+            act,
         })
+    }
+
+    /// [`Self::parse_urc`] for any token.
+    fn parse_any(tok: &[u8], line: &'a [u8]) -> Option<Self> {
+        Self::parse_with(tok, line, false).or_else(|| Self::parse_with(tok, line, true))
     }
 
     /// The URC shape `<tok>: <stat>[,<lac>,<ci>[,<AcT>]]`; `tok` is `+CREG`, `+CGREG` or `+CEREG`.
@@ -228,7 +245,7 @@ pub enum SimState<'a> {
 impl<'a> SimState<'a> {
     /// Parse a `+CPIN: <code>` line.
     pub fn parse(line: &'a [u8]) -> Option<Self> {
-        let code = full(line, (header(b"+CPIN"), rest_str).map(|(_, s)| s))?;
+        let code = Cursor::header_text(line, b"+CPIN")?;
         Some(match code {
             "READY" => Self::Ready,
             "SIM PIN" => Self::SimPin,
@@ -267,10 +284,18 @@ pub enum PdpEvent<'a> {
 impl<'a> PdpEvent<'a> {
     /// Parse a `+CGEV: ...` line.
     pub fn parse(line: &'a [u8]) -> Option<Self> {
-        let (body, ()) = header(b"+CGEV").parse(line).ok()?;
-        let body = trim(body);
+        let body = trim(Cursor::header(line, b"+CGEV")?.rest());
         let pdn = |word: &'static [u8]| {
-            full(body, (tag(word), space1, dec_u8, opt((comma, rest)))).map(|(_, _, cid, _)| cid)
+            let mut c = Cursor::new(body.strip_prefix(word)?);
+            c.spaces1()?;
+            let cid = c.u8()?;
+            c.opt(|c| {
+                c.comma()?;
+                c.skip_rest();
+                Some(())
+            });
+            c.end()?;
+            Some(cid)
         };
         if let Some(cid) = pdn(b"NW PDN ACT") {
             return Some(Self::NwPdnAct(cid));
@@ -320,18 +345,38 @@ pub enum Urc<'a> {
     },
 }
 
+/// The tokens of [`Urc`]; the constants below index it.
+const TOKENS: [&[u8]; 7] = [
+    b"+CEREG",
+    b"+CREG",
+    b"+CGREG",
+    b"+CPIN",
+    b"+CGEV",
+    b"RDY",
+    b"POWERED DOWN",
+];
+const CEREG: usize = 0;
+const CREG: usize = 1;
+const CGREG: usize = 2;
+const CPIN: usize = 3;
+const CGEV: usize = 4;
+const RDY: usize = 5;
+const POWERED_DOWN: usize = 6;
+
 impl<'a> Urc<'a> {
     /// Classify a line by its token (see [`token`]); `None` when the token is not one of these.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
-        let parsed = match token {
-            b"+CREG" => Registration::parse_urc(b"+CREG", line).map(Self::Creg),
-            b"+CGREG" => Registration::parse_urc(b"+CGREG", line).map(Self::Cgreg),
-            b"+CEREG" => Registration::parse_urc(b"+CEREG", line).map(Self::Cereg),
-            b"+CPIN" => SimState::parse(line).map(Self::Cpin),
-            b"+CGEV" => PdpEvent::parse(line).map(Self::Cgev),
-            b"RDY" => Some(Self::Ready),
-            b"POWERED DOWN" => Some(Self::PoweredDown),
-            _ => return None,
+        let k = TOKENS.iter().position(|t| *t == token)?;
+        // The parsers check the header against `token`, which is usually the line's own head.
+        let parsed = match k {
+            CEREG => Registration::parse_any(token, line).map(Self::Cereg),
+            CREG => Registration::parse_any(token, line).map(Self::Creg),
+            CGREG => Registration::parse_any(token, line).map(Self::Cgreg),
+            CPIN => SimState::parse(line).map(Self::Cpin),
+            CGEV => PdpEvent::parse(line).map(Self::Cgev),
+            RDY => Some(Self::Ready),
+            POWERED_DOWN => Some(Self::PoweredDown),
+            _ => None,
         };
         Some(parsed.unwrap_or(Self::Malformed { token, line }))
     }

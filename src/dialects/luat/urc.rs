@@ -1,13 +1,9 @@
 //! Luat URCs (the Luat Cat.1 AT manual and its MQTT / HTTP guides) and the payload rules of
 //! `+MSUB` and `+HTTPREAD`.
 
-use nom::{
-    Parser,
-    bytes::complete::{tag, take_till},
-    character::complete::{space0, u8 as dec_u8, u16 as dec_u16},
-};
+use nom::{Parser, bytes::complete::take_till};
 
-use crate::codec::fields::{Res, comma, full, header, rest_str, trim};
+use crate::codec::fields::{Cursor, Res, find_byte, header, rfind_byte, trim};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -99,30 +95,40 @@ pub enum Msub<'a> {
     },
 }
 
-fn dec_usize(i: &[u8]) -> Res<'_, usize> {
-    nom::character::complete::u32
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-        .parse(i)
-}
-
 /// The head of a `+MSUB` message: topic (quoted or not), then `,<len> byte,`. Returns the
 /// topic, the length and the bytes from the payload on.
 fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
-    let (body, ()) = header(b"+MSUB").parse(line).ok()?;
+    let body = Cursor::header(line, b"+MSUB")?.rest();
     // The length field is the first `,<digits> byte,` after the topic; the topic itself
     // (quoted by the push, unquoted in `AT+MQTTMSGGET`) cannot contain that.
-    let marker = memchr::memmem::find(body, b" byte,")?;
+    let marker = find_byte_marker(body)?;
     let before = body.get(..marker)?;
-    let comma_at = memchr::memrchr(b',', before)?;
+    let comma_at = rfind_byte(b',', before)?;
     let topic_raw = trim(before.get(..comma_at)?);
     let topic_raw = topic_raw
         .strip_prefix(b"\"")
         .and_then(|t| t.strip_suffix(b"\""))
         .unwrap_or(topic_raw);
-    let digits = trim(before.get(comma_at.saturating_add(1)..)?);
-    let (_, len) = full(digits, dec_usize).map(|l| ((), l))?;
-    let payload = body.get(marker.saturating_add(b" byte,".len())..)?;
+    let mut digits = Cursor::new(trim(before.get(comma_at.saturating_add(1)..)?));
+    let len = digits.len()?;
+    digits.end()?;
+    let payload = body.get(marker.saturating_add(BYTE_MARKER.len())..)?;
     Some((core::str::from_utf8(topic_raw).ok()?, len, payload))
+}
+
+const BYTE_MARKER: &[u8] = b" byte,";
+
+/// The first ` byte,` in `body`. Found from its space: a topic and a JSON payload have few
+/// spaces, and no searcher has to be built for each line.
+fn find_byte_marker(body: &[u8]) -> Option<usize> {
+    let mut from = 0usize;
+    loop {
+        let at = from.saturating_add(find_byte(b' ', body.get(from..)?)?);
+        if body.get(at..)?.starts_with(BYTE_MARKER) {
+            return Some(at);
+        }
+        from = at.saturating_add(1);
+    }
 }
 
 fn msub(line: &[u8]) -> Option<Msub<'_>> {
@@ -132,84 +138,132 @@ fn msub(line: &[u8]) -> Option<Msub<'_>> {
             .is_empty()
             .then_some(Msub::Message(MqttMessage { topic, payload }));
     }
-    full(
-        line,
-        (header(b"+MSUB"), dec_u8).map(|(_, slot)| Msub::Stored { slot }),
-    )
+    Cursor::header_u8(line, b"+MSUB").map(|slot| Msub::Stored { slot })
 }
 
 fn http_action(line: &[u8]) -> Option<LuatUrc<'_>> {
-    full(
-        line,
-        (
-            header(b"+HTTPACTION"),
-            dec_u8,
-            comma,
-            dec_u16,
-            comma,
-            dec_usize,
-        )
-            .map(|(_, method, _, status, _, len)| LuatUrc::HttpAction {
-                method,
-                status,
-                len,
-            }),
-    )
+    let mut c = Cursor::header(line, b"+HTTPACTION")?;
+    let method = c.u8()?;
+    c.comma()?;
+    let status = c.u16()?;
+    c.comma()?;
+    let len = c.len()?;
+    c.end()?;
+    Some(LuatUrc::HttpAction {
+        method,
+        status,
+        len,
+    })
 }
 
 fn sapbr_deact(line: &[u8]) -> Option<LuatUrc<'_>> {
     let body = line.strip_prefix(b"+SAPBR ")?;
-    full(
-        body,
-        (dec_u8, space0, tag(&b":"[..]), space0, tag(&b"DEACT"[..]))
-            .map(|(cid, ..)| LuatUrc::SapbrDeact { cid }),
-    )
+    let mut c = Cursor::new(body);
+    let cid = c.u8()?;
+    c.spaces();
+    c.byte(b':')?;
+    c.spaces();
+    let c = Cursor::new(c.rest().strip_prefix(b"DEACT")?);
+    c.end()?;
+    Some(LuatUrc::SapbrDeact { cid })
 }
 
 fn mode(line: &[u8]) -> Option<LuatUrc<'_>> {
-    full(
-        line,
-        (header(b"^MODE"), dec_u8, comma, dec_u8)
-            .map(|(_, sys_mode, _, sub_mode)| LuatUrc::Mode { sys_mode, sub_mode }),
-    )
+    let mut c = Cursor::header(line, b"^MODE")?;
+    let sys_mode = c.u8()?;
+    c.comma()?;
+    let sub_mode = c.u8()?;
+    c.end()?;
+    Some(LuatUrc::Mode { sys_mode, sub_mode })
 }
+
+/// The tokens of [`LuatUrc`], most frequent first; the constants below index it.
+const TOKENS: [&[u8]; 22] = [
+    b"+MSUB",
+    b"PUBACK",
+    b"SUBACK",
+    b"UNSUBACK",
+    b"PUBREC",
+    b"PUBCOMP",
+    b"CONNACK OK",
+    b"CONNECT OK",
+    b"ALREADY CONNECT",
+    b"CONNECT FAIL",
+    b"CLOSED",
+    b"STATE",
+    b"+HTTPACTION",
+    b"ERROR",
+    b"+SAPBR",
+    b"+PDP DEACT",
+    b"+MQTTSTATU",
+    b"+E_UTRAN Service",
+    b"+GSM Service",
+    b"+UTRAN Service",
+    b"^MODE",
+    b"+NITZ",
+];
+const MSUB: usize = 0;
+const PUBACK: usize = 1;
+const SUBACK: usize = 2;
+const UNSUBACK: usize = 3;
+const PUBREC: usize = 4;
+const PUBCOMP: usize = 5;
+const CONNACK_OK: usize = 6;
+const CONNECT_OK: usize = 7;
+const ALREADY_CONNECT: usize = 8;
+const CONNECT_FAIL: usize = 9;
+const CLOSED: usize = 10;
+const STATE: usize = 11;
+const HTTPACTION: usize = 12;
+const ERROR: usize = 13;
+const SAPBR: usize = 14;
+const PDP_DEACT: usize = 15;
+const MQTTSTATU: usize = 16;
+const E_UTRAN_SERVICE: usize = 17;
+const GSM_SERVICE: usize = 18;
+const UTRAN_SERVICE: usize = 19;
+const MODE: usize = 20;
+const NITZ: usize = 21;
 
 impl<'a> LuatUrc<'a> {
     /// Classify a line by its whole token; `None` for tokens this dialect does not know.
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
-        let parsed = match token {
-            b"+MSUB" => msub(line).map(Self::Msub),
-            b"PUBACK" => Some(Self::Puback),
-            b"SUBACK" => Some(Self::Suback),
-            b"UNSUBACK" => Some(Self::Unsuback),
-            b"PUBREC" => Some(Self::Pubrec),
-            b"PUBCOMP" => Some(Self::Pubcomp),
-            b"CONNACK OK" => Some(Self::ConnackOk),
-            b"CONNECT OK" => Some(Self::ConnectOk),
-            b"ALREADY CONNECT" => Some(Self::AlreadyConnect),
-            b"CONNECT FAIL" => Some(Self::ConnectFail),
-            b"CLOSED" => Some(Self::Closed),
-            b"STATE" => full(line, (header(b"STATE"), rest_str).map(|(_, s)| s))
+        // One look-up in a table (most frequent first) rather than a chain of inlined
+        // comparisons: as fast, and a fraction of the code.
+        let Some(k) = TOKENS.iter().position(|t| *t == token) else {
+            return Urc::parse(token, line).map(Self::Common);
+        };
+        // The parsers check the header against `token`, which is usually the line's own head.
+        let tok = token;
+        let parsed = match k {
+            MSUB => msub(line).map(Self::Msub),
+            PUBACK => Some(Self::Puback),
+            SUBACK => Some(Self::Suback),
+            UNSUBACK => Some(Self::Unsuback),
+            PUBREC => Some(Self::Pubrec),
+            PUBCOMP => Some(Self::Pubcomp),
+            CONNACK_OK => Some(Self::ConnackOk),
+            CONNECT_OK => Some(Self::ConnectOk),
+            ALREADY_CONNECT => Some(Self::AlreadyConnect),
+            CONNECT_FAIL => Some(Self::ConnectFail),
+            CLOSED => Some(Self::Closed),
+            STATE => Cursor::header_text(line, tok)
                 .filter(|s| !s.is_empty())
                 .map(Self::State),
-            b"+HTTPACTION" => http_action(line),
-            b"ERROR" => {
-                full(line, (header(b"ERROR"), dec_u16).map(|(_, c)| c)).map(Self::HttpError)
-            }
-            b"+SAPBR" => sapbr_deact(line),
-            b"+PDP DEACT" => Some(Self::PdpDeact),
-            b"+MQTTSTATU" => {
-                full(line, (header(b"+MQTTSTATU"), dec_u8).map(|(_, s)| s)).map(Self::MqttStatu)
-            }
-            b"+E_UTRAN Service" | b"+GSM Service" | b"+UTRAN Service" => {
+            HTTPACTION => http_action(line),
+            ERROR => Cursor::header_u16(line, tok).map(Self::HttpError),
+            SAPBR => sapbr_deact(line),
+            PDP_DEACT => Some(Self::PdpDeact),
+            MQTTSTATU => Cursor::header_u8(line, tok).map(Self::MqttStatu),
+            E_UTRAN_SERVICE | GSM_SERVICE | UTRAN_SERVICE => {
                 core::str::from_utf8(line).ok().map(Self::Service)
             }
-            b"^MODE" => mode(line),
-            b"+NITZ" => {
-                let (text, ()) = header(b"+NITZ").parse(line).ok()?;
+            MODE => mode(line),
+            NITZ => {
+                let text = Cursor::header(line, tok)?.rest();
                 core::str::from_utf8(text).ok().map(Self::Nitz)
             }
-            _ => return Urc::parse(token, line).map(Self::Common),
+            _ => None,
         };
         Some(parsed.unwrap_or(Self::Malformed { token, line }))
     }
@@ -225,12 +279,25 @@ impl<'a> LuatUrc<'a> {
 
 /// `+HTTPREAD: <len>` (also `+HTTPREAD:<len>`): the length of the data after the line.
 fn httpread_len(head: &[u8]) -> Option<usize> {
-    full(head, (header(b"+HTTPREAD"), dec_usize).map(|(_, n)| n))
+    let mut c = Cursor::header(head, b"+HTTPREAD")?;
+    let len = c.len()?;
+    c.end()?;
+    Some(len)
 }
 
 /// The payload rules: `+MSUB: "<topic>",<len> byte,` announces `<len>` raw payload bytes in
 /// the line; `+HTTPREAD: <len>` announces `<len>` bytes of data after it.
+#[inline]
 pub(crate) fn framing(head: &[u8]) -> Framing {
+    // Cheap rejection first, inline: this runs once per line.
+    if head.first() != Some(&b'+') {
+        return Framing::Line;
+    }
+    payload_framing(head)
+}
+
+/// [`framing`] of a line that starts with `+`.
+fn payload_framing(head: &[u8]) -> Framing {
     match head.get(..6) {
         Some(b"+MSUB:") => match msub_head(head) {
             Some((_, len, payload)) => Framing::Inline {

@@ -1,0 +1,69 @@
+//! One pass over a stream as a client makes it: bytes go in as reads of a given size, every
+//! item is taken with `next_item()` and every URC is looked at (its MQTT message, its link
+//! event). Shared by `benches/codec.rs` and `examples/stream_pass.rs`.
+#![allow(dead_code, clippy::indexing_slicing)]
+
+use std::hint::black_box;
+
+use atmodem::codec::{Dialect, Item, Reader};
+use atmodem::dialects::luat::Luat;
+use atmodem::dialects::quectel::Quectel;
+
+/// The decoder buffer of the benchmarks: room for a 500-byte JSON payload and its topic.
+pub const BUF: usize = 1024;
+
+/// Feed `input` in `read`-byte reads through a `Reader<D, [u8; BUF]>`; `look` weighs each
+/// URC. Returns a checksum so that nothing is optimised away.
+fn decode<D: Dialect>(input: &[u8], read: usize, look: impl Fn(&D::Urc<'_>) -> usize) -> usize {
+    let mut r: Reader<D, [u8; BUF]> = Reader::new();
+    let mut sum = 0usize;
+    for part in input.chunks(read.max(1)) {
+        let mut part = part;
+        while !part.is_empty() {
+            let n = r.feed(part);
+            part = &part[n..];
+            while let Some(item) = r.next_item() {
+                sum = sum.wrapping_add(match item {
+                    Ok(Item::Urc(u)) => look(&u) + usize::from(D::link_event(&u).is_some()),
+                    Ok(Item::Unknown { line, .. }) => line.len(),
+                    Ok(Item::Data { bytes, .. }) => bytes.len(),
+                    Ok(_) => 2,
+                    Err(_) => 3,
+                });
+            }
+        }
+    }
+    sum
+}
+
+/// The Quectel dialect: topic and payload of every `+QMTRECV`.
+pub fn quectel(input: &[u8], read: usize) -> usize {
+    decode::<Quectel>(input, read, |u| {
+        u.message()
+            .map_or(1, |(_, m)| m.topic.len() + m.payload.len())
+    })
+}
+
+/// The Luat dialect: topic and payload of every `+MSUB`.
+pub fn luat(input: &[u8], read: usize) -> usize {
+    decode::<Luat>(input, read, |u| {
+        u.message().map_or(1, |m| m.topic.len() + m.payload.len())
+    })
+}
+
+/// The decoder pass a stream is measured with: Luat for `luat_*`, else Quectel.
+pub fn decoder_for(stream: &str) -> fn(&[u8], usize) -> usize {
+    if stream.starts_with("luat") {
+        luat
+    } else {
+        quectel
+    }
+}
+
+/// The baseline: find every line end with memchr, in the same reads.
+pub fn memchr_lines(input: &[u8], read: usize) -> usize {
+    input
+        .chunks(read.max(1))
+        .map(|part| memchr::memchr_iter(b'\n', black_box(part)).count())
+        .sum()
+}
