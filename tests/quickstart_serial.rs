@@ -14,8 +14,9 @@ use atmodem::transcript::{self, Event};
 use serialport::SerialPort;
 
 /// Play the modem side of `script` on `master`: wait for each host item, then write what
-/// the modem says after it.
-fn play(mut master: serialport::TTYPort, script: &str) -> Result<(), String> {
+/// the modem says after it. The port is handed back, so that it stays open until the host
+/// has read everything.
+fn play(mut master: serialport::TTYPort, script: &str) -> Result<serialport::TTYPort, String> {
     master
         .set_timeout(Duration::from_millis(100))
         .map_err(|e| e.to_string())?;
@@ -50,7 +51,7 @@ fn play(mut master: serialport::TTYPort, script: &str) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(master)
 }
 
 #[test]
@@ -81,8 +82,8 @@ fn password_flow_over_a_pseudo_terminal() {
     .map(|s| s.to_string())
     .collect();
     let out = quickstart::run_on_port(&args).unwrap_or_else(|e| panic!("{e}"));
-    modem.join().unwrap().unwrap();
-    drop(slave);
+    let master = modem.join().unwrap().unwrap();
+    drop((master, slave));
     assert!(
         out.starts_with("# flow: quectel-device-secret-password\n>> AT+QMTCFG=\"version\",0,4\n")
     );
