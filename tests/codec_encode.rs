@@ -194,3 +194,28 @@ fn full_buffer_is_an_error_never_a_truncated_command() {
         }
     }
 }
+
+#[test]
+fn integers_of_every_size_are_written_in_decimal() {
+    // Around the 32-bit boundary, the billion boundary and the top of u64.
+    for v in [
+        0u64,
+        9,
+        10,
+        999_999_999,
+        1_000_000_000,
+        4_294_967_295,
+        4_294_967_296,
+        10_000_000_001,
+        1_681_363_292_898,
+        999_999_999_999_999_999,
+        10_000_000_000_000_000_000,
+        u64::MAX,
+    ] {
+        let mut buf = [0u8; 32];
+        let mut w = atmodem::codec::CommandWriter::new(&mut buf, "+X");
+        w.uint(v);
+        let line = w.finish().unwrap();
+        assert_eq!(line, format!("AT+X={v}\r").as_bytes(), "{v}");
+    }
+}

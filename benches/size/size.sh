@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-probes=(decoder luat framer)
+probes=(decoder luat framer client)
 if [[ $# -ge 1 ]]; then probes=("$@"); fi
 
 if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
@@ -34,6 +34,15 @@ for p in "${probes[@]}"; do
   t=$(section "$dir/$p" .text)
   r=$(section "$dir/$p" .rodata)
   printf '%-10s %8d %8d %14d %16d\n' "$p" "$t" "$r" $((t - base_text)) $((r - base_ro))
+done
+# The client probe stores the size of its `Client` in section .ram_report.
+for p in "${probes[@]}"; do
+  if readelf -SW "$dir/$p" | grep -q '\.ram_report'; then
+    word=$(readelf -x .ram_report "$dir/$p" | sed -n 's/^ *0x[0-9a-f]* \([0-9a-f]\{8\}\).*/\1/p' | head -1)
+    # Little-endian word to a number.
+    le=${word:6:2}${word:4:2}${word:2:2}${word:0:2}
+    printf '\nRAM of the client in %s: %d bytes (size_of::<Client<..>>)\n' "$p" "0x$le"
+  fi
 done
 for p in "${probes[@]}"; do
   echo

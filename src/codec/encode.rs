@@ -221,18 +221,76 @@ fn hex_digit(n: u8) -> u8 {
 }
 
 /// Decimal digits of `v`, written at the end of `out`.
-fn format_u64(mut v: u64, out: &mut [u8; 20]) -> &[u8] {
+///
+/// Values that fit in 32 bits (nearly every AT argument) take a `u32` loop. Above, the digits
+/// from the tenth on are found by subtracting powers of ten, so that a 32-bit target links no
+/// 64-bit division routine.
+fn format_u64(v: u64, out: &mut [u8; 20]) -> &[u8] {
+    let Ok(small) = u32::try_from(v) else {
+        return format_large(v, out);
+    };
+    let mut n = small;
     let mut i = out.len();
     loop {
         i = i.saturating_sub(1);
         if let Some(slot) = out.get_mut(i) {
-            // `v % 10` is below 10, so the cast is lossless.
-            *slot = b'0'.wrapping_add((v % 10) as u8);
+            *slot = digit(n % 10);
         }
-        v /= 10;
-        if v == 0 || i == 0 {
+        n /= 10;
+        if n == 0 || i == 0 {
             break;
         }
     }
     out.get(i..).unwrap_or_default()
+}
+
+fn digit(d: u32) -> u8 {
+    b'0'.wrapping_add(u8::try_from(d).unwrap_or(0))
+}
+
+/// 10^19 down to 10^9.
+const HIGH_POWERS: [u64; 11] = [
+    10_000_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    100_000_000_000_000_000,
+    10_000_000_000_000_000,
+    1_000_000_000_000_000,
+    100_000_000_000_000,
+    10_000_000_000_000,
+    1_000_000_000_000,
+    100_000_000_000,
+    10_000_000_000,
+    1_000_000_000,
+];
+
+/// [`format_u64`] of a value above `u32::MAX`: 10 to 20 digits.
+fn format_large(v: u64, out: &mut [u8; 20]) -> &[u8] {
+    let mut rest = v;
+    let mut started = false;
+    let mut at = 0usize;
+    // Powers of ten from 10^19 down to 10^9: one digit each, by subtraction.
+    for power in HIGH_POWERS {
+        let mut d = 0u32;
+        while rest >= power {
+            rest = rest.wrapping_sub(power);
+            d = d.wrapping_add(1);
+        }
+        if d > 0 || started {
+            started = true;
+            if let Some(slot) = out.get_mut(at) {
+                *slot = digit(d);
+            }
+            at = at.saturating_add(1);
+        }
+    }
+    // The last nine digits, zero-padded; `rest` is below 10^9.
+    let mut low = u32::try_from(rest).unwrap_or(0);
+    let end = at.saturating_add(9);
+    for i in (at..end).rev() {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = digit(low % 10);
+        }
+        low /= 10;
+    }
+    out.get(..end).unwrap_or_default()
 }

@@ -100,7 +100,7 @@ impl<const N: usize> LineQueue<N> {
         while N.saturating_sub(self.tail) < need {
             if self.head > 0 {
                 // Move the waiting lines to the front.
-                self.buf.copy_within(self.head..self.tail, 0);
+                shift_down(&mut self.buf, 0, self.head, self.tail);
                 self.tail = self.tail.saturating_sub(self.head);
                 self.head = 0;
             } else {
@@ -113,11 +113,13 @@ impl<const N: usize> LineQueue<N> {
             self.dropped = self.dropped.saturating_add(1);
             return false;
         };
-        let (hdr, body) = dst.split_at_mut(HEADER);
-        let (len_bytes, seq_bytes) = hdr.split_at_mut(2);
-        len_bytes.copy_from_slice(&len16.to_be_bytes());
-        seq_bytes.copy_from_slice(&self.pushed.to_be_bytes());
-        body.copy_from_slice(line);
+        let [l0, l1] = len16.to_be_bytes();
+        let [s0, s1, s2, s3] = self.pushed.to_be_bytes();
+        let header = [l0, l1, s0, s1, s2, s3];
+        // Byte-wise copies: no length check that could panic (`need` is their sum).
+        for (d, s) in dst.iter_mut().zip(header.iter().chain(line)) {
+            *d = *s;
+        }
         self.tail = start.saturating_add(need);
         self.len = self.len.saturating_add(1);
         self.pushed = self.pushed.wrapping_add(1);
@@ -204,7 +206,7 @@ impl<const N: usize> LineQueue<N> {
                 None
             };
             if let Some(t) = hit {
-                self.buf.copy_within(next..self.tail, at);
+                shift_down(&mut self.buf, at, next, self.tail);
                 self.tail = self.tail.saturating_sub(next.saturating_sub(at));
                 self.len = self.len.saturating_sub(1);
                 if self.len == 0 {
@@ -253,7 +255,13 @@ impl<const N: usize> LineQueue<N> {
                 .is_some_and(&mut f)
             {
                 if let Some(span) = self.buf.get_mut(self.head..next) {
-                    span.rotate_right(next.saturating_sub(at));
+                    // A rotation by three reversals: swaps only, no `memmove`.
+                    let k = next.saturating_sub(at);
+                    reverse(span);
+                    if let Some((front, back)) = span.split_at_mut_checked(k) {
+                        reverse(front);
+                        reverse(back);
+                    }
                 }
                 return self.pop();
             }
@@ -267,6 +275,38 @@ impl<const N: usize> LineQueue<N> {
         self.head = 0;
         self.tail = 0;
         self.len = 0;
+    }
+}
+
+/// Reverse `s` in place by swapping from both ends (no bounds check that could panic).
+fn reverse(s: &mut [u8]) {
+    let mut rest = s;
+    while let [first, middle @ .., last] = rest {
+        core::mem::swap(first, last);
+        rest = middle;
+    }
+}
+
+/// Move `buf[src..end]` down to `dst` (`dst <= src`), in pieces no longer than `src - dst`
+/// so that no piece overlaps its source: plain copies, no `memmove` (large on a
+/// microcontroller).
+fn shift_down(buf: &mut [u8], dst: usize, src: usize, end: usize) {
+    let gap = src.saturating_sub(dst);
+    if gap == 0 {
+        return;
+    }
+    let (mut to, mut from) = (dst, src);
+    while from < end {
+        let n = end.saturating_sub(from).min(gap);
+        let Some((low, high)) = buf.split_at_mut_checked(from) else {
+            return;
+        };
+        match (low.get_mut(to..to.saturating_add(n)), high.get(..n)) {
+            (Some(d), Some(s)) => d.copy_from_slice(s),
+            _ => return,
+        }
+        to = to.saturating_add(n);
+        from = from.saturating_add(n);
     }
 }
 
