@@ -366,3 +366,22 @@ fn bare_word_urcs_are_not_final_codes() {
         ]
     );
 }
+
+#[test]
+fn an_echo_ended_by_crlf_is_still_an_echo() {
+    // Some firmware (or a terminal in between) ends the echo with CRLF, not a lone CR.
+    let got = collect(
+        Some(Expect::tokens(&[b"+CSQ"])),
+        b"AT+CSQ\r\n\r\n+CSQ: 20,99\r\n\r\nOK\r\nat\r\n",
+        64,
+    );
+    assert_eq!(
+        got,
+        vec![
+            K::Echo("AT+CSQ".into()),
+            K::Response("+CSQ: 20,99".into()),
+            K::Final("OK".into()),
+            K::Echo("at".into()),
+        ]
+    );
+}

@@ -49,7 +49,7 @@ impl Expect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Item<'a, U> {
-    /// The modem echoing a command (`ATE1`).
+    /// The modem echoing a command (`ATE1`), ended by a lone CR or by CRLF.
     Echo(&'a [u8]),
     /// A prompt: the modem waits for data (`>`, `CONNECT`, `DOWNLOAD`).
     Prompt(Prompt<'a>),
@@ -144,6 +144,11 @@ impl Classifier {
         }
         if let Some(prompt) = Prompt::parse_line(line) {
             return Item::Prompt(prompt);
+        }
+        // A command echo that ends in CRLF instead of a lone CR (some firmware, or a terminal
+        // in between): no URC or response starts with `AT`.
+        if let [b'A' | b'a', b'T' | b't', ..] = line {
+            return Item::Echo(line);
         }
         let tok = token(line);
         if let Some(expect) = self.in_flight
