@@ -1,5 +1,5 @@
 //! A simulated modem (host-only, feature `std`): an `embedded_io_async::Read + Write` that
-//! plays the modem side of a script in the [transcript](crate::transcript) format.
+//! plays the modem side of a script in the [transcript format](crate::transcript).
 //!
 //! Every byte the host writes is checked against the script's `>>` / `>>|` lines; the first
 //! mismatch fails loudly, naming the expected and the actual bytes. The modem's `<<` lines
