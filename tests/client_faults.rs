@@ -257,3 +257,14 @@ fn garbled_reply_then_the_next_command_works() {
     assert!(c.stats().garbage > 0);
     done(&c);
 }
+
+#[test]
+fn a_module_left_in_numeric_mode_is_brought_back_to_verbose() {
+    // After `ATV0` the module answers `0\r` (OK) with no line feed: no verbose result code.
+    // The resynchronisation's last try is `ATV1`, answered in verbose form again.
+    let script = ">> AT+CSQ\n<<| \"0\\r\"\n>> AT\n<<| \"0\\r\"\n>> AT\n<<| \"0\\r\"\n>> ATV1\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,99\n<< OK\n";
+    let mut c = q(script);
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 7);
+    done(&c);
+}

@@ -1140,7 +1140,8 @@ where
     }
 
     /// Bring the client back in step with the modem: send `AT` until it answers `OK`
-    /// (up to `resync_attempts` times), queueing URCs on the way, then read for `settle_ms`
+    /// (up to `resync_attempts` times; with three or more, the last is `ATV1`, which also
+    /// brings back verbose result codes), queueing URCs on the way, then read for `settle_ms`
     /// so that late answers of the abandoned command are counted, not taken for the next
     /// command's. Runs by itself before the next command after a timeout, a transport
     /// error or a dropped call.
@@ -1151,11 +1152,20 @@ where
         self.core.stats.resyncs = self.core.stats.resyncs.saturating_add(1);
         self.core.reader.classifier.abandon();
         self.core.reader.decoder.cancel_prompt();
-        let req = Request::new(b"AT\r", Expect::NOTHING, self.config.resync_timeout_ms);
+        let at = Request::new(b"AT\r", Expect::NOTHING, self.config.resync_timeout_ms);
+        // The last try also restores verbose result codes: a module left in `ATV0` answers
+        // `0\r`, which is no result code to a verbose reader.
+        let atv1 = Request::new(b"ATV1\r", Expect::NOTHING, self.config.resync_timeout_ms);
+        let attempts = self.config.resync_attempts.max(1);
         let mut last = Error::Timeout;
-        for _ in 0..self.config.resync_attempts.max(1) {
+        for attempt in 1..=attempts {
+            let req = if attempt == attempts && attempts > 2 {
+                &atv1
+            } else {
+                &at
+            };
             match select(
-                self.core.run(Line::Bytes(req.command), &req, None),
+                self.core.run(Line::Bytes(req.command), req, None),
                 self.delay.delay_ms(self.config.resync_timeout_ms),
             )
             .await
