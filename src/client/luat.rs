@@ -16,9 +16,6 @@ use crate::dialects::luat::{
     Msubscribe, Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
 };
 
-/// Pause between two attach queries while waiting for the network.
-const POLL_MS: u32 = 1_000;
-
 /// `+CME ERROR: 3` (operation not allowed): `AT+SAPBR=1` on an open bearer.
 const CME_NOT_ALLOWED: u16 = 3;
 /// `+CME ERROR: 767` (operation failed): `AT+MIPCLOSE` on a closed link.
@@ -34,17 +31,8 @@ where
     DL: DelayNs,
 {
     async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error> {
-        let mut waited = 0u32;
-        loop {
-            if self.send(&CgattRead).await? {
-                return Ok(());
-            }
-            if waited >= timeout_ms {
-                return Err(Error::Timeout);
-            }
-            self.delay.delay_ms(POLL_MS).await;
-            waited = waited.saturating_add(POLL_MS);
-        }
+        self.poll_until(&CgattRead, timeout_ms, |attached| attached)
+            .await
     }
 
     async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error> {

@@ -299,6 +299,9 @@ impl Default for Config {
     }
 }
 
+/// Pause between two queries while polling for a state (attach, registration).
+const POLL_MS: u32 = 1_000;
+
 /// Most reads [`Client::catch_up`] makes.
 const CATCH_UP_READS: usize = 16;
 
@@ -1101,6 +1104,27 @@ where
             _ => None,
         })
         .await
+    }
+
+    /// Send `cmd` until `done` accepts its response, pausing `POLL_MS` between tries;
+    /// [`Error::Timeout`] once `timeout_ms` of pauses have passed.
+    async fn poll_until<C: Command>(
+        &mut self,
+        cmd: &C,
+        timeout_ms: u32,
+        done: impl for<'a> Fn(C::Response<'a>) -> bool,
+    ) -> Result<(), Error<IO::Error>> {
+        let mut waited = 0u32;
+        loop {
+            if done(self.send(cmd).await?) {
+                return Ok(());
+            }
+            if waited >= timeout_ms {
+                return Err(Error::Timeout);
+            }
+            self.delay.delay_ms(POLL_MS).await;
+            waited = waited.saturating_add(POLL_MS);
+        }
     }
 
     /// The next MQTT packet id: 1..=65535, then 1 again.

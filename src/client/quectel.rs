@@ -17,9 +17,6 @@ use crate::dialects::quectel::{
 };
 use crate::dialects::{Deferred, MqttMessage, Redacted};
 
-/// Pause between two registration queries while waiting for the network.
-const POLL_MS: u32 = 1_000;
-
 type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
     Client<IO, DL, Quectel, RX, RESP, Q>;
 
@@ -30,17 +27,8 @@ where
     DL: DelayNs,
 {
     async fn wait_network(&mut self, timeout_ms: u32) -> Result<(), Self::Error> {
-        let mut waited = 0u32;
-        loop {
-            if self.send(&CeregRead).await?.stat.is_registered() {
-                return Ok(());
-            }
-            if waited >= timeout_ms {
-                return Err(Error::Timeout);
-            }
-            self.delay.delay_ms(POLL_MS).await;
-            waited = waited.saturating_add(POLL_MS);
-        }
+        self.poll_until(&CeregRead, timeout_ms, |r| r.stat.is_registered())
+            .await
     }
 
     async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error> {

@@ -305,21 +305,28 @@ impl Command for Mpub<'_> {
     }
 }
 
-impl Deferred<Luat> for Mpub<'_> {
-    type Output = ();
+/// The result of a publish: none to wait for at QoS 0, `PUBACK` at QoS 1, `PUBCOMP` at 2.
+macro_rules! publish_deferred {
+    ($name:ident) => {
+        impl Deferred<Luat> for $name<'_> {
+            type Output = ();
 
-    fn result_timeout_ms(&self) -> u32 {
-        ACK_TIMEOUT_MS
-    }
+            fn result_timeout_ms(&self) -> u32 {
+                ACK_TIMEOUT_MS
+            }
 
-    fn immediate(&self) -> Option<()> {
-        (self.qos == 0).then_some(())
-    }
+            fn immediate(&self) -> Option<()> {
+                (self.qos == 0).then_some(())
+            }
 
-    fn result(&self, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<(), ActionError>> {
-        publish_result(self.qos, seen)
-    }
+            fn result(&self, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<(), ActionError>> {
+                publish_result(self.qos, seen)
+            }
+        }
+    };
 }
+
+publish_deferred!(Mpub);
 
 /// `AT+MPUBEX=<topic>,<qos>,<retain>,<len>`, `>`, exactly `<len>` bytes (1..=4100): the
 /// binary-safe publish.
@@ -362,21 +369,7 @@ impl Command for MpubEx<'_> {
     }
 }
 
-impl Deferred<Luat> for MpubEx<'_> {
-    type Output = ();
-
-    fn result_timeout_ms(&self) -> u32 {
-        ACK_TIMEOUT_MS
-    }
-
-    fn immediate(&self) -> Option<()> {
-        (self.qos == 0).then_some(())
-    }
-
-    fn result(&self, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<(), ActionError>> {
-        publish_result(self.qos, seen)
-    }
-}
+publish_deferred!(MpubEx);
 
 /// `AT+MQTTMSGSET=<mode>`: how received messages are reported: `false` push each as
 /// `+MSUB: <topic>,<len> byte,<message>`; `true` cache them (4 slots, oldest overwritten)
