@@ -5,7 +5,7 @@
 
 use nom::{Parser, branch::alt, character::complete::u8 as dec_u8, combinator::opt};
 
-use super::{Command, ParseError, execute_command, no_response, one_line};
+use super::{Command, ParseError, all_lines, execute_command, no_response, one_line};
 use crate::codec::fields::{comma, full, header, quoted_str, rest_str};
 use crate::codec::{
     CommandWriter, EncodeError, Expect, Lines, Registration, SimState, token, token_is,
@@ -350,10 +350,6 @@ impl Command for Cgpaddr {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<PdpAddresses<'a>, ParseError> {
-        if lines.iter().all(|l| PdpAddress::parse(l).is_some()) {
-            Ok(PdpAddresses(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, PdpAddress::parse).map(PdpAddresses)
     }
 }

@@ -203,6 +203,19 @@ macro_rules! execute_command {
 }
 pub(crate) use execute_command;
 
+/// The information lines of command `C` when every one of them parses with `p` (a list
+/// response such as `+CGPADDR` or `+QIACT` lines, read lazily afterwards).
+pub(crate) fn all_lines<'a, C: Command, T>(
+    lines: Lines<'a>,
+    p: impl Fn(&'a [u8]) -> Option<T>,
+) -> Result<Lines<'a>, ParseError> {
+    if lines.iter().all(|l| p(l).is_some()) {
+        Ok(lines)
+    } else {
+        Err(ParseError::of::<C>())
+    }
+}
+
 /// The single information line of a command with token `tok`, parsed by `p` over the whole
 /// line (`Err` if absent or of another shape).
 pub(crate) fn one_line<'a, C: Command, T>(

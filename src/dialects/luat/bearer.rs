@@ -9,7 +9,7 @@ use nom::{Parser, branch::alt, character::complete::u8 as dec_u8};
 use super::urc::bare;
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
-use crate::dialects::{Command, ParseError, no_response, one_line};
+use crate::dialects::{Command, ParseError, all_lines, no_response, one_line};
 
 /// `AT+SAPBR=3,<cid>,"<tag>","<value>"`: set a bearer parameter (`"CONTYPE"`, `"APN"`,
 /// `"USER"`, `"PWD"`).
@@ -248,10 +248,6 @@ impl Command for SapbrParams {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<BearerParams<'a>, ParseError> {
-        if lines.iter().all(|l| param(l).is_some()) {
-            Ok(BearerParams(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, param).map(BearerParams)
     }
 }

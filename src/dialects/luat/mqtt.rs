@@ -15,7 +15,7 @@ use super::urc::{LuatUrc, Msub};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, FinalCode, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, execute_command,
+    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, all_lines, execute_command,
     no_response, one_line,
 };
 
@@ -467,11 +467,7 @@ impl Command for MqttMsgGet {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<CachedMessages<'a>, ParseError> {
-        if lines.iter().all(|l| cached(l).is_some()) {
-            Ok(CachedMessages(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, cached).map(CachedMessages)
     }
 }
 

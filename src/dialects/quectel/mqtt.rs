@@ -16,7 +16,8 @@ use super::urc::{QmtRecv, QuectelUrc, quoted_or_empty};
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, no_response, one_line,
+    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, all_lines, no_response,
+    one_line,
 };
 
 /// Time for the `OK` of a command whose result comes later (the notes give 300 ms; this
@@ -520,11 +521,7 @@ impl Command for QmtOpenRead {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<OpenLinks<'a>, ParseError> {
-        if lines.iter().all(|l| OpenLink::parse(l).is_some()) {
-            Ok(OpenLinks(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, OpenLink::parse).map(OpenLinks)
     }
 }
 
@@ -715,11 +712,7 @@ impl Command for QmtConnRead {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<ConnStates<'a>, ParseError> {
-        if lines.iter().all(|l| conn_state(l).is_some()) {
-            Ok(ConnStates(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, conn_state).map(ConnStates)
     }
 }
 
@@ -1041,11 +1034,7 @@ impl Command for QmtRecvRead {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<StoredMessages<'a>, ParseError> {
-        if lines.iter().all(|l| stored_message(l).is_some()) {
-            Ok(StoredMessages(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, stored_message).map(StoredMessages)
     }
 }
 

@@ -14,7 +14,7 @@ use nom::{
 
 use crate::codec::fields::{Res, comma, full, header, quoted_str, trim};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
-use crate::dialects::{Command, ParseError, Redacted, no_response, one_line};
+use crate::dialects::{Command, ParseError, Redacted, all_lines, no_response, one_line};
 
 /// PDP type of `AT+QICSGP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,11 +310,7 @@ impl Command for QiactRead {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<ActiveContexts<'a>, ParseError> {
-        if lines.iter().all(|l| ActiveContext::parse(l).is_some()) {
-            Ok(ActiveContexts(lines))
-        } else {
-            Err(ParseError::of::<Self>())
-        }
+        all_lines::<Self, _>(lines, ActiveContext::parse).map(ActiveContexts)
     }
 }
 
