@@ -668,6 +668,9 @@ impl State<'_> {
                     DecodeError::Garbage(n) => {
                         o.str("what", "garbage").num("len", n);
                     }
+                    DecodeError::BadLength => {
+                        o.str("what", "bad_length");
+                    }
                 }
                 Some(o.done())
             }

@@ -54,15 +54,17 @@ fn cme_error_is_typed_and_the_next_command_works() {
 
 #[test]
 fn timeout_then_resync_then_a_working_command() {
-    // The modem does not answer the first AT+CSQ in time; its late OK arrives before the
-    // resync's own OK and must not be taken for the next command's result.
+    // The modem does not answer the first AT+CSQ in time; its late answer arrives before the
+    // answer to the resync's marker and must not be taken for the next command's result.
     let script = "\
 >> AT+CSQ
->> AT
+>> AT+CMEE?
 <<
 << +CSQ: 20,99
 <<
 << OK
+<<
+<< +CMEE: 2
 <<
 << OK
 >> AT+CSQ
@@ -73,10 +75,11 @@ fn timeout_then_resync_then_a_working_command() {
 ";
     let mut c = client(script);
     assert_eq!(block_on(c.exchange(&CSQ, None)), Err(Error::Timeout));
-    // Next call resynchronises first. The late `OK` ends the resync `AT`; the resync's own
-    // `OK` then arrives with no command in flight and is counted, not used.
+    // Next call resynchronises first. The late `OK` comes before the marker's `+CMEE` line,
+    // so it is counted as unsolicited; the marker's own `OK` ends the resync.
     block_on(c.exchange(&CSQ, None)).unwrap();
     assert_eq!(c.stats().resyncs, 1);
+    assert_eq!(c.stats().unsolicited_finals, 1);
     let lines: Vec<Vec<u8>> = c.response_lines().map(<[u8]>::to_vec).collect();
     assert_eq!(lines, vec![b"+CSQ: 21,99".to_vec()]);
     assert!(
@@ -152,8 +155,9 @@ fn result_already_queued_is_found_by_wait_for() {
 
 #[test]
 fn rdy_marks_the_module_rebooted() {
+    // A reboot in the middle of a command ends it at once: its answer will never come.
     let mut c = client(">> AT+CSQ\n<<\n<< RDY\n<<\n<< +CSQ: 5,99\n<<\n<< OK\n");
-    block_on(c.exchange(&CSQ, None)).unwrap();
+    assert_eq!(block_on(c.exchange(&CSQ, None)), Err(Error::Rebooted));
     assert!(c.links().rebooted);
     assert!(c.links().mqtt_is_down(0));
     c.links_mut().mark_mqtt_up(0);

@@ -67,8 +67,8 @@ fn result_timeout_then_a_working_command() {
 
 #[test]
 fn command_timeout_then_resync_then_a_working_command() {
-    // No answer at all to AT+CSQ: the next call first sends `AT`.
-    let mut c = q(">> AT+CSQ\n>> AT\n<< OK\n>> AT+CSQ\n<< +CSQ: 12,99\n<< OK\n");
+    // No answer at all to AT+CSQ: the next call first sends a marker command.
+    let mut c = q(">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 1\n<< OK\n>> AT+CSQ\n<< +CSQ: 12,99\n<< OK\n");
     assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 12);
     assert_eq!(c.stats().resyncs, 1);
@@ -104,9 +104,10 @@ fn rdy_in_the_middle_of_a_publish_ends_it_and_later_calls_fail_fast() {
     );
     let mut c = q(&script);
     connect(&mut c);
+    // The reboot ends the wait for the publish's result with its own error...
     assert_eq!(
         block_on(c.mqtt_publish(0, "t", b"hi", 1, false)),
-        Err(Error::SessionDown)
+        Err(Error::Rebooted)
     );
     assert!(c.links().rebooted);
     // Nothing is sent: the script has nothing more, so a write would be a mismatch.
@@ -261,8 +262,9 @@ fn garbled_reply_then_the_next_command_works() {
 #[test]
 fn a_module_left_in_numeric_mode_is_brought_back_to_verbose() {
     // After `ATV0` the module answers `0\r` (OK) with no line feed: no verbose result code.
-    // The resynchronisation's last try is `ATV1`, answered in verbose form again.
-    let script = ">> AT+CSQ\n<<| \"0\\r\"\n>> AT\n<<| \"0\\r\"\n>> AT\n<<| \"0\\r\"\n>> ATV1\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,99\n<< OK\n";
+    // The resynchronisation's markers are answered in numeric form too; its last try sends
+    // `ATV1` first, and its marker is answered in verbose form again.
+    let script = ">> AT+CSQ\n<<| \"0\\r\"\n>> AT+CMEE?\n<<| \"+CMEE: 1\\r\\n0\\r\"\n>> AT+CSCS?\n<<| \"+CSCS: \\\"GSM\\\"\\r\\n0\\r\"\n>> ATV1\n<< OK\n>> AT+CMGF?\n<< +CMGF: 0\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,99\n<< OK\n";
     let mut c = q(script);
     assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 7);

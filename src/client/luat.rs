@@ -7,14 +7,14 @@ use super::session::{
     Bearer, BearerConfig, Http, HttpPost, HttpResponse, Mqtt, MqttLogin, MqttSession,
 };
 use super::{Client, Error};
-use crate::codec::token;
-use crate::dialects::MqttMessage;
+use crate::codec::{EncodeError, token};
 use crate::dialects::common::CgattRead;
 use crate::dialects::luat::{
     BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm, Luat,
     LuatUrc, MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx,
     Msubscribe, Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
 };
+use crate::dialects::{Command, MqttMessage};
 
 /// `+CME ERROR: 3` (operation not allowed): `AT+SAPBR=1` on an open bearer.
 const CME_NOT_ALLOWED: u16 = 3;
@@ -240,14 +240,23 @@ where
         retain: bool,
     ) -> Result<(), Self::Error> {
         self.mqtt_alive(client).await?;
-        if is_text(payload) && !payload.is_empty() && payload.len() <= MAX_PAYLOAD {
-            self.run(&Mpub {
-                topic,
-                qos,
-                retain,
-                message: payload,
-            })
-            .await
+        let text = Mpub {
+            topic,
+            qos,
+            retain,
+            message: payload,
+        };
+        // The text form is encoded into `RESP` with its escapes; when it does not fit, the
+        // binary-safe form sends the payload after the prompt, from the caller's memory.
+        if is_text(payload)
+            && !payload.is_empty()
+            && payload.len() <= MAX_PAYLOAD
+            && !matches!(
+                Command::encode(&text, self.core.resp.scratch()),
+                Err(EncodeError::BufferFull)
+            )
+        {
+            self.run(&text).await
         } else {
             self.run(&MpubEx {
                 topic,

@@ -13,8 +13,11 @@
 //! - URCs that arrive meanwhile are queued (bounded: the oldest are dropped and counted) and
 //!   handed out by [`Client::poll_urc`] / [`Client::next_urc`], borrowed from the client.
 //! - After a timeout, a garbled reply or a dropped future the client resynchronises before
-//!   the next command (it sends `AT` and waits for `OK`, queueing URCs on the way, then lets
-//!   late answers settle), so no late reply is taken for the next command's.
+//!   the next command: it closes a data phase left open, abandons announced data that never
+//!   came, then sends a marker command (a query the library sends for nothing else) and waits
+//!   for the marker's own answer line and final code. Modules answer commands in order, so
+//!   every late answer of the abandoned command comes before it and is counted, never taken
+//!   for the next command's, however late it is.
 //! - URCs that end a session (`RDY`, `+QMTSTAT`, `CLOSED`, PDP deactivation) are recorded in
 //!   [`Links`], so that session code can fail fast instead of hanging.
 //! - A partial line that stays unterminated for [`Config::idle_flush_ms`] (old Luat firmware
@@ -91,6 +94,17 @@ pub enum Error<E> {
     /// The session this call needs is down (the module rebooted, the link or PDP was lost).
     #[error("session is down")]
     SessionDown,
+    /// The module rebooted (`RDY`) while this call waited for its answer or its result: the
+    /// command's effect is unknown, and every session is gone.
+    #[error("the module rebooted")]
+    Rebooted,
+    /// The encoded command line is longer than the response buffer, where commands are
+    /// encoded (`RESP` bytes): nothing was sent. Give the client a larger `RESP`.
+    #[error("command longer than the {limit}-byte response buffer")]
+    CommandTooLong {
+        /// The response buffer's size (`RESP`).
+        limit: usize,
+    },
     /// The module family cannot do this (e.g. `aliauth` on Luat, an HTTP body of unknown
     /// length on Quectel).
     #[error("not supported by this module family")]
@@ -265,20 +279,27 @@ pub struct Stats {
     pub resyncs: u32,
     /// Partial lines classified after an idle pause (no line end arrived).
     pub flushed_partials: u32,
+    /// Lines that announced an impossible payload length, and announced data abandoned by a
+    /// resynchronisation.
+    pub bad_lengths: u32,
+    /// Commands whose response lines did not all fit in `RESP` (each returned
+    /// [`Error::ResponseTooLong`]).
+    pub responses_truncated: u32,
+    /// Data phases a resynchronisation had to close (cancelled, or completed with filler).
+    pub data_phases_closed: u32,
 }
 
 /// Timing settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Config {
-    /// Timeout of the `AT` sent to resynchronise, in milliseconds.
+    /// How long to wait for the answer to each marker command sent to resynchronise, in
+    /// milliseconds.
     pub resync_timeout_ms: u32,
-    /// How many `AT`s to try when resynchronising.
+    /// How many marker commands to try when resynchronising (at most [`RESYNC_MARKERS`]; the
+    /// last try first sends `ATV1`, which brings a module left in numeric mode back to
+    /// verbose result codes).
     pub resync_attempts: u8,
-    /// After a resynchronising `OK`, how long to keep reading for late answers of the
-    /// abandoned command (they are counted as unsolicited, never taken for the next
-    /// command's), in milliseconds.
-    pub settle_ms: u32,
     /// Pause after each final result code before the next command, in milliseconds (vendors
     /// advise about 20 ms); 0 for none.
     pub guard_ms: u32,
@@ -292,12 +313,25 @@ impl Default for Config {
         Self {
             resync_timeout_ms: 1000,
             resync_attempts: 3,
-            settle_ms: 50,
             guard_ms: 0,
             idle_flush_ms: 500,
         }
     }
 }
+
+/// The marker commands of a resynchronisation, with the token of their answer line: 3GPP
+/// TS 27.007 / 27.005 queries every module family answers at once and the library sends for
+/// nothing else. Consecutive markers always differ, so the answer to the last one sent is
+/// told apart from a late answer to an earlier one.
+pub const RESYNC_MARKERS: [(&[u8], &[&[u8]]); 3] = [
+    (b"AT+CMEE?\r", &[b"+CMEE"]),
+    (b"AT+CSCS?\r", &[b"+CSCS"]),
+    (b"AT+CMGF?\r", &[b"+CMGF"]),
+];
+
+/// ESC: cancels a data phase ended by Ctrl-Z (Quectel `AT+QMTPUB`, Luat `AT+MPUBEX` without
+/// a length).
+const ESC: u8 = 0x1b;
 
 /// Pause between two queries while polling for a state (attach, registration).
 const POLL_MS: u32 = 1_000;
@@ -315,6 +349,20 @@ enum Pump<T, E> {
     Final(Result<(), Error<E>>),
     /// The matcher accepted a URC.
     Matched(T),
+    /// The module rebooted (the `RDY` was queued).
+    Rebooted,
+}
+
+/// A data phase the client has started and not finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataPhase {
+    /// No data phase.
+    None,
+    /// A command with a data phase was sent; its prompt has not come yet. `len` bytes will
+    /// be due once it does; `ctrl_z` when the phase is ended by Ctrl-Z (so ESC cancels it).
+    AwaitingPrompt { len: usize, ctrl_z: bool },
+    /// The prompt came; `remaining` bytes of the announced data are still to be written.
+    Open { remaining: usize, ctrl_z: bool },
 }
 
 /// Where the command line to write is.
@@ -341,6 +389,8 @@ struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
     received: usize,
     /// Bytes read from the transport, wrapping (to tell an idle line from a slow one).
     bytes_in: usize,
+    /// The data phase in progress, for a resynchronisation to close.
+    data_phase: DataPhase,
 }
 
 async fn write_all<IO: Write>(io: &mut IO, mut bytes: &[u8]) -> Result<(), Error<IO::Error>> {
@@ -385,7 +435,9 @@ where
             let frame = match self.reader.decoder.next_frame() {
                 None => return Pump::Empty,
                 // Counted by the decoder; see `Client::stats`.
-                Some(Err(DecodeError::Overflow | DecodeError::Garbage(_))) => continue,
+                Some(Err(
+                    DecodeError::Overflow | DecodeError::Garbage(_) | DecodeError::BadLength,
+                )) => continue,
                 Some(Ok(f)) => f,
             };
             let raw: &[u8] = match frame {
@@ -396,7 +448,8 @@ where
                 Item::Echo(_) => {}
                 Item::Prompt(p) => return Pump::Prompt(p.kind()),
                 Item::Response { line, .. } => {
-                    if !self.resp.push(line) {
+                    // Never drop an earlier response line to make room: the call fails.
+                    if !self.truncated && !self.resp.push_keep(line) {
                         self.truncated = true;
                     }
                 }
@@ -428,7 +481,8 @@ where
                     self.received = self.received.saturating_add(n);
                 }
                 Item::Urc(u) => {
-                    if let Some(ev) = D::link_event(&u) {
+                    let event = D::link_event(&u);
+                    if let Some(ev) = event {
                         self.links.apply(ev);
                     }
                     if let Some(t) = matcher(Seen::Urc(&u)) {
@@ -438,6 +492,9 @@ where
                     let line = raw;
                     self.urcs.push(line);
                     self.stats.urcs_dropped = self.urcs.dropped();
+                    if event == Some(LinkEvent::Rebooted) {
+                        return Pump::Rebooted;
+                    }
                 }
                 Item::Unknown { line, .. } => {
                     if let Some(t) = matcher(Seen::Unknown(line)) {
@@ -459,11 +516,101 @@ where
         while !matches!(self.pump(None, &mut none), Pump::Empty) {}
     }
 
-    /// Read and classify until the caller's timeout ends this (never returns `Ok` by itself).
-    async fn drain_io(&mut self) -> Result<(), Error<IO::Error>> {
+    /// Write the data of an open data phase, keeping count of what is still due so that a
+    /// resynchronisation can close the phase if this is interrupted.
+    async fn write_data(&mut self, data: &[u8], end: &[u8]) -> Result<(), Error<IO::Error>> {
+        for mut part in [data, end] {
+            while !part.is_empty() {
+                let n = self.io.write(part).await.map_err(Error::Transport)?;
+                if n == 0 {
+                    return Err(Error::Closed);
+                }
+                if let DataPhase::Open { remaining, .. } = &mut self.data_phase {
+                    *remaining = remaining.saturating_sub(n);
+                }
+                part = part.get(n..).unwrap_or_default();
+            }
+        }
+        self.io.flush().await.map_err(Error::Transport)?;
+        self.data_phase = DataPhase::None;
+        Ok(())
+    }
+
+    /// Close a data phase left open by an interrupted call, as the manuals give: a phase
+    /// ended by Ctrl-Z is cancelled with ESC; a phase of announced length is completed with
+    /// filler bytes (the module then rejects or sends what it got; the call already failed).
+    async fn close_data_phase(
+        &mut self,
+        remaining: usize,
+        ctrl_z: bool,
+    ) -> Result<(), Error<IO::Error>> {
+        const FILLER: [u8; 32] = [0; 32];
+        if ctrl_z {
+            write_all(&mut self.io, &[ESC]).await?;
+        } else {
+            let mut left = remaining;
+            while left > 0 {
+                let n = left.min(FILLER.len());
+                write_all(&mut self.io, FILLER.get(..n).unwrap_or_default()).await?;
+                left = left.saturating_sub(n);
+            }
+        }
+        self.io.flush().await.map_err(Error::Transport)?;
+        self.data_phase = DataPhase::None;
+        self.stats.data_phases_closed = self.stats.data_phases_closed.saturating_add(1);
+        Ok(())
+    }
+
+    /// After a command with a data phase timed out before its prompt: wait for the prompt
+    /// (then close the phase) or for the command's final code, whichever comes first. No
+    /// timeout here: the caller races this.
+    async fn settle_data_phase(
+        &mut self,
+        len: usize,
+        ctrl_z: bool,
+    ) -> Result<(), Error<IO::Error>> {
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
-            self.drain_buffered();
-            self.fill().await?;
+            match self.pump(None, &mut none) {
+                Pump::Empty => self.fill().await?,
+                Pump::Prompt(_) => return self.close_data_phase(len, ctrl_z).await,
+                Pump::Final(_) | Pump::Rebooted => {
+                    self.data_phase = DataPhase::None;
+                    return Ok(());
+                }
+                Pump::Matched(()) => {}
+            }
+        }
+    }
+
+    /// Write a marker command and read until its own answer line and then a final code
+    /// arrive. Final codes before the marker's answer line are late answers of abandoned
+    /// commands: counted, never taken. No timeout here: the caller races this.
+    async fn marker(
+        &mut self,
+        command: &[u8],
+        answer: &'static [&'static [u8]],
+    ) -> Result<(), Error<IO::Error>> {
+        self.reader.classifier.begin(Expect::tokens(answer));
+        write_all(&mut self.io, command).await?;
+        self.io.flush().await.map_err(Error::Transport)?;
+        self.resp.clear();
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        loop {
+            match self.pump(None, &mut none) {
+                Pump::Empty => self.fill().await?,
+                Pump::Final(result) => {
+                    if !self.resp.is_empty() && result.is_ok() {
+                        return Ok(());
+                    }
+                    // Not the marker's answer: an earlier command's. Keep waiting.
+                    self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
+                    self.resp.clear();
+                    self.reader.classifier.begin(Expect::tokens(answer));
+                }
+                Pump::Rebooted => return Err(Error::Rebooted),
+                Pump::Prompt(_) | Pump::Matched(()) => {}
+            }
         }
     }
 
@@ -481,6 +628,13 @@ where
         if matches!(req.send, Some((PromptKind::Angle, _))) {
             self.reader.decoder.expect_prompt();
         }
+        self.data_phase = match req.send {
+            Some((_, data)) => DataPhase::AwaitingPrompt {
+                len: data.len().saturating_add(req.send_end.len()),
+                ctrl_z: !req.send_end.is_empty(),
+            },
+            None => DataPhase::None,
+        };
         match line {
             Line::Bytes(b) => write_all(&mut self.io, b).await?,
             Line::Encoded(n) => {
@@ -501,9 +655,11 @@ where
                         && !data_sent
                         && want == kind
                     {
-                        write_all(&mut self.io, data).await?;
-                        write_all(&mut self.io, req.send_end).await?;
-                        self.io.flush().await.map_err(Error::Transport)?;
+                        self.data_phase = DataPhase::Open {
+                            remaining: data.len().saturating_add(req.send_end.len()),
+                            ctrl_z: !req.send_end.is_empty(),
+                        };
+                        self.write_data(data, req.send_end).await?;
                         data_sent = true;
                     } else if let (Some(len), PromptKind::Connect) =
                         (req.receive_after_connect, kind)
@@ -512,14 +668,22 @@ where
                     }
                 }
                 Pump::Final(result) => {
+                    // The module has ended the command: no data phase is open any more.
+                    self.data_phase = DataPhase::None;
                     result?;
                     if !data_sent {
                         return Err(Error::Protocol);
                     }
                     if self.truncated {
+                        self.stats.responses_truncated =
+                            self.stats.responses_truncated.saturating_add(1);
                         return Err(Error::ResponseTooLong);
                     }
                     return Ok(self.received);
+                }
+                Pump::Rebooted => {
+                    self.data_phase = DataPhase::None;
+                    return Err(Error::Rebooted);
                 }
                 Pump::Matched(()) => {}
             }
@@ -554,7 +718,7 @@ where
             match self.pump(None, matcher) {
                 Pump::Empty => self.fill().await?,
                 Pump::Matched(t) => return Ok(t),
-                Pump::Prompt(_) | Pump::Final(_) => {}
+                Pump::Prompt(_) | Pump::Final(_) | Pump::Rebooted => {}
             }
         }
     }
@@ -611,6 +775,8 @@ pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, co
     packet_id: u16,
     /// The URC queue's mark when the last command was sent.
     sent_mark: u32,
+    /// Marker commands sent so far (wrapping): picks the next one.
+    markers_sent: usize,
 }
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> core::fmt::Debug
@@ -690,6 +856,7 @@ where
         Stats {
             overflows: decoder.overflows,
             garbage: decoder.garbage_bytes,
+            bad_lengths: decoder.bad_lengths,
             ..self.core.stats
         }
     }
@@ -712,12 +879,14 @@ where
                 truncated: false,
                 received: 0,
                 bytes_in: 0,
+                data_phase: DataPhase::None,
             },
             delay,
             config,
             dirty: false,
             packet_id: 1,
             sent_mark: 0,
+            markers_sent: 0,
         }
     }
 
@@ -786,7 +955,7 @@ where
             if let Seen::Urc(u) = &seen
                 && D::link_event(u) == Some(LinkEvent::Rebooted)
             {
-                return Some(Err(Error::SessionDown));
+                return Some(Err(Error::Rebooted));
             }
             cmd.result(&seen).map(|r| r.map_err(Error::Action))
         })
@@ -801,10 +970,16 @@ where
         timeout_ms: u32,
     ) -> Result<usize, Error<IO::Error>> {
         if self.dirty {
-            self.resync().await?;
+            self.resync_before_command().await?;
         }
         self.core.drain_buffered();
-        let n = cmd.encode(self.core.resp.scratch())?.len();
+        let n = cmd
+            .encode(self.core.resp.scratch())
+            .map_err(|e| match e {
+                EncodeError::BufferFull => Error::CommandTooLong { limit: RESP },
+                e => Error::Encode(e),
+            })?
+            .len();
         let req = Request {
             command: b"",
             expect: cmd.expect(),
@@ -829,7 +1004,7 @@ where
         sink: Option<&mut [u8]>,
     ) -> Result<usize, Error<IO::Error>> {
         if self.dirty {
-            self.resync().await?;
+            self.resync_before_command().await?;
         }
         self.core.drain_buffered();
         self.exchange_line(Line::Bytes(req.command), req, sink)
@@ -857,6 +1032,12 @@ where
             // The modem answered: the exchange is complete, whatever it said.
             Ok(_) => self.dirty = false,
             Err(e) if e.answered() => self.dirty = false,
+            // A reboot ended the command: no answer of it will come.
+            Err(Error::Rebooted) => {
+                self.dirty = false;
+                self.core.reader.classifier.abandon();
+                self.core.reader.decoder.cancel_prompt();
+            }
             Err(_) => {
                 self.core.reader.classifier.abandon();
                 self.core.reader.decoder.cancel_prompt();
@@ -1146,29 +1327,73 @@ where
         }
     }
 
-    /// Read for `settle_ms`, queueing URCs and counting late final codes.
-    async fn settle(&mut self) -> Result<(), Error<IO::Error>> {
-        if self.config.settle_ms == 0 {
+    /// Synchronise with a module that has just powered up: send `AT` until it answers `OK`
+    /// (up to `resync_attempts` tries, each within `resync_timeout_ms`). Auto-bauding
+    /// modules (Luat) set their baud rate from the first `AT`, and answer the first tries
+    /// with noise, which is skipped and counted as garbage. Only for a module with nothing
+    /// outstanding (just powered up or rebooted): after a timeout, [`resync`](Self::resync)
+    /// is the call that cannot take a late answer for the sync's.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::luat::Luat;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // The first `AT` only produces noise while the module finds the baud rate.
+    /// let modem = SimModem::new(">> AT\n<<| \"\\u00ff\"\n>> AT\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Luat> = Client::new(modem, InstantDelay);
+    /// embassy_futures::block_on(c.autobaud()).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when no `AT` was answered; transport errors.
+    ///
+    /// # Cancel safety
+    /// A dropped call leaves the client out of step: the next command resynchronises.
+    pub async fn autobaud(&mut self) -> Result<(), Error<IO::Error>> {
+        let at = Request::new(b"AT\r", Expect::NOTHING, self.config.resync_timeout_ms);
+        let mut last = Error::Timeout;
+        for _ in 0..self.config.resync_attempts.max(1) {
             self.core.drain_buffered();
-            return Ok(());
+            match self.exchange_line(Line::Bytes(at.command), &at, None).await {
+                Ok(_) => return Ok(()),
+                Err(e @ (Error::Transport(_) | Error::Closed)) => return Err(e),
+                Err(e) => last = e,
+            }
         }
-        match select(
-            self.core.drain_io(),
-            self.delay.delay_ms(self.config.settle_ms),
-        )
-        .await
-        {
-            Either::First(Err(e)) => Err(e),
-            _ => Ok(()),
+        Err(last)
+    }
+
+    /// [`resync`](Self::resync) before a command: a reboot found on the way leaves the client
+    /// in step (the `RDY` is queued and [`Links::rebooted`] set), so the command goes on.
+    async fn resync_before_command(&mut self) -> Result<(), Error<IO::Error>> {
+        match self.resync().await {
+            Ok(()) | Err(Error::Rebooted) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
-    /// Bring the client back in step with the modem: send `AT` until it answers `OK`
-    /// (up to `resync_attempts` times; with three or more, the last is `ATV1`, which also
-    /// brings back verbose result codes), queueing URCs on the way, then read for `settle_ms`
-    /// so that late answers of the abandoned command are counted, not taken for the next
-    /// command's. Runs by itself before the next command after a timeout, a transport
-    /// error or a dropped call.
+    /// Bring the client back in step with the modem. In order:
+    /// 1. a data phase left open by an interrupted call is closed (ESC for a phase ended by
+    ///    Ctrl-Z, filler bytes for one of announced length; a prompt still to come is waited
+    ///    for first, up to `resync_timeout_ms`);
+    /// 2. announced data that never came (a length the modem lied about, a body cut short)
+    ///    is abandoned, and the bytes buffered after it are read as lines;
+    /// 3. a marker command ([`RESYNC_MARKERS`], a different one each time) is sent, and the
+    ///    client reads until the marker's own answer line and a final code arrive. Modules
+    ///    answer in order, so every late answer of an abandoned command comes before it:
+    ///    counted as unsolicited, never taken for the next command's, however late. Up to
+    ///    `resync_attempts` markers are tried, each within `resync_timeout_ms`; with three
+    ///    or more, the last is preceded by `ATV1` (a module left in numeric mode answers
+    ///    `0\r`, which a verbose reader cannot see).
+    ///
+    /// URCs read on the way are queued. Runs by itself before the next command after a
+    /// timeout, a transport error or a dropped call.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when no marker was answered (the client stays out of step and the
+    /// next call tries again), [`Error::Rebooted`] when the module rebooted meanwhile (then it
+    /// is in step: a rebooted module has nothing left to answer), transport errors.
     ///
     /// # Cancel safety
     /// Dropping it leaves the client still marked out of step; the next call tries again.
@@ -1176,35 +1401,81 @@ where
         self.core.stats.resyncs = self.core.stats.resyncs.saturating_add(1);
         self.core.reader.classifier.abandon();
         self.core.reader.decoder.cancel_prompt();
-        let at = Request::new(b"AT\r", Expect::NOTHING, self.config.resync_timeout_ms);
-        // The last try also restores verbose result codes: a module left in `ATV0` answers
-        // `0\r`, which is no result code to a verbose reader.
-        let atv1 = Request::new(b"ATV1\r", Expect::NOTHING, self.config.resync_timeout_ms);
-        let attempts = self.config.resync_attempts.max(1);
+        let timeout = self.config.resync_timeout_ms;
+        match self.core.data_phase {
+            DataPhase::None => {}
+            DataPhase::Open { remaining, ctrl_z } => {
+                match select(
+                    self.core.close_data_phase(remaining, ctrl_z),
+                    self.delay.delay_ms(timeout),
+                )
+                .await
+                {
+                    Either::First(r) => r?,
+                    Either::Second(()) => return Err(Error::Timeout),
+                }
+            }
+            DataPhase::AwaitingPrompt { len, ctrl_z } => {
+                self.core.reader.decoder.expect_prompt();
+                let settled = select(
+                    self.core.settle_data_phase(len, ctrl_z),
+                    self.delay.delay_ms(timeout),
+                )
+                .await;
+                self.core.reader.decoder.cancel_prompt();
+                match settled {
+                    Either::First(r) => r?,
+                    // No prompt and no answer: the module did not take the command.
+                    Either::Second(()) => self.core.data_phase = DataPhase::None,
+                }
+            }
+        }
+        self.core.drain_buffered();
+        if self.core.reader.decoder.abandon_data() {
+            self.core.drain_buffered();
+        }
+        let attempts = usize::from(self.config.resync_attempts.max(1)).min(RESYNC_MARKERS.len());
         let mut last = Error::Timeout;
         for attempt in 1..=attempts {
-            let req = if attempt == attempts && attempts > 2 {
-                &atv1
-            } else {
-                &at
+            if attempt == attempts && attempts > 2 {
+                // Not trusted as a sign of sync: only the marker after it is.
+                let atv1 = Request::new(b"ATV1\r", Expect::NOTHING, timeout);
+                if let Either::First(Err(e @ (Error::Transport(_) | Error::Closed))) = select(
+                    self.core.run(Line::Bytes(atv1.command), &atv1, None),
+                    self.delay.delay_ms(timeout),
+                )
+                .await
+                {
+                    return Err(e);
+                }
+                self.core.reader.classifier.abandon();
+            }
+            let index = self
+                .markers_sent
+                .checked_rem(RESYNC_MARKERS.len())
+                .unwrap_or(0);
+            self.markers_sent = self.markers_sent.wrapping_add(1);
+            let Some(&(command, answer)) = RESYNC_MARKERS.get(index) else {
+                break;
             };
-            match select(
-                self.core.run(Line::Bytes(req.command), req, None),
-                self.delay.delay_ms(self.config.resync_timeout_ms),
+            let result = select(
+                self.core.marker(command, answer),
+                self.delay.delay_ms(timeout),
             )
-            .await
-            {
-                Either::First(Ok(_)) => {
+            .await;
+            self.core.reader.classifier.abandon();
+            self.core.resp.clear();
+            match result {
+                Either::First(Ok(())) => {
                     self.dirty = false;
-                    self.settle().await?;
                     return Ok(());
                 }
-                Either::First(Err(e @ (Error::Transport(_) | Error::Closed))) => return Err(e),
-                Either::First(Err(e)) => last = e,
-                Either::Second(()) => {
-                    self.core.reader.classifier.abandon();
-                    last = Error::Timeout;
+                Either::First(Err(Error::Rebooted)) => {
+                    self.dirty = false;
+                    return Err(Error::Rebooted);
                 }
+                Either::First(Err(e)) => return Err(e),
+                Either::Second(()) => last = Error::Timeout,
             }
         }
         Err(last)
@@ -1227,7 +1498,11 @@ where
             match self.pump(None, &mut none) {
                 // The pass may have queued something: look again before reading.
                 Pump::Empty if !self.urcs.any_since(mark, want) => self.fill().await?,
-                Pump::Empty | Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) => {}
+                Pump::Empty
+                | Pump::Prompt(_)
+                | Pump::Final(_)
+                | Pump::Matched(())
+                | Pump::Rebooted => {}
             }
         }
         Ok(())

@@ -147,8 +147,10 @@ where
         let client = s.client;
         let cfg = async |this: &mut Self, setting| this.send(&QmtCfg { client, setting }).await;
         cfg(self, QmtSetting::Version(MqttVersion::V3_1_1)).await?;
-        // The length field makes received payloads binary-safe; older firmware may not know
-        // the setting, which changes nothing else.
+        // The length field frames received payloads by length: without it a payload that
+        // holds a line end and `+QMTSTAT: ...` (anyone may publish to a subscribed topic)
+        // would be read as the module's own lines. A module that refuses it cannot receive
+        // safely, so the session is not started.
         match cfg(
             self,
             QmtSetting::RecvMode {
@@ -158,7 +160,8 @@ where
         )
         .await
         {
-            Ok(()) | Err(Error::Error | Error::Cme(_)) => {}
+            Ok(()) => {}
+            Err(Error::Error | Error::Cme(_)) => return Err(Error::Unsupported),
             Err(e) => return Err(e),
         }
         if let Some(ctx) = s.tls {

@@ -56,6 +56,10 @@ pub enum DecodeError {
     /// A segment held nothing but garbage bytes (NUL, 0xFF, control bytes).
     #[error("{0} garbage byte(s) skipped")]
     Garbage(usize),
+    /// A line announced a payload longer than its protocol allows ([`Framing::Refused`]).
+    /// The line up to its first terminator is dropped; the bytes after it are read as lines.
+    #[error("announced payload length beyond the protocol's maximum; line dropped")]
+    BadLength,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +82,9 @@ pub struct DecoderStats {
     pub garbage_bytes: u32,
     /// Lines dropped because they did not fit in the buffer.
     pub overflows: u32,
+    /// Lines dropped because they announced an impossible payload length, and announced
+    /// data given up by [`Decoder::abandon_data`].
+    pub bad_lengths: u32,
 }
 
 /// The streaming framer. `D` supplies the payload-length rules; `B` is the buffer, an array
@@ -200,6 +207,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             stats: DecoderStats {
                 garbage_bytes: 0,
                 overflows: 0,
+                bad_lengths: 0,
             },
             _dialect: PhantomData,
         }
@@ -251,6 +259,37 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.mode = Mode::Line;
         self.prompt_expected = false;
         self.skip_prompt_space = false;
+    }
+
+    /// Give up on announced data the modem has stopped sending (a length it lied about, a
+    /// body cut short): data and discard modes end, and a line waiting for a payload that has
+    /// not arrived is dropped up to its first terminator (counted as a bad length). Bytes
+    /// already buffered after it are kept and read as lines, so no URC among them is lost.
+    /// Returns whether anything was abandoned.
+    pub fn abandon_data(&mut self) -> bool {
+        let mut abandoned = !matches!(self.mode, Mode::Line);
+        if abandoned {
+            self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+        }
+        self.mode = Mode::Line;
+        self.following = 0;
+        let held = self.end.saturating_sub(self.start);
+        if self.ruled && self.scan > held {
+            let window = self
+                .buf
+                .as_ref()
+                .get(self.start..self.end)
+                .unwrap_or_default();
+            let cut = find_eol(window).map_or(held, |i| i.saturating_add(1));
+            self.start = self.start.saturating_add(cut);
+            self.scan = 0;
+            self.ruled = false;
+            if !abandoned {
+                self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+            }
+            abandoned = true;
+        }
+        abandoned
     }
 
     /// Make room at the end of the buffer by moving unconsumed bytes to the front. Only done
@@ -400,6 +439,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         }
         match D::framing(seg) {
             Framing::Line => {}
+            Framing::Refused => return Quick::Slow,
             Framing::Following { len } => {
                 if len > 0 {
                     self.mode = Mode::Data { remaining: len };
@@ -502,6 +542,17 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         let Some(mut window) = self.buf.as_ref().get(start..self.end) else {
             return Step::More;
         };
+        if self.skip_prompt_space && self.scan == 0 && !self.ruled {
+            // Only the byte right after `>` may be its space, whatever the read sizes.
+            let Some(&first) = window.first() else {
+                return Step::More;
+            };
+            self.skip_prompt_space = false;
+            if first == b' ' {
+                self.start = start.saturating_add(1);
+                return Step::Skip;
+            }
+        }
         if self.scan == 0 && !self.ruled {
             // Blank lines (the CRLF that opens every verbose response) are the most common
             // segment: skip them without a search.
@@ -513,13 +564,6 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             let Some(&first) = window.first() else {
                 return Step::More;
             };
-            if self.skip_prompt_space {
-                self.skip_prompt_space = false;
-                if first == b' ' {
-                    self.start = start.saturating_add(1);
-                    return Step::Skip;
-                }
-            }
             if self.prompt_expected && first == b'>' {
                 self.prompt_expected = false;
                 self.skip_prompt_space = true;
@@ -547,6 +591,15 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             self.following = 0;
             match D::framing(seg) {
                 Framing::Line => {}
+                Framing::Refused => {
+                    // Drop the line up to its first terminator byte; a LF after a CR is a
+                    // blank line, skipped next.
+                    self.start = start.saturating_add(i).saturating_add(1);
+                    self.scan = 0;
+                    self.ruled = false;
+                    self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+                    return Step::Error(DecodeError::BadLength);
+                }
                 Framing::Following { len } => self.following = len,
                 Framing::Inline { header, len } => {
                     let payload_end = header.saturating_add(len);
@@ -610,7 +663,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         } else {
             match D::framing(window) {
                 Framing::Inline { header, len } => header.saturating_add(len),
-                _ => 0,
+                Framing::Line | Framing::Following { .. } | Framing::Refused => 0,
             }
         };
         self.start = self.end;

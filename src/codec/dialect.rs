@@ -28,6 +28,11 @@ pub enum Framing {
         /// Exact length of the data after the line.
         len: usize,
     },
+    /// The line is a payload carrier whose announced length cannot be true (beyond the
+    /// protocol's documented maximum). The framer refuses it at once: the line, up to its
+    /// first terminator, is reported as [`DecodeError::BadLength`](super::DecodeError::BadLength)
+    /// and no byte after it is taken as payload.
+    Refused,
 }
 
 /// A module family's contribution to decoding.

@@ -126,6 +126,18 @@ impl<const N: usize> LineQueue<N> {
         true
     }
 
+    /// Append a line only if it fits beside the lines waiting: nothing is dropped. Returns
+    /// `false` (and counts a drop of `line`) when it does not fit.
+    pub fn push_keep(&mut self, line: &[u8]) -> bool {
+        let need = line.len().saturating_add(HEADER);
+        let used = self.tail.saturating_sub(self.head);
+        if N.saturating_sub(used) < need {
+            self.dropped = self.dropped.saturating_add(1);
+            return false;
+        }
+        self.push(line)
+    }
+
     /// Take the oldest line. It stays valid until the queue is changed again.
     pub fn pop(&mut self) -> Option<&[u8]> {
         if self.len == 0 {

@@ -36,7 +36,7 @@ where
     IO: Read + Write,
     DL: DelayNs,
 {
-    c.resync().await?;
+    c.autobaud().await?;
     let firmware = c
         .send(&Cgmr)
         .await?

@@ -300,6 +300,8 @@ pub(crate) fn framing(head: &[u8]) -> Framing {
 fn payload_framing(head: &[u8]) -> Framing {
     match head.get(..6) {
         Some(b"+MSUB:") => match msub_head(head) {
+            // The manual's limit for a message (`MAX_PAYLOAD`, 4100 bytes).
+            Some((_, len, _)) if len > super::MAX_PAYLOAD => Framing::Refused,
             Some((_, len, payload)) => Framing::Inline {
                 header: head.len().saturating_sub(payload.len()),
                 len,

@@ -37,8 +37,8 @@ pub use pdp::{
     QiactRead, Qicsgp, QicsgpQuery, Qideact, ServingCell,
 };
 pub use urc::{
-    HttpResult, MqttAck, Qind, Qiurc, QmtRecv, QuectelUrc, connack_text, open_result_text,
-    packet_result_text, stat_text,
+    HttpResult, MAX_RECV_LEN, MqttAck, Qind, Qiurc, QmtRecv, QuectelUrc, connack_text,
+    open_result_text, packet_result_text, stat_text,
 };
 
 use crate::codec::{Dialect, Framing, LinkEvent};

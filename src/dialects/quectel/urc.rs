@@ -501,6 +501,7 @@ fn recv_framing(head: &[u8]) -> Framing {
         return Framing::Line;
     };
     match recv_len(after) {
+        Some((len, _)) if len > MAX_RECV_LEN => Framing::Refused,
         Some((len, payload)) => Framing::Inline {
             header: head.len().saturating_sub(payload.len()),
             len,
@@ -508,6 +509,11 @@ fn recv_framing(head: &[u8]) -> Framing {
         None => Framing::Line,
     }
 }
+
+/// The longest `+QMTRECV` payload the decoder accepts as announced, in bytes. Quectel
+/// modules' MQTT stacks buffer messages of a few KiB; a larger length field cannot be true,
+/// and taking it at its word would make the host deaf for that many bytes.
+pub const MAX_RECV_LEN: usize = 16 * 1024;
 
 /// `"<text>"` or an empty field, as text (`+QMTCFG: "aliauth",,,`).
 pub(crate) fn quoted_or_empty(i: &[u8]) -> Res<'_, &str> {

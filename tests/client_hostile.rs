@@ -1,0 +1,434 @@
+//! A hostile or broken modem: lengths that lie, answers that come late, data phases left
+//! open, reboots in the middle of a wait, responses too long for the buffer, publishes too
+//! large for the text form, a module that refuses the length field of received messages.
+//! After each, the client must have refused the input at once and stay usable.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession, Request};
+use atmodem::codec::{Decoder, Expect, Frame};
+use atmodem::dialects::common::Csq;
+use atmodem::dialects::luat::Luat;
+use atmodem::dialects::quectel::{PublishForm, Qiact, QmtPublish, QmtRecvRead, Quectel};
+use atmodem::sim::{InstantDelay, SimError, SimModem};
+use embassy_futures::block_on;
+
+type Q = Client<SimModem, InstantDelay, Quectel, 256, 512, 256>;
+type L = Client<SimModem, InstantDelay, Luat, 256, 512, 256>;
+
+fn q(script: &str) -> Q {
+    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+}
+
+fn l(script: &str) -> L {
+    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+}
+
+fn done(sim: &SimModem) {
+    assert!(sim.is_done(), "script left:\n{}", sim.remaining());
+}
+
+// 1. A lying length.
+
+#[test]
+fn a_qmtrecv_length_beyond_any_message_is_refused_at_once() {
+    // 4294967295 announced, 3 bytes sent: the line is an error, the answer after it is read.
+    let mut c = q(
+        ">> AT+CSQ\n<< +QMTRECV: 0,1,\"t\",4294967295,\"abc\"\n<< +CSQ: 20,99\n<< OK\n>> AT+CSQ\n<< +CSQ: 21,99\n<< OK\n",
+    );
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 20);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 21);
+    assert_eq!(c.stats().bad_lengths, 1);
+    assert_eq!(c.stats().resyncs, 0);
+    done(c.transport());
+}
+
+#[test]
+fn a_msub_length_beyond_the_manuals_limit_is_refused_at_once() {
+    // The Luat manual limits a message to 4100 bytes.
+    let mut c = l(
+        ">> AT+CSQ\n<< +MSUB: \"t\",5000 byte,abc\n<< +CSQ: 20,99\n<< OK\n>> AT+CSQ\n<< +CSQ: 21,99\n<< OK\n",
+    );
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 20);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 21);
+    assert_eq!(c.stats().bad_lengths, 1);
+    done(c.transport());
+}
+
+#[test]
+fn announced_data_that_never_comes_is_abandoned_by_the_resync() {
+    // `+HTTPREAD: 5000` announces 5000 bytes of data; what follows is the module's own lines.
+    // The command times out (its OK was taken as data); the resync gives up the data, and
+    // the next command works at once instead of after 5000 bytes.
+    let mut c = l(
+        ">> AT+CSQ\n<< +HTTPREAD: 5000\n<< +CSQ: 20,99\n<< OK\n>> AT+CMEE?\n<< +CMEE: 1\n<< OK\n>> AT+CSQ\n<< +CSQ: 21,99\n<< OK\n",
+    );
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 21);
+    assert_eq!(c.stats().bad_lengths, 1);
+    done(c.transport());
+}
+
+// 2. Late answers.
+
+#[test]
+fn a_late_ok_after_the_resync_is_not_the_next_commands() {
+    // `ATE0` times out; its `OK` comes late, after the resync began. The module's answer to
+    // the second `ATE0` is `ERROR`, and that is what the call returns.
+    let ate0 = Request::new(b"ATE0\r", Expect::NOTHING, 300);
+    let mut c = q(
+        ">> ATE0\n>> AT+CMEE?\n<< OK\n<< +CMEE: 1\n<< OK\n>> ATE0\n<< ERROR\n>> AT+CSQ\n<< +CSQ: 9,99\n<< OK\n",
+    );
+    assert_eq!(block_on(c.exchange(&ate0, None)), Err(Error::Timeout));
+    assert_eq!(block_on(c.exchange(&ate0, None)), Err(Error::Error));
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 9);
+    done(c.transport());
+}
+
+#[test]
+fn a_busy_module_answering_everything_late_shifts_nothing() {
+    // The module is busy: it answers neither `AT+CSQ` nor the first marker in time, then
+    // answers all of them at once. Only the last marker's answer ends the resync, so each
+    // later command gets its own answer.
+    let mut c = q(concat!(
+        ">> AT+CSQ\n",
+        ">> AT+CMEE?\n",
+        ">> AT+CSCS?\n",
+        "<< +CSQ: 5,99\n<< OK\n",
+        "<< +CMEE: 1\n<< OK\n",
+        "<< +CSCS: \"GSM\"\n<< OK\n",
+        ">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n",
+        ">> AT+CSQ\n<< +CSQ: 21,99\n<< OK\n",
+        ">> AT+CSQ\n<< +CSQ: 22,99\n<< OK\n",
+    ));
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 20);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 21);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 22);
+    assert_eq!(c.stats().unsolicited_finals, 2);
+    done(c.transport());
+}
+
+#[test]
+fn consecutive_resyncs_never_send_the_same_marker_twice_in_a_row() {
+    // Two timeouts in a row: the second resync uses the next marker, so a late answer to the
+    // first one cannot end it.
+    let mut c = q(concat!(
+        ">> AT+CSQ\n",
+        ">> AT+CMEE?\n<< +CMEE: 1\n<< OK\n",
+        ">> AT+CSQ\n",
+        ">> AT+CSCS?\n<< +CSCS: \"GSM\"\n<< OK\n",
+        ">> AT+CSQ\n<< +CSQ: 3,99\n<< OK\n",
+    ));
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 3);
+    done(c.transport());
+}
+
+// 3. A data phase left open.
+
+/// A transport that holds the host back once: a write that starts with `stall_on` stalls
+/// (hardware flow control), or the first read after a write that starts with `late_after`
+/// waits (a module slow to answer).
+struct Stall {
+    inner: SimModem,
+    stall_on: &'static [u8],
+    late_after: &'static [u8],
+    stalled: bool,
+    late: bool,
+}
+
+impl embedded_io::ErrorType for Stall {
+    type Error = SimError;
+}
+
+impl embedded_io_async::Read for Stall {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, SimError> {
+        if self.late {
+            self.late = false;
+            core::future::pending::<()>().await;
+        }
+        self.inner.read(buf).await
+    }
+}
+
+impl embedded_io_async::Write for Stall {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, SimError> {
+        if !self.stalled && !self.stall_on.is_empty() && buf.starts_with(self.stall_on) {
+            self.stalled = true;
+            core::future::pending::<()>().await;
+        }
+        if !self.late_after.is_empty() && buf.starts_with(self.late_after) {
+            self.late_after = b"";
+            self.late = true;
+        }
+        self.inner.write(buf).await
+    }
+
+    async fn flush(&mut self) -> Result<(), SimError> {
+        self.inner.flush().await
+    }
+}
+
+fn hostile(
+    script: &str,
+    stall_on: &'static [u8],
+    late_after: &'static [u8],
+) -> Client<Stall, InstantDelay, Quectel> {
+    let inner = SimModem::new(script).unwrap();
+    Client::new(
+        Stall {
+            inner,
+            stall_on,
+            late_after,
+            stalled: false,
+            late: false,
+        },
+        InstantDelay,
+    )
+}
+
+fn stalling(script: &str, stall_on: &'static [u8]) -> Client<Stall, InstantDelay, Quectel> {
+    hostile(script, stall_on, b"")
+}
+
+#[test]
+fn a_stalled_payload_of_announced_length_is_completed_before_the_resync() {
+    // The payload write stalls after `>`; the call times out. The module still waits for 5
+    // bytes: the resync sends them (filler) before its marker, never `AT...` as payload.
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 1,
+        qos: 1,
+        retain: false,
+        topic: "t",
+        payload: b"hello",
+        form: PublishForm::Length,
+    };
+    let mut c = stalling(
+        concat!(
+            ">> AT+QMTPUBEX=0,1,1,0,\"t\",5\n<<| \"\\r\\n> \"\n",
+            ">>| \"\\u0000\\u0000\\u0000\\u0000\\u0000\"\n<< OK\n",
+            ">> AT+CMEE?\n<< +CMEE: 1\n<< OK\n",
+            ">> AT+CSQ\n<< +CSQ: 4,99\n<< OK\n",
+        ),
+        b"hello",
+    );
+    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 4);
+    assert_eq!(c.stats().data_phases_closed, 1);
+    done(&c.transport().inner);
+}
+
+#[test]
+fn a_stalled_payload_ended_by_ctrl_z_is_cancelled_with_esc() {
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 1,
+        qos: 1,
+        retain: false,
+        topic: "t",
+        payload: b"hello",
+        form: PublishForm::CtrlZ,
+    };
+    let mut c = stalling(
+        concat!(
+            ">> AT+QMTPUB=0,1,1,0,\"t\"\n<<| \"\\r\\n> \"\n",
+            ">>| \"\\u001b\"\n",
+            ">> AT+CMEE?\n<< +CMEE: 1\n<< OK\n",
+            ">> AT+CSQ\n<< +CSQ: 4,99\n<< OK\n",
+        ),
+        b"hello",
+    );
+    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 4);
+    done(&c.transport().inner);
+}
+
+#[test]
+fn a_prompt_that_comes_after_the_timeout_is_closed_too() {
+    // The prompt comes only after the call gave up: the resync waits for it and completes
+    // the announced length before anything else.
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 0,
+        qos: 0,
+        retain: false,
+        topic: "t",
+        payload: b"hi",
+        form: PublishForm::Length,
+    };
+    let mut c = hostile(
+        concat!(
+            ">> AT+QMTPUBEX=0,0,0,0,\"t\",2\n",
+            "<<| \"\\r\\n> \"\n>>| \"\\u0000\\u0000\"\n<< OK\n",
+            ">> AT+CMEE?\n<< +CMEE: 1\n<< OK\n",
+            ">> AT+CSQ\n<< +CSQ: 4,99\n<< OK\n",
+        ),
+        b"",
+        b"AT+QMTPUBEX",
+    );
+    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Timeout);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 4);
+    assert_eq!(c.stats().data_phases_closed, 1);
+    done(&c.transport().inner);
+}
+
+// 4. A reboot during a wait.
+
+#[test]
+fn a_reboot_while_waiting_for_the_prompt_ends_the_publish_at_once() {
+    let mut c = q(">> AT+QMTPUBEX=0,1,1,0,\"t\",2\n<< RDY\n>> AT+CSQ\n<< +CSQ: 8,99\n<< OK\n");
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 1,
+        qos: 1,
+        retain: false,
+        topic: "t",
+        payload: b"hi",
+        form: PublishForm::Length,
+    };
+    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Rebooted);
+    assert!(c.links().rebooted);
+    // No resync is needed after a reboot.
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 8);
+    assert_eq!(c.stats().resyncs, 0);
+    done(c.transport());
+}
+
+#[test]
+fn a_reboot_while_a_pdp_context_activates_ends_the_wait_at_once() {
+    let mut c = q(">> AT+QIACT=1\n<< RDY\n<< APP RDY\n");
+    assert_eq!(
+        block_on(c.send(&Qiact { cid: 1 })).unwrap_err(),
+        Error::Rebooted
+    );
+    done(c.transport());
+}
+
+// 5. Response lines beyond `RESP`.
+
+#[test]
+fn stored_messages_beyond_the_response_buffer_are_an_error_not_a_silent_loss() {
+    // Five stored messages of about 170 bytes each do not fit in 512 bytes. The module
+    // deletes messages once read, so returning the last two would lose three for good.
+    let payload = format!("{{\"params\":{{\"v\":\"{}\"}}}}", "x".repeat(130));
+    let mut script = String::from(">> AT+QMTRECV=0\n");
+    for id in 0..5 {
+        script.push_str(&format!(
+            "<< +QMTRECV: 0,{id},\"/a/b/c\",{},\"{payload}\"\n",
+            payload.len()
+        ));
+    }
+    script.push_str("<< OK\n>> AT+CSQ\n<< +CSQ: 1,99\n<< OK\n");
+    let mut c = q(&script);
+    let read = QmtRecvRead {
+        client: 0,
+        recv_id: None,
+    };
+    assert_eq!(
+        block_on(c.send(&read)).map(|_| ()).unwrap_err(),
+        Error::ResponseTooLong
+    );
+    assert_eq!(c.stats().responses_truncated, 1);
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 1);
+    done(c.transport());
+}
+
+// 6. Publishes too large for the text form.
+
+#[test]
+fn a_large_luat_text_payload_goes_out_in_the_binary_safe_form() {
+    // 600 bytes of text do not fit in `AT+MPUB` inside a 512-byte `RESP`: the client uses
+    // `AT+MPUBEX` with its length instead of failing.
+    let payload = format!(
+        "{{\"id\":\"1\",\"params\":{{\"s\":\"{}\"}}}}",
+        "a".repeat(572)
+    );
+    assert_eq!(payload.len(), 600);
+    let script = format!(
+        ">> AT+MPUBEX=\"t\",1,0,600\n<<| \"\\r\\n>\"\n>>| \"{}\"\n<< OK\n<< PUBACK\n",
+        payload.replace('"', "\\\"")
+    );
+    let mut c = l(&script);
+    block_on(c.mqtt_publish(0, "t", payload.as_bytes(), 1, false)).unwrap();
+    done(c.transport());
+}
+
+#[test]
+fn a_quectel_topic_too_long_for_the_buffer_names_the_limit() {
+    let topic = "t".repeat(600);
+    let mut c = q("");
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 1,
+        qos: 1,
+        retain: false,
+        topic: &topic,
+        payload: b"{}",
+        form: PublishForm::Length,
+    };
+    assert_eq!(
+        block_on(c.send(&publish)).unwrap_err(),
+        Error::CommandTooLong { limit: 512 }
+    );
+    done(c.transport());
+}
+
+// 7. A refused receive mode.
+
+#[test]
+fn a_module_that_refuses_the_length_field_gets_no_session() {
+    let mut c =
+        q(">> AT+QMTCFG=\"version\",0,4\n<< OK\n>> AT+QMTCFG=\"recv/mode\",0,0,1\n<< ERROR\n");
+    let s = MqttSession::new("h", 1883, MqttLogin::ClientId("dev"));
+    assert_eq!(block_on(c.mqtt_start(&s)), Err(Error::Unsupported));
+    // Nothing else was sent: no open, no connect.
+    done(c.transport());
+}
+
+// 16. The prompt's space, whatever the read sizes.
+
+fn prompt_frames(input: &[u8], chunk: usize) -> Vec<String> {
+    let mut d: Decoder<Luat, [u8; 4]> = Decoder::new();
+    d.expect_prompt();
+    let mut out = Vec::new();
+    let mut rest = input;
+    let mut stuck = 0;
+    while !rest.is_empty() || stuck < 2 {
+        let take = chunk.min(rest.len());
+        let n = d.feed(&rest[..take]);
+        rest = &rest[n..];
+        let before = out.len();
+        while let Some(f) = d.next_frame() {
+            out.push(match f {
+                Ok(Frame::Line(l)) => format!("line {l:?}"),
+                Ok(Frame::Echo(l)) => format!("echo {l:?}"),
+                Ok(Frame::Prompt) => "prompt".to_string(),
+                Ok(Frame::Data { bytes, remaining }) => format!("data {bytes:?} {remaining}"),
+                Err(e) => format!("error {e:?}"),
+            });
+        }
+        if rest.is_empty() && out.len() == before {
+            stuck += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_space_after_a_prompt_is_skipped_the_same_for_every_chunking() {
+    // Found by fuzzing: the space was skipped only when the line end and the space arrived
+    // in one read.
+    let input = b",\"\r\n>\r\n O,\rbc\r,\"\xd7";
+    let whole = prompt_frames(input, input.len());
+    for chunk in [1, 2, 3, 4, 64] {
+        assert_eq!(prompt_frames(input, chunk), whole, "chunk {chunk}");
+    }
+    // The space belongs to the prompt only when it comes right after `>`.
+    assert!(whole.contains(&"prompt".to_string()));
+    assert_eq!(
+        prompt_frames(b"\r\n> \r\nOK\r\n", 1),
+        prompt_frames(b"\r\n> \r\nOK\r\n", 64)
+    );
+}
