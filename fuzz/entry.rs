@@ -227,3 +227,192 @@ pub fn client(data: &[u8]) {
         let _ = c.stats();
     }
 }
+
+/// A behavioural modem for [`client_script`]: it answers each command line in order (a real
+/// module answers serially), as the plan drawn from the fuzz input says: with its tagged
+/// response lines and `OK`, with `ERROR`, with nothing, late (held for some reads, during which
+/// everything behind it waits), with noise before it, or by rebooting (every pending answer
+/// is lost and `RDY` comes). Once the plan is used up, or [`ScriptModem::calm`] is set, every
+/// command is answered at once and correctly.
+pub struct ScriptModem {
+    plan: std::collections::VecDeque<[u8; 3]>,
+    fifo: std::collections::VecDeque<(u8, Vec<u8>)>,
+    out: std::collections::VecDeque<u8>,
+    line: Vec<u8>,
+    chunk: usize,
+    /// Answer everything at once and correctly from now on.
+    pub calm: bool,
+}
+
+impl ScriptModem {
+    fn new(plan: &[u8], chunk: usize) -> Self {
+        Self {
+            plan: plan.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            fifo: Default::default(),
+            out: Default::default(),
+            line: Vec::new(),
+            chunk: chunk.max(1),
+            calm: false,
+        }
+    }
+
+    fn answer(&mut self, command: &[u8]) {
+        let [kind, hold, extra] = match (self.calm, self.plan.pop_front()) {
+            (false, Some(p)) => p,
+            _ => [0, 0, 0],
+        };
+        let hold = hold % 4;
+        let mut bytes = Vec::new();
+        if kind & 0x10 != 0 {
+            // Noise first: an unrelated URC, or bytes from the high half (never a result code).
+            if extra & 1 == 0 {
+                bytes.extend_from_slice(b"\r\n+CEREG: 1\r\n");
+            } else {
+                bytes.extend(std::iter::repeat_n(
+                    0x80 | (extra >> 1),
+                    usize::from(extra % 5),
+                ));
+            }
+        }
+        let text = String::from_utf8_lossy(command).into_owned();
+        let body: Option<String> = if let Some(tag) = text.strip_prefix("AT+XTAG=") {
+            let m = usize::from(extra % 6);
+            let mut s = String::new();
+            for j in 0..m {
+                s.push_str(&format!("\r\n+XTAG: {tag},{j},{m}\r\n"));
+            }
+            Some(s)
+        } else {
+            match text.as_str() {
+                "AT+CMEE?" => Some("\r\n+CMEE: 1\r\n".into()),
+                "AT+CSCS?" => Some("\r\n+CSCS: \"GSM\"\r\n".into()),
+                "AT+CMGF?" => Some("\r\n+CMGF: 0\r\n".into()),
+                "AT+CGEREP?" => Some("\r\n+CGEREP: 0,0\r\n".into()),
+                "AT+CRC?" => Some("\r\n+CRC: 0\r\n".into()),
+                "AT+CSMS?" => Some("\r\n+CSMS: 0,1,1,1\r\n".into()),
+                "ATV1" | "AT" => Some(String::new()),
+                _ => None,
+            }
+        };
+        match (kind & 0x0f, body) {
+            (_, None) => bytes.extend_from_slice(b"\r\nERROR\r\n"),
+            (0..=6, Some(b)) => {
+                bytes.extend_from_slice(b.as_bytes());
+                bytes.extend_from_slice(b"\r\nOK\r\n");
+            }
+            (7 | 8, Some(_)) => bytes.extend_from_slice(b"\r\nERROR\r\n"),
+            (9 | 10, Some(_)) => bytes.extend_from_slice(b"\r\n+CME ERROR: 3\r\n"),
+            (11..=13, Some(_)) => {} // no answer at all
+            (_, Some(_)) => {
+                // A reboot: pending answers are lost.
+                self.fifo.clear();
+                self.out.clear();
+                bytes.clear();
+                bytes.extend_from_slice(b"\r\nRDY\r\n");
+            }
+        }
+        self.fifo.push_back((hold, bytes));
+    }
+}
+
+impl embedded_io::ErrorType for ScriptModem {
+    type Error = embedded_io::ErrorKind;
+}
+
+impl embedded_io_async::Read for ScriptModem {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        loop {
+            if !self.out.is_empty() {
+                let n = self.chunk.min(buf.len()).min(self.out.len());
+                for b in buf.iter_mut().take(n) {
+                    *b = self.out.pop_front().unwrap();
+                }
+                return Ok(n);
+            }
+            match self.fifo.front_mut() {
+                Some((hold, _)) if *hold > 0 && !self.calm => {
+                    *hold -= 1;
+                    // Silent for this read: the client's wait times out.
+                    core::future::pending::<()>().await;
+                }
+                Some(_) => {
+                    let (_, bytes) = self.fifo.pop_front().unwrap();
+                    self.out.extend(bytes);
+                }
+                None => core::future::pending::<()>().await,
+            }
+        }
+    }
+}
+
+impl embedded_io_async::Write for ScriptModem {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        for &b in buf {
+            if b == b'\r' {
+                let line = core::mem::take(&mut self.line);
+                self.answer(&line);
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// The client against [`ScriptModem`], with oracles: a call's `Ok` carries exactly the lines
+/// answered to that very command (never a late answer of another, never a line short: every
+/// line or [`ResponseTooLong`](atmodem::client::Error::ResponseTooLong)); once the modem
+/// behaves, one more command succeeds. Byte 0 picks the read size and the number of calls;
+/// then three bytes per answer (kind, hold, extra).
+pub fn client_script(data: &[u8]) {
+    use atmodem::client::{Client, Error, Request};
+    use atmodem::sim::InstantDelay;
+    use embassy_futures::block_on;
+
+    let Some((&head, plan)) = data.split_first() else {
+        return;
+    };
+    let calls = usize::from(head >> 4) + 1;
+    let modem = ScriptModem::new(plan, usize::from(head & 0x0f) + 1);
+    let mut c: Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128> =
+        Client::new(modem, InstantDelay);
+    const EXPECT: Expect = Expect::tokens(&[b"+XTAG"]);
+    let check = |c: &Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128>, tag: usize| {
+        let lines: Vec<Vec<u8>> = c.response_lines().map(<[u8]>::to_vec).collect();
+        let m = lines.len();
+        for (j, l) in lines.iter().enumerate() {
+            assert_eq!(
+                l,
+                format!("+XTAG: {tag},{j},{m}").as_bytes(),
+                "call {tag} got a line that is not its own"
+            );
+        }
+    };
+    for tag in 0..calls {
+        let cmd = format!("AT+XTAG={tag}\r");
+        let req = Request::new(cmd.as_bytes(), EXPECT, 1000);
+        match block_on(c.exchange(&req, None)) {
+            Ok(_) => check(&c, tag),
+            Err(
+                Error::Timeout
+                | Error::Error
+                | Error::Cme(_)
+                | Error::ResponseTooLong
+                | Error::Rebooted,
+            ) => {}
+            Err(e) => panic!("call {tag}: unexpected {e:?}"),
+        }
+    }
+    c.transport_mut().calm = true;
+    let tag = 99;
+    let cmd = format!("AT+XTAG={tag}\r");
+    let req = Request::new(cmd.as_bytes(), EXPECT, 1000);
+    match block_on(c.exchange(&req, None)) {
+        Ok(_) | Err(Error::ResponseTooLong) => check(&c, tag),
+        Err(e) => panic!("the modem behaves again, yet the last call failed: {e:?}"),
+    }
+}

@@ -31,3 +31,8 @@ fn urc_corpus() {
 fn client_corpus() {
     replay("client", entry::client);
 }
+
+#[test]
+fn client_script_corpus() {
+    replay("client_script", entry::client_script);
+}

@@ -319,15 +319,29 @@ impl Default for Config {
     }
 }
 
-/// The marker commands of a resynchronisation, with the token of their answer line: 3GPP
-/// TS 27.007 / 27.005 queries every module family answers at once and the library sends for
-/// nothing else. Consecutive markers always differ, so the answer to the last one sent is
-/// told apart from a late answer to an earlier one.
-pub const RESYNC_MARKERS: [(&[u8], &[&[u8]]); 3] = [
-    (b"AT+CMEE?\r", &[b"+CMEE"]),
-    (b"AT+CSCS?\r", &[b"+CSCS"]),
-    (b"AT+CMGF?\r", &[b"+CMGF"]),
+/// The marker commands of a resynchronisation and the token of their answer line: 3GPP
+/// TS 27.007 / 27.005 queries that every module family answers at once, that change nothing
+/// and that the library sends for nothing else (the best supported first). A marker is never
+/// sent again while an earlier one of the same kind is still unanswered, so the answer to the
+/// last one sent cannot be mistaken for a late answer to another.
+pub const RESYNC_MARKERS: [(&[u8], &[u8]); 6] = [
+    (b"AT+CMEE?\r", b"+CMEE"),
+    (b"AT+CSCS?\r", b"+CSCS"),
+    (b"AT+CMGF?\r", b"+CMGF"),
+    (b"AT+CGEREP?\r", b"+CGEREP"),
+    (b"AT+CRC?\r", b"+CRC"),
+    (b"AT+CSMS?\r", b"+CSMS"),
 ];
+
+/// The answer tokens of [`RESYNC_MARKERS`], for the classifier.
+const MARKER_TOKENS: &[&[u8]] = &[b"+CMEE", b"+CSCS", b"+CMGF", b"+CGEREP", b"+CRC", b"+CSMS"];
+
+/// Which marker (index into [`RESYNC_MARKERS`]) answers with `line`.
+fn marker_of(line: &[u8]) -> Option<u8> {
+    let tok = crate::codec::token(line);
+    let i = RESYNC_MARKERS.iter().position(|&(_, t)| t == tok)?;
+    u8::try_from(i).ok()
+}
 
 /// ESC: cancels a data phase ended by Ctrl-Z (Quectel `AT+QMTPUB`, Luat `AT+MPUBEX` without
 /// a length).
@@ -391,6 +405,11 @@ struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
     bytes_in: usize,
     /// The data phase in progress, for a resynchronisation to close.
     data_phase: DataPhase,
+    /// Marker commands sent and not yet answered, oldest first (indexes into
+    /// [`RESYNC_MARKERS`]).
+    markers: heapless::Vec<u8, { RESYNC_MARKERS.len() }>,
+    /// Where the search for the next marker to send starts (they take turns).
+    next_marker: usize,
 }
 
 async fn write_all<IO: Write>(io: &mut IO, mut bytes: &[u8]) -> Result<(), Error<IO::Error>> {
@@ -493,6 +512,13 @@ where
                     self.urcs.push(line);
                     self.stats.urcs_dropped = self.urcs.dropped();
                     if event == Some(LinkEvent::Rebooted) {
+                        // Markers sent before the reboot are lost, but the last one may have
+                        // reached the module after it booted: it stays awaited.
+                        let last = self.markers.last().copied();
+                        self.markers.clear();
+                        if let Some(m) = last {
+                            let _ = self.markers.push(m);
+                        }
                         return Pump::Rebooted;
                     }
                 }
@@ -583,35 +609,68 @@ where
         }
     }
 
-    /// Write a marker command and read until its own answer line and then a final code
-    /// arrive. Final codes before the marker's answer line are late answers of abandoned
-    /// commands: counted, never taken. No timeout here: the caller races this.
-    async fn marker(
-        &mut self,
-        command: &[u8],
-        answer: &'static [&'static [u8]],
-    ) -> Result<(), Error<IO::Error>> {
-        self.reader.classifier.begin(Expect::tokens(answer));
-        write_all(&mut self.io, command).await?;
-        self.io.flush().await.map_err(Error::Transport)?;
+    /// Read until the answer line of the last marker sent and then a final code arrive.
+    /// An answer to an earlier marker shows that every command before it has been answered
+    /// (modules answer in order): it is crossed off with them. Final codes that come with no
+    /// marker's answer are late answers of abandoned commands: counted, never taken. No
+    /// timeout here: the caller races this.
+    async fn await_markers(&mut self) -> Result<(), Error<IO::Error>> {
+        self.reader.classifier.begin(Expect::tokens(MARKER_TOKENS));
         self.resp.clear();
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
             match self.pump(None, &mut none) {
                 Pump::Empty => self.fill().await?,
-                Pump::Final(result) => {
-                    if !self.resp.is_empty() && result.is_ok() {
-                        return Ok(());
+                Pump::Final(_) => {
+                    let answered = self.resp.iter().filter_map(marker_of).last();
+                    let at = answered.and_then(|m| self.markers.iter().position(|&x| x == m));
+                    match at {
+                        Some(i) => {
+                            let keep: heapless::Vec<u8, { RESYNC_MARKERS.len() }> = self
+                                .markers
+                                .iter()
+                                .skip(i.saturating_add(1))
+                                .copied()
+                                .collect();
+                            self.markers = keep;
+                            if self.markers.is_empty() {
+                                return Ok(());
+                            }
+                        }
+                        None => {
+                            self.stats.unsolicited_finals =
+                                self.stats.unsolicited_finals.saturating_add(1);
+                        }
                     }
-                    // Not the marker's answer: an earlier command's. Keep waiting.
-                    self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
                     self.resp.clear();
-                    self.reader.classifier.begin(Expect::tokens(answer));
+                    self.reader.classifier.begin(Expect::tokens(MARKER_TOKENS));
                 }
-                Pump::Rebooted => return Err(Error::Rebooted),
-                Pump::Prompt(_) | Pump::Matched(()) => {}
+                Pump::Prompt(_) | Pump::Matched(()) | Pump::Rebooted => {}
             }
         }
+    }
+
+    /// Send the next marker: the first after the last one sent that is not awaited already.
+    /// Returns `false` when every marker is still awaited (then the last one is waited for).
+    async fn send_marker(&mut self) -> Result<bool, Error<IO::Error>> {
+        let n = RESYNC_MARKERS.len();
+        let from = self.next_marker;
+        let free = (0..n)
+            .map(|k| from.saturating_add(k).checked_rem(n).unwrap_or(0))
+            .find(|&i| !self.markers.iter().any(|&m| usize::from(m) == i));
+        let Some(i) = free else {
+            return Ok(false);
+        };
+        let Some(&(command, _)) = RESYNC_MARKERS.get(i) else {
+            return Ok(false);
+        };
+        write_all(&mut self.io, command).await?;
+        self.io.flush().await.map_err(Error::Transport)?;
+        if let Ok(m) = u8::try_from(i) {
+            let _ = self.markers.push(m);
+        }
+        self.next_marker = i.saturating_add(1).checked_rem(n).unwrap_or(0);
+        Ok(true)
     }
 
     /// Run one command to its final result code (no timeout here: the caller races this).
@@ -682,7 +741,11 @@ where
                     return Ok(self.received);
                 }
                 Pump::Rebooted => {
-                    self.data_phase = DataPhase::None;
+                    // A phase opened before the reboot is gone with it; a command still
+                    // waiting for its prompt may yet be answered by the booted module.
+                    if let DataPhase::Open { .. } = self.data_phase {
+                        self.data_phase = DataPhase::None;
+                    }
                     return Err(Error::Rebooted);
                 }
                 Pump::Matched(()) => {}
@@ -775,8 +838,6 @@ pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, co
     packet_id: u16,
     /// The URC queue's mark when the last command was sent.
     sent_mark: u32,
-    /// Marker commands sent so far (wrapping): picks the next one.
-    markers_sent: usize,
 }
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> core::fmt::Debug
@@ -880,13 +941,14 @@ where
                 received: 0,
                 bytes_in: 0,
                 data_phase: DataPhase::None,
+                markers: heapless::Vec::new(),
+                next_marker: 0,
             },
             delay,
             config,
             dirty: false,
             packet_id: 1,
             sent_mark: 0,
-            markers_sent: 0,
         }
     }
 
@@ -970,7 +1032,7 @@ where
         timeout_ms: u32,
     ) -> Result<usize, Error<IO::Error>> {
         if self.dirty {
-            self.resync_before_command().await?;
+            self.resync().await?;
         }
         self.core.drain_buffered();
         let n = cmd
@@ -1004,7 +1066,7 @@ where
         sink: Option<&mut [u8]>,
     ) -> Result<usize, Error<IO::Error>> {
         if self.dirty {
-            self.resync_before_command().await?;
+            self.resync().await?;
         }
         self.core.drain_buffered();
         self.exchange_line(Line::Bytes(req.command), req, sink)
@@ -1032,12 +1094,6 @@ where
             // The modem answered: the exchange is complete, whatever it said.
             Ok(_) => self.dirty = false,
             Err(e) if e.answered() => self.dirty = false,
-            // A reboot ended the command: no answer of it will come.
-            Err(Error::Rebooted) => {
-                self.dirty = false;
-                self.core.reader.classifier.abandon();
-                self.core.reader.decoder.cancel_prompt();
-            }
             Err(_) => {
                 self.core.reader.classifier.abandon();
                 self.core.reader.decoder.cancel_prompt();
@@ -1364,36 +1420,40 @@ where
         Err(last)
     }
 
-    /// [`resync`](Self::resync) before a command: a reboot found on the way leaves the client
-    /// in step (the `RDY` is queued and [`Links::rebooted`] set), so the command goes on.
-    async fn resync_before_command(&mut self) -> Result<(), Error<IO::Error>> {
-        match self.resync().await {
-            Ok(()) | Err(Error::Rebooted) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Bring the client back in step with the modem. In order:
     /// 1. a data phase left open by an interrupted call is closed (ESC for a phase ended by
     ///    Ctrl-Z, filler bytes for one of announced length; a prompt still to come is waited
     ///    for first, up to `resync_timeout_ms`);
     /// 2. announced data that never came (a length the modem lied about, a body cut short)
     ///    is abandoned, and the bytes buffered after it are read as lines;
-    /// 3. a marker command ([`RESYNC_MARKERS`], a different one each time) is sent, and the
-    ///    client reads until the marker's own answer line and a final code arrive. Modules
-    ///    answer in order, so every late answer of an abandoned command comes before it:
-    ///    counted as unsolicited, never taken for the next command's, however late. Up to
-    ///    `resync_attempts` markers are tried, each within `resync_timeout_ms`; with three
-    ///    or more, the last is preceded by `ATV1` (a module left in numeric mode answers
-    ///    `0\r`, which a verbose reader cannot see).
+    /// 3. a marker command ([`RESYNC_MARKERS`]) is sent, and the client reads until the
+    ///    marker's own answer line and a final code arrive. Modules answer in order, so every
+    ///    late answer of an abandoned command comes before it: counted as unsolicited, never
+    ///    taken for the next command's, however late. A marker is not sent again while an
+    ///    earlier one of its kind is unanswered, so a late answer to an earlier resync's
+    ///    marker cannot end this one either. Up to `resync_attempts` markers are tried, each
+    ///    within `resync_timeout_ms`; with three or more, the last is preceded by `ATV1` (a
+    ///    module left in numeric mode answers `0\r`, which a verbose reader cannot see).
     ///
     /// URCs read on the way are queued. Runs by itself before the next command after a
-    /// timeout, a transport error or a dropped call.
+    /// timeout, a transport error, a dropped call or a reboot in the middle of a command
+    /// (a command written just after the module booted may still be answered).
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Request};
+    /// # use atmodem::codec::Expect;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // The module answers the marker only after a late `OK` of an abandoned command.
+    /// let modem = SimModem::new(">> AT+CMEE?\n<< OK\n<< +CMEE: 2\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// embassy_futures::block_on(c.resync()).unwrap();
+    /// assert_eq!(c.stats().unsolicited_finals, 1);
+    /// ```
     ///
     /// # Errors
-    /// [`Error::Timeout`] when no marker was answered (the client stays out of step and the
-    /// next call tries again), [`Error::Rebooted`] when the module rebooted meanwhile (then it
-    /// is in step: a rebooted module has nothing left to answer), transport errors.
+    /// [`Error::Timeout`] when no marker was answered in time (the client stays out of step
+    /// and the next call tries again); transport errors.
     ///
     /// # Cancel safety
     /// Dropping it leaves the client still marked out of step; the next call tries again.
@@ -1434,8 +1494,7 @@ where
         if self.core.reader.decoder.abandon_data() {
             self.core.drain_buffered();
         }
-        let attempts = usize::from(self.config.resync_attempts.max(1)).min(RESYNC_MARKERS.len());
-        let mut last = Error::Timeout;
+        let attempts = self.config.resync_attempts.max(1);
         for attempt in 1..=attempts {
             if attempt == attempts && attempts > 2 {
                 // Not trusted as a sign of sync: only the marker after it is.
@@ -1450,16 +1509,11 @@ where
                 }
                 self.core.reader.classifier.abandon();
             }
-            let index = self
-                .markers_sent
-                .checked_rem(RESYNC_MARKERS.len())
-                .unwrap_or(0);
-            self.markers_sent = self.markers_sent.wrapping_add(1);
-            let Some(&(command, answer)) = RESYNC_MARKERS.get(index) else {
-                break;
-            };
             let result = select(
-                self.core.marker(command, answer),
+                async {
+                    self.core.send_marker().await?;
+                    self.core.await_markers().await
+                },
                 self.delay.delay_ms(timeout),
             )
             .await;
@@ -1470,15 +1524,11 @@ where
                     self.dirty = false;
                     return Ok(());
                 }
-                Either::First(Err(Error::Rebooted)) => {
-                    self.dirty = false;
-                    return Err(Error::Rebooted);
-                }
                 Either::First(Err(e)) => return Err(e),
-                Either::Second(()) => last = Error::Timeout,
+                Either::Second(()) => {}
             }
         }
-        Err(last)
+        Err(Error::Timeout)
     }
 }
 
