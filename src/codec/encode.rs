@@ -7,8 +7,12 @@
 //! Integers are formatted without `core::fmt`.
 
 /// Why a command could not be encoded. Nothing is sent when this happens.
+///
+/// Every variant but [`BufferFull`](Self::BufferFull) names the refused argument or data
+/// (see [`argument`](Self::argument)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum EncodeError {
     /// The command does not fit in the buffer.
     #[error("command does not fit in the buffer")]
@@ -16,6 +20,42 @@ pub enum EncodeError {
     /// A string argument contains a byte that cannot be sent inside it.
     #[error("argument `{0}` contains a quote or a control byte")]
     InvalidArgument(&'static str),
+    /// An argument or the data of a data phase holds a byte this command cannot carry (0x1A
+    /// or ESC in a payload ended by Ctrl-Z, `\` in a Luat quoted argument).
+    #[error("argument `{arg}` contains the byte 0x{byte:02X}")]
+    ForbiddenByte {
+        /// The argument.
+        arg: &'static str,
+        /// The first byte refused.
+        byte: u8,
+    },
+    /// An argument is longer than the module accepts.
+    #[error("argument `{arg}` is longer than {max} bytes")]
+    TooLong {
+        /// The argument.
+        arg: &'static str,
+        /// The longest value the module accepts, in bytes.
+        max: usize,
+    },
+}
+
+impl EncodeError {
+    /// The argument the error names, if any.
+    ///
+    /// ```
+    /// use atmodem::codec::EncodeError;
+    /// assert_eq!(EncodeError::InvalidArgument("topic").argument(), Some("topic"));
+    /// assert_eq!(EncodeError::BufferFull.argument(), None);
+    /// ```
+    #[must_use]
+    pub const fn argument(&self) -> Option<&'static str> {
+        match self {
+            Self::BufferFull => None,
+            Self::InvalidArgument(arg)
+            | Self::ForbiddenByte { arg, .. }
+            | Self::TooLong { arg, .. } => Some(arg),
+        }
+    }
 }
 
 /// Writes one command line. Argument methods chain; the first error is kept and returned by

@@ -866,6 +866,11 @@ impl Deferred<Quectel> for QmtUns<'_> {
     }
 }
 
+/// Ctrl-Z: ends the data of a prompt.
+const CTRL_Z: u8 = 0x1a;
+/// ESC: cancels the data of a prompt.
+const ESC: u8 = 0x1b;
+
 /// How a publish command carries its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -877,7 +882,8 @@ pub enum PublishForm {
     /// no quotes or control bytes.
     Inline,
     /// `AT+QMTPUB=...,"<topic>"`, `>`, the payload ended by Ctrl-Z (0x1A): every family;
-    /// the payload must not contain 0x1A.
+    /// the payload must not contain 0x1A (it would end the data) or ESC, 0x1B (it cancels
+    /// the data): either is [`EncodeError::ForbiddenByte`] naming `payload` and the byte.
     CtrlZ,
     /// `AT+QMTPUB=...,"<topic>",<length>`, `>`, exactly `<length>` bytes (newer firmware).
     PubLength,
@@ -931,12 +937,16 @@ impl Command for QmtPublish<'_> {
             }
             PublishForm::Inline => {
                 let text = core::str::from_utf8(self.payload)
-                    .map_err(|_| EncodeError::InvalidArgument("msg"))?;
-                w.string("msg", text);
+                    .map_err(|_| EncodeError::InvalidArgument("payload"))?;
+                w.string("payload", text);
             }
             PublishForm::CtrlZ => {
-                if self.payload.contains(&0x1a) {
-                    return Err(EncodeError::InvalidArgument("msg"));
+                // 0x1A would end the data early, ESC cancels it.
+                if let Some(&byte) = self.payload.iter().find(|&&b| b == CTRL_Z || b == ESC) {
+                    return Err(EncodeError::ForbiddenByte {
+                        arg: "payload",
+                        byte,
+                    });
                 }
             }
         }
