@@ -44,3 +44,124 @@ fn ctrl_z_publish_refuses_esc_and_ctrl_z_naming_the_byte() {
         b"AT+QMTPUB=0,0,0,0,\"t\"\r"
     );
 }
+
+// ---- Data phases: URLs and bodies ----------------------------------------------------------
+
+use atmodem::client::{Client, Error as ClientError, FORM_URLENCODED, Http, HttpPost};
+use atmodem::codec::{check_body, check_url};
+use atmodem::dialects::luat::{HttpPara, Luat};
+use atmodem::dialects::quectel::{QhttpUrl, Quectel};
+use atmodem::sim::{InstantDelay, SimModem};
+use embassy_futures::block_on;
+
+type Sim<D> = Client<SimModem, InstantDelay, D, 512, 512, 512>;
+
+/// A modem that expects nothing: any byte written is a mismatch.
+fn silent<D: atmodem::codec::Dialect>() -> Sim<D> {
+    Client::new(SimModem::new("").unwrap(), InstantDelay)
+}
+
+const SPLIT_URL: &str = "a\r\nAT+QPOWD\r";
+
+#[test]
+fn quectel_url_data_phase_refuses_a_command_inside_the_url() {
+    let mut buf = [0u8; 64];
+    let cmd = QhttpUrl {
+        url: SPLIT_URL,
+        input_secs: 60,
+    };
+    assert_eq!(
+        cmd.encode(&mut buf),
+        Err(EncodeError::ForbiddenByte {
+            arg: "url",
+            byte: b'\r'
+        })
+    );
+    // Through the capability: refused before a byte is written.
+    let mut c: Sim<Quectel> = silent();
+    let mut body = [0u8; 8];
+    let r = block_on(c.http_post(&HttpPost::form(SPLIT_URL, b"a=1"), &mut body));
+    assert_eq!(
+        r,
+        Err(ClientError::Encode(EncodeError::ForbiddenByte {
+            arg: "url",
+            byte: b'\r'
+        }))
+    );
+    assert!(c.transport().mismatch().is_none());
+    // Both families refuse the same URLs.
+    for bad in [
+        SPLIT_URL,
+        "",
+        "https://h/a b",
+        "https://h/\u{e9}",
+        "https://h/\x7f",
+    ] {
+        let q = QhttpUrl {
+            url: bad,
+            input_secs: 60,
+        }
+        .encode(&mut buf)
+        .map(|_| ());
+        let l = HttpPara::url(bad).encode(&mut buf).map(|_| ());
+        assert!(q.is_err() && l.is_err(), "{bad:?}: {q:?} {l:?}");
+        assert_eq!(q.unwrap_err().argument(), Some("url"));
+        assert_eq!(l.unwrap_err().argument(), Some("url"));
+    }
+    // Luat: the session is opened and closed, the URL never written.
+    let script = ">> AT+HTTPINIT\n<< OK\n>> AT+HTTPTERM\n<< OK\n";
+    let mut c: Sim<Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let r = block_on(c.http_post(&HttpPost::form(SPLIT_URL, b"a=1"), &mut body));
+    assert!(matches!(r, Err(ClientError::Encode(_))), "{r:?}");
+    assert!(c.transport().mismatch().is_none() && c.transport().is_done());
+}
+
+#[test]
+fn good_urls_are_sent_unchanged() {
+    let url = "https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device?a=%20b&c=~";
+    assert_eq!(check_url("url", url), Ok(()));
+    let mut buf = [0u8; 128];
+    assert_eq!(
+        QhttpUrl {
+            url,
+            input_secs: 80
+        }
+        .encode(&mut buf)
+        .unwrap(),
+        format!("AT+QHTTPURL={},80\r", url.len()).as_bytes()
+    );
+}
+
+#[test]
+fn text_bodies_refuse_line_breaks_and_control_bytes() {
+    let split = b"productKey=a&sign=1\r\nAT+QPOWD\r";
+    assert_eq!(
+        check_body(FORM_URLENCODED, split),
+        Err(EncodeError::ForbiddenByte {
+            arg: "body",
+            byte: b'\r'
+        })
+    );
+    assert!(check_body("Application/X-WWW-Form-Urlencoded; charset=utf-8", b"a=1 b").is_err());
+    assert!(check_body(FORM_URLENCODED, "a=\u{e9}".as_bytes()).is_err());
+    assert_eq!(check_body(FORM_URLENCODED, b"a=1&b=%0D%0A+x"), Ok(()));
+    // JSON and text: UTF-8 without control bytes.
+    assert_eq!(
+        check_body("application/json", "{\"t\":\"25°C\"}".as_bytes()),
+        Ok(())
+    );
+    assert!(check_body("application/json", b"{\"a\":1}\n").is_err());
+    assert!(check_body("text/plain", b"a\tb").is_err());
+    assert_eq!(
+        check_body("application/json", b"{\"a\":\"\xff\"}"),
+        Err(EncodeError::ForbiddenByte {
+            arg: "body",
+            byte: 0xff
+        })
+    );
+    // Binary types are binary.
+    assert_eq!(
+        check_body("application/octet-stream", b"\r\n\x1a\x00\xff"),
+        Ok(())
+    );
+}

@@ -18,7 +18,7 @@ pub enum EncodeError {
     #[error("command does not fit in the buffer")]
     BufferFull,
     /// A string argument contains a byte that cannot be sent inside it.
-    #[error("argument `{0}` contains a quote or a control byte")]
+    #[error("argument `{0}` is empty or contains a quote or a control byte")]
     InvalidArgument(&'static str),
     /// An argument or the data of a data phase holds a byte this command cannot carry (0x1A
     /// or ESC in a payload ended by Ctrl-Z, `\` in a Luat quoted argument).
@@ -246,6 +246,85 @@ impl<'b> CommandWriter<'b> {
         let len = self.len;
         let buf: &'b [u8] = self.buf;
         buf.get(..len).ok_or(EncodeError::BufferFull)
+    }
+}
+
+/// Checks a URL before it goes to a module, in a quoted argument (Luat
+/// `AT+HTTPPARA="URL"`) or as the data of a data phase (Quectel `AT+QHTTPURL`, where nothing
+/// else would stop a CR from ending the URL and starting a command): it must be non-empty
+/// and visible ASCII (0x21..=0x7E; a space, a control byte or a non-ASCII byte must be
+/// percent-encoded).
+///
+/// An empty URL is [`EncodeError::InvalidArgument`], any other byte
+/// [`EncodeError::ForbiddenByte`]; both name `arg`.
+///
+/// ```
+/// use atmodem::codec::{EncodeError, check_url};
+/// assert_eq!(check_url("url", "https://iot-auth.cn-shanghai.aliyuncs.com/auth/devicename"), Ok(()));
+/// assert_eq!(
+///     check_url("url", "a\r\nAT+QPOWD\r"),
+///     Err(EncodeError::ForbiddenByte { arg: "url", byte: b'\r' })
+/// );
+/// assert_eq!(check_url("url", ""), Err(EncodeError::InvalidArgument("url")));
+/// ```
+pub fn check_url(arg: &'static str, url: &str) -> Result<(), EncodeError> {
+    if url.is_empty() {
+        return Err(EncodeError::InvalidArgument(arg));
+    }
+    match url.bytes().find(|b| !b.is_ascii_graphic()) {
+        Some(byte) => Err(EncodeError::ForbiddenByte { arg, byte }),
+        None => Ok(()),
+    }
+}
+
+/// Checks an HTTP body before it goes to a module, by its content type (compared without
+/// case, parameters such as `; charset=utf-8` ignored):
+///
+/// * `application/x-www-form-urlencoded`: visible ASCII only (0x21..=0x7E; spaces are `+`,
+///   everything else is percent-encoded);
+/// * `application/json` and `text/*`: UTF-8 text without control bytes (no CR, LF, tab or
+///   DEL: write JSON without line breaks);
+/// * any other type (`application/octet-stream`, `multipart/form-data`, ...): binary,
+///   accepted as it is.
+///
+/// A byte outside the rule is [`EncodeError::ForbiddenByte`] naming `body` (the first
+/// byte of a sequence that is not UTF-8).
+///
+/// ```
+/// use atmodem::codec::{EncodeError, check_body};
+/// let form = "application/x-www-form-urlencoded";
+/// assert_eq!(check_body(form, b"productKey=a1&deviceName=d1"), Ok(()));
+/// assert_eq!(
+///     check_body(form, b"a=1\r\nAT+QPOWD"),
+///     Err(EncodeError::ForbiddenByte { arg: "body", byte: b'\r' })
+/// );
+/// assert_eq!(check_body("application/json", "{\"t\":\"25°C\"}".as_bytes()), Ok(()));
+/// assert_eq!(check_body("application/octet-stream", b"\x00\x1a\xff"), Ok(()));
+/// ```
+pub fn check_body(content_type: &str, body: &[u8]) -> Result<(), EncodeError> {
+    const ARG: &str = "body";
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == ' ' || c == '\t');
+    let bad = if media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        body.iter().copied().find(|b| !b.is_ascii_graphic())
+    } else if media.eq_ignore_ascii_case("application/json")
+        || media
+            .get(..5)
+            .is_some_and(|t| t.eq_ignore_ascii_case("text/"))
+    {
+        match core::str::from_utf8(body) {
+            Ok(_) => body.iter().copied().find(|&b| b < 0x20 || b == 0x7f),
+            Err(e) => body.get(e.valid_up_to()).copied(),
+        }
+    } else {
+        None
+    };
+    match bad {
+        Some(byte) => Err(EncodeError::ForbiddenByte { arg: ARG, byte }),
+        None => Ok(()),
     }
 }
 

@@ -203,10 +203,13 @@ where
     C: Http<Error = ModemError<E>>,
 {
     let url = req.url()?;
+    let body = req.body().expose().as_bytes();
+    crate::codec::check_url("url", &url).map_err(ModemError::Encode)?;
+    crate::codec::check_body(req.content_type(), body).map_err(ModemError::Encode)?;
     let post = HttpPost {
         url: &url,
         content_type: req.content_type(),
-        body: req.body().expose().as_bytes(),
+        body,
         timing,
     };
     let got = modem.http_post(&post, reply).await?;

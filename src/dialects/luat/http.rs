@@ -13,7 +13,7 @@ use nom::character::complete::u8 as dec_u8;
 use super::Luat;
 use super::urc::{LuatUrc, spaced_header};
 use crate::codec::fields::{full, header};
-use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
+use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen, check_url};
 use crate::dialects::{
     ActionError, Command, Deferred, ParseError, execute_command, no_response, one_line,
 };
@@ -54,7 +54,9 @@ pub struct HttpPara<'a> {
 }
 
 impl<'a> HttpPara<'a> {
-    /// `AT+HTTPPARA="URL","<url>"` (≤ 500 bytes, http or https).
+    /// `AT+HTTPPARA="URL","<url>"` (≤ 500 bytes, http or https). The URL is checked by
+    /// [`check_url`](crate::codec::check_url) when encoded: empty, or holding a space, a
+    /// control or a non-ASCII byte, it is an [`EncodeError`] naming `url`.
     pub const fn url(url: &'a str) -> Self {
         Self {
             tag: "URL",
@@ -92,10 +94,14 @@ impl Command for HttpPara<'_> {
     const NAME: &'static str = "+HTTPPARA";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let is_url = self.tag.eq_ignore_ascii_case("URL");
+        if let (true, HttpParaValue::Text(url)) = (is_url, self.value) {
+            check_url("url", url)?;
+        }
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.string("tag", self.tag);
         match self.value {
-            HttpParaValue::Text(t) => w.string("value", t),
+            HttpParaValue::Text(t) => w.string(if is_url { "url" } else { "value" }, t),
             HttpParaValue::Number(n) => w.uint(n.into()),
         };
         w.finish()

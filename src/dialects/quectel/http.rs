@@ -9,7 +9,7 @@
 use super::Quectel;
 use super::urc::{HttpResult, QuectelUrc};
 use crate::codec::fields::{comma, full, header, quoted_str, rest_str};
-use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
+use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen, check_url};
 use crate::dialects::{ActionError, Command, Deferred, ParseError, no_response, one_line};
 use nom::Parser;
 
@@ -161,6 +161,10 @@ impl Command for QhttpCfgQuery {
 }
 
 /// `AT+QHTTPURL=<len>,<secs>`, `CONNECT`, the URL bytes, `OK`.
+///
+/// The URL is checked by [`check_url`](crate::codec::check_url) before anything is sent:
+/// empty, or holding a space, a control or a non-ASCII byte, it is an [`EncodeError`]
+/// naming `url` (a CR would otherwise end the URL and start a command).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct QhttpUrl<'a> {
@@ -179,6 +183,7 @@ impl Command for QhttpUrl<'_> {
     const NAME: &'static str = "+QHTTPURL";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        check_url("url", self.url)?;
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(self.url.len() as u64).uint(self.input_secs.into());
         w.finish()
