@@ -165,3 +165,157 @@ fn text_bodies_refuse_line_breaks_and_control_bytes() {
         Ok(())
     );
 }
+
+// ---- Luat escapes and the manuals' length limits ---------------------------------------------
+
+use atmodem::dialects::luat::{
+    MAX_MQTT_TEXT, MAX_PAYLOAD, MAX_URL, Mconfig, MipStart, Mpub, MpubEx, Msubscribe, Munsubscribe,
+    SapbrSet,
+};
+
+fn enc(cmd: &impl Command) -> Result<Vec<u8>, EncodeError> {
+    let mut buf = vec![0u8; 8192];
+    cmd.encode(&mut buf).map(<[u8]>::to_vec)
+}
+
+const BACKSLASH: EncodeError = EncodeError::ForbiddenByte {
+    arg: "topic",
+    byte: b'\\',
+};
+
+#[test]
+fn luat_topics_refuse_the_backslash_the_firmware_would_decode() {
+    // `a\22b` would be published on `a"b`.
+    let topic = "a\\22b";
+    let publish = Mpub {
+        topic,
+        qos: 0,
+        retain: false,
+        message: b"1",
+    };
+    assert_eq!(enc(&publish), Err(BACKSLASH));
+    let ex = MpubEx {
+        topic,
+        qos: 0,
+        retain: false,
+        payload: b"\x00",
+    };
+    assert_eq!(enc(&ex), Err(BACKSLASH));
+    assert_eq!(enc(&Msubscribe { topic, qos: 0 }), Err(BACKSLASH));
+    assert_eq!(enc(&Munsubscribe { topic }), Err(BACKSLASH));
+    // The message is escaped as the manual says: `"` \22, CR \0D, LF \0A, `\` \5C.
+    let publish = Mpub {
+        topic: "a/b",
+        qos: 0,
+        retain: false,
+        message: b"q\"\r\n\\22",
+    };
+    assert_eq!(
+        enc(&publish).unwrap(),
+        b"AT+MPUB=\"a/b\",0,0,\"q\\22\\0D\\0A\\5C22\"\r"
+    );
+    // The other quoted arguments refuse it too.
+    let cfg = Mconfig {
+        client_id: "id\\22",
+        login: None,
+    };
+    assert!(matches!(
+        enc(&cfg),
+        Err(EncodeError::ForbiddenByte { byte: b'\\', .. })
+    ));
+    let host = MipStart {
+        host: "h\\2C1",
+        port: 1,
+        tls: true,
+    };
+    assert!(matches!(
+        enc(&host),
+        Err(EncodeError::ForbiddenByte { byte: b'\\', .. })
+    ));
+    let apn = SapbrSet {
+        cid: 1,
+        tag: "APN",
+        value: "cmnet\\22",
+    };
+    assert!(matches!(
+        enc(&apn),
+        Err(EncodeError::ForbiddenByte { byte: b'\\', .. })
+    ));
+    assert!(matches!(
+        enc(&HttpPara::header("X-A: \\22")),
+        Err(EncodeError::ForbiddenByte { byte: b'\\', .. })
+    ));
+    // Through the capability nothing is written.
+    let mut c: Sim<Luat> = silent();
+    use atmodem::client::Mqtt;
+    let r = block_on(c.mqtt_publish(0, topic, b"{}", 0, false));
+    assert_eq!(r, Err(ClientError::Encode(BACKSLASH)));
+    assert!(c.transport().mismatch().is_none());
+}
+
+#[test]
+fn luat_length_limits_name_the_field() {
+    assert_eq!((MAX_MQTT_TEXT, MAX_URL, MAX_PAYLOAD), (256, 500, 4100));
+    let at = "a".repeat(256);
+    let over = "a".repeat(257);
+    let cfg = |id, user, pass| Mconfig {
+        client_id: id,
+        login: Some((user, pass)),
+    };
+    assert!(enc(&cfg(&at, &at, &at)).is_ok());
+    for (i, (c, u, p)) in [(&over, &at, &at), (&at, &over, &at), (&at, &at, &over)]
+        .into_iter()
+        .enumerate()
+    {
+        match enc(&cfg(c, u, p)) {
+            Err(EncodeError::TooLong { arg, max: 256 }) => {
+                assert_eq!(arg.contains("user"), i == 1, "{arg}");
+                assert_eq!(arg.contains("pass"), i == 2, "{arg}");
+            }
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+    assert!(enc(&Msubscribe { topic: &at, qos: 1 }).is_ok());
+    assert_eq!(
+        enc(&Msubscribe {
+            topic: &over,
+            qos: 1
+        }),
+        Err(EncodeError::TooLong {
+            arg: "topic",
+            max: 256
+        })
+    );
+    let message = vec![b'm'; 4101];
+    assert_eq!(
+        enc(&Mpub {
+            topic: "t",
+            qos: 0,
+            retain: false,
+            message: &message
+        }),
+        Err(EncodeError::TooLong {
+            arg: "message",
+            max: 4100
+        })
+    );
+    assert!(
+        enc(&Mpub {
+            topic: "t",
+            qos: 0,
+            retain: false,
+            message: &message[..4100]
+        })
+        .is_ok()
+    );
+    let long_url = format!("https://h/{}", "p".repeat(500 - 10));
+    assert_eq!(long_url.len(), 500);
+    assert!(enc(&HttpPara::url(&long_url)).is_ok());
+    assert_eq!(
+        enc(&HttpPara::url(&format!("{long_url}p"))),
+        Err(EncodeError::TooLong {
+            arg: "url",
+            max: 500
+        })
+    );
+}

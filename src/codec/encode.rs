@@ -182,6 +182,44 @@ impl<'b> CommandWriter<'b> {
         self
     }
 
+    /// A quoted string argument as [`string`](Self::string), refused as well when it is
+    /// longer than `max` bytes ([`EncodeError::TooLong`]) or holds a byte of `forbidden`
+    /// ([`EncodeError::ForbiddenByte`], e.g. the `\` a Luat module would decode as an
+    /// escape). Both errors name `arg`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+MSUB");
+    /// w.string_with("topic", "a/b", 256, b"\\").uint(0);
+    /// assert_eq!(w.finish().unwrap(), b"AT+MSUB=\"a/b\",0\r");
+    /// let mut w = CommandWriter::new(&mut buf, "+MSUB");
+    /// w.string_with("topic", "a\\22b", 256, b"\\").uint(0);
+    /// assert_eq!(w.finish(), Err(EncodeError::ForbiddenByte { arg: "topic", byte: b'\\' }));
+    /// let mut w = CommandWriter::new(&mut buf, "+MSUB");
+    /// w.string_with("topic", "abcd", 3, b"");
+    /// assert_eq!(w.finish(), Err(EncodeError::TooLong { arg: "topic", max: 3 }));
+    /// ```
+    pub fn string_with(
+        &mut self,
+        arg: &'static str,
+        value: &str,
+        max: usize,
+        forbidden: &[u8],
+    ) -> &mut Self {
+        if let Some(&byte) = value.as_bytes().iter().find(|b| forbidden.contains(b)) {
+            self.separator();
+            self.fail(EncodeError::ForbiddenByte { arg, byte });
+            return self;
+        }
+        if value.len() > max {
+            self.separator();
+            self.fail(EncodeError::TooLong { arg, max });
+            return self;
+        }
+        self.string(arg, value)
+    }
+
     /// An unquoted token argument (e.g. a bare Luat topic, `GPRS`). Besides what
     /// [`string`](Self::string) rejects, a `,` is rejected, as it would split the argument.
     pub fn token(&mut self, arg: &'static str, value: &str) -> &mut Self {

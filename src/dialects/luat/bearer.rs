@@ -6,6 +6,7 @@
 
 use nom::{Parser, branch::alt, character::complete::u8 as dec_u8};
 
+use super::UNQUOTABLE;
 use super::urc::bare;
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
@@ -32,8 +33,8 @@ impl Command for SapbrSet<'_> {
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(3)
             .uint(self.cid.into())
-            .string("ConParamTag", self.tag)
-            .string("ConParamValue", self.value);
+            .string_with("ConParamTag", self.tag, usize::MAX, UNQUOTABLE)
+            .string_with("ConParamValue", self.value, usize::MAX, UNQUOTABLE);
         w.finish()
     }
 

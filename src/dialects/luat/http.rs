@@ -10,8 +10,8 @@
 use nom::Parser;
 use nom::character::complete::u8 as dec_u8;
 
-use super::Luat;
 use super::urc::{LuatUrc, spaced_header};
+use super::{Luat, MAX_URL, UNQUOTABLE};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen, check_url};
 use crate::dialects::{
@@ -99,9 +99,10 @@ impl Command for HttpPara<'_> {
             check_url("url", url)?;
         }
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("tag", self.tag);
+        w.string_with("tag", self.tag, usize::MAX, UNQUOTABLE);
         match self.value {
-            HttpParaValue::Text(t) => w.string(if is_url { "url" } else { "value" }, t),
+            HttpParaValue::Text(t) if is_url => w.string_with("url", t, MAX_URL, UNQUOTABLE),
+            HttpParaValue::Text(t) => w.string_with("value", t, usize::MAX, UNQUOTABLE),
             HttpParaValue::Number(n) => w.uint(n.into()),
         };
         w.finish()

@@ -10,8 +10,8 @@
 use nom::Parser;
 use nom::character::complete::u8 as dec_u8;
 
-use super::Luat;
 use super::urc::{LuatUrc, Msub};
+use super::{Luat, MAX_MQTT_TEXT, UNQUOTABLE};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, FinalCode, Lines, PromptKind, Seen};
 use crate::dialects::{
@@ -30,7 +30,9 @@ pub const ACK_TIMEOUT_MS: u32 = 30_000;
 /// Longest `AT+MPUB` / `AT+MPUBEX` payload.
 pub const MAX_PAYLOAD: usize = 4100;
 
-/// `AT+MCONFIG=<clientid>[,<username>,<password>]`: the MQTT identity (each ≤ 256 bytes).
+/// `AT+MCONFIG=<clientid>[,<username>,<password>]`: the MQTT identity (each ≤ 256 bytes,
+/// [`MAX_MQTT_TEXT`]; longer is [`EncodeError::TooLong`], a `\` is
+/// [`EncodeError::ForbiddenByte`], both naming the argument).
 /// The Luat note: `AT+MCONFIG="862991419835241","<iotId>","<iotToken>"`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Mconfig<'a> {
@@ -62,9 +64,10 @@ impl Command for Mconfig<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("clientid", self.client_id);
+        w.string_with("clientid", self.client_id, MAX_MQTT_TEXT, UNQUOTABLE);
         if let Some((user, pass)) = self.login {
-            w.string("username", user).string("password", pass);
+            w.string_with("username", user, MAX_MQTT_TEXT, UNQUOTABLE)
+                .string_with("password", pass, MAX_MQTT_TEXT, UNQUOTABLE);
         }
         w.finish()
     }
@@ -95,7 +98,8 @@ impl Command for MipStart<'_> {
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let name = if self.tls { "+SSLMIPSTART" } else { Self::NAME };
         let mut w = CommandWriter::new(buf, name);
-        w.string("svraddr", self.host).uint(self.port.into());
+        w.string_with("svraddr", self.host, usize::MAX, UNQUOTABLE)
+            .uint(self.port.into());
         w.finish()
     }
 
@@ -186,7 +190,8 @@ fn ack(
     }
 }
 
-/// `AT+MSUB=<topic>,<qos>`: subscribe (topic ≤ 256 bytes); `SUBACK`.
+/// `AT+MSUB=<topic>,<qos>`: subscribe (topic ≤ 256 bytes, [`MAX_MQTT_TEXT`]; a topic with
+/// a `\` is refused, see [the module](super#quoted-arguments)); `SUBACK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Msubscribe<'a> {
@@ -202,7 +207,8 @@ impl Command for Msubscribe<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic).uint(self.qos.into());
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE)
+            .uint(self.qos.into());
         w.finish()
     }
 
@@ -237,7 +243,7 @@ impl Command for Munsubscribe<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic);
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE);
         w.finish()
     }
 
@@ -269,7 +275,8 @@ fn publish_result(qos: u8, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<(), Ac
 
 /// `AT+MPUB=<topic>,<qos>,<retain>,"<message>"`: publish a text message (≤ 4100 bytes).
 /// `"`, CR, LF, `\` and other control bytes in the message are written as `\22`, `\0D`,
-/// `\0A`, `\5C`, `\XX`, the manual's escapes. QoS 1 ends with `PUBACK`, QoS 2 with
+/// `\0A`, `\5C`, `\XX`, the manual's escapes; a longer message is
+/// [`EncodeError::TooLong`]. The topic is not escaped: one holding a `\` is refused. QoS 1 ends with `PUBACK`, QoS 2 with
 /// `PUBCOMP`; wait for it before the next QoS 1 publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -290,10 +297,13 @@ impl Command for Mpub<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         if self.message.len() > MAX_PAYLOAD {
-            return Err(EncodeError::InvalidArgument("message"));
+            return Err(EncodeError::TooLong {
+                arg: "message",
+                max: MAX_PAYLOAD,
+            });
         }
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic)
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE)
             .uint(self.qos.into())
             .uint(self.retain.into())
             .escaped(self.message);
@@ -348,11 +358,17 @@ impl Command for MpubEx<'_> {
     const NAME: &'static str = "+MPUBEX";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
-        if self.payload.is_empty() || self.payload.len() > MAX_PAYLOAD {
-            return Err(EncodeError::InvalidArgument("len"));
+        if self.payload.is_empty() {
+            return Err(EncodeError::InvalidArgument("payload"));
+        }
+        if self.payload.len() > MAX_PAYLOAD {
+            return Err(EncodeError::TooLong {
+                arg: "payload",
+                max: MAX_PAYLOAD,
+            });
         }
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic)
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE)
             .uint(self.qos.into())
             .uint(self.retain.into())
             .uint(self.payload.len() as u64);
