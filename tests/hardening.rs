@@ -319,3 +319,131 @@ fn luat_length_limits_name_the_field() {
         })
     );
 }
+
+// ---- Errors name the caller's fields -----------------------------------------------------------
+
+use atmodem::client::{Bearer, BearerConfig, Mqtt, MqttLogin, MqttSession};
+
+fn named(arg: &'static str) -> impl Fn(&Result<(), ClientError<atmodem::sim::SimError>>) -> bool {
+    move |r| matches!(r, Err(ClientError::Encode(e)) if e.argument() == Some(arg))
+}
+
+fn scripted<D: atmodem::codec::Dialect>(script: &str) -> Sim<D> {
+    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+}
+
+#[test]
+fn bearer_errors_name_the_bearer_config_fields() {
+    let bad = "x\",\"y";
+    let cfgs = [
+        (
+            "apn",
+            BearerConfig {
+                apn: bad,
+                ..BearerConfig::default()
+            },
+        ),
+        (
+            "username",
+            BearerConfig {
+                username: bad,
+                password: "p",
+                ..BearerConfig::default()
+            },
+        ),
+        (
+            "password",
+            BearerConfig {
+                username: "u",
+                password: bad,
+                ..BearerConfig::default()
+            },
+        ),
+    ];
+    for (field, cfg) in &cfgs {
+        // Quectel: one AT+QICSGP carries them all; nothing is written.
+        let mut c: Sim<Quectel> = silent();
+        let r = block_on(c.bearer_up(cfg));
+        assert!(named(field)(&r), "quectel {field}: {r:?}");
+        // Luat: AT+SAPBR=3 one parameter at a time.
+        let mut script = String::from(">> AT+SAPBR=3,1,\"CONTYPE\",\"GPRS\"\n<< OK\n");
+        if *field != "apn" {
+            script.push_str(">> AT+SAPBR=3,1,\"APN\",\"\"\n<< OK\n");
+        }
+        if *field == "password" {
+            script.push_str(">> AT+SAPBR=3,1,\"USER\",\"u\"\n<< OK\n");
+        }
+        let mut c: Sim<Luat> = scripted(&script);
+        let r = block_on(c.bearer_up(cfg));
+        assert!(named(field)(&r), "luat {field}: {r:?}");
+        assert!(c.transport().is_done() && c.transport().mismatch().is_none());
+    }
+}
+
+#[test]
+fn mqtt_errors_name_the_session_fields() {
+    let bad = "x\"y";
+    let session = |host, login| MqttSession::new(host, 1883, login);
+    // Luat AT+MCONFIG and AT+MIPSTART.
+    let mut c: Sim<Luat> = silent();
+    let r = block_on(c.mqtt_configure(&session("h", MqttLogin::ClientId(bad))));
+    assert!(named("client_id")(&r), "{r:?}");
+    for (field, login) in [
+        (
+            "username",
+            MqttLogin::Password {
+                client_id: "c",
+                username: bad,
+                password: "p",
+            },
+        ),
+        (
+            "password",
+            MqttLogin::Password {
+                client_id: "c",
+                username: "u",
+                password: bad,
+            },
+        ),
+    ] {
+        let r = block_on(c.mqtt_configure(&session("h", login)));
+        assert!(named(field)(&r), "{field}: {r:?}");
+    }
+    let r = block_on(c.mqtt_open(&session(bad, MqttLogin::ClientId("c"))));
+    assert!(named("host")(&r), "{r:?}");
+    assert!(c.transport().mismatch().is_none());
+    // Quectel AT+QMTOPEN and AT+QMTCONN.
+    let mut c: Sim<Quectel> = silent();
+    let r = block_on(c.mqtt_open(&session(bad, MqttLogin::ClientId("c"))));
+    assert!(named("host")(&r), "{r:?}");
+    let r = block_on(c.mqtt_connect(&session("h", MqttLogin::ClientId(bad))));
+    assert!(named("client_id")(&r), "{r:?}");
+    let login = MqttLogin::AliAuth {
+        client_id: "c",
+        product_key: "pk",
+        device_name: bad,
+        device_secret: "s",
+    };
+    let script = ">> AT+QMTCFG=\"version\",0,4\n<< OK\n>> AT+QMTCFG=\"recv/mode\",0,0,1\n<< OK\n";
+    let mut c: Sim<Quectel> = scripted(script);
+    let r = block_on(c.mqtt_configure(&session("h", login)));
+    assert!(named("device_name")(&r), "{r:?}");
+    assert!(c.transport().mismatch().is_none());
+}
+
+#[test]
+fn http_errors_name_the_post_fields() {
+    let mut body = [0u8; 8];
+    let req = HttpPost {
+        content_type: "text/plain\r\nX-A: 1",
+        ..HttpPost::form("https://h/p", b"a")
+    };
+    let script = ">> AT+HTTPINIT\n<< OK\n>> AT+HTTPPARA=\"URL\",\"https://h/p\"\n<< OK\n>> AT+HTTPTERM\n<< OK\n";
+    let mut c: Sim<Luat> = scripted(script);
+    let r = block_on(c.http_post(&req, &mut body)).map(|_| ());
+    assert!(named("content_type")(&r), "{r:?}");
+    assert!(c.transport().is_done() && c.transport().mismatch().is_none());
+    let mut c: Sim<Quectel> = silent();
+    let r = block_on(c.http_post(&HttpPost::form("https://h/ p", b"a"), &mut body)).map(|_| ());
+    assert!(named("url")(&r), "{r:?}");
+}

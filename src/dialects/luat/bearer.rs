@@ -13,7 +13,9 @@ use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
 use crate::dialects::{Command, ParseError, all_lines, no_response, one_line};
 
 /// `AT+SAPBR=3,<cid>,"<tag>","<value>"`: set a bearer parameter (`"CONTYPE"`, `"APN"`,
-/// `"USER"`, `"PWD"`).
+/// `"USER"`, `"PWD"`). An [`EncodeError`] names the tag `tag` and the value after the
+/// [`BearerConfig`](crate::client::BearerConfig) field it carries: `apn`, `username`,
+/// `password` (`value` for other tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SapbrSet<'a> {
@@ -25,6 +27,24 @@ pub struct SapbrSet<'a> {
     pub value: &'a str,
 }
 
+impl SapbrSet<'_> {
+    /// The name an encoding error gives the value: the field of
+    /// [`BearerConfig`](crate::client::BearerConfig) it carries (`apn`, `username`,
+    /// `password`), `value` for other tags.
+    fn value_name(&self) -> &'static str {
+        let tag = self.tag;
+        if tag.eq_ignore_ascii_case("APN") {
+            "apn"
+        } else if tag.eq_ignore_ascii_case("USER") {
+            "username"
+        } else if tag.eq_ignore_ascii_case("PWD") {
+            "password"
+        } else {
+            "value"
+        }
+    }
+}
+
 impl Command for SapbrSet<'_> {
     no_response!();
     const NAME: &'static str = "+SAPBR";
@@ -33,8 +53,8 @@ impl Command for SapbrSet<'_> {
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(3)
             .uint(self.cid.into())
-            .string_with("ConParamTag", self.tag, usize::MAX, UNQUOTABLE)
-            .string_with("ConParamValue", self.value, usize::MAX, UNQUOTABLE);
+            .string_with("tag", self.tag, usize::MAX, UNQUOTABLE)
+            .string_with(self.value_name(), self.value, usize::MAX, UNQUOTABLE);
         w.finish()
     }
 

@@ -43,7 +43,8 @@ pub enum HttpParaValue<'a> {
 
 /// `AT+HTTPPARA="<tag>",<value>`: a session parameter. `"USER_DEFINED"` adds one header per
 /// command (`Content-Type: application/x-www-form-urlencoded`; the space after the colon
-/// matters to Aliyun).
+/// matters to Aliyun). An [`EncodeError`] names a text value after what it carries: `url`,
+/// `content_type` (`"CONTENT"`, a `Content-Type` header), `header`, else `value`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HttpPara<'a> {
@@ -89,6 +90,29 @@ impl<'a> HttpPara<'a> {
     }
 }
 
+impl HttpPara<'_> {
+    /// The name an encoding error gives a text value: the field of
+    /// [`HttpPost`](crate::client::HttpPost) it carries (`url`, `content_type` for
+    /// `"CONTENT"` and for a `Content-Type` header), `header` for other headers, `value`
+    /// otherwise.
+    fn value_name(&self, text: &str) -> &'static str {
+        let tag = self.tag;
+        let header_name = text.split(':').next().unwrap_or_default().trim();
+        if tag.eq_ignore_ascii_case("URL") {
+            "url"
+        } else if tag.eq_ignore_ascii_case("CONTENT")
+            || (tag.eq_ignore_ascii_case("USER_DEFINED")
+                && header_name.eq_ignore_ascii_case("Content-Type"))
+        {
+            "content_type"
+        } else if tag.eq_ignore_ascii_case("USER_DEFINED") || tag.eq_ignore_ascii_case("USERDATA") {
+            "header"
+        } else {
+            "value"
+        }
+    }
+}
+
 impl Command for HttpPara<'_> {
     no_response!();
     const NAME: &'static str = "+HTTPPARA";
@@ -102,7 +126,7 @@ impl Command for HttpPara<'_> {
         w.string_with("tag", self.tag, usize::MAX, UNQUOTABLE);
         match self.value {
             HttpParaValue::Text(t) if is_url => w.string_with("url", t, MAX_URL, UNQUOTABLE),
-            HttpParaValue::Text(t) => w.string_with("value", t, usize::MAX, UNQUOTABLE),
+            HttpParaValue::Text(t) => w.string_with(self.value_name(t), t, usize::MAX, UNQUOTABLE),
             HttpParaValue::Number(n) => w.uint(n.into()),
         };
         w.finish()

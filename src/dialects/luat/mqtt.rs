@@ -64,7 +64,7 @@ impl Command for Mconfig<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string_with("clientid", self.client_id, MAX_MQTT_TEXT, UNQUOTABLE);
+        w.string_with("client_id", self.client_id, MAX_MQTT_TEXT, UNQUOTABLE);
         if let Some((user, pass)) = self.login {
             w.string_with("username", user, MAX_MQTT_TEXT, UNQUOTABLE)
                 .string_with("password", pass, MAX_MQTT_TEXT, UNQUOTABLE);
@@ -98,7 +98,7 @@ impl Command for MipStart<'_> {
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let name = if self.tls { "+SSLMIPSTART" } else { Self::NAME };
         let mut w = CommandWriter::new(buf, name);
-        w.string_with("svraddr", self.host, usize::MAX, UNQUOTABLE)
+        w.string_with("host", self.host, usize::MAX, UNQUOTABLE)
             .uint(self.port.into());
         w.finish()
     }

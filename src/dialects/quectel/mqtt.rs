@@ -624,7 +624,7 @@ impl Command for QmtConn<'_> {
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(self.client.into())
-            .string("clientid", self.client_id);
+            .string("client_id", self.client_id);
         if let Some((user, pass)) = self.login {
             w.string("username", user).string("password", pass);
         }
