@@ -447,3 +447,54 @@ fn http_errors_name_the_post_fields() {
     let r = block_on(c.http_post(&HttpPost::form("https://h/ p", b"a"), &mut body)).map(|_| ());
     assert!(named("url")(&r), "{r:?}");
 }
+
+// ---- Aliyun clientId: only what every encoder can send --------------------------------------
+
+use atmodem::aliyun::{
+    DeviceSecretLogin, Error as AliyunError, Field, HttpChannelAuth, HttpsDeviceAuth,
+    MqttRegistration, Problem, connwl_login, token_login,
+};
+
+#[test]
+fn client_ids_no_encoder_can_send_are_refused_by_the_builders() {
+    const PK: &str = "i2uqc2dloOl";
+    const DN: &str = "device001";
+    const DS: &str = "c4fa40df9c8078073d75a26be2bc8f58";
+    let refused = Err(AliyunError::invalid(Field::ClientId, Problem::BadCharacter));
+    for id in ["a\"b", "a\\22b", "a\u{7f}", "a b", "é"] {
+        let r = [
+            DeviceSecretLogin::new(PK, DN, DS)
+                .client_id(id)
+                .build()
+                .map(|_| ()),
+            MqttRegistration::new(PK, DN, "xTzMxVmm9HUY19Pr", "123")
+                .client_id(id)
+                .build()
+                .map(|_| ()),
+            HttpsDeviceAuth::new(PK, DN, DS)
+                .client_id(id)
+                .build()
+                .map(|_| ()),
+            HttpChannelAuth::new(PK, DN, DS)
+                .client_id(id)
+                .build()
+                .map(|_| ()),
+            connwl_login(PK, DN, id, "^1^1681709523062^c5cce0a49b03685").map(|_| ()),
+            token_login(id, "iotid", "425656f625b64560a4bff2a0f16946a3").map(|_| ()),
+        ];
+        for (i, r) in r.into_iter().enumerate() {
+            assert_eq!(r, refused, "builder {i}, client id {id:?}");
+        }
+    }
+    // What passes is what the encoders take.
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .client_id("a!#$%&'()*+-./:;<>?@[]^_`{}~")
+        .build()
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let cfg = Mconfig {
+        client_id: creds.client_id(),
+        login: Some((creds.username(), creds.password().expose())),
+    };
+    assert!(cfg.encode(&mut buf).is_ok());
+}
