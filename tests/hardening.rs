@@ -498,3 +498,53 @@ fn client_ids_no_encoder_can_send_are_refused_by_the_builders() {
     };
     assert!(cfg.encode(&mut buf).is_ok());
 }
+
+// ---- Alink params: exactly one object ----------------------------------------------------------
+
+use atmodem::aliyun::flow::property_post_json;
+
+#[test]
+fn property_post_params_must_be_exactly_one_object() {
+    let not_object = Err(AliyunError::invalid(Field::Params, Problem::NotJsonObject));
+    // This would close `params` early and add a second "method".
+    let injected = r#"{"Temp":1},"method":"thing.service.property.set","x":{"#;
+    assert_eq!(property_post_json(1, injected), not_object);
+    for bad in [
+        "",
+        " ",
+        "1",
+        "[1]",
+        r#""{}""#,
+        "{",
+        "{}}",
+        "{} {}",
+        "{},",
+        r#"{"a":[1}]"#,
+        r#"{"a":"}"#,
+        r#"{"a":"\"}"#,
+    ] {
+        assert_eq!(property_post_json(1, bad), not_object, "{bad:?}");
+    }
+    // Brackets and escaped quotes inside strings do not count; surrounding whitespace is fine.
+    for good in [
+        "{}",
+        r#"{"s":"},\"method\":{["}"#,
+        " {\"a\":[1,{\"b\":[]}]}\r\n",
+    ] {
+        let json = property_post_json(1, good).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["method"], "thing.event.property.post", "{good:?}");
+        assert_eq!(v.as_object().unwrap().len(), 4);
+    }
+    // Integers of every size, written without `core::fmt`.
+    for id in [0u64, 9, 10, 4_294_967_295, 4_294_967_296, u64::MAX] {
+        let json = property_post_json(id, "{}").unwrap();
+        assert!(
+            json.starts_with(&format!("{{\"id\":{id},\"params\":{{}},")),
+            "{json}"
+        );
+    }
+    // Deeper than the limit is refused too.
+    let deep = format!("{}{}", "{\"a\":".repeat(40), "}".repeat(40));
+    assert_eq!(property_post_json(1, &deep), not_object);
+}

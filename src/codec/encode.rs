@@ -382,7 +382,7 @@ fn hex_digit(n: u8) -> u8 {
 /// Values that fit in 32 bits (nearly every AT argument) take a `u32` loop. Above, the digits
 /// from the tenth on are found by subtracting powers of ten, so that a 32-bit target links no
 /// 64-bit division routine.
-fn format_u64(v: u64, out: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn format_u64(v: u64, out: &mut [u8; 20]) -> &[u8] {
     let Ok(small) = u32::try_from(v) else {
         return format_large(v, out);
     };

@@ -28,6 +28,7 @@ mod urc;
 pub use classify::{Classifier, Expect, Item, Reader, Seen};
 pub use decoder::{DecodeError, Decoder, DecoderStats, Frame};
 pub use dialect::{Dialect, Framing, Generic, LinkEvent};
+pub(crate) use encode::format_u64;
 pub use encode::{CommandWriter, EncodeError, check_body, check_url};
 pub use queue::{LineQueue, Lines, LinesIter};
 pub use result::{ErrorCode, FinalCode, Prompt, PromptKind};
