@@ -548,3 +548,88 @@ fn property_post_params_must_be_exactly_one_object() {
     let deep = format!("{}{}", "{\"a\":".repeat(40), "}".repeat(40));
     assert_eq!(property_post_json(1, &deep), not_object);
 }
+
+// ---- Deeply nested replies -----------------------------------------------------------------------
+
+use atmodem::aliyun::json::MAX_REPLY_DEPTH;
+use atmodem::aliyun::{
+    ReplyError, flow::parse_post_reply, parse_auth_reply, parse_http_channel_reply,
+    parse_register_payload, parse_register_reply, parse_regnwl_payload,
+};
+
+/// `{"code":200,"x":<depth - 1 nested arrays>,` + `tail`: `depth` levels in all.
+fn nested(depth: usize, tail: &str) -> Vec<u8> {
+    let inner = depth - 1;
+    format!(
+        "{{\"code\":200,\"x\":{}{},{tail}",
+        "[".repeat(inner),
+        "]".repeat(inner)
+    )
+    .into_bytes()
+}
+
+/// Each parser's verdict on `body`: `true` when it is `Malformed`.
+fn malformed_everywhere(body: &[u8]) -> [bool; 6] {
+    let m = |e: Option<ReplyError<'_>>| matches!(e, Some(ReplyError::Malformed));
+    [
+        m(parse_register_reply(body).err()),
+        m(parse_auth_reply(body).err()),
+        m(parse_register_payload(body).err()),
+        m(parse_regnwl_payload(body).err()),
+        m(parse_http_channel_reply(body).err()),
+        m(parse_post_reply(body).err()),
+    ]
+}
+
+/// Runs `f` on a thread with a 16 KiB stack, as on a small microcontroller task.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(16 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn deeply_nested_replies_are_malformed_not_a_stack_overflow() {
+    let body = nested(500, r#""data":{}}"#);
+    // About 1 KiB.
+    assert!(body.len() < 1100, "{}", body.len());
+    let verdicts = on_small_stack(move || malformed_everywhere(&body));
+    assert_eq!(verdicts, [true; 6]);
+    // Brackets inside strings (with escaped quotes) do not count towards the depth.
+    let body = format!(
+        r#"{{"code":200,"message":"\"{}","data":{{"deviceName":"dev1","deviceSecret":"s1","productKey":"pk"}}}}"#,
+        "[".repeat(500)
+    );
+    let r = on_small_stack(move || {
+        parse_register_reply(body.as_bytes())
+            .map(|r| r.device_name.len())
+            .map_err(|e| format!("{e:?}"))
+    });
+    assert_eq!(r, Ok(4));
+}
+
+#[test]
+fn a_reply_at_the_depth_limit_still_parses() {
+    assert_eq!(MAX_REPLY_DEPTH, 8);
+    let tail = r#""data":{"deviceName":"dev1","deviceSecret":"s1","productKey":"pk"}}"#;
+    let at = nested(MAX_REPLY_DEPTH, tail);
+    let r = parse_register_reply(&at).unwrap();
+    assert_eq!((r.device_name, r.device_secret.expose()), ("dev1", "s1"));
+    let over = nested(MAX_REPLY_DEPTH + 1, tail);
+    assert!(matches!(
+        parse_register_reply(&over),
+        Err(ReplyError::Malformed)
+    ));
+    // The deepest documented reply (`resources.mqtt`, 4 levels) and an Alink reply.
+    let auth = br#"{"code":200,"data":{"iotId":"id1","iotToken":"t1","resources":{"mqtt":{"host":"h.example","port":1883}}},"message":"success"}"#;
+    assert_eq!(parse_auth_reply(auth).unwrap().mqtt.unwrap().port, 1883);
+    let alink = format!(
+        r#"{{"code":200,"data":{}{},"id":"1","message":"success"}}"#,
+        "{\"a\":".repeat(MAX_REPLY_DEPTH - 2) + "{}",
+        "}".repeat(MAX_REPLY_DEPTH - 2)
+    );
+    assert_eq!(parse_post_reply(alink.as_bytes()).unwrap().id, "1");
+}

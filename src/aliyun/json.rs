@@ -82,6 +82,12 @@ const fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Whether `input`'s objects and arrays pair up and nest no deeper than `limit` (at most
+/// 128), brackets inside strings not counting.
+pub(crate) fn within_depth(input: &[u8], limit: usize) -> bool {
+    walk(input, limit, Stop::End).is_some()
+}
+
 /// Whether `text` is exactly one JSON object: optional whitespace, `{`, brackets that pair
 /// up (strings skipped) no deeper than `limit`, the closing `}`, then only whitespace.
 pub(crate) fn is_one_object(text: &str, limit: usize) -> bool {
@@ -112,5 +118,8 @@ mod tests {
         assert!(!is_one_object(r#"{"a":"}"#, 8));
         assert!(!is_one_object("[1]", 8));
         assert!(!is_one_object("", 8));
+        assert!(within_depth(br#"{"x":"[[[[[[","y":[[1]]}"#, 3));
+        assert!(!within_depth(br#"{"y":[[[1]]]}"#, 3));
+        assert!(!within_depth(b"{}}", 3));
     }
 }

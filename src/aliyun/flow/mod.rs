@@ -453,10 +453,10 @@ struct RawAlinkReply<'a> {
 
 /// Parse an Alink reply payload such as
 /// `{"code":200,"data":{},"id":"1681363292898","message":"success",...}`. A `code` other
-/// than 200 is a [`ReplyError::Platform`].
+/// than 200 is a [`ReplyError::Platform`]; a payload that is not such JSON, or nests deeper
+/// than [`MAX_REPLY_DEPTH`](super::json::MAX_REPLY_DEPTH), is [`ReplyError::Malformed`].
 pub fn parse_post_reply(payload: &[u8]) -> Result<AlinkReply<'_>, ReplyError<'_>> {
-    let (raw, _): (RawAlinkReply<'_>, usize) =
-        serde_json_core::from_slice(payload).map_err(|_| ReplyError::Malformed)?;
+    let raw: RawAlinkReply<'_> = super::reply::from_json(payload)?;
     let message = raw.message.unwrap_or_default();
     if raw.code != super::reply::SUCCESS_CODE {
         return Err(ReplyError::Platform {
