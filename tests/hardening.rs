@@ -633,3 +633,152 @@ fn a_reply_at_the_depth_limit_still_parses() {
     );
     assert_eq!(parse_post_reply(alink.as_bytes()).unwrap().id, "1");
 }
+
+// ---- Secrets stay out of Debug ---------------------------------------------------------------------
+
+use atmodem::aliyun::HttpsRegistration;
+use atmodem::codec::{CommandWriter, Lines};
+use atmodem::dialects::MqttMessage;
+use atmodem::dialects::luat::{HttpData, MqttMsgGet, SapbrParams};
+use atmodem::dialects::quectel::{
+    QhttpCfg, QhttpPost, QhttpSetting, QmtCfg, QmtRecvRead, QmtSetting, Will,
+};
+
+/// `Debug` of `v`, plain and pretty, must not contain any of `secrets`.
+#[track_caller]
+fn hides<T: std::fmt::Debug>(v: &T, secrets: &[&str]) -> String {
+    let out = format!("{v:?}\n{v:#?}");
+    for s in secrets {
+        assert!(!out.contains(s), "{s:?} leaked in {out}");
+    }
+    out
+}
+
+#[test]
+fn debug_output_never_shows_secrets_payloads_or_bodies() {
+    const PWD: &str = "bearer-pass-9f3k";
+    let cfg = BearerConfig {
+        apn: "cmnet",
+        username: "card",
+        password: PWD,
+        ..BearerConfig::default()
+    };
+    let out = hides(&cfg, &[PWD]);
+    assert!(
+        out.contains("cmnet") && out.contains("card") && out.contains("16 bytes"),
+        "{out}"
+    );
+
+    // The HTTPS registration body carries its sign.
+    let req = HttpsRegistration::new("b1KCi45LcCP", "862991419835241", "VWll9fiYWKiwraBk", "123")
+        .build()
+        .unwrap();
+    let body = req.body().expose().as_bytes();
+    let post = HttpPost::form(
+        "https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device",
+        body,
+    );
+    let out = hides(&post, &[req.sign().expose(), req.body().expose(), "sign="]);
+    assert!(out.contains("iot-auth.cn-shanghai"), "{out}");
+    hides(&QhttpPost { body, times: None }, &[req.sign().expose()]);
+    hides(
+        &HttpData {
+            body,
+            time_ms: 20_000,
+        },
+        &[req.sign().expose()],
+    );
+
+    hides(
+        &QhttpCfg(QhttpSetting::Auth("user:pa55w0rd")),
+        &["pa55w0rd"],
+    );
+    let out = hides(&QhttpCfg(QhttpSetting::ContentType(4)), &[]);
+    assert!(out.contains("ContentType(4)"), "{out}");
+
+    let pwd = SapbrSet {
+        cid: 1,
+        tag: "PWD",
+        value: PWD,
+    };
+    hides(&pwd, &[PWD]);
+    let apn = SapbrSet {
+        cid: 1,
+        tag: "APN",
+        value: "cmnet",
+    };
+    assert!(hides(&apn, &[]).contains("cmnet"));
+    let hdr = HttpPara::header("password: 425656f625b64560a4bff2a0f16946a3");
+    hides(&hdr, &["425656f625b64560a4bff2a0f16946a3"]);
+    assert!(hides(&HttpPara::url("https://h/p"), &[]).contains("https://h/p"));
+
+    // A registration reply on /ext/register carries the device secret.
+    const DS: &str = "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7";
+    let payload = format!(r#"{{"deviceSecret":"{DS}","productKey":"pk","deviceName":"dn01"}}"#);
+    let msg = MqttMessage {
+        topic: "/ext/register",
+        payload: payload.as_bytes(),
+    };
+    let out = hides(&msg, &[DS]);
+    assert!(out.contains("/ext/register"), "{out}");
+    let publish = Mpub {
+        topic: "t",
+        qos: 1,
+        retain: false,
+        message: payload.as_bytes(),
+    };
+    hides(&publish, &[DS]);
+    let ex = MpubEx {
+        topic: "t",
+        qos: 1,
+        retain: false,
+        payload: payload.as_bytes(),
+    };
+    hides(&ex, &[DS]);
+    hides(&ctrl_z_publish(payload.as_bytes()), &[DS]);
+    let will = QmtCfg {
+        client: 0,
+        setting: QmtSetting::Will(Some(Will {
+            qos: 0,
+            retain: false,
+            topic: "t",
+            message: DS,
+        })),
+    };
+    hides(&will, &[DS]);
+
+    // A command being written holds the password.
+    let mut buf = [0u8; 128];
+    let mut w = CommandWriter::new(&mut buf, "+QICSGP");
+    w.uint(1).string("password", PWD);
+    hides(&w, &[PWD]);
+
+    // Response lines that hold payloads or the bearer password.
+    let line = format!("+MSUB: \"/ext/register\",{} byte,{payload}", payload.len());
+    let lines = [line.as_bytes()];
+    let cached = MqttMsgGet.parse(Lines::from_slice(&lines)).unwrap();
+    assert_eq!(cached.iter().next().unwrap().payload, payload.as_bytes());
+    hides(&cached, &[DS]);
+    let line = format!(
+        "+QMTRECV: 0,0,\"/ext/register\",{},\"{payload}\"",
+        payload.len()
+    );
+    let lines = [line.as_bytes()];
+    let stored = QmtRecvRead {
+        client: 0,
+        recv_id: None,
+    }
+    .parse(Lines::from_slice(&lines))
+    .unwrap();
+    assert_eq!(stored.iter().count(), 1);
+    hides(&stored, &[DS]);
+    let lines: [&[u8]; 2] = [
+        b"+SAPBR: \"APN\",\"cmnet\"",
+        b"+SAPBR: \"PWD\",\"bearer-pass-9f3k\"",
+    ];
+    let params = SapbrParams { cid: 1 }
+        .parse(Lines::from_slice(&lines))
+        .unwrap();
+    assert_eq!(params.get("PWD"), Some(PWD));
+    hides(&params, &[PWD]);
+}

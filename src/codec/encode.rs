@@ -68,7 +68,8 @@ impl EncodeError {
 /// w.string("name", "version").uint(0).uint(4);
 /// assert_eq!(w.finish().unwrap(), b"AT+QMTCFG=\"version\",0,4\r");
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows the length written so far, never the bytes (a command may carry a password).
 pub struct CommandWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
@@ -78,6 +79,17 @@ pub struct CommandWriter<'b> {
     skipped: usize,
     suffix: &'static [u8],
     error: Option<EncodeError>,
+}
+
+impl core::fmt::Debug for CommandWriter<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CommandWriter")
+            .field("len", &self.len)
+            .field("capacity", &self.buf.len())
+            .field("args", &self.args)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// Whether `b` may appear inside a quoted string argument.

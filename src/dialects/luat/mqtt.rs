@@ -15,8 +15,8 @@ use super::{Luat, MAX_MQTT_TEXT, UNQUOTABLE};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, FinalCode, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, all_lines, execute_command,
-    no_response, one_line,
+    ActionError, Command, Deferred, Hidden, MqttMessage, ParseError, Redacted, all_lines,
+    execute_command, no_response, one_line,
 };
 
 /// Time for the `OK` of a command whose result comes later.
@@ -277,9 +277,9 @@ fn publish_result(qos: u8, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<(), Ac
 /// `"`, CR, LF, `\` and other control bytes in the message are written as `\22`, `\0D`,
 /// `\0A`, `\5C`, `\XX`, the manual's escapes; a longer message is
 /// [`EncodeError::TooLong`]. The topic is not escaped: one holding a `\` is refused. QoS 1 ends with `PUBACK`, QoS 2 with
-/// `PUBCOMP`; wait for it before the next QoS 1 publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// `PUBCOMP`; wait for it before the next QoS 1 publish. `Debug` and `defmt` show the
+/// message's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Mpub<'a> {
     /// Topic name.
     pub topic: &'a str,
@@ -290,6 +290,41 @@ pub struct Mpub<'a> {
     /// The message.
     pub message: &'a [u8],
 }
+
+/// `Debug` and `defmt` of a publish: everything but the payload, which shows as its length.
+macro_rules! publish_debug {
+    ($name:ident, $payload:ident) => {
+        impl core::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("topic", &self.topic)
+                    .field("qos", &self.qos)
+                    .field("retain", &self.retain)
+                    .field(stringify!($payload), &Hidden::of(self.$payload))
+                    .finish()
+            }
+        }
+
+        #[cfg(feature = "defmt")]
+        impl defmt::Format for $name<'_> {
+            fn format(&self, f: defmt::Formatter<'_>) {
+                defmt::write!(
+                    f,
+                    "{=str} {{ topic: {=str}, qos: {}, retain: {}, {=str}: {} }}",
+                    stringify!($name),
+                    self.topic,
+                    self.qos,
+                    self.retain,
+                    stringify!($payload),
+                    Hidden::of(self.$payload)
+                )
+            }
+        }
+    };
+}
+
+publish_debug!(Mpub, message);
+publish_debug!(MpubEx, payload);
 
 impl Command for Mpub<'_> {
     no_response!();
@@ -339,9 +374,8 @@ macro_rules! publish_deferred {
 publish_deferred!(Mpub);
 
 /// `AT+MPUBEX=<topic>,<qos>,<retain>,<len>`, `>`, exactly `<len>` bytes (1..=4100): the
-/// binary-safe publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// binary-safe publish. `Debug` and `defmt` show the payload's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct MpubEx<'a> {
     /// Topic name.
     pub topic: &'a str,
@@ -448,9 +482,17 @@ impl Command for MqttMsgSetRead {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MqttMsgGet;
 
-/// The messages of [`MqttMsgGet`].
-#[derive(Debug, Clone, Copy)]
+/// The messages of [`MqttMsgGet`]. `Debug` shows how many, never their payloads.
+#[derive(Clone, Copy)]
 pub struct CachedMessages<'a>(Lines<'a>);
+
+impl core::fmt::Debug for CachedMessages<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CachedMessages")
+            .field("messages", &self.0.iter().count())
+            .finish()
+    }
+}
 
 fn cached(line: &[u8]) -> Option<MqttMessage<'_>> {
     match LuatUrc::parse(b"+MSUB", line)? {
