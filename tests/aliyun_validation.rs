@@ -113,7 +113,10 @@ fn client_id_rule() {
             ("1", None),
             ("SN1928339", None),
             ("i2uqc2dloOl.device001", None),
-            ("a!\"#$%&'()*+-./:;<>?@[\\]^_`{}~", None),
+            ("a!#$%&'()*+-./:;<>?@[]^_`{}~", None),
+            // No AT encoder can send a quote; Luat decodes a backslash as an escape.
+            ("a\"b", Some(Bad)),
+            ("a\\22b", Some(Bad)),
             (&c64, None),
             (&c65, Some(Long)),
             ("a|b", Some(Bad)),

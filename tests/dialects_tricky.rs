@@ -688,7 +688,7 @@ fn injection_through_an_argument_is_refused_and_names_it() {
     };
     assert_eq!(
         bad.encode(&mut buf),
-        Err(EncodeError::InvalidArgument("svraddr"))
+        Err(EncodeError::InvalidArgument("host"))
     );
     let topic = [("a\"b", 0u8)];
     let sub = atmodem::dialects::quectel::QmtSub {

@@ -54,6 +54,8 @@ pub enum Field {
     Topic,
     /// `code` (status code of a reply)
     Code,
+    /// `params` (the properties of an Alink message)
+    Params,
 }
 
 impl Field {
@@ -84,6 +86,7 @@ impl Field {
             Self::Port => "port",
             Self::Topic => "topic",
             Self::Code => "code",
+            Self::Params => "params",
         }
     }
 }
@@ -122,6 +125,9 @@ pub enum Problem {
     /// The value contradicts another value of the same request or reply.
     #[error("does not match")]
     Mismatch,
+    /// The value is not exactly one JSON object (or nests deeper than allowed).
+    #[error("not exactly one JSON object")]
+    NotJsonObject,
 }
 
 /// Failure to validate, sign or format an Aliyun credential.

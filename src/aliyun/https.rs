@@ -13,7 +13,8 @@
 //!
 //! Field order follows the seeds and Aliyun's SDKs. Values are written raw; the only
 //! characters escaped are those a validated `clientId` may hold that would break the body:
-//! `%`, `&`, `+` are percent-encoded in form bodies, `"` and `\` are escaped in JSON.
+//! `%`, `&`, `+` are percent-encoded in form bodies (`"` and `\`, which a `clientId` cannot
+//! hold, would be escaped in JSON).
 
 use super::endpoint::{self, HTTPS_PORT, Host, Url};
 use super::error::{Error, Field, Problem};

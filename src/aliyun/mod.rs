@@ -37,6 +37,7 @@ pub mod endpoint;
 pub mod error;
 pub mod flow;
 pub mod https;
+pub mod json;
 pub mod mqtt;
 pub mod psk;
 pub mod reply;

@@ -8,6 +8,12 @@
 //! | MQTT `/ext/regnwl` | `{"clientId":..,"productKey":..,"deviceName":..,"deviceToken":..}` | [`parse_regnwl_payload`] |
 //! | HTTP channel `/auth` | `{"code":0,"message":"success","info":{"token":..}}` | [`parse_http_channel_reply`] |
 //!
+//! Every parser first checks that the reply nests objects and arrays no deeper than
+//! [`MAX_REPLY_DEPTH`](super::json::MAX_REPLY_DEPTH) levels (a string-aware scan that does
+//! not recurse): a deeper reply, e.g. `{"code":200,"x":[[[[…]]]]}` hundreds of levels down
+//! in a member that is otherwise ignored, is [`ReplyError::Malformed`] instead of a stack
+//! overflow.
+//!
 //! A reply with another `code` (e.g. `{"code":460,"message":"request parameter error"}`)
 //! becomes [`ReplyError::Platform`], whatever the rest of it holds (`code` and `message` are
 //! read before the success shape). Unknown fields are ignored. Every value is borrowed from
@@ -255,7 +261,13 @@ fn platform_error(input: &[u8], success: i64) -> Result<(), ReplyError<'_>> {
     }
 }
 
-fn from_json<'a, T: Deserialize<'a>>(input: &'a [u8]) -> Result<T, ReplyError<'a>> {
+/// Deserialises a reply, after checking that it nests no deeper than
+/// [`MAX_REPLY_DEPTH`](super::json::MAX_REPLY_DEPTH) (the parser recurses once per level,
+/// ignored members included): a deeper one is [`ReplyError::Malformed`].
+pub(crate) fn from_json<'a, T: Deserialize<'a>>(input: &'a [u8]) -> Result<T, ReplyError<'a>> {
+    if !super::json::within_depth(input, super::json::MAX_REPLY_DEPTH) {
+        return Err(ReplyError::Malformed);
+    }
     serde_json_core::from_slice::<T>(input)
         .map(|(value, _)| value)
         .map_err(|_| ReplyError::Malformed)

@@ -8,7 +8,7 @@
 //! | `productKey` | 1–20 ASCII letters or digits |
 //! | `deviceName` | 4–32 of `A-Z a-z 0-9 _ . @ : -` |
 //! | `deviceSecret`, `productSecret` | 1–64 ASCII letters or digits |
-//! | `clientId` | 1–64 visible ASCII characters except `\|`, `,` and `=` |
+//! | `clientId` | 1–64 visible ASCII characters except `\|`, `,`, `=`, `"` and `\` |
 //! | `random` | 1–64 ASCII letters or digits |
 //! | `timestamp` | 1–20 decimal digits |
 //! | `instanceId` | 1–63 letters, digits or `-`, not starting or ending with `-` (a host-name label) |
@@ -115,10 +115,21 @@ pub fn product_secret(value: &str) -> Result<(), Error> {
 }
 
 /// `clientId`: 1–64 visible ASCII characters except `|`, `,` and `=` (the delimiters of the
-/// MQTT client id extension).
+/// MQTT client id extension), `"` (no AT command can carry it inside its quoted client id)
+/// and `\` (Luat modules decode it as an escape). So a client id that passes here is one
+/// every module family can send: no control byte, space or non-ASCII character either.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::client_id("i2uqc2dloOl.device001").is_ok());
+/// assert_eq!(
+///     validate::client_id("a\"b"),
+///     Err(Error::invalid(Field::ClientId, Problem::BadCharacter))
+/// );
+/// ```
 pub fn client_id(value: &str) -> Result<(), Error> {
     check(Field::ClientId, value, 1, MAX_CLIENT_ID, |b| {
-        visible(b) && !matches!(b, b'|' | b',' | b'=')
+        visible(b) && !matches!(b, b'|' | b',' | b'=' | b'"' | b'\\')
     })
 }
 

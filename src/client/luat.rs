@@ -149,6 +149,9 @@ where
         req: &HttpPost<'_>,
         body: &mut [u8],
     ) -> Result<HttpResponse, Self::Error> {
+        // Refused before `AT+HTTPINIT`, so nothing is sent for a URL or body that cannot go.
+        crate::codec::check_url("url", req.url)?;
+        crate::codec::check_body(req.content_type, req.body)?;
         match self.send(&HttpInit).await {
             Ok(()) => {}
             // A session left open by an earlier failure: end it and start again.

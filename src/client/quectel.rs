@@ -102,6 +102,7 @@ where
             "application/json" => Some(4),
             _ => return Err(Error::Unsupported),
         };
+        crate::codec::check_body(req.content_type, req.body)?;
         if let Some(n) = content_type {
             self.send(&QhttpCfg(QhttpSetting::ContentType(n))).await?;
         }

@@ -18,11 +18,10 @@
 //! The traits use `async fn`: their futures are not `Send`, which suits embedded executors
 //! and single-threaded runtimes (the client is used from one task).
 
-use crate::dialects::MqttMessage;
+use crate::dialects::{Hidden, MqttMessage};
 
-/// The bearer (PDP context) to bring up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// The bearer (PDP context) to bring up. `Debug` and `defmt` show the password's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct BearerConfig<'a> {
     /// Context / bearer id (1 by default; Luat bearers are 1..=3).
     pub cid: u8,
@@ -32,6 +31,31 @@ pub struct BearerConfig<'a> {
     pub username: &'a str,
     /// Password, usually empty.
     pub password: &'a str,
+}
+
+impl core::fmt::Debug for BearerConfig<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BearerConfig")
+            .field("cid", &self.cid)
+            .field("apn", &self.apn)
+            .field("username", &self.username)
+            .field("password", &Hidden::of(self.password.as_bytes()))
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for BearerConfig<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "BearerConfig {{ cid: {}, apn: {=str}, username: {=str}, password: {} }}",
+            self.cid,
+            self.apn,
+            self.username,
+            Hidden::of(self.password.as_bytes())
+        )
+    }
 }
 
 impl Default for BearerConfig<'_> {
@@ -112,9 +136,9 @@ impl Default for HttpTiming {
     }
 }
 
-/// An HTTP(S) POST.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// An HTTP(S) POST. `Debug` and `defmt` show the body's length only (an Aliyun
+/// registration body carries its sign).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct HttpPost<'a> {
     /// The URL, `http://` or `https://`.
     pub url: &'a str,
@@ -124,6 +148,31 @@ pub struct HttpPost<'a> {
     pub body: &'a [u8],
     /// The module's times.
     pub timing: HttpTiming,
+}
+
+impl core::fmt::Debug for HttpPost<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpPost")
+            .field("url", &self.url)
+            .field("content_type", &self.content_type)
+            .field("body", &Hidden::of(self.body))
+            .field("timing", &self.timing)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for HttpPost<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "HttpPost {{ url: {=str}, content_type: {=str}, body: {}, timing: {} }}",
+            self.url,
+            self.content_type,
+            Hidden::of(self.body),
+            self.timing
+        )
+    }
 }
 
 /// The `Content-Type` of an HTML form, what Aliyun's `/auth` endpoints take.

@@ -7,15 +7,55 @@
 //! Integers are formatted without `core::fmt`.
 
 /// Why a command could not be encoded. Nothing is sent when this happens.
+///
+/// Every variant but [`BufferFull`](Self::BufferFull) names the refused argument or data
+/// (see [`argument`](Self::argument)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum EncodeError {
     /// The command does not fit in the buffer.
     #[error("command does not fit in the buffer")]
     BufferFull,
     /// A string argument contains a byte that cannot be sent inside it.
-    #[error("argument `{0}` contains a quote or a control byte")]
+    #[error("argument `{0}` is empty or contains a quote or a control byte")]
     InvalidArgument(&'static str),
+    /// An argument or the data of a data phase holds a byte this command cannot carry (0x1A
+    /// or ESC in a payload ended by Ctrl-Z, `\` in a Luat quoted argument).
+    #[error("argument `{arg}` contains the byte 0x{byte:02X}")]
+    ForbiddenByte {
+        /// The argument.
+        arg: &'static str,
+        /// The first byte refused.
+        byte: u8,
+    },
+    /// An argument is longer than the module accepts.
+    #[error("argument `{arg}` is longer than {max} bytes")]
+    TooLong {
+        /// The argument.
+        arg: &'static str,
+        /// The longest value the module accepts, in bytes.
+        max: usize,
+    },
+}
+
+impl EncodeError {
+    /// The argument the error names, if any.
+    ///
+    /// ```
+    /// use atmodem::codec::EncodeError;
+    /// assert_eq!(EncodeError::InvalidArgument("topic").argument(), Some("topic"));
+    /// assert_eq!(EncodeError::BufferFull.argument(), None);
+    /// ```
+    #[must_use]
+    pub const fn argument(&self) -> Option<&'static str> {
+        match self {
+            Self::BufferFull => None,
+            Self::InvalidArgument(arg)
+            | Self::ForbiddenByte { arg, .. }
+            | Self::TooLong { arg, .. } => Some(arg),
+        }
+    }
 }
 
 /// Writes one command line. Argument methods chain; the first error is kept and returned by
@@ -28,7 +68,8 @@ pub enum EncodeError {
 /// w.string("name", "version").uint(0).uint(4);
 /// assert_eq!(w.finish().unwrap(), b"AT+QMTCFG=\"version\",0,4\r");
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows the length written so far, never the bytes (a command may carry a password).
 pub struct CommandWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
@@ -38,6 +79,17 @@ pub struct CommandWriter<'b> {
     skipped: usize,
     suffix: &'static [u8],
     error: Option<EncodeError>,
+}
+
+impl core::fmt::Debug for CommandWriter<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CommandWriter")
+            .field("len", &self.len)
+            .field("capacity", &self.buf.len())
+            .field("args", &self.args)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// Whether `b` may appear inside a quoted string argument.
@@ -142,6 +194,44 @@ impl<'b> CommandWriter<'b> {
         self
     }
 
+    /// A quoted string argument as [`string`](Self::string), refused as well when it is
+    /// longer than `max` bytes ([`EncodeError::TooLong`]) or holds a byte of `forbidden`
+    /// ([`EncodeError::ForbiddenByte`], e.g. the `\` a Luat module would decode as an
+    /// escape). Both errors name `arg`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+MSUB");
+    /// w.string_with("topic", "a/b", 256, b"\\").uint(0);
+    /// assert_eq!(w.finish().unwrap(), b"AT+MSUB=\"a/b\",0\r");
+    /// let mut w = CommandWriter::new(&mut buf, "+MSUB");
+    /// w.string_with("topic", "a\\22b", 256, b"\\").uint(0);
+    /// assert_eq!(w.finish(), Err(EncodeError::ForbiddenByte { arg: "topic", byte: b'\\' }));
+    /// let mut w = CommandWriter::new(&mut buf, "+MSUB");
+    /// w.string_with("topic", "abcd", 3, b"");
+    /// assert_eq!(w.finish(), Err(EncodeError::TooLong { arg: "topic", max: 3 }));
+    /// ```
+    pub fn string_with(
+        &mut self,
+        arg: &'static str,
+        value: &str,
+        max: usize,
+        forbidden: &[u8],
+    ) -> &mut Self {
+        if let Some(&byte) = value.as_bytes().iter().find(|b| forbidden.contains(b)) {
+            self.separator();
+            self.fail(EncodeError::ForbiddenByte { arg, byte });
+            return self;
+        }
+        if value.len() > max {
+            self.separator();
+            self.fail(EncodeError::TooLong { arg, max });
+            return self;
+        }
+        self.string(arg, value)
+    }
+
     /// An unquoted token argument (e.g. a bare Luat topic, `GPRS`). Besides what
     /// [`string`](Self::string) rejects, a `,` is rejected, as it would split the argument.
     pub fn token(&mut self, arg: &'static str, value: &str) -> &mut Self {
@@ -209,6 +299,85 @@ impl<'b> CommandWriter<'b> {
     }
 }
 
+/// Checks a URL before it goes to a module, in a quoted argument (Luat
+/// `AT+HTTPPARA="URL"`) or as the data of a data phase (Quectel `AT+QHTTPURL`, where nothing
+/// else would stop a CR from ending the URL and starting a command): it must be non-empty
+/// and visible ASCII (0x21..=0x7E; a space, a control byte or a non-ASCII byte must be
+/// percent-encoded).
+///
+/// An empty URL is [`EncodeError::InvalidArgument`], any other byte
+/// [`EncodeError::ForbiddenByte`]; both name `arg`.
+///
+/// ```
+/// use atmodem::codec::{EncodeError, check_url};
+/// assert_eq!(check_url("url", "https://iot-auth.cn-shanghai.aliyuncs.com/auth/devicename"), Ok(()));
+/// assert_eq!(
+///     check_url("url", "a\r\nAT+QPOWD\r"),
+///     Err(EncodeError::ForbiddenByte { arg: "url", byte: b'\r' })
+/// );
+/// assert_eq!(check_url("url", ""), Err(EncodeError::InvalidArgument("url")));
+/// ```
+pub fn check_url(arg: &'static str, url: &str) -> Result<(), EncodeError> {
+    if url.is_empty() {
+        return Err(EncodeError::InvalidArgument(arg));
+    }
+    match url.bytes().find(|b| !b.is_ascii_graphic()) {
+        Some(byte) => Err(EncodeError::ForbiddenByte { arg, byte }),
+        None => Ok(()),
+    }
+}
+
+/// Checks an HTTP body before it goes to a module, by its content type (compared without
+/// case, parameters such as `; charset=utf-8` ignored):
+///
+/// * `application/x-www-form-urlencoded`: visible ASCII only (0x21..=0x7E; spaces are `+`,
+///   everything else is percent-encoded);
+/// * `application/json` and `text/*`: UTF-8 text without control bytes (no CR, LF, tab or
+///   DEL: write JSON without line breaks);
+/// * any other type (`application/octet-stream`, `multipart/form-data`, ...): binary,
+///   accepted as it is.
+///
+/// A byte outside the rule is [`EncodeError::ForbiddenByte`] naming `body` (the first
+/// byte of a sequence that is not UTF-8).
+///
+/// ```
+/// use atmodem::codec::{EncodeError, check_body};
+/// let form = "application/x-www-form-urlencoded";
+/// assert_eq!(check_body(form, b"productKey=a1&deviceName=d1"), Ok(()));
+/// assert_eq!(
+///     check_body(form, b"a=1\r\nAT+QPOWD"),
+///     Err(EncodeError::ForbiddenByte { arg: "body", byte: b'\r' })
+/// );
+/// assert_eq!(check_body("application/json", "{\"t\":\"25°C\"}".as_bytes()), Ok(()));
+/// assert_eq!(check_body("application/octet-stream", b"\x00\x1a\xff"), Ok(()));
+/// ```
+pub fn check_body(content_type: &str, body: &[u8]) -> Result<(), EncodeError> {
+    const ARG: &str = "body";
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == ' ' || c == '\t');
+    let bad = if media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        body.iter().copied().find(|b| !b.is_ascii_graphic())
+    } else if media.eq_ignore_ascii_case("application/json")
+        || media
+            .get(..5)
+            .is_some_and(|t| t.eq_ignore_ascii_case("text/"))
+    {
+        match core::str::from_utf8(body) {
+            Ok(_) => body.iter().copied().find(|&b| b < 0x20 || b == 0x7f),
+            Err(e) => body.get(e.valid_up_to()).copied(),
+        }
+    } else {
+        None
+    };
+    match bad {
+        Some(byte) => Err(EncodeError::ForbiddenByte { arg: ARG, byte }),
+        None => Ok(()),
+    }
+}
+
 fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f
 }
@@ -225,7 +394,7 @@ fn hex_digit(n: u8) -> u8 {
 /// Values that fit in 32 bits (nearly every AT argument) take a `u32` loop. Above, the digits
 /// from the tenth on are found by subtracting powers of ten, so that a 32-bit target links no
 /// 64-bit division routine.
-fn format_u64(v: u64, out: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn format_u64(v: u64, out: &mut [u8; 20]) -> &[u8] {
     let Ok(small) = u32::try_from(v) else {
         return format_large(v, out);
     };

@@ -144,13 +144,36 @@ impl ActionError {
 }
 
 /// An MQTT message the module received, borrowed from the client's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+///
+/// `Debug` and `defmt` show the topic and the payload's length, never the payload (an
+/// `/ext/register` payload carries a device secret).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct MqttMessage<'a> {
     /// The topic it was published on.
     pub topic: &'a str,
     /// The payload, exactly as received (may be binary, may contain CR/LF).
     pub payload: &'a [u8],
+}
+
+impl core::fmt::Debug for MqttMessage<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MqttMessage")
+            .field("topic", &self.topic)
+            .field("payload", &Hidden::of(self.payload))
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for MqttMessage<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "MqttMessage {{ topic: {=str}, payload: {} }}",
+            self.topic,
+            Hidden::of(self.payload)
+        )
+    }
 }
 
 /// The `Response` and `parse` of a command answered by its final result code alone.
@@ -249,17 +272,42 @@ impl<'a> Redacted<'a> {
 
 impl core::fmt::Debug for Redacted<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "\"\""
+        if self.0.is_empty() {
+            f.write_str("\"\"")
         } else {
-            "<redacted>"
-        })
+            Hidden(self.0.len()).fmt(f)
+        }
     }
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Redacted<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "<redacted>")
+        Hidden(self.0.len()).format(f)
+    }
+}
+
+/// What `Debug` and `defmt` show in place of a secret, a payload or a body: its length,
+/// never its bytes (`<redacted, 16 bytes>`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hidden(pub(crate) usize);
+
+impl Hidden {
+    /// The stand-in for `bytes`.
+    pub(crate) const fn of(bytes: &[u8]) -> Self {
+        Self(bytes.len())
+    }
+}
+
+impl core::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "<redacted, {} bytes>", self.0)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Hidden {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "<redacted, {=usize} bytes>", self.0)
     }
 }

@@ -21,8 +21,6 @@
 pub mod luat;
 pub mod quectel;
 
-use core::fmt::Write as _;
-
 use heapless::String;
 use serde::Deserialize;
 
@@ -203,10 +201,13 @@ where
     C: Http<Error = ModemError<E>>,
 {
     let url = req.url()?;
+    let body = req.body().expose().as_bytes();
+    crate::codec::check_url("url", &url).map_err(ModemError::Encode)?;
+    crate::codec::check_body(req.content_type(), body).map_err(ModemError::Encode)?;
     let post = HttpPost {
         url: &url,
         content_type: req.content_type(),
-        body: req.body().expose().as_bytes(),
+        body,
         timing,
     };
     let got = modem.http_post(&post, reply).await?;
@@ -359,13 +360,46 @@ pub const ALINK_CAP: usize = 1024;
 /// The Alink JSON of a property post:
 /// `{"id":<id>,"params":<params>,"version":"1.0","method":"thing.event.property.post"}`,
 /// `params` being a JSON object text (`{"Temp":23.9}`) written as given.
+///
+/// `params` must be exactly one JSON object, nesting no deeper than
+/// [`MAX_PARAMS_DEPTH`](super::json::MAX_PARAMS_DEPTH): whitespace around it is allowed,
+/// anything else after its closing `}` (which would add members to the message, such as a
+/// second `"method"`) is [`Error::Invalid`](AliyunError::Invalid) on
+/// [`Field::Params`] with [`Problem::NotJsonObject`]; the check skips brackets inside
+/// strings but does not validate the JSON further. A message longer than [`ALINK_CAP`] is
+/// [`Error::Capacity`](AliyunError::Capacity).
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, flow::property_post_json};
+/// let json = property_post_json(7, r#"{"Temp":23.9}"#)?;
+/// assert_eq!(
+///     json.as_str(),
+///     r#"{"id":7,"params":{"Temp":23.9},"version":"1.0","method":"thing.event.property.post"}"#
+/// );
+/// assert_eq!(
+///     property_post_json(7, r#"{"Temp":1},"method":"thing.service.property.set","x":{"#),
+///     Err(Error::invalid(Field::Params, Problem::NotJsonObject))
+/// );
+/// # Ok::<(), Error>(())
+/// ```
 pub fn property_post_json(id: u64, params: &str) -> Result<String<ALINK_CAP>, AliyunError> {
+    if !super::json::is_one_object(params, super::json::MAX_PARAMS_DEPTH) {
+        return Err(AliyunError::invalid(Field::Params, Problem::NotJsonObject));
+    }
+    let mut digits = [0u8; 20];
+    let id = core::str::from_utf8(crate::codec::format_u64(id, &mut digits))
+        .map_err(|_| AliyunError::Capacity)?;
     let mut s = String::new();
-    write!(
-        s,
-        "{{\"id\":{id},\"params\":{params},\"version\":\"1.0\",\"method\":\"thing.event.property.post\"}}"
-    )
-    .map_err(|_| AliyunError::Capacity)?;
+    endpoint::push(
+        &mut s,
+        &[
+            "{\"id\":",
+            id,
+            ",\"params\":",
+            params,
+            ",\"version\":\"1.0\",\"method\":\"thing.event.property.post\"}",
+        ],
+    )?;
     Ok(s)
 }
 
@@ -419,10 +453,10 @@ struct RawAlinkReply<'a> {
 
 /// Parse an Alink reply payload such as
 /// `{"code":200,"data":{},"id":"1681363292898","message":"success",...}`. A `code` other
-/// than 200 is a [`ReplyError::Platform`].
+/// than 200 is a [`ReplyError::Platform`]; a payload that is not such JSON, or nests deeper
+/// than [`MAX_REPLY_DEPTH`](super::json::MAX_REPLY_DEPTH), is [`ReplyError::Malformed`].
 pub fn parse_post_reply(payload: &[u8]) -> Result<AlinkReply<'_>, ReplyError<'_>> {
-    let (raw, _): (RawAlinkReply<'_>, usize) =
-        serde_json_core::from_slice(payload).map_err(|_| ReplyError::Malformed)?;
+    let raw: RawAlinkReply<'_> = super::reply::from_json(payload)?;
     let message = raw.message.unwrap_or_default();
     if raw.code != super::reply::SUCCESS_CODE {
         return Err(ReplyError::Platform {

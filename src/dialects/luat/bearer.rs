@@ -6,15 +6,19 @@
 
 use nom::{Parser, branch::alt, character::complete::u8 as dec_u8};
 
+use super::UNQUOTABLE;
 use super::urc::bare;
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines};
-use crate::dialects::{Command, ParseError, all_lines, no_response, one_line};
+use crate::dialects::{Command, Hidden, ParseError, all_lines, no_response, one_line};
 
 /// `AT+SAPBR=3,<cid>,"<tag>","<value>"`: set a bearer parameter (`"CONTYPE"`, `"APN"`,
-/// `"USER"`, `"PWD"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// `"USER"`, `"PWD"`). An [`EncodeError`] names the tag `tag` and the value after the
+/// [`BearerConfig`](crate::client::BearerConfig) field it carries: `apn`, `username`,
+/// `password` (`value` for other tags).
+///
+/// `Debug` and `defmt` show the length of a `"PWD"` value only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SapbrSet<'a> {
     /// Bearer id 1..=3.
     pub cid: u8,
@@ -22,6 +26,65 @@ pub struct SapbrSet<'a> {
     pub tag: &'a str,
     /// Its value (`"GPRS"` for `CONTYPE`, whatever the RAT; `""` APN = the network's).
     pub value: &'a str,
+}
+
+impl core::fmt::Debug for SapbrSet<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut d = f.debug_struct("SapbrSet");
+        d.field("cid", &self.cid).field("tag", &self.tag);
+        if self.is_secret() {
+            d.field("value", &Hidden::of(self.value.as_bytes()));
+        } else {
+            d.field("value", &self.value);
+        }
+        d.finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for SapbrSet<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        if self.is_secret() {
+            defmt::write!(
+                f,
+                "SapbrSet {{ cid: {}, tag: {=str}, value: {} }}",
+                self.cid,
+                self.tag,
+                Hidden::of(self.value.as_bytes())
+            )
+        } else {
+            defmt::write!(
+                f,
+                "SapbrSet {{ cid: {}, tag: {=str}, value: {=str} }}",
+                self.cid,
+                self.tag,
+                self.value
+            )
+        }
+    }
+}
+
+impl SapbrSet<'_> {
+    /// Whether the value is the bearer password.
+    fn is_secret(&self) -> bool {
+        self.tag.eq_ignore_ascii_case("PWD")
+    }
+
+    /// The name an encoding error gives the value: the field of
+    /// [`BearerConfig`](crate::client::BearerConfig) it carries (`apn`, `username`,
+    /// `password`), `value` for other tags.
+    fn value_name(&self) -> &'static str {
+        let tag = self.tag;
+        if tag.eq_ignore_ascii_case("APN") {
+            "apn"
+        } else if tag.eq_ignore_ascii_case("USER") {
+            "username"
+        } else if tag.eq_ignore_ascii_case("PWD") {
+            "password"
+        } else {
+            "value"
+        }
+    }
 }
 
 impl Command for SapbrSet<'_> {
@@ -32,8 +95,8 @@ impl Command for SapbrSet<'_> {
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(3)
             .uint(self.cid.into())
-            .string("ConParamTag", self.tag)
-            .string("ConParamValue", self.value);
+            .string_with("tag", self.tag, usize::MAX, UNQUOTABLE)
+            .string_with(self.value_name(), self.value, usize::MAX, UNQUOTABLE);
         w.finish()
     }
 
@@ -198,9 +261,18 @@ pub struct SapbrParams {
     pub cid: u8,
 }
 
-/// The `(tag, value)` lines of [`SapbrParams`].
-#[derive(Debug, Clone, Copy)]
+/// The `(tag, value)` lines of [`SapbrParams`]. `Debug` shows the tags, never the values
+/// (one of them is the password).
+#[derive(Clone, Copy)]
 pub struct BearerParams<'a>(Lines<'a>);
+
+impl core::fmt::Debug for BearerParams<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|(tag, _)| tag))
+            .finish()
+    }
+}
 
 fn param(line: &[u8]) -> Option<(&str, &str)> {
     full(

@@ -10,12 +10,12 @@
 use nom::Parser;
 use nom::character::complete::u8 as dec_u8;
 
-use super::Luat;
 use super::urc::{LuatUrc, spaced_header};
+use super::{Luat, MAX_URL, UNQUOTABLE};
 use crate::codec::fields::{full, header};
-use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
+use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen, check_url};
 use crate::dialects::{
-    ActionError, Command, Deferred, ParseError, execute_command, no_response, one_line,
+    ActionError, Command, Deferred, Hidden, ParseError, execute_command, no_response, one_line,
 };
 
 execute_command!(
@@ -43,9 +43,12 @@ pub enum HttpParaValue<'a> {
 
 /// `AT+HTTPPARA="<tag>",<value>`: a session parameter. `"USER_DEFINED"` adds one header per
 /// command (`Content-Type: application/x-www-form-urlencoded`; the space after the colon
-/// matters to Aliyun).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// matters to Aliyun). An [`EncodeError`] names a text value after what it carries: `url`,
+/// `content_type` (`"CONTENT"`, a `Content-Type` header), `header`, else `value`.
+///
+/// `Debug` and `defmt` show the length of a header (`"USER_DEFINED"`, `"USERDATA"`) only: a
+/// header may carry a token (the HTTP channel's `password`).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct HttpPara<'a> {
     /// The parameter name.
     pub tag: &'a str,
@@ -54,7 +57,9 @@ pub struct HttpPara<'a> {
 }
 
 impl<'a> HttpPara<'a> {
-    /// `AT+HTTPPARA="URL","<url>"` (≤ 500 bytes, http or https).
+    /// `AT+HTTPPARA="URL","<url>"` (≤ 500 bytes, http or https). The URL is checked by
+    /// [`check_url`](crate::codec::check_url) when encoded: empty, or holding a space, a
+    /// control or a non-ASCII byte, it is an [`EncodeError`] naming `url`.
     pub const fn url(url: &'a str) -> Self {
         Self {
             tag: "URL",
@@ -87,15 +92,77 @@ impl<'a> HttpPara<'a> {
     }
 }
 
+impl core::fmt::Debug for HttpPara<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut d = f.debug_struct("HttpPara");
+        d.field("tag", &self.tag);
+        match self.value {
+            HttpParaValue::Text(t) if self.is_header() => {
+                d.field("value", &Hidden::of(t.as_bytes()))
+            }
+            v => d.field("value", &v),
+        };
+        d.finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for HttpPara<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self.value {
+            HttpParaValue::Text(t) if self.is_header() => defmt::write!(
+                f,
+                "HttpPara {{ tag: {=str}, value: {} }}",
+                self.tag,
+                Hidden::of(t.as_bytes())
+            ),
+            v => defmt::write!(f, "HttpPara {{ tag: {=str}, value: {} }}", self.tag, v),
+        }
+    }
+}
+
+impl HttpPara<'_> {
+    /// Whether the value is a header line.
+    fn is_header(&self) -> bool {
+        self.tag.eq_ignore_ascii_case("USER_DEFINED") || self.tag.eq_ignore_ascii_case("USERDATA")
+    }
+
+    /// The name an encoding error gives a text value: the field of
+    /// [`HttpPost`](crate::client::HttpPost) it carries (`url`, `content_type` for
+    /// `"CONTENT"` and for a `Content-Type` header), `header` for other headers, `value`
+    /// otherwise.
+    fn value_name(&self, text: &str) -> &'static str {
+        let tag = self.tag;
+        let header_name = text.split(':').next().unwrap_or_default().trim();
+        if tag.eq_ignore_ascii_case("URL") {
+            "url"
+        } else if tag.eq_ignore_ascii_case("CONTENT")
+            || (tag.eq_ignore_ascii_case("USER_DEFINED")
+                && header_name.eq_ignore_ascii_case("Content-Type"))
+        {
+            "content_type"
+        } else if self.is_header() {
+            "header"
+        } else {
+            "value"
+        }
+    }
+}
+
 impl Command for HttpPara<'_> {
     no_response!();
     const NAME: &'static str = "+HTTPPARA";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let is_url = self.tag.eq_ignore_ascii_case("URL");
+        if let (true, HttpParaValue::Text(url)) = (is_url, self.value) {
+            check_url("url", url)?;
+        }
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("tag", self.tag);
+        w.string_with("tag", self.tag, usize::MAX, UNQUOTABLE);
         match self.value {
-            HttpParaValue::Text(t) => w.string("value", t),
+            HttpParaValue::Text(t) if is_url => w.string_with("url", t, MAX_URL, UNQUOTABLE),
+            HttpParaValue::Text(t) => w.string_with(self.value_name(t), t, usize::MAX, UNQUOTABLE),
             HttpParaValue::Number(n) => w.uint(n.into()),
         };
         w.finish()
@@ -158,13 +225,34 @@ impl Command for HttpSslRead {
 }
 
 /// `AT+HTTPDATA=<size>,<time_ms>`, `DOWNLOAD`, exactly `<size>` bytes, `OK`: the POST body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// `Debug` and `defmt` show the body's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct HttpData<'a> {
     /// The body.
     pub body: &'a [u8],
     /// Time the module waits for the body, 1000..=120000 ms (the Luat note uses 20000).
     pub time_ms: u32,
+}
+
+impl core::fmt::Debug for HttpData<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpData")
+            .field("body", &Hidden::of(self.body))
+            .field("time_ms", &self.time_ms)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for HttpData<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "HttpData {{ body: {}, time_ms: {} }}",
+            Hidden::of(self.body),
+            self.time_ms
+        )
+    }
 }
 
 impl Command for HttpData<'_> {

@@ -17,6 +17,29 @@
 //!     other => panic!("{other:?}"),
 //! }
 //! ```
+//!
+//! # Quoted arguments
+//!
+//! The firmware decodes `\XX` hex escapes inside quoted arguments (the `AT+MPUB` manual:
+//! `"` → `\22`, CR → `\0D`, LF → `\0A`, `\` → `\5C`; `AT+HTTPPARA` header values write `"`
+//! as `\22`), so a `\` sent as it is changes the value (topic `a\22b` would be published as
+//! `a"b`). The message of [`Mpub`] is escaped. Every other quoted argument (topics, client
+//! id, user name, password, host, bearer and HTTP parameters) refuses `\` with
+//! [`EncodeError::ForbiddenByte`](crate::codec::EncodeError::ForbiddenByte) naming the
+//! argument: topics are refused rather than escaped, as the manual documents the escapes
+//! for the message only. Values longer than the manual's limits
+//! ([`MAX_MQTT_TEXT`], [`MAX_URL`], [`MAX_PAYLOAD`]) are
+//! [`EncodeError::TooLong`](crate::codec::EncodeError::TooLong).
+
+/// Bytes no quoted argument may hold on Luat (the firmware decodes `\XX` escapes).
+pub(crate) const UNQUOTABLE: &[u8] = b"\\";
+
+/// Longest `AT+MCONFIG` client id, user name and password, and longest `AT+MSUB` topic (the
+/// limit is applied to the topic of every MQTT command): 256 bytes.
+pub const MAX_MQTT_TEXT: usize = 256;
+
+/// Longest `AT+HTTPPARA="URL"` value: 500 bytes.
+pub const MAX_URL: usize = 500;
 
 mod bearer;
 mod http;

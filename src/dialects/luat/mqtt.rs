@@ -10,13 +10,13 @@
 use nom::Parser;
 use nom::character::complete::u8 as dec_u8;
 
-use super::Luat;
 use super::urc::{LuatUrc, Msub};
+use super::{Luat, MAX_MQTT_TEXT, UNQUOTABLE};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, FinalCode, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, all_lines, execute_command,
-    no_response, one_line,
+    ActionError, Command, Deferred, Hidden, MqttMessage, ParseError, Redacted, all_lines,
+    execute_command, no_response, one_line,
 };
 
 /// Time for the `OK` of a command whose result comes later.
@@ -30,7 +30,9 @@ pub const ACK_TIMEOUT_MS: u32 = 30_000;
 /// Longest `AT+MPUB` / `AT+MPUBEX` payload.
 pub const MAX_PAYLOAD: usize = 4100;
 
-/// `AT+MCONFIG=<clientid>[,<username>,<password>]`: the MQTT identity (each ≤ 256 bytes).
+/// `AT+MCONFIG=<clientid>[,<username>,<password>]`: the MQTT identity (each ≤ 256 bytes,
+/// [`MAX_MQTT_TEXT`]; longer is [`EncodeError::TooLong`], a `\` is
+/// [`EncodeError::ForbiddenByte`], both naming the argument).
 /// The Luat note: `AT+MCONFIG="862991419835241","<iotId>","<iotToken>"`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Mconfig<'a> {
@@ -62,9 +64,10 @@ impl Command for Mconfig<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("clientid", self.client_id);
+        w.string_with("client_id", self.client_id, MAX_MQTT_TEXT, UNQUOTABLE);
         if let Some((user, pass)) = self.login {
-            w.string("username", user).string("password", pass);
+            w.string_with("username", user, MAX_MQTT_TEXT, UNQUOTABLE)
+                .string_with("password", pass, MAX_MQTT_TEXT, UNQUOTABLE);
         }
         w.finish()
     }
@@ -95,7 +98,8 @@ impl Command for MipStart<'_> {
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let name = if self.tls { "+SSLMIPSTART" } else { Self::NAME };
         let mut w = CommandWriter::new(buf, name);
-        w.string("svraddr", self.host).uint(self.port.into());
+        w.string_with("host", self.host, usize::MAX, UNQUOTABLE)
+            .uint(self.port.into());
         w.finish()
     }
 
@@ -186,7 +190,8 @@ fn ack(
     }
 }
 
-/// `AT+MSUB=<topic>,<qos>`: subscribe (topic ≤ 256 bytes); `SUBACK`.
+/// `AT+MSUB=<topic>,<qos>`: subscribe (topic ≤ 256 bytes, [`MAX_MQTT_TEXT`]; a topic with
+/// a `\` is refused, see [the module](super#quoted-arguments)); `SUBACK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Msubscribe<'a> {
@@ -202,7 +207,8 @@ impl Command for Msubscribe<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic).uint(self.qos.into());
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE)
+            .uint(self.qos.into());
         w.finish()
     }
 
@@ -237,7 +243,7 @@ impl Command for Munsubscribe<'_> {
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic);
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE);
         w.finish()
     }
 
@@ -269,10 +275,11 @@ fn publish_result(qos: u8, seen: &Seen<'_, LuatUrc<'_>>) -> Option<Result<(), Ac
 
 /// `AT+MPUB=<topic>,<qos>,<retain>,"<message>"`: publish a text message (≤ 4100 bytes).
 /// `"`, CR, LF, `\` and other control bytes in the message are written as `\22`, `\0D`,
-/// `\0A`, `\5C`, `\XX`, the manual's escapes. QoS 1 ends with `PUBACK`, QoS 2 with
-/// `PUBCOMP`; wait for it before the next QoS 1 publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// `\0A`, `\5C`, `\XX`, the manual's escapes; a longer message is
+/// [`EncodeError::TooLong`]. The topic is not escaped: one holding a `\` is refused. QoS 1 ends with `PUBACK`, QoS 2 with
+/// `PUBCOMP`; wait for it before the next QoS 1 publish. `Debug` and `defmt` show the
+/// message's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Mpub<'a> {
     /// Topic name.
     pub topic: &'a str,
@@ -284,16 +291,54 @@ pub struct Mpub<'a> {
     pub message: &'a [u8],
 }
 
+/// `Debug` and `defmt` of a publish: everything but the payload, which shows as its length.
+macro_rules! publish_debug {
+    ($name:ident, $payload:ident) => {
+        impl core::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("topic", &self.topic)
+                    .field("qos", &self.qos)
+                    .field("retain", &self.retain)
+                    .field(stringify!($payload), &Hidden::of(self.$payload))
+                    .finish()
+            }
+        }
+
+        #[cfg(feature = "defmt")]
+        impl defmt::Format for $name<'_> {
+            fn format(&self, f: defmt::Formatter<'_>) {
+                defmt::write!(
+                    f,
+                    "{=str} {{ topic: {=str}, qos: {}, retain: {}, {=str}: {} }}",
+                    stringify!($name),
+                    self.topic,
+                    self.qos,
+                    self.retain,
+                    stringify!($payload),
+                    Hidden::of(self.$payload)
+                )
+            }
+        }
+    };
+}
+
+publish_debug!(Mpub, message);
+publish_debug!(MpubEx, payload);
+
 impl Command for Mpub<'_> {
     no_response!();
     const NAME: &'static str = "+MPUB";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         if self.message.len() > MAX_PAYLOAD {
-            return Err(EncodeError::InvalidArgument("message"));
+            return Err(EncodeError::TooLong {
+                arg: "message",
+                max: MAX_PAYLOAD,
+            });
         }
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic)
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE)
             .uint(self.qos.into())
             .uint(self.retain.into())
             .escaped(self.message);
@@ -329,9 +374,8 @@ macro_rules! publish_deferred {
 publish_deferred!(Mpub);
 
 /// `AT+MPUBEX=<topic>,<qos>,<retain>,<len>`, `>`, exactly `<len>` bytes (1..=4100): the
-/// binary-safe publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// binary-safe publish. `Debug` and `defmt` show the payload's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct MpubEx<'a> {
     /// Topic name.
     pub topic: &'a str,
@@ -348,11 +392,17 @@ impl Command for MpubEx<'_> {
     const NAME: &'static str = "+MPUBEX";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
-        if self.payload.is_empty() || self.payload.len() > MAX_PAYLOAD {
-            return Err(EncodeError::InvalidArgument("len"));
+        if self.payload.is_empty() {
+            return Err(EncodeError::InvalidArgument("payload"));
+        }
+        if self.payload.len() > MAX_PAYLOAD {
+            return Err(EncodeError::TooLong {
+                arg: "payload",
+                max: MAX_PAYLOAD,
+            });
         }
         let mut w = CommandWriter::new(buf, Self::NAME);
-        w.string("topic", self.topic)
+        w.string_with("topic", self.topic, MAX_MQTT_TEXT, UNQUOTABLE)
             .uint(self.qos.into())
             .uint(self.retain.into())
             .uint(self.payload.len() as u64);
@@ -432,9 +482,17 @@ impl Command for MqttMsgSetRead {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MqttMsgGet;
 
-/// The messages of [`MqttMsgGet`].
-#[derive(Debug, Clone, Copy)]
+/// The messages of [`MqttMsgGet`]. `Debug` shows how many, never their payloads.
+#[derive(Clone, Copy)]
 pub struct CachedMessages<'a>(Lines<'a>);
+
+impl core::fmt::Debug for CachedMessages<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CachedMessages")
+            .field("messages", &self.0.iter().count())
+            .finish()
+    }
+}
 
 fn cached(line: &[u8]) -> Option<MqttMessage<'_>> {
     match LuatUrc::parse(b"+MSUB", line)? {

@@ -9,8 +9,8 @@
 use super::Quectel;
 use super::urc::{HttpResult, QuectelUrc};
 use crate::codec::fields::{comma, full, header, quoted_str, rest_str};
-use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
-use crate::dialects::{ActionError, Command, Deferred, ParseError, no_response, one_line};
+use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen, check_url};
+use crate::dialects::{ActionError, Command, Deferred, Hidden, ParseError, no_response, one_line};
 use nom::Parser;
 
 /// The default input and response times of the HTTP commands, in seconds.
@@ -55,9 +55,9 @@ pub fn http_error_text(code: u16) -> Option<&'static str> {
     })
 }
 
-/// `AT+QHTTPCFG` settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// `AT+QHTTPCFG` settings. `Debug` and `defmt` show the length of [`Auth`](Self::Auth)
+/// only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum QhttpSetting<'a> {
     /// `"contextid",<cid>`: the PDP context to use.
     ContextId(u8),
@@ -73,6 +73,32 @@ pub enum QhttpSetting<'a> {
     ContentType(u8),
     /// `"auth","<user>:<password>"`.
     Auth(&'a str),
+}
+
+impl core::fmt::Debug for QhttpSetting<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::ContextId(v) => f.debug_tuple("ContextId").field(v).finish(),
+            Self::RequestHeader(v) => f.debug_tuple("RequestHeader").field(v).finish(),
+            Self::ResponseHeader(v) => f.debug_tuple("ResponseHeader").field(v).finish(),
+            Self::SslCtxId(v) => f.debug_tuple("SslCtxId").field(v).finish(),
+            Self::ContentType(v) => f.debug_tuple("ContentType").field(v).finish(),
+            Self::Auth(a) => f
+                .debug_tuple("Auth")
+                .field(&Hidden::of(a.as_bytes()))
+                .finish(),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for QhttpSetting<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::Auth(a) => defmt::write!(f, "Auth({})", Hidden::of(a.as_bytes())),
+            other => defmt::write!(f, "{=str}", other.name()),
+        }
+    }
 }
 
 impl QhttpSetting<'_> {
@@ -161,6 +187,10 @@ impl Command for QhttpCfgQuery {
 }
 
 /// `AT+QHTTPURL=<len>,<secs>`, `CONNECT`, the URL bytes, `OK`.
+///
+/// The URL is checked by [`check_url`](crate::codec::check_url) before anything is sent:
+/// empty, or holding a space, a control or a non-ASCII byte, it is an [`EncodeError`]
+/// naming `url` (a CR would otherwise end the URL and start a command).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct QhttpUrl<'a> {
@@ -179,6 +209,7 @@ impl Command for QhttpUrl<'_> {
     const NAME: &'static str = "+QHTTPURL";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        check_url("url", self.url)?;
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(self.url.len() as u64).uint(self.input_secs.into());
         w.finish()
@@ -194,15 +225,36 @@ impl Command for QhttpUrl<'_> {
 }
 
 /// `AT+QHTTPPOST=<len>[,<input_secs>,<response_secs>]`, `CONNECT`, the body, `OK`; the
-/// result is `+QHTTPPOST: <err>[,<status>[,<content_length>]]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// result is `+QHTTPPOST: <err>[,<status>[,<content_length>]]`. `Debug` and `defmt` show the
+/// body's length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct QhttpPost<'a> {
     /// The body (form-urlencoded by default, see [`QhttpSetting::ContentType`]).
     pub body: &'a [u8],
     /// Seconds to send the body and seconds to wait for the response (both default 60);
     /// the Quectel note uses `120,120`.
     pub times: Option<(u16, u16)>,
+}
+
+impl core::fmt::Debug for QhttpPost<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("QhttpPost")
+            .field("body", &Hidden::of(self.body))
+            .field("times", &self.times)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for QhttpPost<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "QhttpPost {{ body: {}, times: {} }}",
+            Hidden::of(self.body),
+            self.times
+        )
+    }
 }
 
 impl QhttpPost<'_> {

@@ -16,8 +16,8 @@ use super::urc::{QmtRecv, QuectelUrc, quoted_or_empty};
 use crate::codec::fields::{comma, full, header, quoted_str};
 use crate::codec::{CommandWriter, EncodeError, Expect, Lines, PromptKind, Seen};
 use crate::dialects::{
-    ActionError, Command, Deferred, MqttMessage, ParseError, Redacted, all_lines, no_response,
-    one_line,
+    ActionError, Command, Deferred, Hidden, MqttMessage, ParseError, Redacted, all_lines,
+    no_response, one_line,
 };
 
 /// Time for the `OK` of a command whose result comes later (the notes give 300 ms; this
@@ -54,9 +54,9 @@ impl MqttVersion {
     }
 }
 
-/// A will message for `AT+QMTCFG="will"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// A will message for `AT+QMTCFG="will"`. `Debug` and `defmt` show the message's length
+/// only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Will<'a> {
     /// QoS 0..=2.
     pub qos: u8,
@@ -66,6 +66,31 @@ pub struct Will<'a> {
     pub topic: &'a str,
     /// Will message (text; no quotes or control bytes).
     pub message: &'a str,
+}
+
+impl core::fmt::Debug for Will<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Will")
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("topic", &self.topic)
+            .field("message", &Hidden::of(self.message.as_bytes()))
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Will<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Will {{ qos: {}, retain: {}, topic: {=str}, message: {} }}",
+            self.qos,
+            self.retain,
+            self.topic,
+            Hidden::of(self.message.as_bytes())
+        )
+    }
 }
 
 /// The settings of `AT+QMTCFG`, as set and as the query reports them.
@@ -624,7 +649,7 @@ impl Command for QmtConn<'_> {
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(self.client.into())
-            .string("clientid", self.client_id);
+            .string("client_id", self.client_id);
         if let Some((user, pass)) = self.login {
             w.string("username", user).string("password", pass);
         }
@@ -866,6 +891,11 @@ impl Deferred<Quectel> for QmtUns<'_> {
     }
 }
 
+/// Ctrl-Z: ends the data of a prompt.
+const CTRL_Z: u8 = 0x1a;
+/// ESC: cancels the data of a prompt.
+const ESC: u8 = 0x1b;
+
 /// How a publish command carries its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -877,7 +907,8 @@ pub enum PublishForm {
     /// no quotes or control bytes.
     Inline,
     /// `AT+QMTPUB=...,"<topic>"`, `>`, the payload ended by Ctrl-Z (0x1A): every family;
-    /// the payload must not contain 0x1A.
+    /// the payload must not contain 0x1A (it would end the data) or ESC, 0x1B (it cancels
+    /// the data): either is [`EncodeError::ForbiddenByte`] naming `payload` and the byte.
     CtrlZ,
     /// `AT+QMTPUB=...,"<topic>",<length>`, `>`, exactly `<length>` bytes (newer firmware).
     PubLength,
@@ -885,9 +916,9 @@ pub enum PublishForm {
 
 /// Publish a message: `AT+QMTPUBEX` or `AT+QMTPUB` in one of the [`PublishForm`]s. The
 /// result is `+QMTPUBEX: <idx>,<msgid>,<result>[,<value>]` (or `+QMTPUB: ...`) within 15 s:
-/// for QoS 1/2 only once the broker acknowledged it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// for QoS 1/2 only once the broker acknowledged it. `Debug` and `defmt` show the payload's
+/// length only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct QmtPublish<'a> {
     /// Client index.
     pub client: u8,
@@ -903,6 +934,36 @@ pub struct QmtPublish<'a> {
     pub payload: &'a [u8],
     /// How the payload is carried.
     pub form: PublishForm,
+}
+
+impl core::fmt::Debug for QmtPublish<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("QmtPublish")
+            .field("client", &self.client)
+            .field("msg_id", &self.msg_id)
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("topic", &self.topic)
+            .field("payload", &Hidden::of(self.payload))
+            .field("form", &self.form)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for QmtPublish<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "QmtPublish {{ client: {}, msg_id: {}, qos: {}, topic: {=str}, payload: {}, form: {} }}",
+            self.client,
+            self.msg_id,
+            self.qos,
+            self.topic,
+            Hidden::of(self.payload),
+            self.form
+        )
+    }
 }
 
 impl QmtPublish<'_> {
@@ -931,12 +992,16 @@ impl Command for QmtPublish<'_> {
             }
             PublishForm::Inline => {
                 let text = core::str::from_utf8(self.payload)
-                    .map_err(|_| EncodeError::InvalidArgument("msg"))?;
-                w.string("msg", text);
+                    .map_err(|_| EncodeError::InvalidArgument("payload"))?;
+                w.string("payload", text);
             }
             PublishForm::CtrlZ => {
-                if self.payload.contains(&0x1a) {
-                    return Err(EncodeError::InvalidArgument("msg"));
+                // 0x1A would end the data early, ESC cancels it.
+                if let Some(&byte) = self.payload.iter().find(|&&b| b == CTRL_Z || b == ESC) {
+                    return Err(EncodeError::ForbiddenByte {
+                        arg: "payload",
+                        byte,
+                    });
                 }
             }
         }
@@ -996,9 +1061,17 @@ pub struct QmtRecvRead {
     pub recv_id: Option<u8>,
 }
 
-/// The messages [`QmtRecvRead`] printed.
-#[derive(Debug, Clone, Copy)]
+/// The messages [`QmtRecvRead`] printed. `Debug` shows how many, never their payloads.
+#[derive(Clone, Copy)]
 pub struct StoredMessages<'a>(Lines<'a>);
+
+impl core::fmt::Debug for StoredMessages<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoredMessages")
+            .field("messages", &self.0.iter().count())
+            .finish()
+    }
+}
 
 fn stored_message(line: &[u8]) -> Option<MqttMessage<'_>> {
     match QuectelUrc::parse(b"+QMTRECV", line)? {

@@ -118,7 +118,7 @@ impl Command for Qicsgp<'_> {
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.uint(self.cid.into())
             .uint(c.kind.code().into())
-            .string("APN", c.apn)
+            .string("apn", c.apn)
             .string("username", c.username)
             .string("password", c.password.expose())
             .uint(c.auth.code().into());

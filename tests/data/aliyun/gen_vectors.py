@@ -19,8 +19,9 @@ import string
 HASHES = {"hmacmd5": hashlib.md5, "hmacsha1": hashlib.sha1, "hmacsha256": hashlib.sha256}
 ALNUM = string.ascii_letters + string.digits
 DN_CHARS = ALNUM + "_.@:-"
-# visible ASCII minus the clientId delimiters | , =
-CID_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "|,=")
+# visible ASCII minus the clientId delimiters | , = and the quote and backslash that no AT
+# encoder can carry
+CID_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '|,="\\')
 
 rng = random.Random(20240601)
 
