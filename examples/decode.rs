@@ -245,7 +245,7 @@ impl Render for QuectelUrc<'_> {
                 o.str("name", "APP RDY");
             }
             QuectelUrc::Malformed { token, line } => {
-                o.bytes("name", token).bytes("line", line);
+                o.bytes("name", token).bytes("line", line.as_bytes());
                 return Err(());
             }
         }
@@ -319,7 +319,7 @@ impl Render for LuatUrc<'_> {
                 o.str("name", "+NITZ").str("time", t);
             }
             LuatUrc::Malformed { token, line } => {
-                o.bytes("name", token).bytes("line", line);
+                o.bytes("name", token).bytes("line", line.as_bytes());
                 return Err(());
             }
         }
@@ -385,7 +385,7 @@ impl Render for Urc<'_> {
                 o.str("name", "POWERED DOWN");
             }
             Urc::Malformed { token, line } => {
-                o.bytes("name", token).bytes("line", line);
+                o.bytes("name", token).bytes("line", line.as_bytes());
                 return Err(());
             }
         }

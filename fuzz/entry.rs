@@ -242,6 +242,23 @@ pub struct ScriptModem {
     chunk: usize,
     /// Answer everything at once and correctly from now on.
     pub calm: bool,
+    /// What the modem answered to each tagged command.
+    pub answers: std::collections::HashMap<usize, Answer>,
+}
+
+/// What [`ScriptModem`] answered to a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Its lines (this many) and `OK`.
+    Ok(usize),
+    /// `ERROR`.
+    Error,
+    /// `+CME ERROR: 3`.
+    Cme,
+    /// Nothing.
+    None,
+    /// A reboot.
+    Reboot,
 }
 
 impl ScriptModem {
@@ -253,6 +270,7 @@ impl ScriptModem {
             line: Vec::new(),
             chunk: chunk.max(1),
             calm: false,
+            answers: Default::default(),
         }
     }
 
@@ -275,36 +293,63 @@ impl ScriptModem {
             }
         }
         let text = String::from_utf8_lossy(command).into_owned();
-        let body: Option<String> = if let Some(tag) = text.strip_prefix("AT+XTAG=") {
+        let query = |q: &str| -> Option<&'static str> {
+            Some(match q {
+                "+CMEE?" => "+CMEE: 1",
+                "+CSCS?" => "+CSCS: \"GSM\"",
+                "+CMGF?" => "+CMGF: 0",
+                "+CGEREP?" => "+CGEREP: 0,0",
+                "+CRC?" => "+CRC: 0",
+                "+CSMS?" => "+CSMS: 0,1,1,1",
+                _ => return None,
+            })
+        };
+        let tag = text
+            .strip_prefix("AT+XTAG=")
+            .and_then(|t| t.parse::<usize>().ok());
+        let body: Option<String> = if let Some(tag) = tag {
             let m = usize::from(extra % 6);
             let mut s = String::new();
             for j in 0..m {
                 s.push_str(&format!("\r\n+XTAG: {tag},{j},{m}\r\n"));
             }
             Some(s)
-        } else {
-            match text.as_str() {
-                "AT+CMEE?" => Some("\r\n+CMEE: 1\r\n".into()),
-                "AT+CSCS?" => Some("\r\n+CSCS: \"GSM\"\r\n".into()),
-                "AT+CMGF?" => Some("\r\n+CMGF: 0\r\n".into()),
-                "AT+CGEREP?" => Some("\r\n+CGEREP: 0,0\r\n".into()),
-                "AT+CRC?" => Some("\r\n+CRC: 0\r\n".into()),
-                "AT+CSMS?" => Some("\r\n+CSMS: 0,1,1,1\r\n".into()),
-                "ATV1" | "AT" => Some(String::new()),
-                _ => None,
+        } else if text == "ATV1" || text == "AT" {
+            Some(String::new())
+        } else if let Some(queries) = text.strip_prefix("AT") {
+            // One or more queries on one line, answered in order.
+            let mut s = String::new();
+            let mut known = !queries.is_empty();
+            for q in queries.split(';') {
+                match query(q) {
+                    Some(line) => s.push_str(&format!("\r\n{line}\r\n")),
+                    None => known = false,
+                }
             }
+            known.then_some(s)
+        } else {
+            None
         };
-        match (kind & 0x0f, body) {
-            (_, None) => bytes.extend_from_slice(b"\r\nERROR\r\n"),
-            (0..=6, Some(b)) => {
+        let answer = match (kind & 0x0f, body.is_some()) {
+            (_, false) | (7 | 8, true) => Answer::Error,
+            (0..=6, true) => Answer::Ok(usize::from(extra % 6)),
+            (9 | 10, true) => Answer::Cme,
+            (11..=13, true) => Answer::None,
+            (_, true) => Answer::Reboot,
+        };
+        if let Some(tag) = tag {
+            self.answers.insert(tag, answer);
+        }
+        match (answer, body) {
+            (Answer::Ok(_), Some(b)) => {
                 bytes.extend_from_slice(b.as_bytes());
                 bytes.extend_from_slice(b"\r\nOK\r\n");
             }
-            (7 | 8, Some(_)) => bytes.extend_from_slice(b"\r\nERROR\r\n"),
-            (9 | 10, Some(_)) => bytes.extend_from_slice(b"\r\n+CME ERROR: 3\r\n"),
-            (11..=13, Some(_)) => {} // no answer at all
-            (_, Some(_)) => {
-                // A reboot: pending answers are lost.
+            (Answer::Error, _) | (_, None) => bytes.extend_from_slice(b"\r\nERROR\r\n"),
+            (Answer::Cme, _) => bytes.extend_from_slice(b"\r\n+CME ERROR: 3\r\n"),
+            (Answer::None, _) => {}
+            (Answer::Reboot, _) => {
+                // Pending answers are lost.
                 self.fifo.clear();
                 self.out.clear();
                 bytes.clear();
@@ -381,38 +426,49 @@ pub fn client_script(data: &[u8]) {
     let mut c: Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128> =
         Client::new(modem, InstantDelay);
     const EXPECT: Expect = Expect::tokens(&[b"+XTAG"]);
-    let check = |c: &Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128>, tag: usize| {
-        let lines: Vec<Vec<u8>> = c.response_lines().map(<[u8]>::to_vec).collect();
-        let m = lines.len();
-        for (j, l) in lines.iter().enumerate() {
-            assert_eq!(
-                l,
-                format!("+XTAG: {tag},{j},{m}").as_bytes(),
-                "call {tag} got a line that is not its own"
-            );
+    type C = Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128>;
+    // A call's outcome must be the modem's answer to that very command.
+    let check = |c: &C, tag: usize, result: &Result<usize, Error<embedded_io::ErrorKind>>| {
+        let answered = c.transport().answers.get(&tag).copied();
+        match result {
+            Ok(_) => {
+                let lines: Vec<Vec<u8>> = c.response_lines().map(<[u8]>::to_vec).collect();
+                let m = lines.len();
+                assert_eq!(
+                    answered,
+                    Some(Answer::Ok(m)),
+                    "call {tag}: Ok with {m} lines"
+                );
+                for (j, l) in lines.iter().enumerate() {
+                    assert_eq!(l, format!("+XTAG: {tag},{j},{m}").as_bytes(), "call {tag}");
+                }
+            }
+            Err(Error::ResponseTooLong) => {
+                assert!(
+                    matches!(answered, Some(Answer::Ok(_))),
+                    "call {tag}: {answered:?}"
+                );
+            }
+            Err(Error::Error) => assert_eq!(answered, Some(Answer::Error), "call {tag}"),
+            Err(Error::Cme(3)) => assert_eq!(answered, Some(Answer::Cme), "call {tag}"),
+            Err(Error::Timeout | Error::Rebooted) => {}
+            Err(e) => panic!("call {tag}: unexpected {e:?}"),
         }
     };
     for tag in 0..calls {
         let cmd = format!("AT+XTAG={tag}\r");
         let req = Request::new(cmd.as_bytes(), EXPECT, 1000);
-        match block_on(c.exchange(&req, None)) {
-            Ok(_) => check(&c, tag),
-            Err(
-                Error::Timeout
-                | Error::Error
-                | Error::Cme(_)
-                | Error::ResponseTooLong
-                | Error::Rebooted,
-            ) => {}
-            Err(e) => panic!("call {tag}: unexpected {e:?}"),
-        }
+        let result = block_on(c.exchange(&req, None));
+        check(&c, tag, &result);
     }
     c.transport_mut().calm = true;
     let tag = 99;
     let cmd = format!("AT+XTAG={tag}\r");
     let req = Request::new(cmd.as_bytes(), EXPECT, 1000);
-    match block_on(c.exchange(&req, None)) {
-        Ok(_) | Err(Error::ResponseTooLong) => check(&c, tag),
-        Err(e) => panic!("the modem behaves again, yet the last call failed: {e:?}"),
-    }
+    let result = block_on(c.exchange(&req, None));
+    assert!(
+        matches!(result, Ok(_) | Err(Error::ResponseTooLong)),
+        "the modem behaves again, yet the last call failed: {result:?}"
+    );
+    check(&c, tag, &result);
 }

@@ -236,7 +236,7 @@ fn urc_dispatch() {
         Urc::parse(b"+CEREG", b"+CEREG: banana"),
         Some(Urc::Malformed {
             token: b"+CEREG",
-            line: b"+CEREG: banana"
+            line: atmodem::codec::RawLine(b"+CEREG: banana")
         })
     );
     assert_eq!(Urc::parse(b"+CEREGX", b"+CEREGX: 1"), None);

@@ -215,7 +215,7 @@ fn quectel_known_tokens_with_bad_fields_are_kept_as_malformed() {
             q(line),
             QuectelUrc::Malformed {
                 token: token(line),
-                line
+                line: atmodem::codec::RawLine(line)
             }
         );
     }

@@ -781,3 +781,33 @@ fn debug_output_never_shows_secrets_payloads_or_bodies() {
     assert_eq!(params.get("PWD"), Some(PWD));
     hides(&params, &[PWD]);
 }
+
+#[test]
+fn codec_debug_output_never_shows_modem_bytes() {
+    use atmodem::codec::{Decoder, Frame, Item, LineQueue, Reader};
+    use atmodem::dialects::quectel::QuectelUrc;
+    // The echo of a login carries the password; a malformed `+QMTRECV` carries its payload.
+    let echo = b"AT+QMTCONN=0,\"id\",\"user\",\"hunter2-secret\"\r";
+    let malformed = b"\r\n+QMTRECV: 0,0,\"/ext/register\",99,\"{\\\"deviceSecret\\\":\\\"hunter2-secret\\\"}\"\r\n";
+    let mut d: Decoder<Quectel, [u8; 256]> = Decoder::new();
+    d.feed(echo);
+    d.feed(b"\r\nOK\r\n");
+    let frame = d.next_frame().unwrap().unwrap();
+    assert!(matches!(frame, Frame::Echo(_)));
+    assert!(!format!("{frame:?}").contains("hunter2"), "{frame:?}");
+    let mut r: Reader<Quectel, [u8; 256]> = Reader::new();
+    r.feed(echo);
+    r.feed(malformed);
+    while let Some(item) = r.next_item() {
+        let item = item.unwrap();
+        let shown = format!("{item:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        if let Item::Urc(u) = item {
+            assert!(matches!(u, QuectelUrc::Malformed { .. }));
+        }
+    }
+    let mut q: LineQueue<128> = LineQueue::new();
+    q.push(b"+QMTCFG: \"aliauth\",\"pk\",\"dn\",\"hunter2-secret\"");
+    assert!(!format!("{q:?}").contains("hunter2"));
+    assert!(!format!("{:?}", q.lines()).contains("hunter2"));
+}

@@ -296,7 +296,7 @@ pub struct Config {
     /// How long to wait for the answer to each marker command sent to resynchronise, in
     /// milliseconds.
     pub resync_timeout_ms: u32,
-    /// How many marker commands to try when resynchronising (at most [`RESYNC_MARKERS`]; the
+    /// How many marker commands to try when resynchronising (the
     /// last try first sends `ATV1`, which brings a module left in numeric mode back to
     /// verbose result codes).
     pub resync_attempts: u8,
@@ -319,27 +319,79 @@ impl Default for Config {
     }
 }
 
-/// The marker commands of a resynchronisation and the token of their answer line: 3GPP
-/// TS 27.007 / 27.005 queries that every module family answers at once, that change nothing
-/// and that the library sends for nothing else (the best supported first). A marker is never
-/// sent again while an earlier one of the same kind is still unanswered, so the answer to the
-/// last one sent cannot be mistaken for a late answer to another.
-pub const RESYNC_MARKERS: [(&[u8], &[u8]); 6] = [
-    (b"AT+CMEE?\r", b"+CMEE"),
-    (b"AT+CSCS?\r", b"+CSCS"),
-    (b"AT+CMGF?\r", b"+CMGF"),
-    (b"AT+CGEREP?\r", b"+CGEREP"),
-    (b"AT+CRC?\r", b"+CRC"),
-    (b"AT+CSMS?\r", b"+CSMS"),
+/// The queries resynchronisation markers are made of, with the token of their answer line:
+/// 3GPP TS 27.007 / 27.005 queries that every module family answers at once, that change
+/// nothing and that the library sends for nothing else (the best supported first).
+///
+/// Marker `n` is one, two or three of them on one line (`AT+CMEE?`, then `AT+CSCS?`, ...,
+/// then `AT+CMEE?;+CMEE?`, `AT+CMEE?;+CSCS?`, ...): [`MARKERS`] markers in all, sent in turn.
+/// The module answers each query with its line, in order, so the sequence of answer lines
+/// says which marker an answer belongs to; a late answer to an earlier marker is told apart
+/// unless [`MARKERS`] markers have been sent since.
+pub const MARKER_QUERIES: [(&[u8], &[u8]); 6] = [
+    (b"+CMEE?", b"+CMEE"),
+    (b"+CSCS?", b"+CSCS"),
+    (b"+CMGF?", b"+CMGF"),
+    (b"+CGEREP?", b"+CGEREP"),
+    (b"+CRC?", b"+CRC"),
+    (b"+CSMS?", b"+CSMS"),
 ];
 
-/// The answer tokens of [`RESYNC_MARKERS`], for the classifier.
+/// How many distinct resynchronisation markers there are (sequences of one to three
+/// [`MARKER_QUERIES`]).
+pub const MARKERS: u16 = 6 + 6 * 6 + 6 * 6 * 6;
+
+/// The answer tokens of [`MARKER_QUERIES`], for the classifier.
 const MARKER_TOKENS: &[&[u8]] = &[b"+CMEE", b"+CSCS", b"+CMGF", b"+CGEREP", b"+CRC", b"+CSMS"];
 
-/// Which marker (index into [`RESYNC_MARKERS`]) answers with `line`.
-fn marker_of(line: &[u8]) -> Option<u8> {
+/// Markers awaited at most at once: an older one is forgotten (its answer, if it ever comes,
+/// is then counted as unsolicited, which is safe).
+const MARKERS_AWAITED: usize = 16;
+
+/// The queries of marker `id` (indexes into [`MARKER_QUERIES`]) and how many there are.
+fn marker_queries(id: u16) -> ([u8; 3], usize) {
+    let digit = |v: u16, k: u32| -> u8 {
+        let d = v
+            .checked_div(6u16.pow(k))
+            .unwrap_or(0)
+            .checked_rem(6)
+            .unwrap_or(0);
+        u8::try_from(d).unwrap_or(0)
+    };
+    match id {
+        0..6 => ([digit(id, 0), 0, 0], 1),
+        6..42 => {
+            let v = id.saturating_sub(6);
+            ([digit(v, 1), digit(v, 0), 0], 2)
+        }
+        _ => {
+            let v = id.saturating_sub(42);
+            ([digit(v, 2), digit(v, 1), digit(v, 0)], 3)
+        }
+    }
+}
+
+/// The marker whose answer is this sequence of answer tokens (indexes into
+/// [`MARKER_QUERIES`]), if any.
+fn marker_id(queries: &[u8]) -> Option<u16> {
+    // Each query index is below 6, so none of this can overflow a `u16`.
+    let base = match queries.len() {
+        1 => 0u16,
+        2 => 6,
+        3 => 42,
+        _ => return None,
+    };
+    let mut v = 0u16;
+    for &q in queries {
+        v = v.checked_mul(6)?.checked_add(u16::from(q))?;
+    }
+    base.checked_add(v)
+}
+
+/// Which query of [`MARKER_QUERIES`] answers with `line`.
+fn marker_query_of(line: &[u8]) -> Option<u8> {
     let tok = crate::codec::token(line);
-    let i = RESYNC_MARKERS.iter().position(|&(_, t)| t == tok)?;
+    let i = MARKER_QUERIES.iter().position(|&(_, t)| t == tok)?;
     u8::try_from(i).ok()
 }
 
@@ -405,11 +457,10 @@ struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
     bytes_in: usize,
     /// The data phase in progress, for a resynchronisation to close.
     data_phase: DataPhase,
-    /// Marker commands sent and not yet answered, oldest first (indexes into
-    /// [`RESYNC_MARKERS`]).
-    markers: heapless::Vec<u8, { RESYNC_MARKERS.len() }>,
-    /// Where the search for the next marker to send starts (they take turns).
-    next_marker: usize,
+    /// Markers sent and not yet answered, oldest first.
+    markers: heapless::Vec<u16, MARKERS_AWAITED>,
+    /// The next marker to send (they take turns).
+    next_marker: u16,
 }
 
 async fn write_all<IO: Write>(io: &mut IO, mut bytes: &[u8]) -> Result<(), Error<IO::Error>> {
@@ -609,7 +660,7 @@ where
         }
     }
 
-    /// Read until the answer line of the last marker sent and then a final code arrive.
+    /// Read until the answer lines of the last marker sent and then a final code arrive.
     /// An answer to an earlier marker shows that every command before it has been answered
     /// (modules answer in order): it is crossed off with them. Final codes that come with no
     /// marker's answer are late answers of abandoned commands: counted, never taken. No
@@ -622,11 +673,15 @@ where
             match self.pump(None, &mut none) {
                 Pump::Empty => self.fill().await?,
                 Pump::Final(_) => {
-                    let answered = self.resp.iter().filter_map(marker_of).last();
-                    let at = answered.and_then(|m| self.markers.iter().position(|&x| x == m));
-                    match at {
+                    let mut queries: heapless::Vec<u8, 3> = heapless::Vec::new();
+                    let mut fits = true;
+                    for q in self.resp.iter().filter_map(marker_query_of) {
+                        fits &= queries.push(q).is_ok();
+                    }
+                    let id = if fits { marker_id(&queries) } else { None };
+                    match id.and_then(|m| self.markers.iter().position(|&x| x == m)) {
                         Some(i) => {
-                            let keep: heapless::Vec<u8, { RESYNC_MARKERS.len() }> = self
+                            let keep: heapless::Vec<u16, MARKERS_AWAITED> = self
                                 .markers
                                 .iter()
                                 .skip(i.saturating_add(1))
@@ -650,27 +705,35 @@ where
         }
     }
 
-    /// Send the next marker: the first after the last one sent that is not awaited already.
-    /// Returns `false` when every marker is still awaited (then the last one is waited for).
-    async fn send_marker(&mut self) -> Result<bool, Error<IO::Error>> {
-        let n = RESYNC_MARKERS.len();
-        let from = self.next_marker;
-        let free = (0..n)
-            .map(|k| from.saturating_add(k).checked_rem(n).unwrap_or(0))
-            .find(|&i| !self.markers.iter().any(|&m| usize::from(m) == i));
-        let Some(i) = free else {
-            return Ok(false);
-        };
-        let Some(&(command, _)) = RESYNC_MARKERS.get(i) else {
-            return Ok(false);
-        };
-        write_all(&mut self.io, command).await?;
-        self.io.flush().await.map_err(Error::Transport)?;
-        if let Ok(m) = u8::try_from(i) {
-            let _ = self.markers.push(m);
+    /// Send the next marker not awaited already (the oldest awaited one is forgotten when
+    /// [`MARKERS_AWAITED`] are).
+    async fn send_marker(&mut self) -> Result<(), Error<IO::Error>> {
+        let mut id = self.next_marker;
+        for _ in 0..MARKERS {
+            if !self.markers.contains(&id) {
+                break;
+            }
+            id = id.saturating_add(1).checked_rem(MARKERS).unwrap_or(0);
         }
-        self.next_marker = i.saturating_add(1).checked_rem(n).unwrap_or(0);
-        Ok(true)
+        self.next_marker = id.saturating_add(1).checked_rem(MARKERS).unwrap_or(0);
+        let (queries, n) = marker_queries(id);
+        write_all(&mut self.io, b"AT").await?;
+        for (k, &q) in queries.iter().take(n).enumerate() {
+            if k > 0 {
+                write_all(&mut self.io, b";").await?;
+            }
+            let query = MARKER_QUERIES
+                .get(usize::from(q))
+                .map_or(&b""[..], |&(c, _)| c);
+            write_all(&mut self.io, query).await?;
+        }
+        write_all(&mut self.io, b"\r").await?;
+        self.io.flush().await.map_err(Error::Transport)?;
+        if self.markers.is_full() && !self.markers.is_empty() {
+            self.markers.remove(0);
+        }
+        let _ = self.markers.push(id);
+        Ok(())
     }
 
     /// Run one command to its final result code (no timeout here: the caller races this).
@@ -1426,12 +1489,11 @@ where
     ///    for first, up to `resync_timeout_ms`);
     /// 2. announced data that never came (a length the modem lied about, a body cut short)
     ///    is abandoned, and the bytes buffered after it are read as lines;
-    /// 3. a marker command ([`RESYNC_MARKERS`]) is sent, and the client reads until the
-    ///    marker's own answer line and a final code arrive. Modules answer in order, so every
+    /// 3. a marker command (see [`MARKER_QUERIES`]) is sent, and the client reads until the
+    ///    marker's own answer lines and a final code arrive. Modules answer in order, so every
     ///    late answer of an abandoned command comes before it: counted as unsolicited, never
-    ///    taken for the next command's, however late. A marker is not sent again while an
-    ///    earlier one of its kind is unanswered, so a late answer to an earlier resync's
-    ///    marker cannot end this one either. Up to `resync_attempts` markers are tried, each
+    ///    taken for the next command's, however late. Markers take turns ([`MARKERS`] of
+    ///    them), so a late answer to an earlier resync's marker cannot end this one either. Up to `resync_attempts` markers are tried, each
     ///    within `resync_timeout_ms`; with three or more, the last is preceded by `ATV1` (a
     ///    module left in numeric mode answers `0\r`, which a verbose reader cannot see).
     ///
@@ -1556,5 +1618,21 @@ where
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_marker_is_told_apart_by_its_answer() {
+        for id in 0..MARKERS {
+            let (q, n) = marker_queries(id);
+            assert_eq!(marker_id(&q[..n]), Some(id), "marker {id}");
+        }
+        assert_eq!(marker_queries(0), ([0, 0, 0], 1));
+        assert_eq!(marker_queries(6), ([0, 0, 0], 2));
+        assert_eq!(marker_queries(MARKERS - 1), ([5, 5, 5], 3));
     }
 }

@@ -9,6 +9,7 @@
 
 use super::decoder::{DecodeError, Decoder, Frame, Quick};
 use super::dialect::Dialect;
+use super::redact::Len;
 use super::result::{FinalCode, Prompt};
 use super::urc::{token, token_is};
 
@@ -45,9 +46,9 @@ impl Expect {
     };
 }
 
-/// One classified piece of modem output, borrowed from the decoder's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// One classified piece of modem output, borrowed from the decoder's buffer. `Debug` and
+/// `defmt` show raw lines and data by length only (an echo may carry a password).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Item<'a, U> {
     /// The modem echoing a command (`ATE1`), ended by a lone CR or by CRLF.
     Echo(&'a [u8]),
@@ -84,8 +85,9 @@ pub enum Item<'a, U> {
 }
 
 /// Something the reader saw that no command claimed: offered to whoever waits for a later
-/// result (a URC such as `+QMTOPEN: 0,0`) before it is queued.
-#[derive(Debug, Clone, Copy)]
+/// result (a URC such as `+QMTOPEN: 0,0`) before it is queued. `Debug` shows an unknown
+/// line by length only.
+#[derive(Clone, Copy)]
 pub enum Seen<'a, U> {
     /// A URC the dialect knows.
     Urc(&'a U),
@@ -94,6 +96,58 @@ pub enum Seen<'a, U> {
     /// A final result code with no command in flight (e.g. Luat's `ERROR` after
     /// `AT+MCONNECT`'s `OK`).
     Unsolicited(FinalCode<'a>),
+}
+
+impl<U: core::fmt::Debug> core::fmt::Debug for Item<'_, U> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Echo(l) => f.debug_tuple("Echo").field(&Len(l)).finish(),
+            Self::Prompt(p) => f.debug_tuple("Prompt").field(p).finish(),
+            Self::Response { line, .. } => f
+                .debug_struct("Response")
+                .field("line", &Len(line))
+                .finish(),
+            Self::Final(c) => f.debug_tuple("Final").field(c).finish(),
+            Self::Unsolicited(c) => f.debug_tuple("Unsolicited").field(c).finish(),
+            Self::Data { bytes, remaining } => f
+                .debug_struct("Data")
+                .field("bytes", &Len(bytes))
+                .field("remaining", remaining)
+                .finish(),
+            Self::Urc(u) => f.debug_tuple("Urc").field(u).finish(),
+            Self::Unknown { line, .. } => {
+                f.debug_struct("Unknown").field("line", &Len(line)).finish()
+            }
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<U: defmt::Format> defmt::Format for Item<'_, U> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::Echo(l) => defmt::write!(f, "Echo({})", Len(l)),
+            Self::Prompt(p) => defmt::write!(f, "Prompt({})", p),
+            Self::Response { line, .. } => defmt::write!(f, "Response({})", Len(line)),
+            Self::Final(c) => defmt::write!(f, "Final({})", c),
+            Self::Unsolicited(c) => defmt::write!(f, "Unsolicited({})", c),
+            Self::Data { bytes, remaining } => {
+                defmt::write!(f, "Data({}, {=usize} to come)", Len(bytes), remaining)
+            }
+            Self::Urc(u) => defmt::write!(f, "Urc({})", u),
+            Self::Unknown { line, .. } => defmt::write!(f, "Unknown({})", Len(line)),
+        }
+    }
+}
+
+impl<U: core::fmt::Debug> core::fmt::Debug for Seen<'_, U> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Urc(u) => f.debug_tuple("Urc").field(u).finish(),
+            Self::Unknown(l) => f.debug_tuple("Unknown").field(&Len(l)).finish(),
+            Self::Unsolicited(c) => f.debug_tuple("Unsolicited").field(c).finish(),
+        }
+    }
 }
 
 /// Tracks the command in flight and classifies frames.

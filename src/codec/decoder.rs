@@ -23,10 +23,11 @@
 use core::marker::PhantomData;
 
 use super::dialect::{Dialect, Framing};
+use super::redact::Len;
 
-/// One unit of modem output, borrowed from the decoder's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// One unit of modem output, borrowed from the decoder's buffer. `Debug` and `defmt` show
+/// the bytes' length, never the bytes (a line may carry a password or a secret).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Frame<'a> {
     /// A line ended by `\r\n` or `\n`, without its terminator. Never empty.
     Line(&'a [u8]),
@@ -43,6 +44,40 @@ pub enum Frame<'a> {
         /// Bytes of the announced data still to come after this piece.
         remaining: usize,
     },
+}
+
+impl core::fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Line(l) => f.debug_tuple("Line").field(&Len(l)).finish(),
+            Self::Echo(l) => f.debug_tuple("Echo").field(&Len(l)).finish(),
+            Self::Prompt => f.write_str("Prompt"),
+            Self::Data { bytes, remaining } => f
+                .debug_struct("Data")
+                .field("bytes", &Len(bytes))
+                .field("remaining", remaining)
+                .finish(),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Frame<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::Line(l) => defmt::write!(f, "Line({})", Len(l)),
+            Self::Echo(l) => defmt::write!(f, "Echo({})", Len(l)),
+            Self::Prompt => defmt::write!(f, "Prompt"),
+            Self::Data { bytes, remaining } => {
+                defmt::write!(
+                    f,
+                    "Data {{ bytes: {}, remaining: {=usize} }}",
+                    Len(bytes),
+                    remaining
+                )
+            }
+        }
+    }
 }
 
 /// A recoverable decoding problem. Decoding goes on after each one; nothing after it is lost.

@@ -22,6 +22,7 @@ mod dialect;
 mod encode;
 pub(crate) mod fields;
 mod queue;
+mod redact;
 mod result;
 mod urc;
 
@@ -31,5 +32,6 @@ pub use dialect::{Dialect, Framing, Generic, LinkEvent};
 pub(crate) use encode::format_u64;
 pub use encode::{CommandWriter, EncodeError, check_body, check_url};
 pub use queue::{LineQueue, Lines, LinesIter};
+pub use redact::RawLine;
 pub use result::{ErrorCode, FinalCode, Prompt, PromptKind};
 pub use urc::{PdpEvent, RegStatus, Registration, SimState, Urc, token, token_is};

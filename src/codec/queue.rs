@@ -9,8 +9,8 @@
 /// sequence number (4 bytes).
 const HEADER: usize = 6;
 
-/// The queue. `N` is its size in bytes; each line costs its length plus 6.
-#[derive(Debug)]
+/// The queue. `N` is its size in bytes; each line costs its length plus 6. `Debug` shows
+/// counts, never the lines (they may carry secrets or payloads).
 pub struct LineQueue<const N: usize> {
     buf: [u8; N],
     head: usize,
@@ -19,6 +19,29 @@ pub struct LineQueue<const N: usize> {
     dropped: u32,
     /// Lines pushed since creation (wrapping): sequence numbers for [`LineQueue::since`].
     pushed: u32,
+}
+
+impl<const N: usize> core::fmt::Debug for LineQueue<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LineQueue")
+            .field("lines", &self.len)
+            .field("bytes", &self.tail.saturating_sub(self.head))
+            .field("capacity", &N)
+            .field("dropped", &self.dropped)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for Repr<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Packed(p) => f
+                .debug_tuple("Packed")
+                .field(&super::redact::Len(p))
+                .finish(),
+            Self::Slice(s) => write!(f, "Slice(<{} lines>)", s.len()),
+        }
+    }
 }
 
 impl<const N: usize> Default for LineQueue<N> {
@@ -327,7 +350,7 @@ fn shift_down(buf: &mut [u8], dst: usize, src: usize, end: usize) {
 #[derive(Debug, Clone, Copy)]
 pub struct Lines<'a>(Repr<'a>);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 enum Repr<'a> {
     /// Records of a [`LineQueue`]: 2-byte big-endian length, 4-byte sequence number, then
     /// the line.

@@ -5,6 +5,7 @@
 //! [`Item::Unknown`](super::Item::Unknown), never dropped.
 
 use super::fields::{Cursor, trim, trim_end};
+use crate::codec::RawLine;
 
 /// The token of a line: the text before its first `:` with trailing spaces removed
 /// (`+MQTTSTATU :0` → `+MQTTSTATU`), without a trailing number argument
@@ -340,8 +341,8 @@ pub enum Urc<'a> {
     Malformed {
         /// The line's token.
         token: &'a [u8],
-        /// The whole line.
-        line: &'a [u8],
+        /// The whole line (shown by length only).
+        line: RawLine<'a>,
     },
 }
 
@@ -378,6 +379,9 @@ impl<'a> Urc<'a> {
             POWERED_DOWN => Some(Self::PoweredDown),
             _ => None,
         };
-        Some(parsed.unwrap_or(Self::Malformed { token, line }))
+        Some(parsed.unwrap_or(Self::Malformed {
+            token,
+            line: RawLine(line),
+        }))
     }
 }

@@ -1,6 +1,7 @@
 //! Luat URCs (the Luat Cat.1 AT manual and its MQTT / HTTP guides) and the payload rules of
 //! `+MSUB` and `+HTTPREAD`.
 
+use crate::codec::RawLine;
 use nom::{Parser, bytes::complete::take_till};
 
 use crate::codec::fields::{Cursor, Res, find_byte, header, rfind_byte, trim};
@@ -77,8 +78,8 @@ pub enum LuatUrc<'a> {
     Malformed {
         /// The line's token.
         token: &'a [u8],
-        /// The whole line.
-        line: &'a [u8],
+        /// The whole line (shown by length only).
+        line: RawLine<'a>,
     },
 }
 
@@ -265,7 +266,10 @@ impl<'a> LuatUrc<'a> {
             }
             _ => None,
         };
-        Some(parsed.unwrap_or(Self::Malformed { token, line }))
+        Some(parsed.unwrap_or(Self::Malformed {
+            token,
+            line: RawLine(line),
+        }))
     }
 
     /// The MQTT message this URC carries, if it is one (`+MSUB` with a payload).

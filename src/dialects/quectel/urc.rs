@@ -1,6 +1,7 @@
 //! Quectel URCs (EC2x / EC600 / BG9x MQTT, HTTP(S) and TCP/IP application notes) and the
 //! payload rule of `+QMTRECV`.
 
+use crate::codec::RawLine;
 use nom::{Parser, branch::alt};
 
 use crate::codec::fields::{Cursor, Res, find_byte, quoted_str, trim, trim_end};
@@ -96,8 +97,8 @@ pub enum QuectelUrc<'a> {
     Malformed {
         /// The line's token.
         token: &'a [u8],
-        /// The whole line.
-        line: &'a [u8],
+        /// The whole line (shown by length only).
+        line: RawLine<'a>,
     },
 }
 
@@ -467,7 +468,10 @@ impl<'a> QuectelUrc<'a> {
             APP_RDY => Some(Self::AppReady),
             _ => None,
         };
-        Some(parsed.unwrap_or(Self::Malformed { token, line }))
+        Some(parsed.unwrap_or(Self::Malformed {
+            token,
+            line: RawLine(line),
+        }))
     }
 
     /// The MQTT message this URC carries, if it is one (`+QMTRECV` with a payload).
