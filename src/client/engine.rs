@@ -1,0 +1,355 @@
+//! The I/O engine: the transport, the decoder and the buffers; reading (`fill`), taking
+//! decoded items (`pump`) and running one command to its final code (`run`). No timeouts
+//! here: the client races these futures against its delay.
+
+use embedded_io_async::{Read, Write};
+
+use super::recovery::{DataPhase, MARKERS_AWAITED};
+use super::{Error, Line, Links, Request, Stats};
+use crate::codec::{
+    DecodeError, Dialect, Frame, Item, LineQueue, LinkEvent, PromptKind, Reader, Seen,
+};
+
+/// What one pass over the decoded items found.
+pub(super) enum Pump<T, E> {
+    /// Nothing more is buffered: read from the transport.
+    Empty,
+    /// A prompt appeared.
+    Prompt(PromptKind),
+    /// The command in flight ended.
+    Final(Result<(), Error<E>>),
+    /// The matcher accepted a URC.
+    Matched(T),
+    /// The module rebooted (the `RDY` was queued).
+    Rebooted,
+}
+
+/// The I/O half: transport, decoder and buffers (everything but the delay, so that a
+/// timeout can race it).
+pub(super) struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
+    pub(super) io: IO,
+    pub(super) reader: Reader<D, [u8; RX]>,
+    pub(super) resp: LineQueue<RESP>,
+    pub(super) urcs: LineQueue<Q>,
+    pub(super) links: Links,
+    pub(super) stats: Stats,
+    /// Response lines or data did not fit.
+    pub(super) truncated: bool,
+    /// Bytes of data received into the sink.
+    pub(super) received: usize,
+    /// Bytes read from the transport, wrapping (to tell an idle line from a slow one).
+    pub(super) bytes_in: usize,
+    /// The data phase in progress, for a resynchronisation to close.
+    pub(super) data_phase: DataPhase,
+    /// Markers sent and not yet answered, oldest first.
+    pub(super) markers: heapless::Vec<u16, MARKERS_AWAITED>,
+    /// The next marker to send (they take turns).
+    pub(super) next_marker: u16,
+}
+
+pub(super) async fn write_all<IO: Write>(
+    io: &mut IO,
+    mut bytes: &[u8],
+) -> Result<(), Error<IO::Error>> {
+    while !bytes.is_empty() {
+        let n = io.write(bytes).await.map_err(Error::Transport)?;
+        if n == 0 {
+            return Err(Error::Closed);
+        }
+        bytes = bytes.get(n..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+impl<IO, D, const RX: usize, const RESP: usize, const Q: usize> Core<IO, D, RX, RESP, Q>
+where
+    IO: Read + Write,
+    D: Dialect,
+{
+    /// Read more bytes into the decoder.
+    pub(super) async fn fill(&mut self) -> Result<(), Error<IO::Error>> {
+        let spare = self.reader.decoder.spare();
+        if spare.is_empty() {
+            // The decoder frees space by handing out frames; nothing left to hand out here.
+            return Err(Error::Protocol);
+        }
+        let n = self.io.read(spare).await.map_err(Error::Transport)?;
+        if n == 0 {
+            return Err(Error::Closed);
+        }
+        self.reader.decoder.commit(n);
+        self.bytes_in = self.bytes_in.wrapping_add(n);
+        Ok(())
+    }
+
+    /// Take decoded items until one needs the caller.
+    pub(super) fn pump<T>(
+        &mut self,
+        mut sink: Option<&mut [u8]>,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Pump<T, IO::Error> {
+        loop {
+            let frame = match self.reader.decoder.next_frame() {
+                None => return Pump::Empty,
+                // Counted by the decoder; see `Client::stats`.
+                Some(Err(
+                    DecodeError::Overflow | DecodeError::Garbage(_) | DecodeError::BadLength,
+                )) => continue,
+                Some(Ok(f)) => f,
+            };
+            let raw: &[u8] = match frame {
+                Frame::Line(l) => l,
+                _ => &[],
+            };
+            match self.reader.classifier.classify::<D>(frame) {
+                Item::Echo(_) => {}
+                Item::Prompt(p) => return Pump::Prompt(p.kind()),
+                Item::Response { line, .. } => {
+                    // Never drop an earlier response line to make room: the call fails.
+                    if !self.truncated && !self.resp.push_keep(line) {
+                        self.truncated = true;
+                    }
+                }
+                Item::Final(code) => {
+                    return Pump::Final(if code.is_ok() {
+                        Ok(())
+                    } else {
+                        Err(Error::from_final(&code))
+                    });
+                }
+                Item::Unsolicited(code) => {
+                    self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
+                    if let Some(t) = matcher(Seen::Unsolicited(code)) {
+                        return Pump::Matched(t);
+                    }
+                }
+                Item::Data { bytes, .. } => {
+                    let room = sink
+                        .as_deref_mut()
+                        .and_then(|s| s.get_mut(self.received..))
+                        .unwrap_or_default();
+                    let n = room.len().min(bytes.len());
+                    if let (Some(d), Some(s)) = (room.get_mut(..n), bytes.get(..n)) {
+                        d.copy_from_slice(s);
+                    }
+                    if n < bytes.len() {
+                        self.truncated = true;
+                    }
+                    self.received = self.received.saturating_add(n);
+                }
+                Item::Urc(u) => {
+                    let event = D::link_event(&u);
+                    if let Some(ev) = event {
+                        self.links.apply(ev);
+                    }
+                    if let Some(t) = matcher(Seen::Urc(&u)) {
+                        return Pump::Matched(t);
+                    }
+                    // `raw` borrows the decoder, `u` too: both end here.
+                    let line = raw;
+                    self.urcs.push(line);
+                    self.stats.urcs_dropped = self.urcs.dropped();
+                    if event == Some(LinkEvent::Rebooted) {
+                        // Markers sent before the reboot are lost, but the last one may have
+                        // reached the module after it booted: it stays awaited.
+                        let last = self.markers.last().copied();
+                        self.markers.clear();
+                        if let Some(m) = last {
+                            let _ = self.markers.push(m);
+                        }
+                        return Pump::Rebooted;
+                    }
+                }
+                Item::Unknown { line, .. } => {
+                    if let Some(t) = matcher(Seen::Unknown(line)) {
+                        return Pump::Matched(t);
+                    }
+                    self.urcs.push(line);
+                    self.stats.urcs_dropped = self.urcs.dropped();
+                }
+            }
+        }
+    }
+
+    /// Classify what is already buffered with no command in flight: URCs are queued, late
+    /// final codes counted. No I/O. Run before each command so that a late answer of an
+    /// earlier one is never taken for the new command's.
+    pub(super) fn drain_buffered(&mut self) {
+        self.reader.classifier.abandon();
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        while !matches!(self.pump(None, &mut none), Pump::Empty) {}
+    }
+
+    /// Run one command to its final result code (no timeout here: the caller races this).
+    pub(super) async fn run(
+        &mut self,
+        line: Line<'_>,
+        req: &Request<'_>,
+        mut sink: Option<&mut [u8]>,
+    ) -> Result<usize, Error<IO::Error>> {
+        self.truncated = false;
+        self.received = 0;
+        self.reader.decoder.cancel_prompt();
+        self.reader.classifier.begin(req.expect);
+        if matches!(req.send, Some((PromptKind::Angle, _))) {
+            self.reader.decoder.expect_prompt();
+        }
+        self.data_phase = match req.send {
+            Some((_, data)) => DataPhase::AwaitingPrompt {
+                len: data.len().saturating_add(req.send_end.len()),
+                ctrl_z: !req.send_end.is_empty(),
+            },
+            None => DataPhase::None,
+        };
+        match line {
+            Line::Bytes(b) => write_all(&mut self.io, b).await?,
+            Line::Encoded(n) => {
+                let bytes = self.resp.scratch_bytes(n);
+                write_all(&mut self.io, bytes).await?;
+            }
+        }
+        self.io.flush().await.map_err(Error::Transport)?;
+        // The response lines go where the command was encoded.
+        self.resp.clear();
+        let mut data_sent = req.send.is_none();
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        loop {
+            match self.pump(sink.as_deref_mut(), &mut none) {
+                Pump::Empty => self.fill().await?,
+                Pump::Prompt(kind) => {
+                    if let Some((want, data)) = req.send
+                        && !data_sent
+                        && want == kind
+                    {
+                        self.data_phase = DataPhase::Open {
+                            remaining: data.len().saturating_add(req.send_end.len()),
+                            ctrl_z: !req.send_end.is_empty(),
+                        };
+                        self.write_data(data, req.send_end).await?;
+                        data_sent = true;
+                    } else if let (Some(len), PromptKind::Connect) =
+                        (req.receive_after_connect, kind)
+                    {
+                        self.reader.decoder.expect_data(len);
+                    }
+                }
+                Pump::Final(result) => {
+                    // The module has ended the command: no data phase is open any more.
+                    self.data_phase = DataPhase::None;
+                    result?;
+                    if !data_sent {
+                        return Err(Error::Protocol);
+                    }
+                    if self.truncated {
+                        self.stats.responses_truncated =
+                            self.stats.responses_truncated.saturating_add(1);
+                        return Err(Error::ResponseTooLong);
+                    }
+                    return Ok(self.received);
+                }
+                Pump::Rebooted => {
+                    // A phase opened before the reboot is gone with it; a command still
+                    // waiting for its prompt may yet be answered by the booted module.
+                    if let DataPhase::Open { .. } = self.data_phase {
+                        self.data_phase = DataPhase::None;
+                    }
+                    return Err(Error::Rebooted);
+                }
+                Pump::Matched(()) => {}
+            }
+        }
+    }
+
+    /// Offer the queued lines to `matcher`; remove and return the first it accepts.
+    pub(super) fn take_queued<T>(
+        &mut self,
+        since: Option<u32>,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Option<T> {
+        let offer = |line: &[u8]| {
+            let tok = crate::codec::token(line);
+            match D::parse_urc(tok, line) {
+                Some(u) => matcher(Seen::Urc(&u)),
+                None => matcher(Seen::Unknown(line)),
+            }
+        };
+        match since {
+            Some(mark) => self.urcs.take_first_since(mark, offer),
+            None => self.urcs.take_first(offer),
+        }
+    }
+
+    /// Read until `matcher` accepts something (no timeout here: the caller races this).
+    pub(super) async fn wait<T>(
+        &mut self,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        loop {
+            match self.pump(None, matcher) {
+                Pump::Empty => self.fill().await?,
+                Pump::Matched(t) => return Ok(t),
+                Pump::Prompt(_) | Pump::Final(_) | Pump::Rebooted => {}
+            }
+        }
+    }
+
+    /// Classify a partial line as if it had ended (the modem has been silent after it).
+    pub(super) fn flush_partial<T>(
+        &mut self,
+        matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Option<T> {
+        let frame = self.reader.decoder.flush_partial()?;
+        self.stats.flushed_partials = self.stats.flushed_partials.saturating_add(1);
+        let raw: &[u8] = match frame {
+            Frame::Line(l) => l,
+            _ => &[],
+        };
+        match self.reader.classifier.classify::<D>(frame) {
+            Item::Urc(u) => {
+                if let Some(ev) = D::link_event(&u) {
+                    self.links.apply(ev);
+                }
+                if let Some(t) = matcher(Seen::Urc(&u)) {
+                    return Some(t);
+                }
+                let line = raw;
+                self.urcs.push(line);
+                self.stats.urcs_dropped = self.urcs.dropped();
+            }
+            Item::Unknown { line, .. } => {
+                if let Some(t) = matcher(Seen::Unknown(line)) {
+                    return Some(t);
+                }
+                self.urcs.push(line);
+                self.stats.urcs_dropped = self.urcs.dropped();
+            }
+            Item::Unsolicited(code) | Item::Final(code) => {
+                self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
+                return matcher(Seen::Unsolicited(code));
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Read until a queued line satisfies `want`.
+    pub(super) async fn until_one_queued(
+        &mut self,
+        mark: Option<u32>,
+        want: &impl Fn(&[u8]) -> bool,
+    ) -> Result<(), Error<IO::Error>> {
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        while !self.urcs.any_since(mark, want) {
+            match self.pump(None, &mut none) {
+                // The pass may have queued something: look again before reading.
+                Pump::Empty if !self.urcs.any_since(mark, want) => self.fill().await?,
+                Pump::Empty
+                | Pump::Prompt(_)
+                | Pump::Final(_)
+                | Pump::Matched(())
+                | Pump::Rebooted => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! One untyped command exchange, and where its command line is.
+
+use crate::codec::{Expect, PromptKind};
+
+/// One untyped command exchange, as the client runs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The encoded command line, `AT...\r`.
+    pub command: &'a [u8],
+    /// What its information lines look like.
+    pub expect: Expect,
+    /// How long to wait for the final result code, in milliseconds.
+    pub timeout_ms: u32,
+    /// Data to send once this prompt appears.
+    pub send: Option<(PromptKind, &'a [u8])>,
+    /// Bytes sent right after the data (Ctrl-Z).
+    pub send_end: &'a [u8],
+    /// Bytes of data the modem sends after `CONNECT` (Quectel `AT+QHTTPREAD`): they go to the
+    /// sink passed to [`Client::exchange`](super::Client::exchange).
+    pub receive_after_connect: Option<usize>,
+}
+
+impl<'a> Request<'a> {
+    /// A command with no data phase.
+    pub const fn new(command: &'a [u8], expect: Expect, timeout_ms: u32) -> Self {
+        Self {
+            command,
+            expect,
+            timeout_ms,
+            send: None,
+            send_end: b"",
+            receive_after_connect: None,
+        }
+    }
+
+    /// Send `data` once `prompt` appears.
+    pub const fn with_data(mut self, prompt: PromptKind, data: &'a [u8]) -> Self {
+        self.send = Some((prompt, data));
+        self
+    }
+
+    /// Take `len` bytes of data after `CONNECT`.
+    pub const fn with_receive(mut self, len: usize) -> Self {
+        self.receive_after_connect = Some(len);
+        self
+    }
+}
+
+/// Where the command line to write is.
+#[derive(Clone, Copy)]
+pub(super) enum Line<'a> {
+    /// In the caller's memory.
+    Bytes(&'a [u8]),
+    /// Encoded at the start of the response buffer, this many bytes.
+    Encoded(usize),
+}

@@ -1,0 +1,297 @@
+//! Waiting for what comes later: URCs, a command's later result, the next MQTT message of a
+//! client, a state polled for. Everything read meanwhile is queued.
+
+use embassy_futures::select::{Either, select};
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+
+use super::{Client, Error, Event};
+use crate::codec::{Dialect, LinkEvent, Seen};
+use crate::dialects::Command;
+
+/// Pause between two queries while polling for a state (attach, registration).
+const POLL_MS: u32 = 1_000;
+
+/// Most reads [`Client::catch_up`] makes.
+const CATCH_UP_READS: usize = 16;
+
+impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+    D: Dialect,
+{
+    /// Wait up to `timeout_ms` for a URC (or unsolicited final code) that `matcher`
+    /// accepts; everything else is queued. Queued URCs are offered first.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is lost if the future is dropped; URCs read so far are queued.
+    pub async fn wait_for<T>(
+        &mut self,
+        timeout_ms: u32,
+        matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        self.wait_since(None, timeout_ms, matcher).await
+    }
+
+    /// [`wait_for`](Self::wait_for), offering only the queued lines that arrived after the
+    /// last command was sent (a `+QMTSTAT` of an earlier session is not this command's).
+    ///
+    /// # Cancel safety
+    /// As [`wait_for`](Self::wait_for).
+    pub async fn wait_for_result<T>(
+        &mut self,
+        timeout_ms: u32,
+        matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        self.wait_since(Some(self.sent_mark), timeout_ms, matcher)
+            .await
+    }
+
+    pub(super) async fn wait_since<T>(
+        &mut self,
+        since: Option<u32>,
+        timeout_ms: u32,
+        mut matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+    ) -> Result<T, Error<IO::Error>> {
+        // The result may have arrived while a command was in flight.
+        if let Some(t) = self.core.take_queued(since, &mut matcher) {
+            return Ok(t);
+        }
+        let idle = self.config.idle_flush_ms;
+        if idle == 0 || idle >= timeout_ms {
+            return match select(
+                self.core.wait(&mut matcher),
+                self.delay.delay_ms(timeout_ms),
+            )
+            .await
+            {
+                Either::First(r) => r,
+                Either::Second(()) => Err(Error::Timeout),
+            };
+        }
+        // Wait in idle-sized slices; a partial line that saw no new byte during a whole
+        // slice is classified as ended.
+        let mut waited = 0u32;
+        loop {
+            let before = self.core.bytes_in;
+            let slice = idle.min(timeout_ms.saturating_sub(waited));
+            match select(self.core.wait(&mut matcher), self.delay.delay_ms(slice)).await {
+                Either::First(r) => return r,
+                Either::Second(()) => {}
+            }
+            waited = waited.saturating_add(slice);
+            if self.core.bytes_in == before
+                && let Some(t) = self.core.flush_partial(&mut matcher)
+            {
+                return Ok(t);
+            }
+            if waited >= timeout_ms {
+                return Err(Error::Timeout);
+            }
+        }
+    }
+
+    /// The oldest queued URC, without any I/O. It borrows from the client until the next call.
+    pub fn poll_urc(&mut self) -> Option<Event<'_, D::Urc<'_>>> {
+        let line = self.core.urcs.pop()?;
+        let tok = crate::codec::token(line);
+        Some(match D::parse_urc(tok, line) {
+            Some(u) => Event::Urc(u),
+            None => Event::Unknown(line),
+        })
+    }
+
+    /// Read until a URC is queued (or `timeout_ms` passes; `None` waits for ever).
+    pub(super) async fn until_queued(
+        &mut self,
+        timeout_ms: Option<u32>,
+    ) -> Result<(), Error<IO::Error>> {
+        self.until_queued_where(timeout_ms, None, &|_| true).await
+    }
+
+    /// Read until a line queued after `mark` (any line when `None`) satisfies `want`, or
+    /// `timeout_ms` passes.
+    pub(super) async fn until_queued_where(
+        &mut self,
+        timeout_ms: Option<u32>,
+        mark: Option<u32>,
+        want: &impl Fn(&[u8]) -> bool,
+    ) -> Result<(), Error<IO::Error>> {
+        if self.core.urcs.any_since(mark, want) {
+            return Ok(());
+        }
+        let mut queue_it = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        let idle = self.config.idle_flush_ms;
+        let mut waited = 0u32;
+        loop {
+            let before = self.core.bytes_in;
+            let slice = match (timeout_ms, idle) {
+                (Some(t), 0) => t,
+                (Some(t), i) => i.min(t.saturating_sub(waited)),
+                (None, 0) => u32::MAX,
+                (None, i) => i,
+            };
+            match select(
+                self.core.until_one_queued(mark, want),
+                self.delay.delay_ms(slice),
+            )
+            .await
+            {
+                Either::First(r) => return r,
+                Either::Second(()) => {}
+            }
+            waited = waited.saturating_add(slice);
+            if self.core.bytes_in == before {
+                let _ = self.core.flush_partial(&mut queue_it);
+                if self.core.urcs.any_since(mark, want) {
+                    return Ok(());
+                }
+            }
+            if timeout_ms.is_some_and(|t| waited >= t) {
+                return Err(Error::Timeout);
+            }
+        }
+    }
+
+    /// The oldest queued URC, reading from the transport until one arrives.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
+    pub async fn next_urc(&mut self) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
+        self.until_queued(None).await?;
+        self.poll_urc().ok_or(Error::Protocol)
+    }
+
+    /// Like [`next_urc`](Self::next_urc), giving up after `timeout_ms`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe, as [`next_urc`](Self::next_urc).
+    pub async fn next_urc_within(
+        &mut self,
+        timeout_ms: u32,
+    ) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
+        self.until_queued(Some(timeout_ms)).await?;
+        self.poll_urc().ok_or(Error::Protocol)
+    }
+
+    /// Wait up to `timeout_ms` for a queued or arriving line that `want` accepts, and take
+    /// it out of the queue (borrowed until the next call); other lines stay queued.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
+    pub async fn next_line_where(
+        &mut self,
+        timeout_ms: u32,
+        want: impl Fn(&[u8]) -> bool,
+    ) -> Result<&[u8], Error<IO::Error>> {
+        self.until_queued_where(Some(timeout_ms), None, &want)
+            .await?;
+        self.core.urcs.pop_first(want).ok_or(Error::Protocol)
+    }
+
+    /// The next queued or arriving line that `is_message` accepts, for MQTT client `client`;
+    /// [`Error::SessionDown`] instead when the client's link is down (or goes down while
+    /// waiting) with no such line queued.
+    pub(super) async fn next_message_line(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+        is_message: impl Fn(&[u8]) -> bool,
+    ) -> Result<&[u8], Error<IO::Error>> {
+        self.catch_up().await?;
+        if !self.core.urcs.any(&is_message) {
+            if self.core.links.mqtt_is_down(client) {
+                return Err(Error::SessionDown);
+            }
+            let mark = self.core.urcs.since();
+            let ends = |line: &[u8]| {
+                is_message(line)
+                    || D::parse_urc(crate::codec::token(line), line)
+                        .and_then(|u| D::link_event(&u))
+                        .is_some_and(|e| match e {
+                            LinkEvent::MqttDown(c) => c == client,
+                            _ => true,
+                        })
+            };
+            self.until_queued_where(Some(timeout_ms), Some(mark), &ends)
+                .await?;
+        }
+        self.core
+            .urcs
+            .pop_first(is_message)
+            .ok_or(Error::SessionDown)
+    }
+
+    /// Read what the transport has ready without waiting, and classify it (URCs queued,
+    /// link events recorded).
+    pub(super) async fn catch_up(&mut self) -> Result<(), Error<IO::Error>> {
+        self.core.drain_buffered();
+        // Bounded, so that a modem that never stops talking cannot hold the caller.
+        for _ in 0..CATCH_UP_READS {
+            // `select` polls the read first: it wins only if bytes are there now.
+            match select(self.core.fill(), core::future::ready(())).await {
+                Either::First(r) => {
+                    r?;
+                    self.core.drain_buffered();
+                }
+                Either::Second(()) => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Wait until MQTT client `client` is known to be down (at once if it is).
+    pub(super) async fn wait_mqtt_down(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+    ) -> Result<(), Error<IO::Error>> {
+        self.catch_up().await?;
+        if self.core.links.mqtt_is_down(client) {
+            return Ok(());
+        }
+        self.wait_for(timeout_ms, |seen| match seen {
+            Seen::Urc(u) => match D::link_event(u) {
+                Some(LinkEvent::MqttDown(c)) if c == client => Some(()),
+                Some(LinkEvent::MqttDown(_)) | None => None,
+                Some(_) => Some(()),
+            },
+            _ => None,
+        })
+        .await
+    }
+
+    /// Send `cmd` until `done` accepts its response, pausing `POLL_MS` between tries;
+    /// [`Error::Timeout`] once `timeout_ms` of pauses have passed.
+    pub(super) async fn poll_until<C: Command>(
+        &mut self,
+        cmd: &C,
+        timeout_ms: u32,
+        done: impl for<'a> Fn(C::Response<'a>) -> bool,
+    ) -> Result<(), Error<IO::Error>> {
+        let mut waited = 0u32;
+        loop {
+            if done(self.send(cmd).await?) {
+                return Ok(());
+            }
+            if waited >= timeout_ms {
+                return Err(Error::Timeout);
+            }
+            self.delay.delay_ms(POLL_MS).await;
+            waited = waited.saturating_add(POLL_MS);
+        }
+    }
+
+    /// Fail fast when MQTT client `client` is known to be down. Bytes the transport already
+    /// holds are read and classified first, so a `+QMTSTAT` that arrived before the call
+    /// counts.
+    pub(super) async fn mqtt_alive(&mut self, client: u8) -> Result<(), Error<IO::Error>> {
+        self.catch_up().await?;
+        if self.core.links.mqtt_is_down(client) {
+            Err(Error::SessionDown)
+        } else {
+            Ok(())
+        }
+    }
+}
