@@ -1,9 +1,9 @@
 //! The line queue: order, dropping the oldest when full, taking lines from the middle, and
 //! the sequence marks that tell lines queued before a command from lines queued after it.
-//! Sizes are hand-derived: each line costs its length plus 6 bytes.
+//! Sizes are hand-derived: each line costs its length plus 8 bytes.
 #![allow(clippy::unwrap_used)]
 
-use atmodem::codec::LineQueue;
+use atmodem::codec::{LineQueue, Tag};
 
 fn all<const N: usize>(q: &LineQueue<N>) -> Vec<Vec<u8>> {
     q.iter().map(<[u8]>::to_vec).collect()
@@ -26,8 +26,8 @@ fn fifo_order_and_pop() {
 
 #[test]
 fn full_queue_drops_the_oldest_and_counts() {
-    // 32 bytes: three 4-byte lines take 30; the fourth pushes out the first.
-    let mut q: LineQueue<32> = LineQueue::new();
+    // 36 bytes: three 4-byte lines take 36; the fourth pushes out the first.
+    let mut q: LineQueue<36> = LineQueue::new();
     for l in [b"aaaa", b"bbbb", b"cccc", b"dddd"] {
         assert!(q.push(l));
     }
@@ -37,9 +37,64 @@ fn full_queue_drops_the_oldest_and_counts() {
         vec![b"bbbb".to_vec(), b"cccc".to_vec(), b"dddd".to_vec()]
     );
     // A line larger than the whole queue is itself dropped; the rest stays.
-    assert!(!q.push(&[b'x'; 27]));
+    assert!(!q.push(&[b'x'; 29]));
     assert_eq!(q.dropped(), 2);
     assert_eq!(q.len(), 3);
+}
+
+#[test]
+fn tagged_pushes_never_drop_and_refuse_what_does_not_fit() {
+    let mut q: LineQueue<36> = LineQueue::new();
+    assert!(q.push_tagged(b"m-00", Tag::Message(0)));
+    assert!(q.push_tagged(b"u-01", Tag::Urc));
+    assert!(q.push_tagged(b"m-10", Tag::Message(1)));
+    // Full (36 of 36 bytes): refused, nothing dropped.
+    assert!(!q.fits(0));
+    assert!(!q.push_tagged(b"m-02", Tag::Message(0)));
+    assert_eq!((q.len(), q.dropped()), (3, 0));
+    // Taken by tag alone; the line comes back with its tag.
+    assert_eq!(
+        q.take_tagged(None, |t| t == Tag::Message(1)),
+        Some((&b"m-10"[..], Tag::Message(1)))
+    );
+    // Its 12 bytes are free again: the next line fits, after the others, in order.
+    assert!(q.push_tagged(b"m-02", Tag::Message(0)));
+    assert_eq!(
+        all(&q),
+        vec![b"m-00".to_vec(), b"u-01".to_vec(), b"m-02".to_vec()]
+    );
+    // Taking from the middle leaves the others in order; their space is reused.
+    assert!(q.discard_first(|t| t == Tag::Urc));
+    assert_eq!(q.dropped(), 1);
+    assert!(q.push_tagged(b"m-03", Tag::Message(0)));
+    let order: Vec<(Vec<u8>, Tag)> =
+        std::iter::from_fn(|| q.pop_tagged().map(|(l, t)| (l.to_vec(), t))).collect();
+    assert_eq!(
+        order,
+        vec![
+            (b"m-00".to_vec(), Tag::Message(0)),
+            (b"m-02".to_vec(), Tag::Message(0)),
+            (b"m-03".to_vec(), Tag::Message(0)),
+        ]
+    );
+    assert!(q.is_empty() && q.fits(28));
+}
+
+#[test]
+fn tag_and_mark_filters_together() {
+    let mut q: LineQueue<128> = LineQueue::new();
+    q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
+    let mark = q.since();
+    q.push_tagged(b"+QMTRECV: 0,...", Tag::Message(0));
+    assert!(!q.any_tagged(Some(mark), |t| matches!(t, Tag::LinkDown(_))));
+    assert!(q.any_tagged(None, |t| matches!(t, Tag::LinkDown(_))));
+    assert!(q.any_with(Some(mark), |t, l| t == Tag::Message(0)
+        && l.ends_with(b"...")));
+    assert_eq!(
+        q.take_with(Some(mark), |t, l| (t == Tag::Message(0)).then_some(l.len())),
+        Some(15)
+    );
+    assert_eq!(q.len(), 1);
 }
 
 #[test]

@@ -4,7 +4,12 @@
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Stats {
-    /// URCs dropped because the queue was full (the oldest go first).
+    /// Queued lines discarded to make room in a full queue for a line the call in progress
+    /// must read past: status URCs and unknown lines, oldest first (their effect on
+    /// sessions is already in [`Links`](super::Links)), then messages of clients whose
+    /// session is down. Messages of live sessions are never discarded: when only they fill
+    /// the queue, the client stops reading and the call ends with
+    /// [`Error::QueueFull`](super::Error::QueueFull).
     pub urcs_dropped: u32,
     /// Final result codes that arrived with no command in flight.
     pub unsolicited_finals: u32,

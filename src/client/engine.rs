@@ -7,7 +7,7 @@ use embedded_io_async::{Read, Write};
 use super::recovery::{DataPhase, MARKERS_AWAITED};
 use super::{Error, Line, Links, Request, Stats};
 use crate::codec::{
-    DecodeError, Dialect, Frame, Item, LineQueue, LinkEvent, PromptKind, Reader, Seen,
+    DecodeError, Dialect, Frame, Item, LineQueue, LinkEvent, PromptKind, Reader, Seen, Tag,
 };
 
 /// What one pass over the decoded items found.
@@ -22,6 +22,9 @@ pub(super) enum Pump<T, E> {
     Matched(T),
     /// The module rebooted (the `RDY` was queued).
     Rebooted,
+    /// The URC queue cannot hold the next line: it stays in the decoder, and nothing more is
+    /// read until something is taken from the queue.
+    Full,
 }
 
 /// The I/O half: transport, decoder and buffers (everything but the delay, so that a
@@ -47,6 +50,26 @@ pub(super) struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize
     pub(super) next_marker: u16,
 }
 
+/// What a wait for a queued line may do when the queue is full of other lines.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Room {
+    /// Discard nothing: the wait ends with [`Error::QueueFull`] (the caller waits for a line
+    /// of its own choosing, which may be any of them).
+    Keep,
+    /// Status URCs and unknown lines may be discarded, oldest first, then messages of clients
+    /// whose session is down ([`Core::make_room`]).
+    Make,
+}
+
+/// The tag of a URC in the queue: what waits filter on instead of parsing it again.
+fn tag_of<D: Dialect>(event: Option<LinkEvent>, urc: &D::Urc<'_>) -> Tag {
+    match event {
+        Some(LinkEvent::MqttDown(c)) => Tag::LinkDown(Some(c)),
+        Some(_) => Tag::LinkDown(None),
+        None => D::message_client(urc).map_or(Tag::Urc, Tag::Message),
+    }
+}
+
 pub(super) async fn write_all<IO: Write>(
     io: &mut IO,
     mut bytes: &[u8],
@@ -70,8 +93,9 @@ where
     pub(super) async fn fill(&mut self) -> Result<(), Error<IO::Error>> {
         let spare = self.reader.decoder.spare();
         if spare.is_empty() {
-            // The decoder frees space by handing out frames; nothing left to hand out here.
-            return Err(Error::Protocol);
+            // The decoder frees space by handing out frames: it is full only of frames the
+            // URC queue cannot take yet.
+            return Err(Error::QueueFull);
         }
         let n = self.io.read(spare).await.map_err(Error::Transport)?;
         if n == 0 {
@@ -89,6 +113,7 @@ where
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Pump<T, IO::Error> {
         loop {
+            let mark = self.reader.decoder.mark();
             let frame = match self.reader.decoder.next_frame() {
                 None => return Pump::Empty,
                 // Counted by the decoder; see `Client::stats`.
@@ -101,14 +126,16 @@ where
                 Frame::Line(l) => l,
                 _ => &[],
             };
-            match self.reader.classifier.classify::<D>(frame) {
-                Item::Echo(_) => {}
+            // `true` when the line could not be queued: it is handed out again later.
+            let refused = match self.reader.classifier.classify::<D>(frame) {
+                Item::Echo(_) => false,
                 Item::Prompt(p) => return Pump::Prompt(p.kind()),
                 Item::Response { line, .. } => {
                     // Never drop an earlier response line to make room: the call fails.
                     if !self.truncated && !self.resp.push_keep(line) {
                         self.truncated = true;
                     }
+                    false
                 }
                 Item::Final(code) => {
                     return Pump::Final(if code.is_ok() {
@@ -122,6 +149,7 @@ where
                     if let Some(t) = matcher(Seen::Unsolicited(code)) {
                         return Pump::Matched(t);
                     }
+                    false
                 }
                 Item::Data { bytes, .. } => {
                     let room = sink
@@ -136,20 +164,24 @@ where
                         self.truncated = true;
                     }
                     self.received = self.received.saturating_add(n);
+                    false
                 }
                 Item::Urc(u) => {
                     let event = D::link_event(&u);
                     if let Some(ev) = event {
+                        // Recording an event twice (when the line is handed out again after
+                        // a full queue) changes nothing.
                         self.links.apply(ev);
                     }
                     if let Some(t) = matcher(Seen::Urc(&u)) {
                         return Pump::Matched(t);
                     }
+                    // Classified once: waits filter on the tag, never parse the line again.
+                    let tag = tag_of::<D>(event, &u);
                     // `raw` borrows the decoder, `u` too: both end here.
-                    let line = raw;
-                    self.urcs.push(line);
-                    self.stats.urcs_dropped = self.urcs.dropped();
-                    if event == Some(LinkEvent::Rebooted) {
+                    if !self.urcs.push_tagged(raw, tag) {
+                        true
+                    } else if event == Some(LinkEvent::Rebooted) {
                         // Markers sent before the reboot are lost, but the last one may have
                         // reached the module after it booted: it stays awaited.
                         let last = self.markers.last().copied();
@@ -158,15 +190,20 @@ where
                             let _ = self.markers.push(m);
                         }
                         return Pump::Rebooted;
+                    } else {
+                        false
                     }
                 }
                 Item::Unknown { line, .. } => {
                     if let Some(t) = matcher(Seen::Unknown(line)) {
                         return Pump::Matched(t);
                     }
-                    self.urcs.push(line);
-                    self.stats.urcs_dropped = self.urcs.dropped();
+                    !self.urcs.push_tagged(line, Tag::Unknown)
                 }
+            };
+            if refused {
+                self.reader.decoder.rewind(mark);
+                return Pump::Full;
             }
         }
     }
@@ -174,10 +211,18 @@ where
     /// Classify what is already buffered with no command in flight: URCs are queued, late
     /// final codes counted. No I/O. Run before each command so that a late answer of an
     /// earlier one is never taken for the new command's.
-    pub(super) fn drain_buffered(&mut self) {
+    ///
+    /// Returns `false` when it stopped at a line the full URC queue cannot hold.
+    pub(super) fn drain_buffered(&mut self) -> bool {
         self.reader.classifier.abandon();
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
-        while !matches!(self.pump(None, &mut none), Pump::Empty) {}
+        loop {
+            match self.pump(None, &mut none) {
+                Pump::Empty => return true,
+                Pump::Full => return false,
+                Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) | Pump::Rebooted => {}
+            }
+        }
     }
 
     /// Run one command to its final result code (no timeout here: the caller races this).
@@ -247,6 +292,7 @@ where
                     }
                     return Ok(self.received);
                 }
+                Pump::Full => self.full()?,
                 Pump::Rebooted => {
                     // A phase opened before the reboot is gone with it; a command still
                     // waiting for its prompt may yet be answered by the booted module.
@@ -266,17 +312,14 @@ where
         since: Option<u32>,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Option<T> {
-        let offer = |line: &[u8]| {
-            let tok = crate::codec::token(line);
-            match D::parse_urc(tok, line) {
+        self.urcs.take_with(since, |tag, line| match tag {
+            // No parser knew it when it came: it is unknown still.
+            Tag::Unknown => matcher(Seen::Unknown(line)),
+            _ => match D::parse_urc(crate::codec::token(line), line) {
                 Some(u) => matcher(Seen::Urc(&u)),
                 None => matcher(Seen::Unknown(line)),
-            }
-        };
-        match since {
-            Some(mark) => self.urcs.take_first_since(mark, offer),
-            None => self.urcs.take_first(offer),
-        }
+            },
+        })
     }
 
     /// Read until `matcher` accepts something (no timeout here: the caller races this).
@@ -288,6 +331,7 @@ where
             match self.pump(None, matcher) {
                 Pump::Empty => self.fill().await?,
                 Pump::Matched(t) => return Ok(t),
+                Pump::Full => self.full()?,
                 Pump::Prompt(_) | Pump::Final(_) | Pump::Rebooted => {}
             }
         }
@@ -298,6 +342,10 @@ where
         &mut self,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Option<T> {
+        // A partial line that the queue could not hold stays where it is.
+        if !self.urcs.fits(self.reader.decoder.buffered()) {
+            return None;
+        }
         let frame = self.reader.decoder.flush_partial()?;
         self.stats.flushed_partials = self.stats.flushed_partials.saturating_add(1);
         let raw: &[u8] = match frame {
@@ -306,22 +354,21 @@ where
         };
         match self.reader.classifier.classify::<D>(frame) {
             Item::Urc(u) => {
-                if let Some(ev) = D::link_event(&u) {
+                let event = D::link_event(&u);
+                if let Some(ev) = event {
                     self.links.apply(ev);
                 }
                 if let Some(t) = matcher(Seen::Urc(&u)) {
                     return Some(t);
                 }
-                let line = raw;
-                self.urcs.push(line);
-                self.stats.urcs_dropped = self.urcs.dropped();
+                // It fits: checked above.
+                let _ = self.urcs.push_tagged(raw, tag_of::<D>(event, &u));
             }
             Item::Unknown { line, .. } => {
                 if let Some(t) = matcher(Seen::Unknown(line)) {
                     return Some(t);
                 }
-                self.urcs.push(line);
-                self.stats.urcs_dropped = self.urcs.dropped();
+                let _ = self.urcs.push_tagged(line, Tag::Unknown);
             }
             Item::Unsolicited(code) | Item::Final(code) => {
                 self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
@@ -332,18 +379,25 @@ where
         None
     }
 
-    /// Read until a queued line satisfies `want`.
+    /// Read until a line queued after `mark` (any, when `None`) satisfies `want`, given its
+    /// tag and bytes. When the queue is full of other lines, the `room` policy may discard
+    /// some to make room; otherwise the wait ends with [`Error::QueueFull`].
     pub(super) async fn until_one_queued(
         &mut self,
         mark: Option<u32>,
-        want: &impl Fn(&[u8]) -> bool,
+        want: &impl Fn(Tag, &[u8]) -> bool,
+        room: Room,
     ) -> Result<(), Error<IO::Error>> {
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
-        while !self.urcs.any_since(mark, want) {
+        while !self.urcs.any_with(mark, want) {
             match self.pump(None, &mut none) {
                 // The pass may have queued something: look again before reading.
-                Pump::Empty if !self.urcs.any_since(mark, want) => self.fill().await?,
+                Pump::Empty if !self.urcs.any_with(mark, want) => self.fill().await?,
+                Pump::Full if !self.urcs.any_with(mark, want) && !self.make_room(room) => {
+                    return Err(Error::QueueFull);
+                }
                 Pump::Empty
+                | Pump::Full
                 | Pump::Prompt(_)
                 | Pump::Final(_)
                 | Pump::Matched(())
@@ -351,5 +405,35 @@ where
             }
         }
         Ok(())
+    }
+
+    /// Discard one queued line that `room` allows, counting it; `false` when none may go.
+    pub(super) fn make_room(&mut self, room: Room) -> bool {
+        let links = self.links;
+        let discarded = match room {
+            Room::Keep => false,
+            Room::Make => {
+                // Status lines first (their effect on sessions is already in `links`), then
+                // messages of clients with no session: nobody can take those any more.
+                self.urcs
+                    .discard_first(|t| matches!(t, Tag::Urc | Tag::Unknown))
+                    || self
+                        .urcs
+                        .discard_first(|t| matches!(t, Tag::Message(c) if links.mqtt_is_down(c)))
+            }
+        };
+        if discarded {
+            self.stats.urcs_dropped = self.stats.urcs_dropped.saturating_add(1);
+        }
+        discarded
+    }
+
+    /// The queue is full with a line to read past: make room for it, or end the call.
+    pub(super) fn full(&mut self) -> Result<(), Error<IO::Error>> {
+        if self.make_room(Room::Make) {
+            Ok(())
+        } else {
+            Err(Error::QueueFull)
+        }
     }
 }

@@ -44,6 +44,12 @@ pub enum Error<E> {
     /// The session this call needs is down (the module rebooted, the link or PDP was lost).
     #[error("session is down")]
     SessionDown,
+    /// The URC queue is full of lines nobody has taken, and the next line read cannot be
+    /// stored: the client stopped reading (the bytes wait in the transport, so nothing is
+    /// lost). Take queued URCs ([`Client::poll_urc`](super::Client::poll_urc)) or messages,
+    /// then call again; a command that was in flight is resynchronised first.
+    #[error("URC queue full: take queued URCs first")]
+    QueueFull,
     /// The module rebooted (`RDY`) while this call waited for its answer or its result: the
     /// command's effect is unknown, and every session is gone.
     #[error("the module rebooted")]

@@ -276,12 +276,7 @@ where
         _client: u8,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
-        let is_message = |line: &[u8]| {
-            LuatUrc::parse(token(line), line)
-                .and_then(|u| u.message())
-                .is_some()
-        };
-        let line = self.next_message_line(0, timeout_ms, is_message).await?;
+        let line = self.next_message_line(0, timeout_ms).await?;
         LuatUrc::parse(token(line), line)
             .and_then(|u| u.message())
             .ok_or(Error::Protocol)

@@ -284,14 +284,7 @@ where
         client: u8,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
-        let of_client = |line: &[u8]| {
-            QuectelUrc::parse(token(line), line)
-                .and_then(|u| u.message())
-                .is_some_and(|(c, _)| c == client)
-        };
-        let line = self
-            .next_message_line(client, timeout_ms, of_client)
-            .await?;
+        let line = self.next_message_line(client, timeout_ms).await?;
         QuectelUrc::parse(token(line), line)
             .and_then(|u| u.message())
             .map(|(_, m)| m)

@@ -169,6 +169,7 @@ where
             match self.pump(None, &mut none) {
                 Pump::Empty => self.fill().await?,
                 Pump::Prompt(_) => return self.close_data_phase(len, ctrl_z).await,
+                Pump::Full => self.full()?,
                 Pump::Final(_) | Pump::Rebooted => {
                     self.data_phase = DataPhase::None;
                     return Ok(());
@@ -218,6 +219,7 @@ where
                     self.resp.clear();
                     self.reader.classifier.begin(Expect::tokens(MARKER_TOKENS));
                 }
+                Pump::Full => self.full()?,
                 Pump::Prompt(_) | Pump::Matched(()) | Pump::Rebooted => {}
             }
         }

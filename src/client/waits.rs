@@ -5,8 +5,9 @@ use embassy_futures::select::{Either, select};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
+use super::engine::Room;
 use super::{Client, Error, Event};
-use crate::codec::{Dialect, LinkEvent, Seen};
+use crate::codec::{Dialect, LinkEvent, Seen, Tag};
 use crate::dialects::Command;
 
 /// Pause between two queries while polling for a state (attach, registration).
@@ -94,7 +95,10 @@ where
 
     /// The oldest queued URC, without any I/O. It borrows from the client until the next call.
     pub fn poll_urc(&mut self) -> Option<Event<'_, D::Urc<'_>>> {
-        let line = self.core.urcs.pop()?;
+        let (line, tag) = self.core.urcs.pop_tagged()?;
+        if tag == Tag::Unknown {
+            return Some(Event::Unknown(line));
+        }
         let tok = crate::codec::token(line);
         Some(match D::parse_urc(tok, line) {
             Some(u) => Event::Urc(u),
@@ -107,18 +111,21 @@ where
         &mut self,
         timeout_ms: Option<u32>,
     ) -> Result<(), Error<IO::Error>> {
-        self.until_queued_where(timeout_ms, None, &|_| true).await
+        self.until_queued_where(timeout_ms, None, &|_, _| true, Room::Make)
+            .await
     }
 
-    /// Read until a line queued after `mark` (any line when `None`) satisfies `want`, or
-    /// `timeout_ms` passes.
+    /// Read until a line queued after `mark` (any line when `None`) satisfies `want` (given
+    /// its tag and bytes), or `timeout_ms` passes. `room` says what may be discarded when the
+    /// queue is full of other lines.
     pub(super) async fn until_queued_where(
         &mut self,
         timeout_ms: Option<u32>,
         mark: Option<u32>,
-        want: &impl Fn(&[u8]) -> bool,
+        want: &impl Fn(Tag, &[u8]) -> bool,
+        room: Room,
     ) -> Result<(), Error<IO::Error>> {
-        if self.core.urcs.any_since(mark, want) {
+        if self.core.urcs.any_with(mark, want) {
             return Ok(());
         }
         let mut queue_it = |_: Seen<'_, D::Urc<'_>>| None::<()>;
@@ -133,7 +140,7 @@ where
                 (None, i) => i,
             };
             match select(
-                self.core.until_one_queued(mark, want),
+                self.core.until_one_queued(mark, want, room),
                 self.delay.delay_ms(slice),
             )
             .await
@@ -144,7 +151,7 @@ where
             waited = waited.saturating_add(slice);
             if self.core.bytes_in == before {
                 let _ = self.core.flush_partial(&mut queue_it);
-                if self.core.urcs.any_since(mark, want) {
+                if self.core.urcs.any_with(mark, want) {
                     return Ok(());
                 }
             }
@@ -185,55 +192,59 @@ where
         timeout_ms: u32,
         want: impl Fn(&[u8]) -> bool,
     ) -> Result<&[u8], Error<IO::Error>> {
-        self.until_queued_where(Some(timeout_ms), None, &want)
+        self.until_queued_where(Some(timeout_ms), None, &|_, l: &[u8]| want(l), Room::Keep)
             .await?;
         self.core.urcs.pop_first(want).ok_or(Error::Protocol)
     }
 
-    /// The next queued or arriving line that `is_message` accepts, for MQTT client `client`;
+    /// The next queued or arriving message of MQTT client `client` (its line, classified
+    /// once when it came: the queue is searched by tag, no line is parsed);
     /// [`Error::SessionDown`] instead when the client's link is down (or goes down while
-    /// waiting) with no such line queued.
+    /// waiting) with no message queued. While the queue is full of other lines, status URCs
+    /// and messages of clients with no session are discarded to make room (counted in
+    /// [`Stats::urcs_dropped`](super::Stats::urcs_dropped)); when only other clients'
+    /// messages fill it, the wait ends with [`Error::QueueFull`].
     pub(super) async fn next_message_line(
         &mut self,
         client: u8,
         timeout_ms: u32,
-        is_message: impl Fn(&[u8]) -> bool,
     ) -> Result<&[u8], Error<IO::Error>> {
+        let is_message = |t: Tag| t == Tag::Message(client);
         self.catch_up().await?;
-        if !self.core.urcs.any(&is_message) {
+        if !self.core.urcs.any_tagged(None, is_message) {
             if self.core.links.mqtt_is_down(client) {
                 return Err(Error::SessionDown);
             }
             let mark = self.core.urcs.since();
-            let ends = |line: &[u8]| {
-                is_message(line)
-                    || D::parse_urc(crate::codec::token(line), line)
-                        .and_then(|u| D::link_event(&u))
-                        .is_some_and(|e| match e {
-                            LinkEvent::MqttDown(c) => c == client,
-                            _ => true,
-                        })
+            let ends = |t: Tag, _: &[u8]| {
+                is_message(t) || t == Tag::LinkDown(Some(client)) || t == Tag::LinkDown(None)
             };
-            self.until_queued_where(Some(timeout_ms), Some(mark), &ends)
+            self.until_queued_where(Some(timeout_ms), Some(mark), &ends, Room::Make)
                 .await?;
         }
         self.core
             .urcs
-            .pop_first(is_message)
+            .take_tagged(None, is_message)
+            .map(|(line, _)| line)
             .ok_or(Error::SessionDown)
     }
 
     /// Read what the transport has ready without waiting, and classify it (URCs queued,
-    /// link events recorded).
+    /// link events recorded). Stops early when the queue is full: the rest waits in the
+    /// transport.
     pub(super) async fn catch_up(&mut self) -> Result<(), Error<IO::Error>> {
-        self.core.drain_buffered();
+        if !self.core.drain_buffered() {
+            return Ok(());
+        }
         // Bounded, so that a modem that never stops talking cannot hold the caller.
         for _ in 0..CATCH_UP_READS {
             // `select` polls the read first: it wins only if bytes are there now.
             match select(self.core.fill(), core::future::ready(())).await {
                 Either::First(r) => {
                     r?;
-                    self.core.drain_buffered();
+                    if !self.core.drain_buffered() {
+                        break;
+                    }
                 }
                 Either::Second(()) => break,
             }

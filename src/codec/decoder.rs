@@ -296,6 +296,34 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.skip_prompt_space = false;
     }
 
+    /// Where the decoder stands, so that the frame taken next can be handed out again
+    /// ([`Decoder::rewind`]): a reader that cannot store that frame yet leaves it in place.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            start: self.start,
+            scan: self.scan,
+            ruled: self.ruled,
+            following: self.following,
+            mode: self.mode,
+            prompt_expected: self.prompt_expected,
+            skip_prompt_space: self.skip_prompt_space,
+            stats: self.stats,
+        }
+    }
+
+    /// Go back to `mark`: the frames taken since are handed out again. Taking frames does not
+    /// change the buffer's bytes, so this is exact.
+    pub(crate) fn rewind(&mut self, mark: Mark) {
+        self.start = mark.start;
+        self.scan = mark.scan;
+        self.ruled = mark.ruled;
+        self.following = mark.following;
+        self.mode = mark.mode;
+        self.prompt_expected = mark.prompt_expected;
+        self.skip_prompt_space = mark.skip_prompt_space;
+        self.stats = mark.stats;
+    }
+
     /// Give up on announced data the modem has stopped sending (a length it lied about, a
     /// body cut short): data and discard modes end, and a line waiting for a payload that has
     /// not arrived is dropped up to its first terminator (counted as a bad length). Bytes
@@ -715,6 +743,19 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         };
         Step::Error(DecodeError::Overflow)
     }
+}
+
+/// A decoder's position, from [`Decoder::mark`].
+#[derive(Clone, Copy)]
+pub(crate) struct Mark {
+    start: usize,
+    scan: usize,
+    ruled: bool,
+    following: usize,
+    mode: Mode,
+    prompt_expected: bool,
+    skip_prompt_space: bool,
+    stats: DecoderStats,
 }
 
 /// What [`Decoder::quick`] found.

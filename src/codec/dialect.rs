@@ -59,6 +59,14 @@ pub trait Dialect {
         let _ = urc;
         None
     }
+
+    /// The MQTT client index a URC carries a received message for, if it is one. The client
+    /// tags queued lines with it, so that waiting for a client's next message never parses
+    /// queued lines again.
+    fn message_client(urc: &Self::Urc<'_>) -> Option<u8> {
+        let _ = urc;
+        None
+    }
 }
 
 /// An event that changes what a client can still do.

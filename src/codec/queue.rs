@@ -2,20 +2,73 @@
 //! was in flight), stored back to back in a caller-sized byte array: no allocation, no
 //! per-slot size limit. [`Lines`] is a read-only view of such lines for response parsers.
 //!
-//! When a new line does not fit, the oldest lines are dropped (and counted) until it does; a
-//! line larger than the whole queue is dropped itself (and counted). Nothing panics.
+//! Each line carries a [`Tag`] decided once, when it was classified (a message of MQTT client
+//! 1, a URC that ends a session, ...), so that a wait filters on tags and never parses queued
+//! lines again. Taking a line costs no copy: it is marked taken where it lies, and the space
+//! of taken lines is reclaimed when a later line needs it, each waiting byte moved once.
+//!
+//! [`LineQueue::push_tagged`] never drops a line: when a line does not fit it is refused, and
+//! the caller stops reading until something is taken (back-pressure). [`LineQueue::push`]
+//! drops the oldest lines (and counts them) until the new one fits. Nothing panics.
 
-/// Bytes of bookkeeping stored before each line: its length (2 bytes, big-endian) and its
-/// sequence number (4 bytes).
-const HEADER: usize = 6;
+/// Bytes of bookkeeping stored before each line: its length (2 bytes, big-endian), its
+/// sequence number (4 bytes) and its tag (2 bytes).
+const HEADER: usize = 8;
 
-/// The queue. `N` is its size in bytes; each line costs its length plus 6. `Debug` shows
+/// The kind byte of a line that has been taken (its space is reclaimed later).
+const TAKEN: u8 = 0xff;
+
+/// What a queued line is, decided once when it was classified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Tag {
+    /// A line no parser knows.
+    #[default]
+    Unknown,
+    /// A URC that is neither a message nor the end of a session.
+    Urc,
+    /// An MQTT message for this client index.
+    Message(u8),
+    /// A URC that ends a session: MQTT client `n` closed (`Some(n)`), or every session (a
+    /// reboot, a bearer lost: `None`).
+    LinkDown(Option<u8>),
+}
+
+impl Tag {
+    fn encode(self) -> [u8; 2] {
+        match self {
+            Self::Unknown => [0, 0],
+            Self::Urc => [1, 0],
+            Self::Message(c) => [2, c],
+            Self::LinkDown(Some(c)) => [3, c],
+            Self::LinkDown(None) => [4, 0],
+        }
+    }
+
+    fn decode(b: [u8; 2]) -> Option<Self> {
+        Some(match b {
+            [0, _] => Self::Unknown,
+            [1, _] => Self::Urc,
+            [2, c] => Self::Message(c),
+            [3, c] => Self::LinkDown(Some(c)),
+            [4, _] => Self::LinkDown(None),
+            _ => return None,
+        })
+    }
+}
+
+/// The queue. `N` is its size in bytes; each line costs its length plus 8. `Debug` shows
 /// counts, never the lines (they may carry secrets or payloads).
 pub struct LineQueue<const N: usize> {
     buf: [u8; N],
+    /// First record not taken.
     head: usize,
+    /// One past the last record.
     tail: usize,
+    /// Lines waiting (taken ones not counted).
     len: usize,
+    /// Bytes of the lines waiting, headers included.
+    live: usize,
     dropped: u32,
     /// Lines pushed since creation (wrapping): sequence numbers for [`LineQueue::since`].
     pushed: u32,
@@ -25,7 +78,7 @@ impl<const N: usize> core::fmt::Debug for LineQueue<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LineQueue")
             .field("lines", &self.len)
-            .field("bytes", &self.tail.saturating_sub(self.head))
+            .field("bytes", &self.live)
             .field("capacity", &N)
             .field("dropped", &self.dropped)
             .finish()
@@ -50,6 +103,20 @@ impl<const N: usize> Default for LineQueue<N> {
     }
 }
 
+/// One record of the storage: where its line lies and what it is.
+#[derive(Clone, Copy)]
+struct Record {
+    /// Offset of its header.
+    at: usize,
+    /// Offset of its line.
+    body: usize,
+    /// One past its line.
+    next: usize,
+    seq: u32,
+    /// `None` when taken.
+    tag: Option<Tag>,
+}
+
 impl<const N: usize> LineQueue<N> {
     /// An empty queue.
     pub const fn new() -> Self {
@@ -58,6 +125,7 @@ impl<const N: usize> LineQueue<N> {
             head: 0,
             tail: 0,
             len: 0,
+            live: 0,
             dropped: 0,
             pushed: 0,
         }
@@ -78,105 +146,182 @@ impl<const N: usize> LineQueue<N> {
         self.dropped
     }
 
-    fn record_len(&self, at: usize) -> usize {
-        match self.buf.get(at..at.saturating_add(2)) {
-            Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
-            _ => 0,
-        }
+    /// Whether a line of `len` bytes would fit beside the lines waiting.
+    pub fn fits(&self, len: usize) -> bool {
+        N.saturating_sub(self.live) >= len.saturating_add(HEADER)
     }
 
-    fn record_seq(&self, at: usize) -> u32 {
-        match self
-            .buf
-            .get(at.saturating_add(2)..at.saturating_add(HEADER))
-        {
-            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-            _ => 0,
-        }
+    fn record(&self, at: usize) -> Option<Record> {
+        let h = self.buf.get(at..at.checked_add(HEADER)?)?;
+        let &[l0, l1, s0, s1, s2, s3, k, key] = h else {
+            return None;
+        };
+        let body = at.saturating_add(HEADER);
+        let next = body.saturating_add(usize::from(u16::from_be_bytes([l0, l1])));
+        Some(Record {
+            at,
+            body,
+            next,
+            seq: u32::from_be_bytes([s0, s1, s2, s3]),
+            tag: if k == TAKEN {
+                None
+            } else {
+                Tag::decode([k, key])
+            },
+        })
     }
 
-    fn drop_oldest(&mut self) {
-        if self.len == 0 {
-            return;
+    /// The records from the head, taken ones included.
+    fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        let mut at = self.head;
+        core::iter::from_fn(move || {
+            if at >= self.tail {
+                return None;
+            }
+            let r = self.record(at)?;
+            at = r.next;
+            Some(r)
+        })
+    }
+
+    /// Mark a record taken; the head moves past taken records.
+    fn mark_taken(&mut self, r: Record) {
+        if let Some(k) = self.buf.get_mut(r.at.saturating_add(6)) {
+            *k = TAKEN;
         }
-        let n = self.record_len(self.head);
-        self.head = self.head.saturating_add(HEADER).saturating_add(n);
         self.len = self.len.saturating_sub(1);
+        self.live = self.live.saturating_sub(r.next.saturating_sub(r.at));
+        while self.head < self.tail {
+            match self.record(self.head) {
+                Some(h) if h.tag.is_none() => self.head = h.next,
+                _ => break,
+            }
+        }
         if self.len == 0 {
+            // The bytes stay in place until the next push, so a line just taken stays valid.
             self.head = 0;
             self.tail = 0;
         }
     }
 
-    /// Append a line, dropping the oldest lines if needed. Returns `false` if `line` was
-    /// itself too large to keep.
-    pub fn push(&mut self, line: &[u8]) -> bool {
-        let need = line.len().saturating_add(HEADER);
+    /// Move the waiting records to the front, dropping taken ones: each byte moved once.
+    fn compact(&mut self) {
+        let mut to = 0usize;
+        let mut at = self.head;
+        while at < self.tail {
+            let Some(r) = self.record(at) else {
+                break;
+            };
+            if r.tag.is_some() {
+                let size = r.next.saturating_sub(r.at);
+                shift_down(&mut self.buf, to, r.at, r.next);
+                to = to.saturating_add(size);
+            }
+            at = r.next;
+        }
+        self.head = 0;
+        self.tail = to;
+    }
+
+    fn append(&mut self, line: &[u8], tag: Tag) -> bool {
         let Ok(len16) = u16::try_from(line.len()) else {
-            self.dropped = self.dropped.saturating_add(1);
             return false;
         };
-        if need > N {
-            self.dropped = self.dropped.saturating_add(1);
-            return false;
-        }
-        while N.saturating_sub(self.tail) < need {
-            if self.head > 0 {
-                // Move the waiting lines to the front.
-                shift_down(&mut self.buf, 0, self.head, self.tail);
-                self.tail = self.tail.saturating_sub(self.head);
-                self.head = 0;
-            } else {
-                self.drop_oldest();
-                self.dropped = self.dropped.saturating_add(1);
-            }
+        let need = line.len().saturating_add(HEADER);
+        if N.saturating_sub(self.tail) < need {
+            self.compact();
         }
         let start = self.tail;
         let Some(dst) = self.buf.get_mut(start..start.saturating_add(need)) else {
-            self.dropped = self.dropped.saturating_add(1);
             return false;
         };
         let [l0, l1] = len16.to_be_bytes();
         let [s0, s1, s2, s3] = self.pushed.to_be_bytes();
-        let header = [l0, l1, s0, s1, s2, s3];
+        let [k, key] = tag.encode();
+        let header = [l0, l1, s0, s1, s2, s3, k, key];
         // Byte-wise copies: no length check that could panic (`need` is their sum).
         for (d, s) in dst.iter_mut().zip(header.iter().chain(line)) {
             *d = *s;
         }
         self.tail = start.saturating_add(need);
         self.len = self.len.saturating_add(1);
+        self.live = self.live.saturating_add(need);
         self.pushed = self.pushed.wrapping_add(1);
         true
     }
 
-    /// Append a line only if it fits beside the lines waiting: nothing is dropped. Returns
-    /// `false` (and counts a drop of `line`) when it does not fit.
+    /// Append a line with its tag if it fits beside the lines waiting; nothing is dropped.
+    /// Returns `false` when it does not fit (the caller keeps the line and tries again once
+    /// something has been taken).
+    pub fn push_tagged(&mut self, line: &[u8], tag: Tag) -> bool {
+        self.fits(line.len()) && self.append(line, tag)
+    }
+
+    /// Append an untagged line only if it fits beside the lines waiting: nothing is dropped.
+    /// Returns `false` (and counts a drop of `line`) when it does not fit.
     pub fn push_keep(&mut self, line: &[u8]) -> bool {
-        let need = line.len().saturating_add(HEADER);
-        let used = self.tail.saturating_sub(self.head);
-        if N.saturating_sub(used) < need {
+        if self.push_tagged(line, Tag::Unknown) {
+            return true;
+        }
+        self.dropped = self.dropped.saturating_add(1);
+        false
+    }
+
+    /// Append a line, dropping the oldest lines if needed. Returns `false` if `line` was
+    /// itself too large to keep.
+    pub fn push(&mut self, line: &[u8]) -> bool {
+        if line.len().saturating_add(HEADER) > N || u16::try_from(line.len()).is_err() {
             self.dropped = self.dropped.saturating_add(1);
             return false;
         }
-        self.push(line)
+        while !self.fits(line.len()) {
+            let Some(oldest) = self.records().find(|r| r.tag.is_some()) else {
+                break;
+            };
+            self.mark_taken(oldest);
+            self.dropped = self.dropped.saturating_add(1);
+        }
+        self.append(line, Tag::Unknown)
     }
 
     /// Take the oldest line. It stays valid until the queue is changed again.
     pub fn pop(&mut self) -> Option<&[u8]> {
-        if self.len == 0 {
-            return None;
+        self.pop_tagged().map(|(l, _)| l)
+    }
+
+    /// Take the oldest line with its tag.
+    pub fn pop_tagged(&mut self) -> Option<(&[u8], Tag)> {
+        self.take_tagged(None, |_| true)
+    }
+
+    /// Take the oldest line (pushed after `mark`, if given) whose tag `want` accepts. No line
+    /// is parsed or moved.
+    pub fn take_tagged(
+        &mut self,
+        mark: Option<u32>,
+        mut want: impl FnMut(Tag) -> bool,
+    ) -> Option<(&[u8], Tag)> {
+        let r = self
+            .records()
+            .find(|r| newer(r.seq, mark) && r.tag.is_some_and(&mut want))?;
+        self.mark_taken(r);
+        Some((self.buf.get(r.body..r.next)?, r.tag?))
+    }
+
+    /// Whether a line (pushed after `mark`, if given) has a tag `want` accepts.
+    pub fn any_tagged(&self, mark: Option<u32>, mut want: impl FnMut(Tag) -> bool) -> bool {
+        self.records()
+            .any(|r| newer(r.seq, mark) && r.tag.is_some_and(&mut want))
+    }
+
+    /// Take the oldest waiting line whose tag `tag` accepts, to make room; returns whether
+    /// one was discarded (and counts it).
+    pub fn discard_first(&mut self, tag: impl FnMut(Tag) -> bool) -> bool {
+        let found = self.take_tagged(None, tag).is_some();
+        if found {
+            self.dropped = self.dropped.saturating_add(1);
         }
-        let at = self.head;
-        let n = self.record_len(at);
-        let body = at.saturating_add(HEADER);
-        self.head = body.saturating_add(n);
-        self.len = self.len.saturating_sub(1);
-        if self.len == 0 {
-            // The bytes stay in place until the next push, so the slice below stays valid.
-            self.head = 0;
-            self.tail = 0;
-        }
-        self.buf.get(body..body.saturating_add(n))
+        found
     }
 
     /// The waiting lines, oldest first.
@@ -228,31 +373,42 @@ impl<const N: usize> LineQueue<N> {
     }
 
     fn take<T>(&mut self, mark: Option<u32>, mut f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
-        let mut at = self.head;
-        while at < self.tail {
-            let n = self.record_len(at);
-            let body = at.saturating_add(HEADER);
-            let next = body.saturating_add(n);
-            // Sequence numbers wrap: "after the mark" is within half the range of it.
-            let newer = mark.is_none_or(|m| self.record_seq(at).wrapping_sub(m) < 1 << 31);
-            let hit = if newer {
-                self.buf.get(body..next).and_then(&mut f)
-            } else {
-                None
+        self.take_with(mark, |_, line| f(line))
+    }
+
+    /// Remove the oldest line (pushed after `mark`, if given) for which `f`, given its tag and
+    /// its bytes, returns `Some`, and return that value. `f` can decide on the tag alone and
+    /// look at the bytes only when it must.
+    pub fn take_with<T>(
+        &mut self,
+        mark: Option<u32>,
+        mut f: impl FnMut(Tag, &[u8]) -> Option<T>,
+    ) -> Option<T> {
+        let mut hit = None;
+        for r in self.records() {
+            let Some(tag) = r.tag else {
+                continue;
             };
-            if let Some(t) = hit {
-                shift_down(&mut self.buf, at, next, self.tail);
-                self.tail = self.tail.saturating_sub(next.saturating_sub(at));
-                self.len = self.len.saturating_sub(1);
-                if self.len == 0 {
-                    self.head = 0;
-                    self.tail = 0;
-                }
-                return Some(t);
+            if !newer(r.seq, mark) {
+                continue;
             }
-            at = next;
+            if let Some(t) = self.buf.get(r.body..r.next).and_then(|l| f(tag, l)) {
+                hit = Some((r, t));
+                break;
+            }
         }
-        None
+        let (r, t) = hit?;
+        self.mark_taken(r);
+        Some(t)
+    }
+
+    /// Whether a line (pushed after `mark`, if given) satisfies `f`, given its tag and bytes.
+    pub fn any_with(&self, mark: Option<u32>, mut f: impl FnMut(Tag, &[u8]) -> bool) -> bool {
+        self.records().any(|r| {
+            newer(r.seq, mark)
+                && r.tag
+                    .is_some_and(|t| self.buf.get(r.body..r.next).is_some_and(|l| f(t, l)))
+        })
     }
 
     /// Whether any waiting line satisfies `f`.
@@ -262,47 +418,21 @@ impl<const N: usize> LineQueue<N> {
 
     /// [`any`](Self::any) among the lines pushed after `mark` (all lines when `None`).
     pub fn any_since(&self, mark: Option<u32>, mut f: impl FnMut(&[u8]) -> bool) -> bool {
-        let mut at = self.head;
-        while at < self.tail {
-            let n = self.record_len(at);
-            let body = at.saturating_add(HEADER);
-            let next = body.saturating_add(n);
-            let newer = mark.is_none_or(|m| self.record_seq(at).wrapping_sub(m) < 1 << 31);
-            if newer && self.buf.get(body..next).is_some_and(&mut f) {
-                return true;
-            }
-            at = next;
-        }
-        false
+        self.records().any(|r| {
+            r.tag.is_some()
+                && newer(r.seq, mark)
+                && self.buf.get(r.body..r.next).is_some_and(&mut f)
+        })
     }
 
     /// Remove the oldest line for which `f` is true and return it, borrowed until the queue
-    /// is changed again. The other lines keep their order (the line is rotated to the front
-    /// in place, then taken).
+    /// is changed again. The other lines keep their order; nothing is moved.
     pub fn pop_first(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Option<&[u8]> {
-        let mut at = self.head;
-        while at < self.tail {
-            let n = self.record_len(at);
-            let next = at.saturating_add(HEADER).saturating_add(n);
-            if self
-                .buf
-                .get(at.saturating_add(HEADER)..next)
-                .is_some_and(&mut f)
-            {
-                if let Some(span) = self.buf.get_mut(self.head..next) {
-                    // A rotation by three reversals: swaps only, no `memmove`.
-                    let k = next.saturating_sub(at);
-                    reverse(span);
-                    if let Some((front, back)) = span.split_at_mut_checked(k) {
-                        reverse(front);
-                        reverse(back);
-                    }
-                }
-                return self.pop();
-            }
-            at = next;
-        }
-        None
+        let r = self
+            .records()
+            .find(|r| r.tag.is_some() && self.buf.get(r.body..r.next).is_some_and(&mut f))?;
+        self.mark_taken(r);
+        self.buf.get(r.body..r.next)
     }
 
     /// Forget every waiting line.
@@ -310,16 +440,14 @@ impl<const N: usize> LineQueue<N> {
         self.head = 0;
         self.tail = 0;
         self.len = 0;
+        self.live = 0;
     }
 }
 
-/// Reverse `s` in place by swapping from both ends (no bounds check that could panic).
-fn reverse(s: &mut [u8]) {
-    let mut rest = s;
-    while let [first, middle @ .., last] = rest {
-        core::mem::swap(first, last);
-        rest = middle;
-    }
+/// Whether sequence number `seq` is after `mark` (all are when `None`). Sequence numbers wrap:
+/// "after the mark" is within half the range of it.
+fn newer(seq: u32, mark: Option<u32>) -> bool {
+    mark.is_none_or(|m| seq.wrapping_sub(m) < 1 << 31)
 }
 
 /// Move `buf[src..end]` down to `dst` (`dst <= src`), in pieces no longer than `src - dst`
@@ -352,8 +480,8 @@ pub struct Lines<'a>(Repr<'a>);
 
 #[derive(Clone, Copy)]
 enum Repr<'a> {
-    /// Records of a [`LineQueue`]: 2-byte big-endian length, 4-byte sequence number, then
-    /// the line.
+    /// Records of a [`LineQueue`]: 2-byte big-endian length, 4-byte sequence number, 2-byte
+    /// tag, then the line.
     Packed(&'a [u8]),
     Slice(&'a [&'a [u8]]),
 }
@@ -410,16 +538,20 @@ impl<'a> Iterator for LinesIter<'a> {
                 *s = rest;
                 Some(first)
             }
-            Repr::Packed(p) => {
+            Repr::Packed(p) => loop {
                 let (hdr, rest) = p.split_at_checked(HEADER)?;
-                let n = match hdr {
-                    &[hi, lo, ..] => usize::from(u16::from_be_bytes([hi, lo])),
+                let (n, taken) = match hdr {
+                    &[hi, lo, _, _, _, _, k, _] => {
+                        (usize::from(u16::from_be_bytes([hi, lo])), k == TAKEN)
+                    }
                     _ => return None,
                 };
                 let (line, rest) = rest.split_at_checked(n)?;
                 *p = rest;
-                Some(line)
-            }
+                if !taken {
+                    return Some(line);
+                }
+            },
         }
     }
 }

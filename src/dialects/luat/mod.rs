@@ -88,4 +88,9 @@ impl Dialect for Luat {
             _ => None,
         }
     }
+
+    fn message_client(urc: &LuatUrc<'_>) -> Option<u8> {
+        // One MQTT client on Luat modules.
+        urc.message().map(|_| 0)
+    }
 }

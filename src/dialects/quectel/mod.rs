@@ -70,4 +70,8 @@ impl Dialect for Quectel {
             _ => None,
         }
     }
+
+    fn message_client(urc: &QuectelUrc<'_>) -> Option<u8> {
+        urc.message().map(|(client, _)| client)
+    }
 }
