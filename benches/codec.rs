@@ -43,6 +43,22 @@ fn streams(c: &mut Criterion) {
         });
         g.finish();
     }
+    // The path a firmware runs: bytes -> client -> `mqtt_next_message`, beside the codec
+    // alone on the same bytes; also with 16 messages of another client queued ahead.
+    for (name, input) in [
+        ("quectel_client", stream::quectel_client(256 * 1024, 0)),
+        ("quectel_client16", stream::quectel_client(256 * 1024, 16)),
+    ] {
+        let mut g = c.benchmark_group(name);
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function("client_64B_reads", |b| {
+            b.iter(|| pass::client_quectel(black_box(&input), 64))
+        });
+        g.bench_function("decode_64B_reads", |b| {
+            b.iter(|| pass::quectel(black_box(&input), 64))
+        });
+        g.finish();
+    }
 }
 
 fn encoding(c: &mut Criterion) {

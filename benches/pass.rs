@@ -60,6 +60,59 @@ pub fn decoder_for(stream: &str) -> fn(&[u8], usize) -> usize {
     }
 }
 
+/// A UART that hands out the stream in `read`-byte reads, each ready at once; at the end of
+/// the stream it waits for ever (the client's wait then times out).
+pub struct Uart<'a> {
+    input: &'a [u8],
+    read: usize,
+}
+
+impl embedded_io::ErrorType for Uart<'_> {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io_async::Read for Uart<'_> {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        if self.input.is_empty() {
+            core::future::pending::<()>().await;
+        }
+        let n = self.read.min(self.input.len()).min(buf.len());
+        buf[..n].copy_from_slice(&self.input[..n]);
+        self.input = &self.input[n..];
+        Ok(n)
+    }
+}
+
+impl embedded_io_async::Write for Uart<'_> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        Ok(buf.len())
+    }
+
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// The path a firmware runs: a `Client<_, _, Quectel>` (default buffers) over a UART with
+/// `read`-byte reads, every message of client 0 taken with `mqtt_next_message`. Returns a
+/// checksum (topic and payload lengths, message count).
+pub fn client_quectel(input: &[u8], read: usize) -> usize {
+    use atmodem::client::{Client, Mqtt};
+    use atmodem::sim::InstantDelay;
+    let uart = Uart {
+        input,
+        read: read.max(1),
+    };
+    let mut c: Client<Uart<'_>, InstantDelay, Quectel> = Client::new(uart, InstantDelay);
+    let mut sum = 0usize;
+    embassy_futures::block_on(async {
+        while let Ok(m) = c.mqtt_next_message(0, 1_000).await {
+            sum = sum.wrapping_add(m.topic.len() + m.payload.len() + 1);
+        }
+    });
+    sum
+}
+
 /// The baseline: find every line end with memchr, in the same reads.
 pub fn memchr_lines(input: &[u8], read: usize) -> usize {
     input

@@ -125,12 +125,54 @@ pub fn luat_mqtt(size: usize) -> Vec<u8> {
     out
 }
 
-/// The stream of this name (`quectel_mqtt`, `short_urcs`, `luat_mqtt`), about `size` bytes.
+/// About `size` bytes of what a connected Quectel client receives while it takes messages:
+/// `+QMTRECV` for client 0 (every other one with the length field), some `+QMTPUBEX`,
+/// `+CEREG` and late `OK` lines, but no link loss (which would end the session). With
+/// `ahead`, that many messages for client 1 come first and are never taken: a client's
+/// wait must not grow more costly with them.
+pub fn quectel_client(size: usize, ahead: usize) -> Vec<u8> {
+    let mut rng = Rng(0x94D0_49BB_1331_11EB);
+    let mut out = Vec::with_capacity(size + 600);
+    for i in 0..ahead {
+        out.extend_from_slice(format!("\r\n+QMTRECV: 1,{i},\"t/1\",2,\"{{}}\"\r\n").as_bytes());
+    }
+    let mut with_len = false;
+    while out.len() < size {
+        match rng.below(20) {
+            0..=15 => {
+                let len = 50 + rng.below(451) as usize;
+                let payload = json_payload(&mut rng, len);
+                let msg_id = rng.below(65535);
+                with_len = !with_len;
+                let line = if with_len {
+                    format!(
+                        "\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",{},\"{payload}\"\r\n",
+                        payload.len()
+                    )
+                } else {
+                    format!("\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",\"{payload}\"\r\n")
+                };
+                out.extend_from_slice(line.as_bytes());
+            }
+            16 | 17 => out.extend_from_slice(
+                format!("\r\n+QMTPUBEX: 0,{},0\r\n", 1 + rng.below(65534)).as_bytes(),
+            ),
+            18 => out.extend_from_slice(b"\r\n+CEREG: 1,\"550B\",\"5C4EF01\",7\r\n"),
+            _ => out.extend_from_slice(b"\r\nOK\r\n"),
+        }
+    }
+    out
+}
+
+/// The stream of this name (`quectel_mqtt`, `short_urcs`, `luat_mqtt`, `quectel_client`,
+/// `quectel_client16`), about `size` bytes.
 pub fn by_name(name: &str, size: usize) -> Option<Vec<u8>> {
     Some(match name {
         "quectel_mqtt" => quectel_mqtt(size),
         "short_urcs" => short_urcs(size),
         "luat_mqtt" => luat_mqtt(size),
+        "quectel_client" => quectel_client(size, 0),
+        "quectel_client16" => quectel_client(size, 16),
         _ => return None,
     })
 }

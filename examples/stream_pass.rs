@@ -8,10 +8,12 @@
 //!     target/release/examples/stream_pass quectel_mqtt decode 64
 //! ```
 //!
-//! Arguments: the stream (`quectel_mqtt`, `short_urcs` through `Reader<Quectel, _>`,
-//! `luat_mqtt` through `Reader<Luat, _>`), what to run (`decode`, `memchr`, or `none`, which
-//! only builds the stream, so the others' cost is the difference), and the read size in bytes
-//! or `whole` (as much as the decoder buffer takes). Prints the stream's length in bytes.
+//! Arguments: the stream (`quectel_mqtt`, `short_urcs`, `quectel_client`, `quectel_client16`
+//! through `Reader<Quectel, _>`, `luat_mqtt` through `Reader<Luat, _>`), what to run
+//! (`decode`, `client` — a `Client<_, _, Quectel>` taking every message of client 0 with
+//! `mqtt_next_message`, for the `quectel_client*` streams —, `memchr`, or `none`, which only
+//! builds the stream, so the others' cost is the difference), and the read size in bytes or
+//! `whole` (as much as the decoder buffer takes). Prints the stream's length in bytes.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::hint::black_box;
@@ -36,16 +38,24 @@ fn main() {
         }),
     };
     let Some(input) = stream::by_name(which, SIZE) else {
-        eprintln!("unknown stream {which}: quectel_mqtt, short_urcs or luat_mqtt");
+        eprintln!(
+            "unknown stream {which}: quectel_mqtt, short_urcs, luat_mqtt, quectel_client, quectel_client16"
+        );
         std::process::exit(2)
     };
     let input = black_box(input);
     let sum = match mode {
         "decode" => pass::decoder_for(which)(&input, read),
+        "client" => pass::client_quectel(&input, read),
+        // How many messages of client 0 the stream holds (a plain byte search).
+        "messages" => input
+            .windows(12)
+            .filter(|w| w == b"+QMTRECV: 0,")
+            .count(),
         "memchr" => pass::memchr_lines(&input, read),
         "none" => 0,
         other => {
-            eprintln!("unknown mode {other}: decode, memchr or none");
+            eprintln!("unknown mode {other}: decode, client, memchr or none");
             std::process::exit(2)
         }
     };

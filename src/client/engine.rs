@@ -2,6 +2,7 @@
 //! decoded items (`pump`) and running one command to its final code (`run`). No timeouts
 //! here: the client races these futures against its delay.
 
+use embassy_futures::select::{Either, select};
 use embedded_io_async::{Read, Write};
 
 use super::recovery::{DataPhase, MARKERS_AWAITED};
@@ -25,6 +26,9 @@ pub(super) enum Pump<T, E> {
     /// The URC queue cannot hold the next line: it stays in the decoder, and nothing more is
     /// read until something is taken from the queue.
     Full,
+    /// A message of the client asked for, at `start..start + len` of the decoder's buffer
+    /// (valid until the decoder is used again).
+    Message { start: usize, len: usize },
 }
 
 /// The I/O half: transport, decoder and buffers (everything but the delay, so that a
@@ -50,14 +54,28 @@ pub(super) struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize
     pub(super) next_marker: u16,
 }
 
+/// Most reads a look at what the transport has ready makes, so that a modem that never stops
+/// talking cannot hold the caller.
+pub(super) const CATCH_UP_READS: usize = 16;
+
+/// What [`Core::until_message`] found.
+pub(super) enum Found {
+    /// The message, at `start..start + len` of the decoder's buffer.
+    At { start: usize, len: usize },
+    /// A URC that ends the client's session.
+    Ended,
+    /// Nothing more is ready (only when not waiting).
+    Nothing,
+}
+
 /// What a wait for a queued line may do when the queue is full of other lines.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Room {
     /// Discard nothing: the wait ends with [`Error::QueueFull`] (the caller waits for a line
     /// of its own choosing, which may be any of them).
     Keep,
-    /// Status URCs and unknown lines may be discarded, oldest first, then messages of clients
-    /// whose session is down ([`Core::make_room`]).
+    /// Status URCs (session ends included) and unknown lines may be discarded, oldest first,
+    /// then messages of clients whose session is down ([`Core::make_room`]).
     Make,
 }
 
@@ -106,14 +124,19 @@ where
         Ok(())
     }
 
-    /// Take decoded items until one needs the caller.
+    /// Take decoded items until one needs the caller. With `deliver`, a message of that MQTT
+    /// client stops the pass and is handed out where it lies in the decoder's buffer
+    /// ([`Pump::Message`]), never queued: the caller must have taken the client's queued
+    /// messages first, so that the order holds.
     pub(super) fn pump<T>(
         &mut self,
         mut sink: Option<&mut [u8]>,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
+        deliver: Option<u8>,
     ) -> Pump<T, IO::Error> {
         loop {
             let mark = self.reader.decoder.mark();
+            let base = self.reader.decoder.buffer_addr();
             let frame = match self.reader.decoder.next_frame() {
                 None => return Pump::Empty,
                 // Counted by the decoder; see `Client::stats`.
@@ -178,6 +201,15 @@ where
                     }
                     // Classified once: waits filter on the tag, never parse the line again.
                     let tag = tag_of::<D>(event, &u);
+                    if deliver.is_some()
+                        && tag == Tag::Message(deliver.unwrap_or_default())
+                        && let Some(start) = (raw.as_ptr() as usize).checked_sub(base)
+                    {
+                        return Pump::Message {
+                            start,
+                            len: raw.len(),
+                        };
+                    }
                     // `raw` borrows the decoder, `u` too: both end here.
                     if !self.urcs.push_tagged(raw, tag) {
                         true
@@ -217,10 +249,14 @@ where
         self.reader.classifier.abandon();
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
-            match self.pump(None, &mut none) {
+            match self.pump(None, &mut none, None) {
                 Pump::Empty => return true,
                 Pump::Full => return false,
-                Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) | Pump::Rebooted => {}
+                Pump::Prompt(_)
+                | Pump::Final(_)
+                | Pump::Matched(())
+                | Pump::Rebooted
+                | Pump::Message { .. } => {}
             }
         }
     }
@@ -259,7 +295,7 @@ where
         let mut data_sent = req.send.is_none();
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
-            match self.pump(sink.as_deref_mut(), &mut none) {
+            match self.pump(sink.as_deref_mut(), &mut none, None) {
                 Pump::Empty => self.fill().await?,
                 Pump::Prompt(kind) => {
                     if let Some((want, data)) = req.send
@@ -301,7 +337,7 @@ where
                     }
                     return Err(Error::Rebooted);
                 }
-                Pump::Matched(()) => {}
+                Pump::Matched(()) | Pump::Message { .. } => {}
             }
         }
     }
@@ -328,11 +364,11 @@ where
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
         loop {
-            match self.pump(None, matcher) {
+            match self.pump(None, matcher, None) {
                 Pump::Empty => self.fill().await?,
                 Pump::Matched(t) => return Ok(t),
                 Pump::Full => self.full()?,
-                Pump::Prompt(_) | Pump::Final(_) | Pump::Rebooted => {}
+                Pump::Prompt(_) | Pump::Final(_) | Pump::Rebooted | Pump::Message { .. } => {}
             }
         }
     }
@@ -390,7 +426,7 @@ where
     ) -> Result<(), Error<IO::Error>> {
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         while !self.urcs.any_with(mark, want) {
-            match self.pump(None, &mut none) {
+            match self.pump(None, &mut none, None) {
                 // The pass may have queued something: look again before reading.
                 Pump::Empty if !self.urcs.any_with(mark, want) => self.fill().await?,
                 Pump::Full if !self.urcs.any_with(mark, want) && !self.make_room(room) => {
@@ -401,10 +437,50 @@ where
                 | Pump::Prompt(_)
                 | Pump::Final(_)
                 | Pump::Matched(())
-                | Pump::Rebooted => {}
+                | Pump::Rebooted
+                | Pump::Message { .. } => {}
             }
         }
         Ok(())
+    }
+
+    /// Read until the next message of MQTT client `client` (not queued: the caller has
+    /// taken the queued ones) or a URC queued after `mark` that ends its session. With
+    /// `wait` false, only what is buffered or ready now is read. No timeout here: the caller
+    /// races this.
+    pub(super) async fn until_message(
+        &mut self,
+        client: u8,
+        mark: u32,
+        wait: bool,
+    ) -> Result<Found, Error<IO::Error>> {
+        let ends = |t: Tag| t == Tag::LinkDown(Some(client)) || t == Tag::LinkDown(None);
+        if self.urcs.any_tagged(Some(mark), ends) {
+            return Ok(Found::Ended);
+        }
+        let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
+        let mut reads = 0usize;
+        let was_down = self.links.mqtt_is_down(client);
+        loop {
+            // The pass records every link event in `links` as it queues it.
+            if !was_down && self.links.mqtt_is_down(client) {
+                return Ok(Found::Ended);
+            }
+            match self.pump(None, &mut none, Some(client)) {
+                Pump::Message { start, len } => return Ok(Found::At { start, len }),
+                Pump::Empty if wait => self.fill().await?,
+                Pump::Empty => {
+                    // `select` polls the read first: it wins only if bytes are there now.
+                    reads = reads.saturating_add(1);
+                    match select(self.fill(), core::future::ready(())).await {
+                        Either::First(r) if reads <= CATCH_UP_READS => r?,
+                        _ => return Ok(Found::Nothing),
+                    }
+                }
+                Pump::Full => self.full()?,
+                Pump::Prompt(_) | Pump::Final(_) | Pump::Matched(()) | Pump::Rebooted => {}
+            }
+        }
     }
 
     /// Discard one queued line that `room` allows, counting it; `false` when none may go.
@@ -413,10 +489,11 @@ where
         let discarded = match room {
             Room::Keep => false,
             Room::Make => {
-                // Status lines first (their effect on sessions is already in `links`), then
-                // messages of clients with no session: nobody can take those any more.
+                // Status lines first, session ends included (their effect on sessions is
+                // already in `links`), then messages of clients with no session: nobody can
+                // take those any more.
                 self.urcs
-                    .discard_first(|t| matches!(t, Tag::Urc | Tag::Unknown))
+                    .discard_first(|t| !matches!(t, Tag::Message(_)))
                     || self
                         .urcs
                         .discard_first(|t| matches!(t, Tag::Message(c) if links.mqtt_is_down(c)))

@@ -166,7 +166,7 @@ where
     ) -> Result<(), Error<IO::Error>> {
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
-            match self.pump(None, &mut none) {
+            match self.pump(None, &mut none, None) {
                 Pump::Empty => self.fill().await?,
                 Pump::Prompt(_) => return self.close_data_phase(len, ctrl_z).await,
                 Pump::Full => self.full()?,
@@ -174,7 +174,7 @@ where
                     self.data_phase = DataPhase::None;
                     return Ok(());
                 }
-                Pump::Matched(()) => {}
+                Pump::Matched(()) | Pump::Message { .. } => {}
             }
         }
     }
@@ -189,7 +189,7 @@ where
         self.resp.clear();
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
-            match self.pump(None, &mut none) {
+            match self.pump(None, &mut none, None) {
                 Pump::Empty => self.fill().await?,
                 Pump::Final(_) => {
                     let mut queries: heapless::Vec<u8, 3> = heapless::Vec::new();
@@ -220,7 +220,7 @@ where
                     self.reader.classifier.begin(Expect::tokens(MARKER_TOKENS));
                 }
                 Pump::Full => self.full()?,
-                Pump::Prompt(_) | Pump::Matched(()) | Pump::Rebooted => {}
+                Pump::Prompt(_) | Pump::Matched(()) | Pump::Rebooted | Pump::Message { .. } => {}
             }
         }
     }

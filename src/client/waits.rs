@@ -5,7 +5,7 @@ use embassy_futures::select::{Either, select};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
-use super::engine::Room;
+use super::engine::{CATCH_UP_READS, Found, Room};
 use super::{Client, Error, Event};
 use crate::codec::{Dialect, LinkEvent, Seen, Tag};
 use crate::dialects::Command;
@@ -13,8 +13,6 @@ use crate::dialects::Command;
 /// Pause between two queries while polling for a state (attach, registration).
 const POLL_MS: u32 = 1_000;
 
-/// Most reads [`Client::catch_up`] makes.
-const CATCH_UP_READS: usize = 16;
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
 where
@@ -197,11 +195,12 @@ where
         self.core.urcs.pop_first(want).ok_or(Error::Protocol)
     }
 
-    /// The next queued or arriving message of MQTT client `client` (its line, classified
-    /// once when it came: the queue is searched by tag, no line is parsed);
-    /// [`Error::SessionDown`] instead when the client's link is down (or goes down while
-    /// waiting) with no message queued. While the queue is full of other lines, status URCs
-    /// and messages of clients with no session are discarded to make room (counted in
+    /// The next message of MQTT client `client`, as its line: a queued one first (classified
+    /// once when it came: the queue is searched by tag, no line is parsed), else the next
+    /// one read, handed out where it lies in the decoder's buffer without being queued or
+    /// copied. [`Error::SessionDown`] instead when the client's link is down (or goes down
+    /// while waiting) with no message left. While the queue is full of other lines, status
+    /// URCs and messages of clients with no session are discarded to make room (counted in
     /// [`Stats::urcs_dropped`](super::Stats::urcs_dropped)); when only other clients'
     /// messages fill it, the wait ends with [`Error::QueueFull`].
     pub(super) async fn next_message_line(
@@ -210,23 +209,39 @@ where
         timeout_ms: u32,
     ) -> Result<&[u8], Error<IO::Error>> {
         let is_message = |t: Tag| t == Tag::Message(client);
-        self.catch_up().await?;
-        if !self.core.urcs.any_tagged(None, is_message) {
-            if self.core.links.mqtt_is_down(client) {
-                return Err(Error::SessionDown);
-            }
-            let mark = self.core.urcs.since();
-            let ends = |t: Tag, _: &[u8]| {
-                is_message(t) || t == Tag::LinkDown(Some(client)) || t == Tag::LinkDown(None)
-            };
-            self.until_queued_where(Some(timeout_ms), Some(mark), &ends, Room::Make)
-                .await?;
+        if self.core.urcs.may_hold_message(client) && self.core.urcs.any_tagged(None, is_message) {
+            return self
+                .core
+                .urcs
+                .take_tagged(None, is_message)
+                .map(|(line, _)| line)
+                .ok_or(Error::Protocol);
         }
-        self.core
-            .urcs
-            .take_tagged(None, is_message)
-            .map(|(line, _)| line)
-            .ok_or(Error::SessionDown)
+        let mark = self.core.urcs.since();
+        // A link known to be down: only what is already there can still be a message.
+        let wait = !self.core.links.mqtt_is_down(client);
+        let found = if wait {
+            match select(
+                self.core.until_message(client, mark, true),
+                self.delay.delay_ms(timeout_ms),
+            )
+            .await
+            {
+                Either::First(r) => r?,
+                Either::Second(()) => return Err(Error::Timeout),
+            }
+        } else {
+            self.core.until_message(client, mark, false).await?
+        };
+        match found {
+            Found::At { start, len } => self
+                .core
+                .reader
+                .decoder
+                .buffer_at(start, len)
+                .ok_or(Error::Protocol),
+            Found::Ended | Found::Nothing => Err(Error::SessionDown),
+        }
     }
 
     /// Read what the transport has ready without waiting, and classify it (URCs queued,

@@ -430,6 +430,18 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         }
     }
 
+    /// The address of the buffer: with it, where a frame handed out lies in the buffer
+    /// (its address minus this) can be kept after the frame's borrow has ended, and the
+    /// frame taken again with [`Decoder::buffer_at`].
+    pub(crate) fn buffer_addr(&self) -> usize {
+        self.buf.as_ref().as_ptr() as usize
+    }
+
+    /// `len` bytes of the buffer from `start`: a frame found by [`Decoder::offset_of`].
+    pub(crate) fn buffer_at(&self, start: usize, len: usize) -> Option<&[u8]> {
+        self.buf.as_ref().get(start..start.checked_add(len)?)
+    }
+
     /// The bytes of a line that [`Self::quick`] found.
     #[inline]
     pub(crate) fn line_at(&self, start: usize, len: usize) -> Option<&[u8]> {

@@ -67,6 +67,9 @@ pub struct LineQueue<const N: usize> {
     tail: usize,
     /// Lines waiting (taken ones not counted).
     len: usize,
+    /// Of them, lines tagged as a message, by client index (indexes from 7 up share the last
+    /// count).
+    messages: [u16; 8],
     /// Bytes of the lines waiting, headers included.
     live: usize,
     dropped: u32,
@@ -125,6 +128,7 @@ impl<const N: usize> LineQueue<N> {
             head: 0,
             tail: 0,
             len: 0,
+            messages: [0; 8],
             live: 0,
             dropped: 0,
             pushed: 0,
@@ -190,6 +194,11 @@ impl<const N: usize> LineQueue<N> {
             *k = TAKEN;
         }
         self.len = self.len.saturating_sub(1);
+        if let Some(Tag::Message(c)) = r.tag
+            && let Some(n) = self.messages.get_mut(usize::from(c.min(7)))
+        {
+            *n = n.saturating_sub(1);
+        }
         self.live = self.live.saturating_sub(r.next.saturating_sub(r.at));
         while self.head < self.tail {
             match self.record(self.head) {
@@ -239,12 +248,19 @@ impl<const N: usize> LineQueue<N> {
         let [s0, s1, s2, s3] = self.pushed.to_be_bytes();
         let [k, key] = tag.encode();
         let header = [l0, l1, s0, s1, s2, s3, k, key];
-        // Byte-wise copies: no length check that could panic (`need` is their sum).
-        for (d, s) in dst.iter_mut().zip(header.iter().chain(line)) {
-            *d = *s;
+        let (h, body) = dst.split_at_mut(HEADER.min(dst.len()));
+        if h.len() != HEADER || body.len() != line.len() {
+            return false;
         }
+        h.copy_from_slice(&header);
+        body.copy_from_slice(line);
         self.tail = start.saturating_add(need);
         self.len = self.len.saturating_add(1);
+        if let Tag::Message(c) = tag
+            && let Some(n) = self.messages.get_mut(usize::from(c.min(7)))
+        {
+            *n = n.saturating_add(1);
+        }
         self.live = self.live.saturating_add(need);
         self.pushed = self.pushed.wrapping_add(1);
         true
@@ -306,6 +322,14 @@ impl<const N: usize> LineQueue<N> {
             .find(|r| newer(r.seq, mark) && r.tag.is_some_and(&mut want))?;
         self.mark_taken(r);
         Some((self.buf.get(r.body..r.next)?, r.tag?))
+    }
+
+    /// Whether a line tagged as a message of MQTT client `client` may be waiting: `false`
+    /// means none is, without looking at any line (clients from 7 up share one count).
+    pub fn may_hold_message(&self, client: u8) -> bool {
+        self.messages
+            .get(usize::from(client.min(7)))
+            .is_some_and(|&n| n > 0)
     }
 
     /// Whether a line (pushed after `mark`, if given) has a tag `want` accepts.
@@ -440,6 +464,7 @@ impl<const N: usize> LineQueue<N> {
         self.head = 0;
         self.tail = 0;
         self.len = 0;
+        self.messages = [0; 8];
         self.live = 0;
     }
 }
