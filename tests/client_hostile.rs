@@ -68,6 +68,25 @@ fn announced_data_that_never_comes_is_abandoned_by_the_resync() {
     done(c.transport());
 }
 
+#[test]
+fn an_http_content_length_that_lies_is_refused_before_the_read() {
+    // `+QHTTPPOST: 0,200,4294967295`: no `AT+QHTTPREAD` is sent (the decoder would take the
+    // module's next lines as body), and the next command works at once.
+    use atmodem::client::{Http, HttpPost};
+    let mut c = q(concat!(
+        ">> AT+QHTTPURL=18,60\n<< CONNECT\n>>| \"https://example.cn\"\n<< OK\n",
+        ">> AT+QHTTPPOST=3,60,60\n<< CONNECT\n>>| \"a=1\"\n<< OK\n",
+        "<< +QHTTPPOST: 0,200,4294967295\n",
+        ">> AT+CSQ\n<< +CSQ: 6,99\n<< OK\n",
+    ));
+    let mut body = [0u8; 64];
+    let r = block_on(c.http_post(&HttpPost::form("https://example.cn", b"a=1"), &mut body));
+    assert_eq!(r, Err(Error::ResponseTooLong));
+    assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 6);
+    assert_eq!(c.stats().resyncs, 0);
+    done(c.transport());
+}
+
 // 2. Late answers.
 
 #[test]

@@ -120,6 +120,10 @@ where
         let status = result.status.ok_or(Error::Protocol)?;
         let len = match result.content_length {
             Some(0) => return Ok(HttpResponse { status, len: 0 }),
+            // A length beyond the caller's buffer is refused before anything is read: the
+            // body could not be kept, and a length that lies would make the decoder take
+            // the module's next lines as body bytes.
+            Some(len) if len > body.len() => return Err(Error::ResponseTooLong),
             Some(len) => len,
             // A chunked response has no length: the body cannot be framed.
             None => return Err(Error::Unsupported),
