@@ -48,10 +48,7 @@ fn main() {
         "decode" => pass::decoder_for(which)(&input, read),
         "client" => pass::client_quectel(&input, read),
         // How many messages of client 0 the stream holds (a plain byte search).
-        "messages" => input
-            .windows(12)
-            .filter(|w| w == b"+QMTRECV: 0,")
-            .count(),
+        "messages" => input.windows(12).filter(|w| w == b"+QMTRECV: 0,").count(),
         "memchr" => pass::memchr_lines(&input, read),
         "none" => 0,
         other => {

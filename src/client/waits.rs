@@ -13,7 +13,6 @@ use crate::dialects::Command;
 /// Pause between two queries while polling for a state (attach, registration).
 const POLL_MS: u32 = 1_000;
 
-
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
 where
     IO: Read + Write,

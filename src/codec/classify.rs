@@ -181,6 +181,12 @@ impl Classifier {
     /// Classify one frame.
     pub fn classify<'a, D: Dialect>(&mut self, frame: Frame<'a>) -> Item<'a, D::Urc<'a>> {
         match frame {
+            // A segment ended by a lone CR is the echo of a command. Some firmware (and some
+            // USB bridges) end every line with a lone CR: what does not start with `AT` is
+            // such a line, and classified as one.
+            Frame::Echo(line) if !matches!(line, [b'A' | b'a', b'T' | b't', ..]) => {
+                self.classify_line::<D>(line)
+            }
             Frame::Echo(line) => Item::Echo(line),
             Frame::Prompt => Item::Prompt(Prompt::Angle),
             Frame::Data { bytes, remaining } => Item::Data { bytes, remaining },
