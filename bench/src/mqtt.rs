@@ -1,0 +1,318 @@
+//! The modules' MQTT stack: a real MQTT 3.1.1 client over a tokio `TcpStream` and the
+//! `mqttbytes` codec, one task per link. The module model sends it [`ToLink`] orders and turns
+//! the [`FromLink`] events it reports into the family's URCs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use mqttbytes::QoS;
+use mqttbytes::v4::{
+    Connect, ConnectReturnCode, LastWill, Packet, PubAck, PubComp, PubRec, PubRel, Publish,
+    Subscribe, SubscribeFilter, SubscribeReasonCode, Unsubscribe,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+/// A last will.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Will {
+    /// QoS 0..2.
+    pub qos: u8,
+    /// Retain flag.
+    pub retain: bool,
+    /// Topic.
+    pub topic: String,
+    /// Message.
+    pub message: Vec<u8>,
+}
+
+/// The CONNECT a module sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Login {
+    /// clientId.
+    pub client_id: String,
+    /// User name and password, when given.
+    pub user: Option<(String, String)>,
+    /// Keepalive in seconds (0: none).
+    pub keepalive: u16,
+    /// Clean session.
+    pub clean: bool,
+    /// Last will.
+    pub will: Option<Will>,
+}
+
+/// Orders for a link task.
+#[derive(Debug)]
+pub enum ToLink {
+    /// Send CONNECT.
+    Connect(Login),
+    /// SUBSCRIBE with this packet id.
+    Subscribe(u16, Vec<(String, u8)>),
+    /// UNSUBSCRIBE.
+    Unsubscribe(u16, Vec<String>),
+    /// PUBLISH (packet id ignored at QoS 0).
+    Publish {
+        pkid: u16,
+        qos: u8,
+        retain: bool,
+        topic: String,
+        payload: Vec<u8>,
+    },
+    /// Send DISCONNECT, then close.
+    Disconnect,
+    /// Close the TCP connection without a word.
+    Drop,
+}
+
+/// What a link reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromLink {
+    /// TCP connection result.
+    Opened(Result<(), ()>),
+    /// CONNACK return code.
+    ConnAck(u8),
+    /// SUBACK: packet id, granted QoS (128 = refused).
+    SubAck(u16, Vec<u8>),
+    /// UNSUBACK.
+    UnsubAck(u16),
+    /// A QoS 2 publish got its PUBREC.
+    PubRec(u16),
+    /// A publish is complete (QoS 0 sent, QoS 1 PUBACK, QoS 2 PUBCOMP).
+    PubDone(u16),
+    /// A message from the broker.
+    Message {
+        pkid: u16,
+        topic: String,
+        payload: Vec<u8>,
+    },
+    /// The connection is gone (`by_peer`: not asked for by the module).
+    Closed { by_peer: bool },
+}
+
+/// Spawns a link to `addr`; its events go to `events` tagged with `tag`.
+pub fn spawn<T: Clone + Send + Sync + 'static>(
+    addr: SocketAddr,
+    tag: T,
+    events: mpsc::UnboundedSender<(T, FromLink)>,
+) -> mpsc::UnboundedSender<ToLink> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let sock = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await;
+        match sock {
+            Ok(Ok(sock)) => {
+                let _ = sock.set_nodelay(true);
+                let _ = events.send((tag.clone(), FromLink::Opened(Ok(()))));
+                let by_peer = run(sock, rx, &tag, &events).await;
+                let _ = events.send((tag, FromLink::Closed { by_peer }));
+            }
+            _ => {
+                let _ = events.send((tag, FromLink::Opened(Err(()))));
+            }
+        }
+    });
+    tx
+}
+
+fn qos(n: u8) -> QoS {
+    match n {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+fn encode(p: &Packet) -> Option<BytesMut> {
+    let mut b = BytesMut::new();
+    let r = match p {
+        Packet::Connect(x) => x.write(&mut b),
+        Packet::Publish(x) => x.write(&mut b),
+        Packet::PubAck(x) => x.write(&mut b),
+        Packet::PubRec(x) => x.write(&mut b),
+        Packet::PubRel(x) => x.write(&mut b),
+        Packet::PubComp(x) => x.write(&mut b),
+        Packet::Subscribe(x) => x.write(&mut b),
+        Packet::Unsubscribe(x) => x.write(&mut b),
+        Packet::PingReq => mqttbytes::v4::PingReq.write(&mut b),
+        Packet::Disconnect => mqttbytes::v4::Disconnect.write(&mut b),
+        _ => return None,
+    };
+    r.ok().map(|_| b)
+}
+
+/// Runs the link; returns whether the peer (not the module) ended it.
+async fn run<T: Clone>(
+    mut sock: TcpStream,
+    mut rx: mpsc::UnboundedReceiver<ToLink>,
+    tag: &T,
+    events: &mpsc::UnboundedSender<(T, FromLink)>,
+) -> bool {
+    let mut buf = BytesMut::with_capacity(4096);
+    let mut keepalive = Duration::ZERO;
+    let emit = |ev| {
+        let _ = events.send((tag.clone(), ev));
+    };
+    loop {
+        let ping = async {
+            if keepalive.is_zero() {
+                std::future::pending::<()>().await
+            } else {
+                tokio::time::sleep(keepalive).await
+            }
+        };
+        let step = tokio::select! {
+            order = rx.recv() => Step::Order(order),
+            _ = ping => Step::Ping,
+            packet = read(&mut sock, &mut buf) => Step::Packet(packet),
+        };
+        let out: Option<Packet> = match step {
+            Step::Order(order) => match order {
+                None | Some(ToLink::Drop) => return false,
+                Some(ToLink::Disconnect) => {
+                    if let Some(b) = encode(&Packet::Disconnect) {
+                        let _ = sock.write_all(&b).await;
+                    }
+                    let _ = sock.shutdown().await;
+                    return false;
+                }
+                Some(ToLink::Connect(l)) => {
+                    keepalive = Duration::from_secs(u64::from(l.keepalive));
+                    let mut c = Connect::new(l.client_id);
+                    c.keep_alive = l.keepalive;
+                    c.clean_session = l.clean;
+                    if let Some((u, p)) = l.user {
+                        c.set_login(u, p);
+                    }
+                    c.last_will = l
+                        .will
+                        .map(|w| LastWill::new(w.topic, w.message, qos(w.qos), w.retain));
+                    Some(Packet::Connect(c))
+                }
+                Some(ToLink::Subscribe(pkid, filters)) => {
+                    let filters = filters
+                        .into_iter()
+                        .map(|(t, q)| SubscribeFilter::new(t, qos(q)))
+                        .collect();
+                    Some(Packet::Subscribe(Subscribe { pkid, filters }))
+                }
+                Some(ToLink::Unsubscribe(pkid, topics)) => {
+                    Some(Packet::Unsubscribe(Unsubscribe { pkid, topics }))
+                }
+                Some(ToLink::Publish {
+                    pkid,
+                    qos: q,
+                    retain,
+                    topic,
+                    payload,
+                }) => {
+                    let mut p = Publish::from_bytes(topic, qos(q), Bytes::from(payload));
+                    p.retain = retain;
+                    if q > 0 {
+                        p.pkid = pkid;
+                    }
+                    let bytes = encode(&Packet::Publish(p));
+                    let sent = match bytes {
+                        Some(b) => sock.write_all(&b).await.is_ok(),
+                        None => false,
+                    };
+                    if !sent {
+                        return true;
+                    }
+                    if q == 0 {
+                        emit(FromLink::PubDone(pkid));
+                    }
+                    None
+                }
+            },
+            Step::Ping => Some(Packet::PingReq),
+            Step::Packet(packet) => {
+                let Some(packet) = packet else { return true };
+                match packet {
+                    Packet::ConnAck(a) => {
+                        let code = match a.code {
+                            ConnectReturnCode::Success => 0,
+                            ConnectReturnCode::RefusedProtocolVersion => 1,
+                            ConnectReturnCode::BadClientId => 2,
+                            ConnectReturnCode::ServiceUnavailable => 3,
+                            ConnectReturnCode::BadUserNamePassword => 4,
+                            ConnectReturnCode::NotAuthorized => 5,
+                        };
+                        emit(FromLink::ConnAck(code));
+                        None
+                    }
+                    Packet::SubAck(s) => {
+                        let codes = s
+                            .return_codes
+                            .iter()
+                            .map(|c| match c {
+                                SubscribeReasonCode::Success(q) => *q as u8,
+                                SubscribeReasonCode::Failure => 128,
+                            })
+                            .collect();
+                        emit(FromLink::SubAck(s.pkid, codes));
+                        None
+                    }
+                    Packet::UnsubAck(u) => {
+                        emit(FromLink::UnsubAck(u.pkid));
+                        None
+                    }
+                    Packet::PubAck(a) => {
+                        emit(FromLink::PubDone(a.pkid));
+                        None
+                    }
+                    Packet::PubRec(r) => {
+                        emit(FromLink::PubRec(r.pkid));
+                        Some(Packet::PubRel(PubRel::new(r.pkid)))
+                    }
+                    Packet::PubComp(c) => {
+                        emit(FromLink::PubDone(c.pkid));
+                        None
+                    }
+                    Packet::Publish(p) => {
+                        emit(FromLink::Message {
+                            pkid: p.pkid,
+                            topic: p.topic.clone(),
+                            payload: p.payload.to_vec(),
+                        });
+                        match p.qos {
+                            QoS::AtMostOnce => None,
+                            QoS::AtLeastOnce => Some(Packet::PubAck(PubAck::new(p.pkid))),
+                            QoS::ExactlyOnce => Some(Packet::PubRec(PubRec::new(p.pkid))),
+                        }
+                    }
+                    Packet::PubRel(r) => Some(Packet::PubComp(PubComp::new(r.pkid))),
+                    _ => None,
+                }
+            }
+        };
+        if let Some(p) = out {
+            let ok = match encode(&p) {
+                Some(b) => sock.write_all(&b).await.is_ok(),
+                None => true,
+            };
+            if !ok {
+                return true;
+            }
+        }
+    }
+}
+
+enum Step {
+    Order(Option<ToLink>),
+    Ping,
+    Packet(Option<Packet>),
+}
+
+async fn read(sock: &mut TcpStream, buf: &mut BytesMut) -> Option<Packet> {
+    loop {
+        match mqttbytes::v4::read(buf, 1024 * 1024) {
+            Ok(p) => return Some(p),
+            Err(mqttbytes::Error::InsufficientBytes(_)) => {}
+            Err(_) => return None,
+        }
+        if sock.read_buf(buf).await.ok()? == 0 {
+            return None;
+        }
+    }
+}
