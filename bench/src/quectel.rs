@@ -448,7 +448,7 @@ impl Quectel {
                     c.will = None;
                     String::new()
                 }
-                Some(_) => match (int(1, 0, 2), int(2, 0, 1), cmd.text(4), cmd.text(5)) {
+                Some(_) => match (int(1, 0, 2), int(2, 0, 1), cmd.text(5), cmd.text(6)) {
                     (Some(q), Some(r), Some(t), Some(m)) => {
                         c.will = Some(Will {
                             qos: q as u8,
