@@ -718,9 +718,11 @@ async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
             continue;
         }
         let mut chunk = [0u8; 1024];
+        // Events first: a fault injected before the host writes applies to what it writes.
         let step = tokio::select! {
-            n = core.input.read(&mut chunk) => Err(n),
+            biased;
             ev = events.recv() => Ok(ev),
+            n = core.input.read(&mut chunk) => Err(n),
         };
         match step {
             Err(Ok(n)) if n > 0 => core.buf.extend_from_slice(&chunk[..n]),
