@@ -1,5 +1,6 @@
 //! `atmodem-sim --pty`: a module model on a pseudo-terminal, with the local platform behind it.
 
+use std::io::Write;
 use std::time::Duration;
 
 use atmodem_sim::{Family, ModemConfig, Platform, aliyun};
@@ -87,12 +88,16 @@ async fn main() -> std::io::Result<()> {
     cfg.registration_delay = Duration::from_secs(2);
     cfg.max_wait = Duration::from_secs(120);
     let _handle = atmodem_sim::modem::spawn(cfg, master);
-    println!("{path}");
-    println!(
+    // The path alone on the first line, for scripts; a reader that goes away is no error.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{path}");
+    let _ = writeln!(
+        out,
         "{family:?} model on {path}; platform: MQTT {}, HTTP {}. Ctrl-C to stop.",
         platform.mqtt_addr(),
         platform.http_addr()
     );
+    let _ = out.flush();
     // Keep the slave side open so that the master does not see a hang-up between clients.
     let _keep = slave;
     std::future::pending::<()>().await;
