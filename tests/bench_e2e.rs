@@ -1,0 +1,269 @@
+//! End to end on the bench: the library's public API (`Client` with its `Mqtt` and `Http`
+//! capabilities, `aliyun::flow`) drives the bench's behavioural Quectel and Luat models,
+//! whose MQTT and HTTP stacks talk to the bench's local Aliyun platform (broker with the
+//! platform's login check, HTTPS auth endpoints, Alink replies).
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::expect_used
+)]
+
+use std::time::Duration;
+
+use atmodem::aliyun::flow::{self, luat as luat_flow, quectel};
+use atmodem::aliyun::{
+    AuthType, DeviceSecretLogin, HttpsDeviceAuth, HttpsRegistration, MqttRegistration, SecureMode,
+    SignMethod, property_post_reply_topic, user_topic,
+};
+use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession};
+use atmodem::dialects::luat::Luat;
+use atmodem::dialects::quectel::Quectel;
+use atmodem_sim::transport::{Delay, Uart, uart};
+use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
+
+const PK: &str = "i2uqc2dloOl";
+const DN: &str = "device001";
+const DS: &str = "c4fa40df9c8078073d75a26be2bc8f58";
+const HOST: &str = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
+
+fn model<D: atmodem::codec::Dialect>(p: &Platform, family: Family) -> Client<Uart, Delay, D> {
+    let (io, _faults) = spawn_model(ModemConfig::new(family, p.host_map()));
+    Client::new(uart(io), Delay)
+}
+
+/// Login, subscribe, a property post seen by a platform subscriber and answered, a message
+/// pushed down and received: the same code for both families.
+async fn session<C>(p: &Platform, modem: &mut C)
+where
+    C: Mqtt,
+    C::Error: core::fmt::Debug,
+{
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .timestamp("1680937625134")
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap();
+    let s = MqttSession::new(HOST, 1883, flow::login_of(&creds));
+    modem.mqtt_start(&s).await.unwrap();
+    let reply_topic = property_post_reply_topic(PK, DN).unwrap();
+    modem.mqtt_subscribe(0, &reply_topic, 0).await.unwrap();
+    let get = user_topic(PK, DN, "get").unwrap();
+    modem.mqtt_subscribe(0, &get, 1).await.unwrap();
+
+    let mut uplink = p.uplink();
+    let post = async {
+        let topic = atmodem::aliyun::property_post_topic(PK, DN).unwrap();
+        let json = flow::property_post_json(42, r#"{"Temp":23.9}"#).unwrap();
+        modem
+            .mqtt_publish(0, &topic, json.as_bytes(), 1, false)
+            .await
+            .unwrap();
+    };
+    post.await;
+    let seen = Platform::next_uplink(
+        &mut uplink,
+        "/sys/+/+/thing/event/property/post",
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("the property post reached the platform");
+    assert_eq!(seen.device, Some((PK.to_string(), DN.to_string())));
+    assert_eq!(seen.qos, 1);
+    assert!(
+        String::from_utf8(seen.payload)
+            .unwrap()
+            .contains(r#""params":{"Temp":23.9}"#)
+    );
+    {
+        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        assert_eq!(m.topic, reply_topic.as_str());
+        let r = flow::parse_post_reply(m.payload).unwrap();
+        assert_eq!(r.id, "42");
+    }
+
+    let down = b"{\"cmd\":\"on\",\r\n\"n\":1}";
+    assert_eq!(p.publish(&get, down, 1), 1);
+    {
+        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        assert_eq!(m.topic, get.as_str());
+        assert_eq!(m.payload, down);
+    }
+    modem.mqtt_disconnect(0).await.unwrap();
+    modem.mqtt_close(0).await.unwrap();
+}
+
+#[tokio::test]
+async fn quectel_session_through_the_broker() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    session(&p, &mut c).await;
+}
+
+#[tokio::test]
+async fn luat_session_through_the_broker() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Luat> = model(&p, Family::Luat);
+    session(&p, &mut c).await;
+}
+
+#[tokio::test]
+async fn quectel_aliauth_login() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    let net = quectel::network_checks(&mut c, 1).await.unwrap();
+    assert_eq!(net.ipv4.as_str(), "10.113.242.215");
+    // One device one secret through aliauth: the module signs.
+    quectel::connect_aliauth(
+        &mut c,
+        &quectel::Connect::new(HOST, 1883).version(),
+        PK,
+        DN,
+        DS,
+        DN,
+    )
+    .await
+    .unwrap();
+    quectel::close(&mut c, 0).await.unwrap();
+    // The triple stays stored in the module, so a registration now is refused by the library.
+    let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19Pr", "123")
+        .sign_method(SignMethod::HmacSha1)
+        .build()
+        .unwrap();
+    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
+    let e = quectel::register(&mut c, &opts, &reg).await.unwrap_err();
+    assert!(matches!(e, flow::FlowError::AliauthConfigured), "{e:?}");
+}
+
+#[tokio::test]
+async fn quectel_mqtt_registration() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    quectel::network_checks(&mut c, 1).await.unwrap();
+    let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19Pr", "123")
+        .client_id("864430010001091")
+        .sign_method(SignMethod::HmacSha1)
+        .instance_id("iot-06z00hxss3rggno")
+        .build()
+        .unwrap();
+    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
+    let device = quectel::register(&mut c, &opts, &reg).await.unwrap();
+    assert_eq!(
+        device.device_secret.expose(),
+        "d2a03b64a5e06b051f481136668133cf"
+    );
+    quectel::connect_aliauth(
+        &mut c,
+        &quectel::Connect::new(HOST, 1883),
+        &device.product_key,
+        &device.device_name,
+        device.device_secret.expose(),
+        &device.device_name,
+    )
+    .await
+    .unwrap();
+    c.mqtt_close(0).await.unwrap();
+}
+
+#[tokio::test]
+async fn quectel_regnwl_then_connwl() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    quectel::network_checks(&mut c, 1).await.unwrap();
+    let reg = MqttRegistration::new("i2uq9ORmOSM", "Kit001", "cSsjZJ19qkGDLvwR", "123")
+        .auth_type(AuthType::Regnwl)
+        .client_id("Kit001")
+        .sign_method(SignMethod::HmacSha1)
+        .instance_id("iot-06z00hxss3rggno")
+        .build()
+        .unwrap();
+    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
+    let device = quectel::regnwl(&mut c, &opts, &reg).await.unwrap();
+    assert_eq!(device.client_id.as_str(), "IXywJDukE7AKz0sfbvmZ000100");
+    let connwl = device.login().unwrap();
+    quectel::connect_password(&mut c, &quectel::Connect::new(HOST, 1883), &connwl)
+        .await
+        .unwrap();
+    c.mqtt_close(0).await.unwrap();
+}
+
+#[tokio::test]
+async fn quectel_https_registration() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    quectel::network_checks(&mut c, 1).await.unwrap();
+    let registration = HttpsRegistration::new("i2uqzmkZsLG", DN, "NotPrintedInNote", "003")
+        .sign_method(SignMethod::HmacSha1);
+    let mut reply = [0u8; 512];
+    let device = flow::https_register(&mut c, &registration, quectel::NOTE_HTTP_TIMING, &mut reply)
+        .await
+        .unwrap();
+    assert_eq!(
+        device.device_secret.expose(),
+        "3c35df4417faf854be8e780536d84c23"
+    );
+    quectel::connect_aliauth(
+        &mut c,
+        &quectel::Connect::new(HOST, 1883).check_aliauth(),
+        &device.product_key,
+        &device.device_name,
+        device.device_secret.expose(),
+        &device.device_name,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn luat_note_flow() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Luat> = model(&p, Family::Luat);
+    let (pk, dn) = ("b1KCi45LcCP", "862991419835241");
+    let bearer = BearerConfig {
+        apn: "CMIOT",
+        ..BearerConfig::default()
+    };
+    let firmware = luat_flow::prepare(&mut c, &bearer).await.unwrap();
+    assert_eq!(firmware, 409);
+    let mut reply = [0u8; 512];
+    let registration = HttpsRegistration::new(pk, dn, "VWll9fiYWKiwraBk", "123456")
+        .sign_method(SignMethod::HmacMd5)
+        .sign_method_spelling("HmacMD5");
+    let device = flow::https_register(
+        &mut c,
+        &registration,
+        luat_flow::NOTE_HTTP_TIMING,
+        &mut reply,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        device.device_secret.expose(),
+        "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7"
+    );
+    let auth = HttpsDeviceAuth::new(pk, dn, device.device_secret.expose())
+        .client_id(dn)
+        .sign_method(SignMethod::HmacMd5)
+        .send_sign_method(false);
+    let login = flow::https_device_auth(&mut c, &auth, luat_flow::NOTE_HTTP_TIMING, &mut reply)
+        .await
+        .unwrap();
+    let host = format!("{pk}.iot-as-mqtt.cn-shanghai.aliyuncs.com");
+    let s = MqttSession {
+        tls: Some(0),
+        keepalive_secs: 300,
+        ..MqttSession::new(&host, 1883, flow::login_of(&login.credentials))
+    };
+    c.mqtt_start(&s).await.unwrap();
+    let get = user_topic(pk, dn, "get").unwrap();
+    c.mqtt_subscribe(0, &get, 0).await.unwrap();
+    p.publish(&get, b"Hello World", 0);
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!((m.topic, m.payload), (get.as_str(), &b"Hello World"[..]));
+    let update = user_topic(pk, dn, "update").unwrap();
+    for qos in [0, 1] {
+        c.mqtt_publish(0, &update, b"HelloWorld", qos, false)
+            .await
+            .unwrap();
+    }
+}
