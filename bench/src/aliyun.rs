@@ -265,7 +265,7 @@ pub fn check_login(
                     Some(d) => (d.regnwl_client_id.to_string(), d.regnwl_token.to_string()),
                     None => (
                         format!("{pk}{dn}000100"),
-                        format!("^1^0^{}", &password[..15.min(password.len())]),
+                        format!("^1^0^{}", password.chars().take(15).collect::<String>()),
                     ),
                 };
                 Ok(Login::Regnwl(format!(
