@@ -267,3 +267,115 @@ async fn luat_note_flow() {
             .unwrap();
     }
 }
+
+/// A family's client connected to the broker with the one-device-one-secret login, subscribed
+/// to the user topic `get`; returns the fault handle too.
+async fn connected<D: atmodem::codec::Dialect>(
+    p: &Platform,
+    family: Family,
+) -> (Client<Uart, Delay, D>, atmodem_sim::ModemHandle, String)
+where
+    Client<Uart, Delay, D>: Mqtt,
+    <Client<Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+{
+    let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
+    let mut c = Client::new(uart(io), Delay);
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap();
+    c.mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
+        .await
+        .unwrap();
+    let get = user_topic(PK, DN, "get").unwrap();
+    c.mqtt_subscribe(0, &get, 1).await.unwrap();
+    (c, faults, get.as_str().to_string())
+}
+
+/// Faults during a session: each ends `mqtt_next_message` with `SessionDown`, and a new
+/// session works afterwards.
+async fn faults_end_the_session<D: atmodem::codec::Dialect>(family: Family)
+where
+    Client<Uart, Delay, D>: Mqtt<Error = atmodem::client::Error<std::io::Error>>,
+{
+    use atmodem::client::Error;
+    let p = Platform::start().await.unwrap();
+    let (mut c, faults, get) = connected::<D>(&p, family).await;
+    for (i, fault) in ["drop", "pdp", "reboot", "broker"].into_iter().enumerate() {
+        match fault {
+            "drop" => faults.drop_mqtt(0, 2),
+            "pdp" => faults.pdp_deact(1),
+            "reboot" => faults.reboot(),
+            _ => p.broker().stop(),
+        }
+        let e = c.mqtt_next_message(0, 5_000).await.map(|_| ()).unwrap_err();
+        assert!(matches!(e, Error::SessionDown), "{family:?} {fault}: {e:?}");
+        let e = c.mqtt_publish(0, &get, b"x", 0, false).await.unwrap_err();
+        assert!(
+            matches!(e, Error::SessionDown),
+            "{family:?} {fault}: publish {e:?}"
+        );
+        if fault == "broker" {
+            p.broker().restart().await.unwrap();
+        }
+        if fault == "reboot" {
+            // Give the module its boot time before talking to it again.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let _ = c.mqtt_close(0).await;
+        let creds = DeviceSecretLogin::new(PK, DN, DS)
+            .secure_mode(SecureMode::Tcp)
+            .build()
+            .unwrap();
+        c.mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
+            .await
+            .unwrap_or_else(|e| panic!("{family:?} after {fault}: {e:?}"));
+        c.mqtt_subscribe(0, &get, 1).await.unwrap();
+        let payload = format!("after {i}");
+        assert_eq!(p.publish(&get, payload.as_bytes(), 1), 1);
+        let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+        assert_eq!(m.payload, payload.as_bytes(), "{family:?} after {fault}");
+    }
+}
+
+#[tokio::test]
+async fn quectel_faults_end_the_session() {
+    faults_end_the_session::<Quectel>(Family::Quectel).await;
+}
+
+#[tokio::test]
+async fn luat_faults_end_the_session() {
+    faults_end_the_session::<Luat>(Family::Luat).await;
+}
+
+/// Byte-by-byte output, garbage and a URC storm in the middle of a session.
+async fn noisy_line<D: atmodem::codec::Dialect>(family: Family, storm: &str)
+where
+    Client<Uart, Delay, D>: Mqtt,
+    <Client<Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+{
+    let p = Platform::start().await.unwrap();
+    let (mut c, faults, get) = connected::<D>(&p, family).await;
+    faults.slow(Some(Duration::from_micros(200)));
+    c.mqtt_publish(0, &get, b"slow", 1, false).await.unwrap();
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(m.payload, b"slow");
+    faults.slow(None);
+    faults.storm(storm, 200);
+    faults.garbage(b"\xff\xfe?");
+    c.mqtt_publish(0, &get, b"after the storm", 1, false)
+        .await
+        .unwrap();
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(m.payload, b"after the storm", "{family:?}");
+}
+
+#[tokio::test]
+async fn quectel_noisy_line() {
+    noisy_line::<Quectel>(Family::Quectel, "+CEREG: 1").await;
+}
+
+#[tokio::test]
+async fn luat_noisy_line() {
+    noisy_line::<Luat>(Family::Luat, "+CGREG: 1").await;
+}
