@@ -4,6 +4,9 @@
 //! QoS 0/1/2 both ways, and a tap on everything devices publish. It can be stopped and
 //! restarted on the same port, and told to refuse every login.
 //!
+//! Its own broker rather than rumqttd: rumqttd 0.20's auth hook answers a bool, which cannot
+//! tell CONNACK 4 from 5, and cannot push `/ext/register` to a client that did not subscribe.
+//!
 //! Not emulated: retained messages, persistent sessions (`clean_session=0` is accepted and
 //! treated as clean), topic ACLs, keepalive enforcement, TLS (`securemode` is not checked
 //! against the transport).
