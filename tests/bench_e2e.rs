@@ -379,3 +379,104 @@ async fn quectel_noisy_line() {
 async fn luat_noisy_line() {
     noisy_line::<Luat>(Family::Luat, "+CGREG: 1").await;
 }
+
+/// The network wait and bearer bring-up against a module that registers after a while, then
+/// large and QoS 2 messages both ways.
+/// Client buffers large enough for a 4 KiB message.
+type Big<D> = Client<Uart, Delay, D, 8192, 512, 8192>;
+
+async fn bring_up_and_big_messages<D: atmodem::codec::Dialect>(family: Family)
+where
+    Big<D>: Mqtt + atmodem::client::Bearer,
+    <Big<D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+{
+    use atmodem::client::Bearer;
+    let p = Platform::start().await.unwrap();
+    let mut cfg = ModemConfig::new(family, p.host_map());
+    cfg.registration_delay = Duration::from_millis(1500);
+    let (io, _faults) = spawn_model(cfg);
+    let mut c: Big<D> = Client::new(uart(io), Delay);
+    c.wait_network(10_000).await.unwrap();
+    c.bearer_up(&BearerConfig::default()).await.unwrap();
+    // Already up counts as success.
+    c.bearer_up(&BearerConfig::default()).await.unwrap();
+    assert_eq!(c.bearer_address(1).await.unwrap(), "10.113.242.215");
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap();
+    c.mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
+        .await
+        .unwrap();
+    let get = user_topic(PK, DN, "get").unwrap();
+    c.mqtt_subscribe(0, &get, 2).await.unwrap();
+    let mut uplink = p.uplink();
+    // Binary, with CR/LF, quotes and a NUL, close to the modules' 4 KiB limit.
+    let big: Vec<u8> = (0..4000u32)
+        .map(|i| b"ab\"\r\n\x00{}"[(i % 8) as usize])
+        .collect();
+    c.mqtt_publish(0, &get, &big, 2, false).await.unwrap();
+    let seen = Platform::next_uplink(&mut uplink, &get, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!((seen.qos, seen.payload.len()), (2, big.len()));
+    assert_eq!(seen.payload, big);
+    // Our own publish comes back through the subscription.
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(m.payload, &big[..], "{family:?}");
+    c.mqtt_unsubscribe(0, &get).await.unwrap();
+    assert_eq!(p.publish(&get, b"nobody", 0), 0);
+}
+
+#[tokio::test]
+async fn quectel_bring_up_and_big_messages() {
+    bring_up_and_big_messages::<Quectel>(Family::Quectel).await;
+}
+
+#[tokio::test]
+async fn luat_bring_up_and_big_messages() {
+    bring_up_and_big_messages::<Luat>(Family::Luat).await;
+}
+
+#[tokio::test]
+async fn bad_credentials() {
+    use atmodem::client::Error;
+    use atmodem::dialects::ActionError;
+    let p = Platform::start().await.unwrap();
+    let creds = DeviceSecretLogin::new(PK, DN, "00000000000000000000000000000000")
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap();
+    let s = MqttSession::new(HOST, 1883, flow::login_of(&creds));
+    // Quectel reports the CONNACK code.
+    let mut q: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    match q.mqtt_start(&s).await.unwrap_err() {
+        Error::Action(a) => assert!(a.is_bad_credentials(), "{a:?}"),
+        e => panic!("{e:?}"),
+    }
+    // Luat only says ERROR after MCONNECT's OK.
+    let mut l: Client<_, _, Luat> = model(&p, Family::Luat);
+    let e = l.mqtt_start(&s).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Action(ActionError::Failed {
+                command: "+MCONNECT",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_larger_than_the_buffer_is_dropped() {
+    let p = Platform::start().await.unwrap();
+    let (mut c, _faults, get) = connected::<Quectel>(&p, Family::Quectel).await;
+    assert_eq!(p.publish(&get, &[b'x'; 3000], 0), 1);
+    p.publish(&get, b"small", 0);
+    // The default 1 KiB receive buffer cannot hold the first: it is counted and skipped.
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(m.payload, b"small");
+    assert!(c.stats().overflows > 0, "{:?}", c.stats());
+}
