@@ -446,7 +446,8 @@ impl Luat {
         core.raw(b"\r\n> ").await;
         let data = match len {
             Some(n) => core.read_data(n, Duration::from_secs(5)).await,
-            None => core.read_until_ctrl_z(Duration::from_secs(5)).await,
+            // Without a length: up to Ctrl-Z, or 5 s of silence.
+            None => core.read_until_ctrl_z(Duration::from_secs(5), true).await,
         };
         let Some(payload) = data else {
             return core.error().await;

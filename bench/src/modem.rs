@@ -365,9 +365,15 @@ impl Core {
         Some(std::mem::replace(&mut self.buf, rest))
     }
 
-    /// Reads data up to Ctrl-Z (0x1A) within `timeout`; ESC (0x1B) cancels (`None`).
-    pub async fn read_until_ctrl_z(&mut self, timeout: Duration) -> Option<Vec<u8>> {
-        let deadline = tokio::time::Instant::now() + self.wait(timeout);
+    /// Reads data up to Ctrl-Z (0x1A) within `timeout`; ESC (0x1B) cancels (`None`). With
+    /// `idle_ends`, a silence of `timeout` after some data ends it too (Luat `AT+MPUBEX`).
+    pub async fn read_until_ctrl_z(
+        &mut self,
+        timeout: Duration,
+        idle_ends: bool,
+    ) -> Option<Vec<u8>> {
+        let timeout = self.wait(timeout);
+        let mut deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(i) = self.buf.iter().position(|&b| b == 0x1A || b == 0x1B) {
                 let rest = self.buf.split_off(i + 1);
@@ -377,7 +383,15 @@ impl Core {
             }
             let mut chunk = [0u8; 1024];
             match tokio::time::timeout_at(deadline, self.input.read(&mut chunk)).await {
-                Ok(Ok(k)) if k > 0 => self.buf.extend_from_slice(&chunk[..k]),
+                Ok(Ok(k)) if k > 0 => {
+                    self.buf.extend_from_slice(&chunk[..k]);
+                    if idle_ends {
+                        deadline = tokio::time::Instant::now() + timeout;
+                    }
+                }
+                Err(_) if idle_ends && !self.buf.is_empty() => {
+                    return Some(std::mem::take(&mut self.buf));
+                }
                 _ => return None,
             }
         }

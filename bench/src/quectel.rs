@@ -654,7 +654,7 @@ impl Quectel {
             }
             Arg::Empty if urc == "+QMTPUB" && cmd.args.len() == 5 => {
                 core.raw(b"\r\n> ").await;
-                match core.read_until_ctrl_z(Duration::from_secs(30)).await {
+                match core.read_until_ctrl_z(Duration::from_secs(30), false).await {
                     Some(d) => d,
                     None => return core.error().await,
                 }

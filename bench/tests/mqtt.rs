@@ -280,7 +280,7 @@ async fn quectel_options_are_kept() {
 
 /// The Luat model connected with the one-device-one-secret login.
 async fn luat_connected(p: &Platform) -> Host {
-    let mut h = Host::on(p, Family::Luat).await;
+    let mut h = Host::with(p, Family::Luat, |c| c.max_wait = Duration::from_millis(300)).await;
     h.cmd(r#"AT+MCONFIG="i2uqc2dloOl.device001|securemode=3,signmethod=hmacsha1|","device001&i2uqc2dloOl","435784a18d27b29401cac6253c9a67109e9e4d14""#).await;
     assert_eq!(
         h.cmd("AT+MQTTSTATU").await,
@@ -335,6 +335,17 @@ async fn luat_publishes_and_receives() {
     h.send(b"\x00\r\n\x01").await;
     h.expect(b"\r\nOK\r\n\r\nPUBACK\r\n").await;
     assert_eq!(next(&mut rx).await.1, b"\x00\r\n\x01");
+    // MPUBEX without a length: Ctrl-Z ends the data, or silence (max_wait here).
+    h.send(format!("AT+MPUBEX=\"{UP}\",0,0\r").as_bytes()).await;
+    h.expect(b"\r\n> ").await;
+    h.send(b"z1\x1a").await;
+    h.expect(b"\r\nOK\r\n").await;
+    assert_eq!(next(&mut rx).await.1, b"z1");
+    h.send(format!("AT+MPUBEX=\"{UP}\",0,0\r").as_bytes()).await;
+    h.expect(b"\r\n> ").await;
+    h.send(b"idle").await;
+    h.expect(b"\r\nOK\r\n").await;
+    assert_eq!(next(&mut rx).await.1, b"idle");
 
     // Down: +MSUB with the length and " byte", raw payload.
     sub.publish(
