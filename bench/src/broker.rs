@@ -65,6 +65,7 @@ struct State {
     devices: Vec<TestDevice>,
     listener: Option<JoinHandle<()>>,
     connects: u64,
+    silent: bool,
 }
 
 struct Shared {
@@ -92,6 +93,7 @@ impl Broker {
                 devices,
                 listener: None,
                 connects: 0,
+                silent: false,
             }),
             uplink,
             addr: Mutex::new(None),
@@ -153,6 +155,12 @@ impl Broker {
         lock(&self.shared.state).refuse = code;
     }
 
+    /// Stop answering (`true`): connections stay open but get no CONNACK, PINGRESP,
+    /// acknowledgement or message; `false` answers again.
+    pub fn silence(&self, on: bool) {
+        lock(&self.shared.state).silent = on;
+    }
+
     /// Everything clients publish from now on.
     pub fn uplink(&self) -> broadcast::Receiver<Uplink> {
         self.shared.uplink.subscribe()
@@ -196,6 +204,10 @@ impl Broker {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn is_silent(shared: &Shared) -> bool {
+    lock(&shared.state).silent
 }
 
 fn qos_of(n: u8) -> QoS {
@@ -274,6 +286,11 @@ async fn connection(shared: Arc<Shared>, mut sock: TcpStream) {
         .as_ref()
         .map(|l| (l.username.clone(), l.password.clone()))
         .unwrap_or_default();
+    if is_silent(&shared) {
+        // A broker that does not answer: read and drop until the client gives up.
+        while read(&mut sock, &mut buf).await.is_some() {}
+        return;
+    }
     let verdict = {
         let mut st = lock(&shared.state);
         st.connects += 1;
@@ -362,7 +379,7 @@ async fn connection(shared: Arc<Shared>, mut sock: TcpStream) {
         match step {
             Err(out) => match out {
                 Some(Out::Packet(p)) => {
-                    if write(&mut sock, &p).await.is_err() {
+                    if !is_silent(&shared) && write(&mut sock, &p).await.is_err() {
                         break;
                     }
                 }
@@ -430,6 +447,7 @@ async fn connection(shared: Arc<Shared>, mut sock: TcpStream) {
                     _ => None,
                 };
                 if let Some(r) = reply
+                    && !is_silent(&shared)
                     && write(&mut sock, &r).await.is_err()
                 {
                     break;

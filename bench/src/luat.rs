@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::at::{self, Arg, Cmd, Form};
 use crate::http::Response;
 use crate::modem::{Core, Event, Fault, HttpFail, HttpJob};
-use crate::mqtt::{self, FromLink, Login, ToLink, Will};
+use crate::mqtt::{self, CloseReason, FromLink, Login, ToLink, Will};
 
 const MAX_PAYLOAD: usize = 4100;
 
@@ -128,12 +128,14 @@ impl Luat {
                 else {
                     return core.error().await;
                 };
+                // The manual gives no CONNACK timeout: 10 s (or max_wait).
                 let login = Login {
                     client_id: cid,
                     user,
                     keepalive: keepalive as u16,
                     clean: clean == 1,
                     will,
+                    connack_timeout: core.wait(Duration::from_secs(10)),
                 };
                 if let Some(l) = &m.link {
                     let _ = l.send(ToLink::Connect(login));
@@ -656,7 +658,8 @@ impl Luat {
                     .await
                 }
             }
-            FromLink::Closed { by_peer } => {
+            FromLink::Closed(reason) => {
+                let was = m.state;
                 m.link = None;
                 m.pubs.clear();
                 if std::mem::take(&mut m.disconnecting) {
@@ -665,9 +668,14 @@ impl Luat {
                     return;
                 }
                 m.state = State::Idle;
-                if by_peer {
-                    core.line("CLOSED").await
+                if reason == CloseReason::Module {
+                    return;
                 }
+                // A connect that never got its CONNACK fails with the bare ERROR URC first.
+                if was == State::Connecting {
+                    core.line("ERROR").await;
+                }
+                core.line("CLOSED").await
             }
         }
     }

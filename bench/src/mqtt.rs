@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 use mqttbytes::QoS;
 use mqttbytes::v4::{
@@ -41,6 +43,8 @@ pub struct Login {
     pub clean: bool,
     /// Last will.
     pub will: Option<Will>,
+    /// How long to wait for the CONNACK.
+    pub connack_timeout: Duration,
 }
 
 /// Orders for a link task.
@@ -87,8 +91,21 @@ pub enum FromLink {
         topic: String,
         payload: Vec<u8>,
     },
-    /// The connection is gone (`by_peer`: not asked for by the module).
-    Closed { by_peer: bool },
+    /// The connection is gone.
+    Closed(CloseReason),
+}
+
+/// Why a link ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The module asked (close, disconnect, drop).
+    Module,
+    /// The peer closed the connection or it broke.
+    Peer,
+    /// No CONNACK in time.
+    NoConnack,
+    /// No PINGRESP before the next keepalive period.
+    NoPingResp,
 }
 
 /// Spawns a link to `addr`; its events go to `events` tagged with `tag`.
@@ -104,8 +121,8 @@ pub fn spawn<T: Clone + Send + Sync + 'static>(
             Ok(Ok(sock)) => {
                 let _ = sock.set_nodelay(true);
                 let _ = events.send((tag.clone(), FromLink::Opened(Ok(()))));
-                let by_peer = run(sock, rx, &tag, &events).await;
-                let _ = events.send((tag, FromLink::Closed { by_peer }));
+                let reason = run(sock, rx, &tag, &events).await;
+                let _ = events.send((tag, FromLink::Closed(reason)));
             }
             _ => {
                 let _ = events.send((tag, FromLink::Opened(Err(()))));
@@ -141,43 +158,54 @@ fn encode(p: &Packet) -> Option<BytesMut> {
     r.ok().map(|_| b)
 }
 
-/// Runs the link; returns whether the peer (not the module) ended it.
+/// Runs the link; returns why it ended.
 async fn run<T: Clone>(
     mut sock: TcpStream,
     mut rx: mpsc::UnboundedReceiver<ToLink>,
     tag: &T,
     events: &mpsc::UnboundedSender<(T, FromLink)>,
-) -> bool {
+) -> CloseReason {
     let mut buf = BytesMut::with_capacity(4096);
     let mut keepalive = Duration::ZERO;
+    // Deadlines: the next PINGREQ, the PINGRESP awaited, the CONNACK awaited.
+    let (mut next_ping, mut pong_due, mut connack_due): (
+        Option<Instant>,
+        Option<Instant>,
+        Option<Instant>,
+    ) = (None, None, None);
     let emit = |ev| {
         let _ = events.send((tag.clone(), ev));
     };
     loop {
-        let ping = async {
-            if keepalive.is_zero() {
-                std::future::pending::<()>().await
-            } else {
-                tokio::time::sleep(keepalive).await
+        let due = [next_ping, pong_due, connack_due]
+            .into_iter()
+            .flatten()
+            .min();
+        let timer = async {
+            match due {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending::<()>().await,
             }
         };
         let step = tokio::select! {
             order = rx.recv() => Step::Order(order),
-            _ = ping => Step::Ping,
+            _ = timer => Step::Timer,
             packet = read(&mut sock, &mut buf) => Step::Packet(packet),
         };
+        let mut wrote = false;
         let out: Option<Packet> = match step {
             Step::Order(order) => match order {
-                None | Some(ToLink::Drop) => return false,
+                None | Some(ToLink::Drop) => return CloseReason::Module,
                 Some(ToLink::Disconnect) => {
                     if let Some(b) = encode(&Packet::Disconnect) {
                         let _ = sock.write_all(&b).await;
                     }
                     let _ = sock.shutdown().await;
-                    return false;
+                    return CloseReason::Module;
                 }
                 Some(ToLink::Connect(l)) => {
                     keepalive = Duration::from_secs(u64::from(l.keepalive));
+                    connack_due = Some(Instant::now() + l.connack_timeout);
                     let mut c = Connect::new(l.client_id);
                     c.keep_alive = l.keepalive;
                     c.clean_session = l.clean;
@@ -217,19 +245,40 @@ async fn run<T: Clone>(
                         None => false,
                     };
                     if !sent {
-                        return true;
+                        return CloseReason::Peer;
                     }
+                    wrote = true;
                     if q == 0 {
                         emit(FromLink::PubDone(pkid));
                     }
                     None
                 }
             },
-            Step::Ping => Some(Packet::PingReq),
+            Step::Timer => {
+                let now = Instant::now();
+                if connack_due.is_some_and(|t| t <= now) {
+                    return CloseReason::NoConnack;
+                }
+                if pong_due.is_some_and(|t| t <= now) {
+                    return CloseReason::NoPingResp;
+                }
+                pong_due = Some(now + keepalive);
+                Some(Packet::PingReq)
+            }
             Step::Packet(packet) => {
-                let Some(packet) = packet else { return true };
+                let Some(packet) = packet else {
+                    return CloseReason::Peer;
+                };
                 match packet {
+                    Packet::PingResp => {
+                        pong_due = None;
+                        None
+                    }
                     Packet::ConnAck(a) => {
+                        connack_due = None;
+                        if !keepalive.is_zero() {
+                            next_ping = Some(Instant::now() + keepalive);
+                        }
                         let code = match a.code {
                             ConnectReturnCode::Success => 0,
                             ConnectReturnCode::RefusedProtocolVersion => 1,
@@ -292,15 +341,20 @@ async fn run<T: Clone>(
                 None => true,
             };
             if !ok {
-                return true;
+                return CloseReason::Peer;
             }
+            wrote = true;
+        }
+        // Keepalive counts from the module's last packet, once connected.
+        if wrote && !keepalive.is_zero() && connack_due.is_none() {
+            next_ping = Some(Instant::now() + keepalive);
         }
     }
 }
 
 enum Step {
     Order(Option<ToLink>),
-    Ping,
+    Timer,
     Packet(Option<Packet>),
 }
 

@@ -14,7 +14,7 @@ use crate::aliyun::{self, SignMethod};
 use crate::at::{Arg, Cmd, Form};
 use crate::http::Response;
 use crate::modem::{Core, EmptyAliauth, Event, Fault, HttpFail, HttpJob};
-use crate::mqtt::{self, FromLink, Login, ToLink, Will};
+use crate::mqtt::{self, CloseReason, FromLink, Login, ToLink, Will};
 
 const SLOTS: usize = 6;
 const MAX_PAYLOAD: usize = 4096;
@@ -567,6 +567,10 @@ impl Quectel {
             keepalive: s.cfg.keepalive,
             clean: s.cfg.session == 1,
             will: s.cfg.will.clone(),
+            // The packet timeout and its retries.
+            connack_timeout: core.wait(Duration::from_secs(
+                u64::from(s.cfg.timeout.0) * (u64::from(s.cfg.timeout.1) + 1),
+            )),
         };
         if let Some(l) = &s.link {
             let _ = l.send(ToLink::Connect(login));
@@ -974,16 +978,20 @@ impl Quectel {
                 tail.push(b'"');
                 core.line_bytes(&head, &tail).await
             }
-            FromLink::Closed { by_peer } => {
+            FromLink::Closed(reason) => {
                 let was = s.state;
                 s.link = None;
                 s.state = State::Closed;
                 s.pubs.clear();
-                if by_peer {
-                    // No CONNACK: 4 (receiving CONNACK failed); otherwise closed by the peer.
-                    let code = if was == State::Connecting { 4 } else { 1 };
-                    core.line(&format!("+QMTSTAT: {i},{code}")).await
-                }
+                let code = match reason {
+                    CloseReason::Module => return,
+                    // Closed before the CONNACK: 4, receiving CONNACK failed.
+                    CloseReason::Peer if was == State::Connecting => 4,
+                    CloseReason::Peer => 1,
+                    CloseReason::NoPingResp => 2,
+                    CloseReason::NoConnack => 4,
+                };
+                core.line(&format!("+QMTSTAT: {i},{code}")).await
             }
         }
     }

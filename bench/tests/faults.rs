@@ -198,3 +198,55 @@ async fn skewed_clock_in_ntp_replies() {
         .as_millis() as i64;
     assert!((server - now - day).abs() < 10_000, "{server} vs {now}");
 }
+
+#[tokio::test]
+async fn unresponsive_broker() {
+    let p = Platform::start().await.unwrap();
+    // No CONNACK: Quectel gives up after the packet timeout and its retries (here
+    // max_wait), +QMTSTAT 4; Luat answers the connect with ERROR, then CLOSED.
+    let short = |c: &mut atmodem_sim::ModemConfig| c.max_wait = Duration::from_millis(300);
+    let mut q = Host::with(&p, Family::Quectel, short).await;
+    let mut l = Host::with(&p, Family::Luat, short).await;
+    p.broker().silence(true);
+    q.cmd(r#"AT+QMTOPEN=0,"a.aliyuncs.com",1883"#).await;
+    q.expect(b"\r\n+QMTOPEN: 0,0\r\n").await;
+    q.cmd(&format!("AT+QMTCONN=0,{LOGIN}")).await;
+    q.expect(b"\r\n+QMTSTAT: 0,4\r\n").await;
+    l.cmd(&format!("AT+MCONFIG={LOGIN}")).await;
+    l.cmd(r#"AT+MIPSTART="a.aliyuncs.com",1883"#).await;
+    l.expect(b"\r\nCONNECT OK\r\n").await;
+    l.cmd("AT+MCONNECT=1,60").await;
+    l.expect(b"\r\nERROR\r\n\r\nCLOSED\r\n").await;
+
+    // No PINGRESP: +QMTSTAT 2 after the keepalive period without an answer; Luat CLOSED.
+    // (One after the other: both log in as the same device, and a second login kicks the first.)
+    p.broker().silence(false);
+    q.cmd(r#"AT+QMTCFG="keepalive",0,1"#).await;
+    quectel_session(&mut q).await;
+    // Pings answered: the link lives on.
+    let idle = q.drain_for(Duration::from_millis(1500)).await;
+    assert!(idle.is_empty(), "{:?}", common::show(&idle));
+    p.broker().silence(true);
+    q.until_within(b"\r\n+QMTSTAT: 0,2\r\n", Duration::from_secs(4))
+        .await;
+
+    p.broker().silence(false);
+    l.cmd(r#"AT+MIPSTART="a.aliyuncs.com",1883"#).await;
+    l.expect(b"\r\nCONNECT OK\r\n").await;
+    l.cmd("AT+MCONNECT=1,1").await;
+    l.expect(b"\r\nCONNACK OK\r\n").await;
+    assert!(l.drain_for(Duration::from_millis(1500)).await.is_empty());
+    p.broker().silence(true);
+    l.until_within(b"\r\nCLOSED\r\n", Duration::from_secs(4))
+        .await;
+}
+
+#[tokio::test]
+async fn a_second_login_of_the_device_kicks_the_first() {
+    let p = Platform::start().await.unwrap();
+    let mut q = Host::on(&p, Family::Quectel).await;
+    let mut l = Host::on(&p, Family::Luat).await;
+    quectel_session(&mut q).await;
+    luat_session(&mut l).await;
+    q.expect(b"\r\n+QMTSTAT: 0,1\r\n").await;
+}
