@@ -480,3 +480,39 @@ async fn a_message_larger_than_the_buffer_is_dropped() {
     assert_eq!(m.payload, b"small");
     assert!(c.stats().overflows > 0, "{:?}", c.stats());
 }
+
+#[tokio::test]
+async fn an_unresponsive_broker_fails_the_connect() {
+    use atmodem::client::Error;
+    use atmodem::dialects::ActionError;
+    let p = Platform::start().await.unwrap();
+    p.broker().silence(true);
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap();
+    let s = MqttSession::new(HOST, 1883, flow::login_of(&creds));
+    let cfg = |family| {
+        let mut c = ModemConfig::new(family, p.host_map());
+        // The modules' CONNACK wait, shortened.
+        c.max_wait = Duration::from_millis(500);
+        c
+    };
+    let (io, _f) = spawn_model(cfg(Family::Quectel));
+    let mut q: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let e = q.mqtt_start(&s).await.unwrap_err();
+    assert!(matches!(e, Error::Action(ActionError::Closed(4))), "{e:?}");
+    let (io, _f) = spawn_model(cfg(Family::Luat));
+    let mut l: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let e = l.mqtt_start(&s).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Action(ActionError::Failed {
+                command: "+MCONNECT",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+}
