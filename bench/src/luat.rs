@@ -394,7 +394,7 @@ impl Luat {
                 m.epoch = epoch;
                 m.state = State::Opening;
                 m.disconnecting = false;
-                m.link = Some(mqtt::spawn(addr, epoch, link_events(core)));
+                m.link = Some(mqtt::spawn(addr, core.link_sink(0, epoch)));
             }
         }
     }
@@ -679,17 +679,4 @@ impl Luat {
             }
         }
     }
-}
-
-fn link_events(core: &Core) -> UnboundedSender<(u64, FromLink)> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, FromLink)>();
-    let events = core.events.clone();
-    tokio::spawn(async move {
-        while let Some((epoch, ev)) = rx.recv().await {
-            if events.send(Event::Link((0, epoch), ev)).is_err() {
-                return;
-            }
-        }
-    });
-    tx
 }

@@ -397,6 +397,14 @@ impl Core {
         }
     }
 
+    /// Where an MQTT link of `slot` (this `epoch`) reports: the model's loop.
+    pub fn link_sink(&self, slot: u8, epoch: u64) -> impl Fn(FromLink) + Send + Sync + 'static {
+        let events = self.events.clone();
+        move |ev| {
+            let _ = events.send(Event::Link((slot, epoch), ev));
+        }
+    }
+
     /// Runs an HTTP request in the background; its result comes back as `Event::Http(epoch, _)`.
     pub fn spawn_http(&mut self, job: HttpJob) -> u64 {
         let epoch = self.next_epoch();

@@ -108,11 +108,10 @@ pub enum CloseReason {
     NoPingResp,
 }
 
-/// Spawns a link to `addr`; its events go to `events` tagged with `tag`.
-pub fn spawn<T: Clone + Send + Sync + 'static>(
+/// Spawns a link to `addr`; it reports its events through `report`.
+pub fn spawn(
     addr: SocketAddr,
-    tag: T,
-    events: mpsc::UnboundedSender<(T, FromLink)>,
+    report: impl Fn(FromLink) + Send + Sync + 'static,
 ) -> mpsc::UnboundedSender<ToLink> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -120,13 +119,11 @@ pub fn spawn<T: Clone + Send + Sync + 'static>(
         match sock {
             Ok(Ok(sock)) => {
                 let _ = sock.set_nodelay(true);
-                let _ = events.send((tag.clone(), FromLink::Opened(Ok(()))));
-                let reason = run(sock, rx, &tag, &events).await;
-                let _ = events.send((tag, FromLink::Closed(reason)));
+                report(FromLink::Opened(Ok(())));
+                let reason = run(sock, rx, &report).await;
+                report(FromLink::Closed(reason));
             }
-            _ => {
-                let _ = events.send((tag, FromLink::Opened(Err(()))));
-            }
+            _ => report(FromLink::Opened(Err(()))),
         }
     });
     tx
@@ -159,11 +156,10 @@ fn encode(p: &Packet) -> Option<BytesMut> {
 }
 
 /// Runs the link; returns why it ended.
-async fn run<T: Clone>(
+async fn run(
     mut sock: TcpStream,
     mut rx: mpsc::UnboundedReceiver<ToLink>,
-    tag: &T,
-    events: &mpsc::UnboundedSender<(T, FromLink)>,
+    emit: &impl Fn(FromLink),
 ) -> CloseReason {
     let mut buf = BytesMut::with_capacity(4096);
     let mut keepalive = Duration::ZERO;
@@ -173,9 +169,6 @@ async fn run<T: Clone>(
         Option<Instant>,
         Option<Instant>,
     ) = (None, None, None);
-    let emit = |ev| {
-        let _ = events.send((tag.clone(), ev));
-    };
     loop {
         let due = [next_ping, pong_due, connack_due]
             .into_iter()

@@ -531,7 +531,7 @@ impl Quectel {
                     s.host = host.into();
                     s.port = port;
                     s.state = State::Opening;
-                    s.link = Some(mqtt::spawn(addr, (i as u8, epoch), link_events(core)));
+                    s.link = Some(mqtt::spawn(addr, core.link_sink(i as u8, epoch)));
                     None
                 }
             }
@@ -995,19 +995,6 @@ impl Quectel {
             }
         }
     }
-}
-
-fn link_events(core: &Core) -> tokio::sync::mpsc::UnboundedSender<((u8, u64), FromLink)> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<((u8, u64), FromLink)>();
-    let events = core.events.clone();
-    tokio::spawn(async move {
-        while let Some((tag, ev)) = rx.recv().await {
-            if events.send(Event::Link(tag, ev)).is_err() {
-                return;
-            }
-        }
-    });
-    tx
 }
 
 /// The login a Quectel module derives from `aliauth` (the exact strings real firmware sends
