@@ -60,6 +60,83 @@ impl Default for Cfg {
     }
 }
 
+impl Cfg {
+    /// The values a query shows after `+QMTCFG: "<name>",`; `None` for an unknown name.
+    fn show(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "version" => self.version.to_string(),
+            "pdpcid" => self.pdpcid.to_string(),
+            "ssl" => format!("{},{}", self.ssl.0, self.ssl.1),
+            "keepalive" => self.keepalive.to_string(),
+            "session" => self.session.to_string(),
+            "timeout" => format!("{},{},{}", self.timeout.0, self.timeout.1, self.timeout.2),
+            "will" => match &self.will {
+                None => "0".into(),
+                Some(w) => format!(
+                    "1,{},{},\"{}\",\"{}\"",
+                    w.qos,
+                    u8::from(w.retain),
+                    w.topic,
+                    String::from_utf8_lossy(&w.message)
+                ),
+            },
+            "recv/mode" => format!("{},{}", self.recv_mode.0, self.recv_mode.1),
+            "send/mode" => self.send_mode.to_string(),
+            // No triple: empty fields.
+            "aliauth" => match &self.aliauth {
+                Some((pk, dn, ds)) => format!("\"{pk}\",\"{dn}\",\"{ds}\""),
+                None => ",,".into(),
+            },
+            _ => return None,
+        })
+    }
+
+    /// Applies a set (`args` after the name and the client index); `None` for an unknown
+    /// name or a value out of its range.
+    fn set(&mut self, name: &str, args: &[Arg]) -> Option<()> {
+        let int = |k: usize, lo: i64, hi: i64| args.get(k)?.int().filter(|v| (lo..=hi).contains(v));
+        // An optional trailing value.
+        let opt = |k: usize, lo: i64, hi: i64, default: i64| {
+            if args.len() > k {
+                int(k, lo, hi)
+            } else {
+                Some(default)
+            }
+        };
+        let text = |k: usize| args.get(k)?.text().map(String::from);
+        match name {
+            "version" => self.version = int(0, 3, 4)? as u8,
+            "pdpcid" => self.pdpcid = int(0, 1, 16)? as u8,
+            "ssl" => self.ssl = (int(0, 0, 1)? as u8, opt(1, 0, 5, 0)? as u8),
+            "keepalive" => self.keepalive = int(0, 0, 3600)? as u16,
+            "session" => self.session = int(0, 0, 1)? as u8,
+            "timeout" => {
+                self.timeout = (
+                    int(0, 1, 60)? as u8,
+                    int(1, 0, 10)? as u8,
+                    opt(2, 0, 1, 0)? as u8,
+                )
+            }
+            "will" => {
+                self.will = match int(0, 0, 1)? {
+                    0 => None,
+                    _ => Some(Will {
+                        qos: int(1, 0, 2)? as u8,
+                        retain: int(2, 0, 1)? == 1,
+                        topic: text(3)?,
+                        message: text(4)?.into_bytes(),
+                    }),
+                }
+            }
+            "recv/mode" => self.recv_mode = (int(0, 0, 1)? as u8, opt(1, 0, 1, 0)? as u8),
+            "send/mode" => self.send_mode = int(0, 0, 1)? as u8,
+            "aliauth" if args.len() == 3 => self.aliauth = Some((text(0)?, text(1)?, text(2)?)),
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
 #[derive(Debug, Default)]
 struct Slot {
     cfg: Cfg,
@@ -360,149 +437,26 @@ impl Quectel {
             return core.bad_args().await;
         };
         let name = name.to_ascii_lowercase();
-        let query = cmd.args.len() == 2;
         let c = &mut self.slots[i].cfg;
-        let ints: Vec<Option<i64>> = cmd.args.iter().skip(2).map(Arg::int).collect();
-        let int = |k: usize, lo: i64, hi: i64| {
-            ints.get(k)
-                .copied()
-                .flatten()
-                .filter(|v| (lo..=hi).contains(v))
-        };
-        let reply = match name.as_str() {
-            "version" if query => format!("{}", c.version),
-            "version" => match int(0, 3, 4) {
-                Some(v) => {
-                    c.version = v as u8;
-                    String::new()
-                }
-                None => return core.bad_args().await,
-            },
-            "pdpcid" if query => format!("{}", c.pdpcid),
-            "pdpcid" => match int(0, 1, 16) {
-                Some(v) => {
-                    c.pdpcid = v as u8;
-                    String::new()
-                }
-                None => return core.bad_args().await,
-            },
-            "ssl" if query => format!("{},{}", c.ssl.0, c.ssl.1),
-            "ssl" => match (
-                int(0, 0, 1),
-                if ints.len() > 1 {
-                    int(1, 0, 5)
-                } else {
-                    Some(0)
-                },
-            ) {
-                (Some(e), Some(x)) => {
-                    c.ssl = (e as u8, x as u8);
-                    String::new()
-                }
-                _ => return core.bad_args().await,
-            },
-            "keepalive" if query => format!("{}", c.keepalive),
-            "keepalive" => match int(0, 0, 3600) {
-                Some(v) => {
-                    c.keepalive = v as u16;
-                    String::new()
-                }
-                None => return core.bad_args().await,
-            },
-            "session" if query => format!("{}", c.session),
-            "session" => match int(0, 0, 1) {
-                Some(v) => {
-                    c.session = v as u8;
-                    String::new()
-                }
-                None => return core.bad_args().await,
-            },
-            "timeout" if query => format!("{},{},{}", c.timeout.0, c.timeout.1, c.timeout.2),
-            "timeout" => match (
-                int(0, 1, 60),
-                int(1, 0, 10),
-                if ints.len() > 2 {
-                    int(2, 0, 1)
-                } else {
-                    Some(0)
-                },
-            ) {
-                (Some(a), Some(b), Some(n)) => {
-                    c.timeout = (a as u8, b as u8, n as u8);
-                    String::new()
-                }
-                _ => return core.bad_args().await,
-            },
-            "will" if query => match &c.will {
-                None => "0".into(),
-                Some(w) => format!(
-                    "1,{},{},\"{}\",\"{}\"",
-                    w.qos,
-                    u8::from(w.retain),
-                    w.topic,
-                    String::from_utf8_lossy(&w.message)
-                ),
-            },
-            "will" => match int(0, 0, 1) {
-                Some(0) => {
-                    c.will = None;
-                    String::new()
-                }
-                Some(_) => match (int(1, 0, 2), int(2, 0, 1), cmd.text(5), cmd.text(6)) {
-                    (Some(q), Some(r), Some(t), Some(m)) => {
-                        c.will = Some(Will {
-                            qos: q as u8,
-                            retain: r == 1,
-                            topic: t.into(),
-                            message: m.as_bytes().to_vec(),
-                        });
-                        String::new()
-                    }
-                    _ => return core.bad_args().await,
-                },
-                None => return core.bad_args().await,
-            },
-            "recv/mode" if query => format!("{},{}", c.recv_mode.0, c.recv_mode.1),
-            "recv/mode" => match (
-                int(0, 0, 1),
-                if ints.len() > 1 {
-                    int(1, 0, 1)
-                } else {
-                    Some(0)
-                },
-            ) {
-                (Some(m), Some(l)) => {
-                    c.recv_mode = (m as u8, l as u8);
-                    String::new()
-                }
-                _ => return core.bad_args().await,
-            },
-            "send/mode" if query => format!("{}", c.send_mode),
-            "send/mode" => match int(0, 0, 1) {
-                Some(v) => {
-                    c.send_mode = v as u8;
-                    String::new()
-                }
-                None => return core.bad_args().await,
-            },
-            "aliauth" if query => match &c.aliauth {
-                Some((pk, dn, ds)) => format!("\"{pk}\",\"{dn}\",\"{ds}\""),
-                None if core.cfg.empty_aliauth == EmptyAliauth::OkOnly => return core.ok().await,
-                None => ",,".into(),
-            },
-            "aliauth" => match (cmd.text(2), cmd.text(3), cmd.text(4)) {
-                (Some(pk), Some(dn), Some(ds)) if cmd.args.len() == 5 => {
-                    c.aliauth = Some((pk.into(), dn.into(), ds.into()));
-                    String::new()
-                }
-                _ => return core.bad_args().await,
-            },
-            _ => return core.bad_args().await,
-        };
-        if query {
-            core.line(&format!("+QMTCFG: \"{name}\",{reply}")).await;
+        if cmd.args.len() > 2 {
+            return match c.set(&name, &cmd.args[2..]) {
+                Some(()) => core.ok().await,
+                None => core.bad_args().await,
+            };
         }
-        core.ok().await
+        if name == "aliauth"
+            && c.aliauth.is_none()
+            && core.cfg.empty_aliauth == EmptyAliauth::OkOnly
+        {
+            return core.ok().await;
+        }
+        match c.show(&name) {
+            Some(values) => {
+                core.line(&format!("+QMTCFG: \"{name}\",{values}")).await;
+                core.ok().await
+            }
+            None => core.bad_args().await,
+        }
     }
 
     async fn qmtopen(&mut self, core: &mut Core, cmd: &Cmd) {
