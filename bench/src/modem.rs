@@ -297,6 +297,14 @@ impl Core {
         self.raw(&b).await;
     }
 
+    /// Information lines, then `OK`.
+    pub async fn answer(&mut self, lines: impl IntoIterator<Item = String>) {
+        for l in lines {
+            self.line(&l).await;
+        }
+        self.ok().await;
+    }
+
     /// `OK`.
     pub async fn ok(&mut self) {
         self.line("OK").await;

@@ -233,19 +233,17 @@ impl Quectel {
             ("+QICSGP", Form::Set) => self.qicsgp(core, cmd).await,
             ("+QIACT", Form::Set) => self.qiact(core, cmd).await,
             ("+QIACT", Form::Read) => {
-                let mut cids: Vec<u8> = self
-                    .pdp
-                    .iter()
-                    .filter(|(_, p)| p.active)
-                    .map(|(c, _)| *c)
+                let ip = &core.cfg.addresses.0;
+                let mut active: Vec<(u8, String)> = (self.pdp.iter().filter(|(_, p)| p.active))
+                    .map(|(cid, p)| {
+                        (
+                            *cid,
+                            format!("+QIACT: {cid},1,{},\"{ip}\"", p.ctx_type.max(1)),
+                        )
+                    })
                     .collect();
-                cids.sort();
-                for cid in cids {
-                    let t = self.pdp.get(&cid).map_or(1, |p| p.ctx_type.max(1));
-                    let ip = core.cfg.addresses.0.clone();
-                    core.line(&format!("+QIACT: {cid},1,{t},\"{ip}\"")).await;
-                }
-                core.ok().await
+                active.sort();
+                core.answer(active.into_iter().map(|(_, l)| l)).await
             }
             ("+QIDEACT", Form::Set) => match cmd.int(0) {
                 Some(cid @ 1..=16) => {
@@ -261,17 +259,10 @@ impl Quectel {
             ("+QMTCFG", Form::Set) => self.qmtcfg(core, cmd).await,
             ("+QMTOPEN", Form::Set) => self.qmtopen(core, cmd).await,
             ("+QMTOPEN", Form::Read) => {
-                let open: Vec<String> = self
-                    .slots
-                    .iter()
-                    .enumerate()
+                let open = (self.slots.iter().enumerate())
                     .filter(|(_, s)| s.state != State::Closed)
-                    .map(|(i, s)| format!("+QMTOPEN: {i},\"{}\",{}", s.host, s.port))
-                    .collect();
-                for l in open {
-                    core.line(&l).await;
-                }
-                core.ok().await
+                    .map(|(i, s)| format!("+QMTOPEN: {i},\"{}\",{}", s.host, s.port));
+                core.answer(open.collect::<Vec<_>>()).await
             }
             ("+QMTCLOSE", Form::Set) => match slot_index(cmd.arg(0)) {
                 Some(i) if cmd.args.len() == 1 => {
@@ -283,24 +274,16 @@ impl Quectel {
             },
             ("+QMTCONN", Form::Set) => self.qmtconn(core, cmd).await,
             ("+QMTCONN", Form::Read) => {
-                let states: Vec<String> = self
-                    .slots
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, s)| {
-                        let n = match s.state {
-                            State::Closed | State::Opening => return None,
-                            State::Opened => 1,
-                            State::Connecting => 2,
-                            State::Connected => 3,
-                        };
-                        Some(format!("+QMTCONN: {i},{n}"))
-                    })
-                    .collect();
-                for l in states {
-                    core.line(&l).await;
-                }
-                core.ok().await
+                let states = self.slots.iter().enumerate().filter_map(|(i, s)| {
+                    let n = match s.state {
+                        State::Closed | State::Opening => return None,
+                        State::Opened => 1,
+                        State::Connecting => 2,
+                        State::Connected => 3,
+                    };
+                    Some(format!("+QMTCONN: {i},{n}"))
+                });
+                core.answer(states.collect::<Vec<_>>()).await
             }
             ("+QMTDISC", Form::Set) => match slot_index(cmd.arg(0)) {
                 Some(i) => {
@@ -322,24 +305,17 @@ impl Quectel {
             ("+QMTPUB", Form::Set) => self.publish(core, cmd, "+QMTPUB").await,
             ("+QMTRECV", Form::Set) => self.qmtrecv(core, cmd).await,
             ("+QMTRECV", Form::Read) => {
-                let lines: Vec<String> = self
-                    .slots
-                    .iter()
-                    .enumerate()
+                let lines = (self.slots.iter().enumerate())
                     .filter(|(_, s)| s.state != State::Closed)
                     .map(|(i, s)| {
-                        let f: Vec<String> = s
+                        let used: Vec<String> = s
                             .stored
                             .iter()
                             .map(|m| u8::from(m.is_some()).to_string())
                             .collect();
-                        format!("+QMTRECV: {i},{}", f.join(","))
-                    })
-                    .collect();
-                for l in lines {
-                    core.line(&l).await;
-                }
-                core.ok().await
+                        format!("+QMTRECV: {i},{}", used.join(","))
+                    });
+                core.answer(lines.collect::<Vec<_>>()).await
             }
             ("+QHTTPCFG", Form::Set) => self.qhttpcfg(core, cmd).await,
             ("+QHTTPURL", Form::Set) => self.qhttpurl(core, cmd).await,
