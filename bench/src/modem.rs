@@ -477,10 +477,14 @@ impl Core {
             Family::Quectel => {
                 self.line("RDY").await;
                 self.line("+CFUN: 1").await;
-                if self.sim == Sim::Ready {
-                    self.line("+CPIN: READY").await;
-                    self.line("+QUSIM: 1").await;
-                    self.line("+QIND: SMS DONE").await;
+                match self.sim {
+                    Sim::Ready => {
+                        self.line("+CPIN: READY").await;
+                        self.line("+QUSIM: 1").await;
+                        self.line("+QIND: SMS DONE").await;
+                    }
+                    Sim::PinRequired => self.line("+CPIN: SIM PIN").await,
+                    Sim::NotInserted => self.line("+CPIN: NOT INSERTED").await,
                 }
                 self.line("APP RDY").await;
             }
@@ -556,7 +560,9 @@ impl Core {
             (name @ ("+CREG" | "+CGREG" | "+CEREG"), Form::Read) => {
                 let i = reg_index(name);
                 let (n, stat) = (self.reg_n[i], self.reg_stat());
-                self.line(&format!("{name}: {n},{stat}")).await;
+                // n=2 adds the location (the serving cell of the Quectel note) when registered.
+                let loc = if n == 2 && stat == 1 { LOCATION } else { "" };
+                self.line(&format!("{name}: {n},{stat}{loc}")).await;
                 self.ok().await
             }
             (name @ ("+CREG" | "+CGREG" | "+CEREG"), Form::Set) => match cmd.int(0) {
@@ -647,6 +653,9 @@ impl Core {
         }
     }
 }
+
+/// `,<tac>,<ci>,<AcT>` of the registration URCs and reads with `n=2` (LTE, E-UTRAN).
+const LOCATION: &str = r#","550B","5C4EF01",7"#;
 
 fn reg_index(name: &str) -> usize {
     match name {
@@ -762,8 +771,10 @@ async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
                 Event::Registered(boot) if boot == core.boot => {
                     core.registered = true;
                     for (i, name) in ["+CREG", "+CGREG", "+CEREG"].iter().enumerate() {
-                        if core.reg_n[i] > 0 {
-                            core.line(&format!("{name}: 1")).await;
+                        match core.reg_n[i] {
+                            0 => {}
+                            1 => core.line(&format!("{name}: 1")).await,
+                            _ => core.line(&format!("{name}: 1{LOCATION}")).await,
                         }
                     }
                 }

@@ -76,6 +76,11 @@ async fn registration_takes_its_time() {
         .await;
     assert_eq!(h.cmd("AT+CEREG?").await, "\r\n+CEREG: 1,1\r\n\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CGREG?").await, "\r\n+CGREG: 0,1\r\n\r\nOK\r\n");
+    assert_eq!(h.cmd("AT+CEREG=2").await, "\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+CEREG?").await,
+        "\r\n+CEREG: 2,1,\"550B\",\"5C4EF01\",7\r\n\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+QIACT=1").await, "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+QIACT=1").await, "\r\nERROR\r\n");
 
