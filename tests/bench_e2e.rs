@@ -516,3 +516,51 @@ async fn an_unresponsive_broker_fails_the_connect() {
         "{e:?}"
     );
 }
+
+// ---- Library behaviour the bench shows to be wrong (ignored until the library is fixed) ----
+
+/// A real module prints `RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`, `+QIND: SMS DONE` and
+/// `APP RDY` at power-up. With those still queued, `quectel::register` comes back from its
+/// wait for the link close before the platform's close (`+QMTSTAT: 0,1`) arrives, and the
+/// reconnect's `AT+QMTOPEN` gets `+QMTOPEN: 0,2` (client still open). Without the boot URCs
+/// the same flow passes (`quectel_mqtt_registration`).
+#[tokio::test]
+#[ignore = "library: a stale boot URC ends mqtt_wait_closed at once"]
+async fn quectel_mqtt_registration_right_after_boot() {
+    let p = Platform::start().await.unwrap();
+    let mut cfg = ModemConfig::new(Family::Quectel, p.host_map());
+    cfg.boot_urcs = true;
+    let (io, _faults) = spawn_model(cfg);
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    quectel::network_checks(&mut c, 1).await.unwrap();
+    let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19Pr", "123")
+        .client_id("864430010001091")
+        .sign_method(SignMethod::HmacSha1)
+        .instance_id("iot-06z00hxss3rggno")
+        .build()
+        .unwrap();
+    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
+    let device = quectel::register(&mut c, &opts, &reg).await.unwrap();
+    quectel::connect_aliauth(
+        &mut c,
+        &quectel::Connect::new(HOST, 1883),
+        &device.product_key,
+        &device.device_name,
+        device.device_secret.expose(),
+        &device.device_name,
+    )
+    .await
+    .unwrap();
+}
+
+/// `quectel::network_checks` sends `AT+QIACT=1` and fails on its `ERROR` when the context is
+/// already active (a second run without a reboot), where `Bearer::bearer_up` counts that as
+/// success; `luat::prepare` passes twice.
+#[tokio::test]
+#[ignore = "library: network_checks fails when the PDP context is already active"]
+async fn quectel_network_checks_twice() {
+    let p = Platform::start().await.unwrap();
+    let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);
+    quectel::network_checks(&mut c, 1).await.unwrap();
+    quectel::network_checks(&mut c, 1).await.unwrap();
+}

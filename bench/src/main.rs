@@ -10,12 +10,13 @@ fn usage(platform_note: bool) {
         "atmodem-sim: Quectel / Luat module models with a local Aliyun IoT Platform
 
 USAGE:
-    atmodem-sim --pty [--family quectel|luat]
+    atmodem-sim --pty [--family quectel|luat] [--registration-delay <ms>]
 
 OPTIONS:
-    --pty                 expose a module model on a pseudo-terminal and print its path
-    --family <name>       quectel (default) or luat
-    -h, --help            this text
+    --pty                       expose a module model on a pseudo-terminal and print its path
+    --family <name>             quectel (default) or luat
+    --registration-delay <ms>   time from boot to network registration (default 2000)
+    -h, --help                  this text
 
 The module resolves every *.aliyuncs.com host to the local platform (MQTT broker, and
 iot-auth.* to its HTTP endpoints); https:// is spoken as plain HTTP. Test devices:"
@@ -54,6 +55,7 @@ async fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut family = Family::Quectel;
     let mut pty = false;
+    let mut registration_ms = 2000u64;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -67,6 +69,13 @@ async fn main() -> std::io::Result<()> {
                 Some("luat") => family = Family::Luat,
                 other => {
                     eprintln!("unknown family {other:?} (quectel or luat)");
+                    std::process::exit(2);
+                }
+            },
+            "--registration-delay" => match it.next().and_then(|v| v.parse().ok()) {
+                Some(ms) => registration_ms = ms,
+                None => {
+                    eprintln!("--registration-delay takes milliseconds");
                     std::process::exit(2);
                 }
             },
@@ -85,7 +94,7 @@ async fn main() -> std::io::Result<()> {
     let path = tokio_serial::SerialPort::name(&slave).unwrap_or_default();
     let mut cfg = ModemConfig::new(family, platform.host_map());
     cfg.boot_urcs = true;
-    cfg.registration_delay = Duration::from_secs(2);
+    cfg.registration_delay = Duration::from_millis(registration_ms);
     cfg.max_wait = Duration::from_secs(120);
     let _handle = atmodem_sim::modem::spawn(cfg, master);
     // The path alone on the first line, for scripts; a reader that goes away is no error.
