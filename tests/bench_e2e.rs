@@ -564,3 +564,16 @@ async fn quectel_network_checks_twice() {
     quectel::network_checks(&mut c, 1).await.unwrap();
     quectel::network_checks(&mut c, 1).await.unwrap();
 }
+
+#[tokio::test]
+async fn luat_firmware_too_old_for_aliyun() {
+    let p = Platform::start().await.unwrap();
+    let mut cfg = ModemConfig::new(Family::Luat, p.host_map());
+    cfg.revision = "AirM2M_Air724UG_V408_LTE_AT".into();
+    let (io, _faults) = spawn_model(cfg);
+    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let e = luat_flow::prepare(&mut c, &BearerConfig::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, flow::FlowError::Firmware(408)), "{e:?}");
+}
