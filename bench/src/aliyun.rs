@@ -412,7 +412,7 @@ pub fn alink_id(v: &serde_json::Value) -> Option<String> {
 }
 
 /// The platform's `_reply` to an Alink request on `topic` (property post, event post),
-/// or `None` when the topic takes no reply.
+/// or `None` when the topic takes no reply or the request asks for none (`sys.ack` 0).
 pub fn alink_reply(topic: &str, payload: &[u8]) -> Option<(String, String)> {
     let parts: Vec<&str> = topic.split('/').collect();
     // /sys/<pk>/<dn>/thing/event/<...>/post
@@ -425,6 +425,15 @@ pub fn alink_reply(topic: &str, payload: &[u8]) -> Option<(String, String)> {
     let method = parts[4..].join(".");
     let reply_topic = format!("{topic}_reply");
     let parsed: Option<serde_json::Value> = serde_json::from_slice(payload).ok();
+    // `"sys":{"ack":0}` asks for no reply.
+    if parsed
+        .as_ref()
+        .and_then(|v| v.pointer("/sys/ack"))
+        .and_then(|a| a.as_i64())
+        == Some(0)
+    {
+        return None;
+    }
     let reply = match parsed.as_ref().and_then(|v| Some((alink_id(v)?, v))) {
         Some((id, v)) if v.get("params").is_some_and(|p| p.is_object()) => format!(
             r#"{{"code":200,"data":{{}},"id":"{id}","message":"success","method":"{method}","version":"1.0"}}"#
@@ -461,5 +470,7 @@ mod tests {
         assert_eq!(t, "/sys/pk/dn/thing/event/property/post_reply");
         assert!(r.starts_with(r#"{"code":200,"data":{},"id":"12""#), "{r}");
         assert!(alink_reply("/pk/dn/user/update", b"x").is_none());
+        let no_ack = br#"{"id":"1","params":{},"sys":{"ack":0}}"#;
+        assert!(alink_reply("/sys/pk/dn/thing/event/property/post", no_ack).is_none());
     }
 }

@@ -61,6 +61,8 @@ impl HostMap {
 
 /// The firmware files the OTA server offers, by path.
 type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+/// The last firmware offered to each device, `(productKey, deviceName)` → the Alink `data`.
+type Offers = Arc<Mutex<HashMap<(String, String), String>>>;
 
 /// The local platform.
 #[derive(Clone)]
@@ -68,6 +70,7 @@ pub struct Platform {
     broker: Broker,
     http: SocketAddr,
     files: Files,
+    offers: Offers,
     skew_ms: Arc<AtomicI64>,
     next_id: Arc<AtomicU64>,
     devices: Vec<TestDevice>,
@@ -92,6 +95,7 @@ impl Platform {
             broker,
             http,
             files,
+            offers: Offers::default(),
             skew_ms: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
             devices,
@@ -100,10 +104,14 @@ impl Platform {
         Ok(p)
     }
 
-    /// Replies to property/event posts and NTP requests.
+    /// Replies to property/event posts, NTP requests and firmware queries.
     fn spawn_services(&self) {
         let mut rx = self.broker.uplink();
-        let (broker, skew) = (self.broker.clone(), self.skew_ms.clone());
+        let (broker, skew, offers) = (
+            self.broker.clone(),
+            self.skew_ms.clone(),
+            self.offers.clone(),
+        );
         tokio::spawn(async move {
             loop {
                 let up = match rx.recv().await {
@@ -116,6 +124,19 @@ impl Platform {
                 }
                 if let Some((topic, reply)) = aliyun::alink_reply(&up.topic, &up.payload) {
                     broker.publish(&topic, reply.as_bytes(), 0);
+                } else if up.topic.ends_with("/thing/ota/firmware/get") {
+                    // The last offer to that device, `{}` when there is none.
+                    let id = serde_json::from_slice::<serde_json::Value>(&up.payload)
+                        .ok()
+                        .and_then(|v| aliyun::alink_id(&v))
+                        .unwrap_or_default();
+                    let data = up
+                        .device
+                        .as_ref()
+                        .and_then(|d| offers.lock().ok()?.get(d).cloned())
+                        .unwrap_or_else(|| "{}".into());
+                    let reply = format!(r#"{{"id":"{id}","code":200,"data":{data}}}"#);
+                    broker.publish(&format!("{}_reply", up.topic), reply.as_bytes(), 0);
                 } else if let Some(base) = up
                     .topic
                     .strip_suffix("/request")
@@ -195,8 +216,9 @@ impl Platform {
         id
     }
 
-    /// Offers a firmware (served at the returned URL, with `Range`) and pushes the OTA upgrade
-    /// message (`/ota/device/upgrade/<pk>/<dn>`, MD5 digest); returns the URL.
+    /// Offers a firmware (served at the returned URL, with `Range`), pushes the OTA upgrade
+    /// message (`/ota/device/upgrade/<pk>/<dn>`, MD5 digest) and answers later
+    /// `thing/ota/firmware/get` queries of that device with it; returns the URL.
     pub fn push_firmware(&self, pk: &str, dn: &str, version: &str, image: &[u8]) -> String {
         use md5::Digest;
         let path = format!("/ota/{pk}/{dn}/{version}.bin");
@@ -208,11 +230,15 @@ impl Platform {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let msg = format!(
-            r#"{{"code":"1000","data":{{"size":{},"version":"{version}","url":"{url}","md5":"{digest}","sign":"{digest}","signMethod":"Md5"}},"id":{id},"message":"success"}}"#,
+        let data = format!(
+            r#"{{"size":{},"version":"{version}","url":"{url}","md5":"{digest}","sign":"{digest}","signMethod":"Md5"}}"#,
             image.len()
         );
+        if let Ok(mut o) = self.offers.lock() {
+            o.insert((pk.to_string(), dn.to_string()), data.clone());
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let msg = format!(r#"{{"code":"1000","data":{data},"id":{id},"message":"success"}}"#);
         self.publish(&format!("/ota/device/upgrade/{pk}/{dn}"), msg.as_bytes(), 0);
         url
     }

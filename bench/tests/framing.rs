@@ -245,6 +245,29 @@ async fn property_set_push() {
         r#"{{"id":"{id}","version":"1.0","params":{{"LightStatus":0}},"method":"thing.service.property.set"}}"#
     );
     h.expect(format!("\r\n+MSUB: \"/sys/i2uqc2dloOl/device001/thing/service/property/set\",{} byte,{msg}\r\n", msg.len()).as_bytes()).await;
+    // A firmware query: {} before any offer, the offer after.
+    let get = "/sys/i2uqc2dloOl/device001/thing/ota/firmware/get";
+    h.cmd(&format!(r#"AT+MSUB="{get}_reply",0"#)).await;
+    h.expect(b"\r\nSUBACK\r\n").await;
+    h.cmd(&format!(
+        r#"AT+MPUB="{get}",0,0,"{{\22id\22:\227\22,\22params\22:{{}}}}""#
+    ))
+    .await;
+    let reply = String::from_utf8(h.until(b"}\r\n").await).unwrap();
+    assert!(
+        reply.ends_with("byte,{\"id\":\"7\",\"code\":200,\"data\":{}}\r\n"),
+        "{reply:?}"
+    );
+    let url = p.push_firmware("i2uqc2dloOl", "device001", "3.0", b"image");
+    h.cmd(&format!(r#"AT+MPUB="{get}",0,0,"{{\22id\22:\228\22}}""#))
+        .await;
+    let reply = String::from_utf8(h.until(b"}\r\n").await).unwrap();
+    assert!(
+        reply.contains(&format!(
+            r#"{{"id":"8","code":200,"data":{{"size":5,"version":"3.0","url":"{url}""#
+        )),
+        "{reply:?}"
+    );
     // A property post that is not Alink JSON gets a 460 reply.
     let mut up = p.uplink();
     h.cmd(r#"AT+MSUB="/sys/i2uqc2dloOl/device001/thing/event/property/post_reply",0"#)
