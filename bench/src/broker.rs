@@ -183,7 +183,7 @@ impl Broker {
 
     /// Publishes as the platform to every matching subscription; returns how many got it.
     pub fn publish(&self, topic: &str, payload: &[u8], qos: u8) -> usize {
-        route(&self.shared, topic, payload, qos_of(qos), None)
+        route(&self.shared, topic, payload, qos_of(qos))
     }
 
     /// Sends a message to one device's sessions whatever they subscribed (as the platform does
@@ -218,9 +218,9 @@ fn qos_of(n: u8) -> QoS {
     }
 }
 
-/// Delivers to every subscription that matches; `from` is skipped for nothing (MQTT 3.1.1
-/// delivers to the publisher too).
-fn route(shared: &Shared, topic: &str, payload: &[u8], qos: QoS, _from: Option<u64>) -> usize {
+/// Delivers to every subscription that matches (the publisher's own too, as MQTT 3.1.1 does),
+/// at the lower of the message's and the subscription's QoS; returns how many got it.
+fn route(shared: &Shared, topic: &str, payload: &[u8], qos: QoS) -> usize {
     let mut st = lock(&shared.state);
     let mut n = 0;
     for c in st.conns.values_mut() {
@@ -400,7 +400,7 @@ async fn connection(shared: Arc<Shared>, mut sock: TcpStream) {
                             payload: p.payload.to_vec(),
                             qos: p.qos as u8,
                         };
-                        route(&shared, &p.topic, &p.payload, p.qos, Some(id));
+                        route(&shared, &p.topic, &p.payload, p.qos);
                         let _ = shared.uplink.send(up);
                         match p.qos {
                             QoS::AtMostOnce => None,
@@ -457,6 +457,6 @@ async fn connection(shared: Arc<Shared>, mut sock: TcpStream) {
     }
     lock(&shared.state).conns.remove(&id);
     if !clean && let Some(w) = will {
-        route(&shared, &w.topic, &w.message, w.qos, None);
+        route(&shared, &w.topic, &w.message, w.qos);
     }
 }
