@@ -309,7 +309,13 @@ where
             _ => p.broker().stop(),
         }
         let e = c.mqtt_next_message(0, 5_000).await.map(|_| ()).unwrap_err();
-        assert!(matches!(e, Error::SessionDown), "{family:?} {fault}: {e:?}");
+        assert!(
+            matches!(e, Error::SessionDown),
+            "{family:?} {fault}: {e:?} {:?} {:?} queued {}",
+            c.links(),
+            c.stats(),
+            c.queued_urcs()
+        );
         let e = c.mqtt_publish(0, &get, b"x", 0, false).await.unwrap_err();
         assert!(
             matches!(e, Error::SessionDown),
@@ -517,21 +523,22 @@ async fn an_unresponsive_broker_fails_the_connect() {
     );
 }
 
-// ---- Library behaviour the bench shows to be wrong (ignored until the library is fixed) ----
+// ---- Library behaviour the bench showed to be wrong (regressions) ----
 
 /// A real module prints `RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`, `+QIND: SMS DONE` and
-/// `APP RDY` at power-up. With those still queued, `quectel::register` comes back from its
-/// wait for the link close before the platform's close (`+QMTSTAT: 0,1`) arrives, and the
-/// reconnect's `AT+QMTOPEN` gets `+QMTOPEN: 0,2` (client still open). Without the boot URCs
-/// the same flow passes (`quectel_mqtt_registration`).
+/// `APP RDY` at power-up. With those still queued, `quectel::register` used to come back from
+/// its wait for the link close before the platform's close (`+QMTSTAT: 0,1`) arrived, and the
+/// reconnect's `AT+QMTOPEN` got `+QMTOPEN: 0,2` (client still open).
 #[tokio::test]
-#[ignore = "library: a stale boot URC ends mqtt_wait_closed at once"]
 async fn quectel_mqtt_registration_right_after_boot() {
     let p = Platform::start().await.unwrap();
     let mut cfg = ModemConfig::new(Family::Quectel, p.host_map());
     cfg.boot_urcs = true;
     let (io, _faults) = spawn_model(cfg);
     let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    // What a firmware does at power-up: sync with the module (the boot URCs, `RDY` among
+    // them, end up queued).
+    c.autobaud().await.unwrap();
     quectel::network_checks(&mut c, 1).await.unwrap();
     let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19Pr", "123")
         .client_id("864430010001091")
@@ -553,11 +560,10 @@ async fn quectel_mqtt_registration_right_after_boot() {
     .unwrap();
 }
 
-/// `quectel::network_checks` sends `AT+QIACT=1` and fails on its `ERROR` when the context is
-/// already active (a second run without a reboot), where `Bearer::bearer_up` counts that as
-/// success; `luat::prepare` passes twice.
+/// `quectel::network_checks` used to fail on the `ERROR` of `AT+QIACT=1` when the context was
+/// already active (a second run without a reboot); it now brings the bearer up as
+/// `Bearer::bearer_up` does, which counts that as success.
 #[tokio::test]
-#[ignore = "library: network_checks fails when the PDP context is already active"]
 async fn quectel_network_checks_twice() {
     let p = Platform::start().await.unwrap();
     let mut c: Client<_, _, Quectel> = model(&p, Family::Quectel);

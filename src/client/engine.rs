@@ -462,11 +462,15 @@ where
         let mut reads = 0usize;
         let was_down = self.links.mqtt_is_down(client);
         loop {
+            let pumped = self.pump(None, &mut none, Some(client));
             // The pass records every link event in `links` as it queues it.
             if !was_down && self.links.mqtt_is_down(client) {
+                if let Pump::Message { start, len } = pumped {
+                    return Ok(Found::At { start, len });
+                }
                 return Ok(Found::Ended);
             }
-            match self.pump(None, &mut none, Some(client)) {
+            match pumped {
                 Pump::Message { start, len } => return Ok(Found::At { start, len }),
                 Pump::Empty if wait => self.fill().await?,
                 Pump::Empty => {

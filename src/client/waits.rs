@@ -276,7 +276,10 @@ where
         if self.core.links.mqtt_is_down(client) {
             return Ok(());
         }
-        self.wait_for(timeout_ms, |seen| match seen {
+        // Only what comes from now on: a session end queued earlier (boot URCs, an earlier
+        // session's `+QMTSTAT`) is already reflected in `links`, and the link is up.
+        let now = self.core.urcs.since();
+        self.wait_since(Some(now), timeout_ms, |seen| match seen {
             Seen::Urc(u) => match D::link_event(u) {
                 Some(LinkEvent::MqttDown(c)) if c == client => Some(()),
                 Some(LinkEvent::MqttDown(_)) | None => None,

@@ -27,13 +27,13 @@ use embedded_io_async::{Read, Write};
 
 use super::{FlowError, RegisteredDevice, RegnwlDevice, login_of};
 use crate::aliyun::mqtt::MqttCredentials;
-use crate::client::{Client, Error as ModemError, Mqtt};
+use crate::client::{Bearer, BearerConfig, Client, Error as ModemError, Mqtt};
 use crate::codec::RegStatus;
 use crate::dialects::Redacted;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
-    MqttVersion, PdpAuth, PdpContext, PdpType, QengServingCell, Qiact, Qicsgp, QmtCfg, QmtCfgQuery,
-    QmtConn, QmtOpen, QmtSetting, QmtSettingName, Quectel, ServingCell,
+    MqttVersion, QengServingCell, QmtCfg, QmtCfgQuery, QmtConn, QmtOpen, QmtSetting,
+    QmtSettingName, Quectel, ServingCell,
 };
 
 type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
@@ -66,19 +66,13 @@ where
         ServingCell::Other { .. } => None,
     };
     c.send(&Cgpaddr::default()).await?;
-    c.send(&Qicsgp {
+    // The capability's bring-up: `AT+QICSGP` and `AT+QIACT` as the note sends them, and a
+    // context that is already active (a second run without a reboot) counts as up.
+    c.bearer_up(&BearerConfig {
         cid,
-        context: PdpContext {
-            kind: PdpType::Ipv4v6,
-            apn: "",
-            username: "",
-            password: Redacted::new(""),
-            auth: PdpAuth::None,
-        },
+        ..BearerConfig::default()
     })
     .await?;
-    c.send(&Qiact { cid }).await?;
-    c.links_mut().mark_bearer_up(cid);
     let addrs = c.send(&Cgpaddr::default()).await?;
     let mut ipv4 = heapless::String::new();
     if let Some(a) = addrs.get(cid).and_then(|a| a.ipv4()) {
