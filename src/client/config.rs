@@ -9,7 +9,8 @@ pub struct Stats {
     /// sessions is already in [`Links`](super::Links)), then messages of clients whose
     /// session is down. Messages of live sessions are never discarded: when only they fill
     /// the queue, the client stops reading and the call ends with
-    /// [`Error::QueueFull`](super::Error::QueueFull).
+    /// [`Error::QueueFull`](super::Error::QueueFull). Also counts lines longer than the
+    /// whole queue (`Q` minus 8 bytes), which can never be queued.
     pub urcs_dropped: u32,
     /// Final result codes that arrived with no command in flight.
     pub unsolicited_finals: u32,

@@ -79,6 +79,25 @@ pub(super) enum Room {
     Make,
 }
 
+/// Queue a line; `false` when the queue is full (the caller leaves the line in the decoder).
+/// A line longer than the whole queue can never be queued: it is dropped and counted in
+/// [`Stats::urcs_dropped`] instead of stopping the reader for good.
+fn queue_line<const Q: usize>(
+    urcs: &mut LineQueue<Q>,
+    stats: &mut Stats,
+    line: &[u8],
+    tag: Tag,
+) -> bool {
+    if urcs.push_tagged(line, tag) {
+        return true;
+    }
+    if !urcs.can_hold(line.len()) {
+        stats.urcs_dropped = stats.urcs_dropped.saturating_add(1);
+        return true;
+    }
+    false
+}
+
 /// The tag of a URC in the queue: what waits filter on instead of parsing it again.
 fn tag_of<D: Dialect>(event: Option<LinkEvent>, urc: &D::Urc<'_>) -> Tag {
     match event {
@@ -211,7 +230,7 @@ where
                         };
                     }
                     // `raw` borrows the decoder, `u` too: both end here.
-                    if !self.urcs.push_tagged(raw, tag) {
+                    if !queue_line(&mut self.urcs, &mut self.stats, raw, tag) {
                         true
                     } else if event == Some(LinkEvent::Rebooted) {
                         // Markers sent before the reboot are lost, but the last one may have
@@ -230,7 +249,7 @@ where
                     if let Some(t) = matcher(Seen::Unknown(line)) {
                         return Pump::Matched(t);
                     }
-                    !self.urcs.push_tagged(line, Tag::Unknown)
+                    !queue_line(&mut self.urcs, &mut self.stats, line, Tag::Unknown)
                 }
             };
             if refused {

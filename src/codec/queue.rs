@@ -150,6 +150,11 @@ impl<const N: usize> LineQueue<N> {
         self.dropped
     }
 
+    /// Whether a line of `len` bytes fits in the empty queue.
+    pub fn can_hold(&self, len: usize) -> bool {
+        len.saturating_add(HEADER) <= N && u16::try_from(len).is_ok()
+    }
+
     /// Whether a line of `len` bytes would fit beside the lines waiting.
     pub fn fits(&self, len: usize) -> bool {
         N.saturating_sub(self.live) >= len.saturating_add(HEADER)
