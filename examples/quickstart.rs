@@ -1,15 +1,25 @@
-//! The quickstart: every Aliyun flow of the Luat and Quectel application notes, run with the
-//! notes' own values.
+//! The quickstart: a device on the test bench, then every Aliyun flow of the Luat and Quectel
+//! application notes, run with the notes' own values.
 //!
 //! ```text
-//! cargo run --example quickstart                    # all flows on the simulated modem
+//! cargo run --example quickstart                    # the device flow on the bench
+//! cargo run --example quickstart -- --dialect luat  # the same on the Luat model
+//! cargo run --example quickstart -- --scripted      # every note's flow, scripted modem
 //! cargo run --example quickstart -- --flow luat     # one of them
 //! cargo run --example quickstart -- --port /dev/ttyUSB0 --dialect quectel \
 //!     --flow quectel-device-secret-aliauth --product-key <pk> --device-name <dn> \
 //!     --device-secret <ds> --instance-id <iot-...>   # the same flow on a real module
 //! ```
 //!
-//! On the simulated modem, each flow prints `# flow: <name>`, then its whole exchange in the
+//! By default the `device` flow runs on the test bench (`atmodem-sim`): a behavioural module
+//! model (Quectel, or Luat with `--dialect luat`) whose MQTT stack talks to the bench's local
+//! Aliyun platform through its embedded broker. The device logs in with its
+//! one-device-one-secret credentials, subscribes, posts a property (the platform sees it and
+//! replies), receives a property set pushed by the platform and answers it with a
+//! `set_reply` (the platform sees that too). It prints a legend, the exchange on the module's
+//! AT port, and `# <name>: <value>` lines for what each side saw.
+//!
+//! On the scripted modem, each flow prints `# flow: <name>`, then its whole exchange in the
 //! AT transcript format, recorded from the bytes that crossed the simulated transport
 //! (commands `>>`, data after a prompt `>>|`, modem output `<<` / `<<|`), then the typed
 //! results it obtained as `# <name>: <value>` lines. The simulated modem plays the modem side
@@ -28,10 +38,12 @@ use atmodem::aliyun::{
     MqttRegistration, SignMethod, property_post_reply_topic, user_topic,
 };
 use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession};
+use atmodem::dialects::common::Echo;
 use atmodem::dialects::luat::{Luat, MqttMsgSet};
 use atmodem::dialects::quectel::MqttVersion;
 use atmodem::dialects::quectel::{QmtCfg, QmtCfgQuery, QmtSetting, QmtSettingName, Quectel};
 use atmodem::sim::{InstantDelay, Recorder, SimModem};
+use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
@@ -523,21 +535,159 @@ impl DelayNs for TokioDelay {
     }
 }
 
+/// What the printed exchange's prefixes mean.
+pub const LEGEND: &str = "\
+# legend: `>>` a command line the host wrote, `>>|` data the host wrote after a prompt,
+#         `<<` a line the module sent, `<<|` module bytes that are not a whole line
+#         (a prompt); blank lines between the module's lines are left out.
+";
+
+/// The device flow on the bench: one-device-one-secret login, subscriptions, a property post
+/// the platform sees and answers, a property set the platform pushes and the device answers.
+/// The same code for every module family: it needs only the `Mqtt` capability.
+async fn device_flow<C>(p: &Platform, c: &mut C) -> Result<Results, Fail>
+where
+    C: Mqtt,
+    C::Error: core::fmt::Debug,
+{
+    use std::time::Duration;
+    let (pk, dn, ds) = (BENCH_PK, BENCH_DN, BENCH_DS);
+    let creds = DeviceSecretLogin::new(pk, dn, ds)
+        .secure_mode(atmodem::aliyun::SecureMode::Tcp)
+        .build()
+        .map_err(fail("credentials"))?;
+    let session = MqttSession::new(BENCH_HOST, 1883, login_of(&creds));
+    c.mqtt_start(&session).await.map_err(fail("login"))?;
+    let set_topic = format!("/sys/{pk}/{dn}/thing/service/property/set");
+    let reply_topic = property_post_reply_topic(pk, dn).map_err(fail("topic"))?;
+    c.mqtt_subscribe(0, &set_topic, 0)
+        .await
+        .map_err(fail("subscribe"))?;
+    c.mqtt_subscribe(0, &reply_topic, 0)
+        .await
+        .map_err(fail("subscribe"))?;
+    let mut results = Results::new();
+    let mut uplink = p.uplink();
+
+    // A property post; the platform sees it and replies on `post_reply`.
+    let post_topic = atmodem::aliyun::property_post_topic(pk, dn).map_err(fail("topic"))?;
+    let post =
+        flow::property_post_json(1, r#"{"Temp":23.9,"LightStatus":1}"#).map_err(fail("post"))?;
+    c.mqtt_publish(0, &post_topic, post.as_bytes(), 1, false)
+        .await
+        .map_err(fail("post"))?;
+    let seen = Platform::next_uplink(&mut uplink, &post_topic, Duration::from_secs(5))
+        .await
+        .ok_or("the platform did not see the property post")?;
+    results.push(("platform saw", text(&seen.payload)));
+    let reply = c
+        .mqtt_next_message(0, 5_000)
+        .await
+        .map_err(fail("post reply"))?;
+    results.push(("device got", text(reply.payload)));
+
+    // A property set pushed by the platform; the device answers it with its id.
+    let id = p.set_properties(pk, dn, r#"{"LightStatus":0}"#);
+    let set = c
+        .mqtt_next_message(0, 5_000)
+        .await
+        .map_err(fail("property set"))?;
+    results.push(("device got", text(set.payload)));
+    let set: serde_json::Value = serde_json::from_slice(set.payload).map_err(fail("set JSON"))?;
+    let set_id = set["id"].as_str().unwrap_or(&id).to_string();
+    let answer = format!(r#"{{"id":"{set_id}","code":200,"data":{{}},"version":"1.0"}}"#);
+    let set_reply = format!("{set_topic}_reply");
+    c.mqtt_publish(0, &set_reply, answer.as_bytes(), 0, false)
+        .await
+        .map_err(fail("set reply"))?;
+    let seen = Platform::next_uplink(&mut uplink, &set_reply, Duration::from_secs(5))
+        .await
+        .ok_or("the platform did not see the set reply")?;
+    results.push(("platform saw", text(&seen.payload)));
+    c.mqtt_disconnect(0).await.map_err(fail("disconnect"))?;
+    Ok(results)
+}
+
+/// The bench's test device (the Quectel note's) and the host its model reaches the local
+/// platform by.
+const BENCH_PK: &str = "i2uqc2dloOl";
+const BENCH_DN: &str = "device001";
+const BENCH_DS: &str = "c4fa40df9c8078073d75a26be2bc8f58";
+const BENCH_HOST: &str = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
+
+/// Run the device flow on the bench with the model of `dialect`: the printed legend,
+/// exchange (blank lines left out) and results.
+pub fn on_bench(dialect: &str) -> Result<String, String> {
+    let family = match dialect {
+        "quectel" => Family::Quectel,
+        "luat" => Family::Luat,
+        other => return Err(format!("unknown dialect {other}")),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let p = Platform::start().await.map_err(|e| e.to_string())?;
+        let (io, _faults) = spawn_model(ModemConfig::new(family, p.host_map()));
+        let io = Recorder::new(atmodem_sim::transport::uart(io));
+        let (transcript, results) = match family {
+            // Power-up sync, then echo off (the modules boot with echo on).
+            Family::Luat => {
+                let mut c: Client<_, _, Luat> = Client::new(io, atmodem_sim::Delay);
+                let r = match c.autobaud().await.and(c.send(&Echo(false)).await) {
+                    Ok(()) => device_flow(&p, &mut c).await,
+                    Err(e) => Err(format!("sync: {e:?}")),
+                };
+                (c.transport().transcript(), r)
+            }
+            _ => {
+                let mut c: Client<_, _, Quectel> = Client::new(io, atmodem_sim::Delay);
+                let r = match c.autobaud().await.and(c.send(&Echo(false)).await) {
+                    Ok(()) => device_flow(&p, &mut c).await,
+                    Err(e) => Err(format!("sync: {e:?}")),
+                };
+                (c.transport().transcript(), r)
+            }
+        };
+        let transcript: String = transcript
+            .lines()
+            .filter(|l| *l != "<<")
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let out = format!(
+            "{LEGEND}{}",
+            render("device", &transcript, &results.clone().unwrap_or_default())
+        );
+        match results {
+            Ok(_) => Ok(out),
+            Err(e) => Err(format!("{out}{e}")),
+        }
+    })
+}
+
 /// Command-line options.
 #[derive(Default)]
 struct Options {
     flow: Option<String>,
+    scripted: bool,
     port: Option<String>,
     baud: u32,
     dialect: Option<String>,
     device: Device,
 }
 
-const USAGE: &str = "usage: quickstart [--flow <name>]
+const USAGE: &str =
+    "usage: quickstart [--dialect quectel|luat]     the device flow on the test bench
+       quickstart --scripted | --flow <name>      the notes' flows on the scripted modem
        quickstart --port <serial device> --dialect quectel|luat [--flow <name>] [--baud <n>]
                   --product-key <pk> --device-name <dn> [--device-secret <ds>]
                   [--product-secret <ps>] [--random <r>] [--client-id <id>]
-                  [--timestamp <ms>] [--instance-id <iot-...>] [--region <id>] [--apn <apn>]";
+                  [--timestamp <ms>] [--instance-id <iot-...>] [--region <id>] [--apn <apn>]
+
+flows: device (the bench), luat, quectel-device-secret-aliauth, quectel-device-secret-password,
+       quectel-mqtt-register, quectel-mqtt-regnwl, quectel-https-register";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -554,6 +704,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
         match a.as_str() {
             "--flow" => o.flow = Some(value()?),
+            "--scripted" => o.scripted = true,
             "--port" => o.port = Some(value()?),
             "--baud" => o.baud = value()?.parse().map_err(|_| "--baud takes a number")?,
             "--dialect" => o.dialect = Some(value()?),
@@ -571,6 +722,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
     }
     if let Some(f) = &o.flow
+        && f != "device"
         && !FLOWS.iter().any(|(name, _)| name == f)
     {
         return Err(format!("no flow named {f}"));
@@ -653,6 +805,18 @@ fn main() -> ExitCode {
     };
     if let Some(port) = &o.port {
         return match real(&o, port) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("quickstart: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    if !o.scripted && o.flow.as_deref().is_none_or(|f| f == "device") {
+        return match on_bench(o.dialect.as_deref().unwrap_or("quectel")) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS

@@ -150,3 +150,33 @@ fn the_quickstart_prints_each_flow_with_its_results() {
     // The printed exchange is itself a transcript that parses.
     assert!(transcript::parse(&out).is_ok());
 }
+
+/// The quickstart's default: the device flow on the bench, both module models. What the
+/// platform saw and what the device got are the values the flow sends and the bench's
+/// platform answers with (its Alink replies, written from the platform's documentation).
+#[test]
+fn quickstart_device_flow_on_the_bench() {
+    for dialect in ["quectel", "luat"] {
+        let out = quickstart::on_bench(dialect).unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        assert!(out.starts_with("# legend: `>>`"), "{out}");
+        assert!(out.contains("# flow: device\n"));
+        let results: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("# ") && l.contains(": {"))
+            .collect();
+        assert_eq!(results.len(), 4, "{dialect}: {out}");
+        assert!(
+            results[0].starts_with(
+                "# platform saw: {\"id\":1,\"params\":{\"Temp\":23.9,\"LightStatus\":1}"
+            )
+        );
+        assert!(results[1].starts_with("# device got: {\"code\":200"));
+        assert!(results[2].contains("\"method\":\"thing.service.property.set\""));
+        assert!(
+            results[3].starts_with("# platform saw: {\"id\":\"")
+                && results[3].contains("\"code\":200")
+        );
+        // No blank-line noise.
+        assert!(!out.lines().any(|l| l == "<<"));
+    }
+}
