@@ -583,3 +583,37 @@ async fn luat_firmware_too_old_for_aliyun() {
         .unwrap_err();
     assert!(matches!(e, flow::FlowError::Firmware(408)), "{e:?}");
 }
+
+/// A module that stops answering: the call times out, and once it answers again the client
+/// resynchronises (its marker query) and the session goes on.
+async fn silent_then_back<D: atmodem::codec::Dialect>(family: Family)
+where
+    Client<Uart, Delay, D>: Mqtt,
+    <Client<Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+{
+    use atmodem::dialects::common::Csq;
+    let p = Platform::start().await.unwrap();
+    let (mut c, faults, get) = connected::<D>(&p, family).await;
+    faults.silent(true);
+    let e = c.send_within(&Csq, 300).await.map(|_| ()).unwrap_err();
+    assert!(
+        matches!(e, atmodem::client::Error::Timeout),
+        "{family:?}: {e:?}"
+    );
+    faults.silent(false);
+    c.send(&Csq).await.unwrap();
+    assert_eq!(c.stats().resyncs, 1, "{family:?}");
+    c.mqtt_publish(0, &get, b"back", 1, false).await.unwrap();
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(m.payload, b"back", "{family:?}");
+}
+
+#[tokio::test]
+async fn quectel_silent_then_back() {
+    silent_then_back::<Quectel>(Family::Quectel).await;
+}
+
+#[tokio::test]
+async fn luat_silent_then_back() {
+    silent_then_back::<Luat>(Family::Luat).await;
+}
