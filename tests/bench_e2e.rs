@@ -309,6 +309,19 @@ where
             _ => p.broker().stop(),
         }
         let e = c.mqtt_next_message(0, 5_000).await.map(|_| ()).unwrap_err();
+        // The model's own log shows the fault it applied (the broker stop is the platform's).
+        if fault != "broker" {
+            let log = faults.log();
+            let want = match fault {
+                "drop" => "fault: DropMqtt",
+                "pdp" => "fault: PdpDeact",
+                _ => "fault: Reboot",
+            };
+            assert!(
+                log.iter().any(|l| l.starts_with(want)),
+                "{family:?} {fault}: {log:?}"
+            );
+        }
         assert!(
             matches!(e, Error::SessionDown),
             "{family:?} {fault}: {e:?} {:?} {:?} queued {}",

@@ -178,13 +178,23 @@ pub(crate) struct HttpJob {
     pub timeout: Duration,
 }
 
-/// A test's handle on a running model: fault injection.
+/// A test's handle on a running model: fault injection, and the model's log of what it did.
 #[derive(Debug, Clone)]
 pub struct ModemHandle {
     tx: mpsc::UnboundedSender<Event>,
+    log: Log,
 }
 
+/// What a model did, one line an entry: `< <command line>` for each command it took (secrets
+/// and all: it is a test tool), `fault: <what>` for each fault it applied.
+pub type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
 impl ModemHandle {
+    /// The model's log so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
     /// Injects a fault (ignored once the model has stopped).
     pub fn inject(&self, fault: Fault) {
         let _ = self.tx.send(Event::Fault(fault));
@@ -250,9 +260,25 @@ pub(crate) struct Core {
     slow: Option<Duration>,
     closed: bool,
     epoch: u64,
+    log: Log,
 }
 
 impl Core {
+    /// Adds a line to the model's log.
+    pub fn note(&self, entry: String) {
+        if let Ok(mut l) = self.log.lock() {
+            l.push(entry);
+        }
+    }
+
+    /// Notes a fault in the log; the event goes on unchanged.
+    fn logged(&self, ev: Event) -> Event {
+        if let Event::Fault(f) = &ev {
+            self.note(format!("fault: {f:?}"));
+        }
+        ev
+    }
+
     /// A fresh generation for a link or a request (never reused, not even across reboots).
     pub fn next_epoch(&mut self) -> u64 {
         self.epoch += 1;
@@ -700,6 +726,7 @@ where
     IO: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (tx, rx) = mpsc::unbounded_channel();
+    let log = Log::default();
     let (r, w) = tokio::io::split(io);
     let core = Core {
         cmee: cfg.cmee,
@@ -717,9 +744,10 @@ where
         slow: None,
         closed: false,
         epoch: 0,
+        log: log.clone(),
     };
     tokio::spawn(run(core, rx));
-    ModemHandle { tx }
+    ModemHandle { tx, log }
 }
 
 async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
@@ -738,9 +766,17 @@ async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
             while line.first() == Some(&b'\n') {
                 line.remove(0);
             }
-            if core.silent || line.is_empty() {
+            if line.is_empty() {
                 continue;
             }
+            if core.silent {
+                core.note(format!(
+                    "ignored (silent): {}",
+                    String::from_utf8_lossy(&line)
+                ));
+                continue;
+            }
+            core.note(format!("< {}", String::from_utf8_lossy(&line)));
             if core.echo {
                 let mut e = line.clone();
                 e.push(b'\r');
@@ -767,7 +803,7 @@ async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
             Err(Ok(n)) if n > 0 => core.buf.extend_from_slice(&chunk[..n]),
             Err(_) => return,
             Ok(None) => return,
-            Ok(Some(ev)) => match ev {
+            Ok(Some(ev)) => match core.logged(ev) {
                 Event::Registered(boot) if boot == core.boot => {
                     core.registered = true;
                     for (i, name) in ["+CREG", "+CGREG", "+CEREG"].iter().enumerate() {
