@@ -479,3 +479,48 @@ fn the_space_after_a_prompt_is_skipped_the_same_for_every_chunking() {
         prompt_frames(b"\r\n> \r\nOK\r\n", 64)
     );
 }
+
+// Boot and teardown sequences, as modules send them.
+
+#[test]
+fn powered_down_then_a_late_pdp_deact_then_boot_are_each_their_link_event() {
+    use atmodem::codec::{LinkEvent, Reader};
+    use atmodem::dialects::luat::Luat as L;
+    use atmodem::dialects::quectel::Quectel as Qd;
+    fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
+        let mut r: Reader<D, [u8; 256]> = Reader::new();
+        r.feed(bytes);
+        let mut out = Vec::new();
+        while let Some(item) = r.next_item() {
+            if let Ok(atmodem::codec::Item::Urc(u)) = item
+                && let Some(e) = D::link_event(&u)
+            {
+                out.push(e);
+            }
+        }
+        out
+    }
+    assert_eq!(
+        events::<Qd>(
+            b"\r\nPOWERED DOWN\r\n\r\n+QIURC: \"pdpdeact\",1\r\n\r\nRDY\r\n\r\nAPP RDY\r\n"
+        ),
+        vec![
+            LinkEvent::PoweredDown,
+            LinkEvent::BearerDown(1),
+            LinkEvent::Rebooted
+        ]
+    );
+    // Luat's `+PDP DEACT` and the SIMCom spelling with a colon.
+    assert_eq!(
+        events::<L>(b"\r\n+PDP DEACT\r\n\r\n+PDP: DEACT\r\n"),
+        vec![LinkEvent::AllBearersDown, LinkEvent::AllBearersDown]
+    );
+}
+
+#[test]
+fn powered_down_in_the_middle_of_a_command_ends_it_at_once() {
+    let mut c = q(">> AT+CSQ\n<< POWERED DOWN\n");
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Rebooted);
+    assert!(c.links().mqtt_is_down(0) && c.links().bearer_is_down(1));
+    done(c.transport());
+}

@@ -232,7 +232,7 @@ where
                     // `raw` borrows the decoder, `u` too: both end here.
                     if !queue_line(&mut self.urcs, &mut self.stats, raw, tag) {
                         true
-                    } else if event == Some(LinkEvent::Rebooted) {
+                    } else if matches!(event, Some(LinkEvent::Rebooted | LinkEvent::PoweredDown)) {
                         // Markers sent before the reboot are lost, but the last one may have
                         // reached the module after it booted: it stays awaited.
                         let last = self.markers.last().copied();

@@ -50,7 +50,7 @@ pub enum Error<E> {
     /// then call again; a command that was in flight is resynchronised first.
     #[error("URC queue full: take queued URCs first")]
     QueueFull,
-    /// The module rebooted (`RDY`) while this call waited for its answer or its result: the
+    /// The module rebooted (`RDY`) or powered down (`POWERED DOWN`) while this call waited for its answer or its result: the
     /// command's effect is unknown, and every session is gone.
     #[error("the module rebooted")]
     Rebooted,

@@ -33,7 +33,7 @@ impl Links {
                 self.bearers_down = u32::MAX;
                 self.mqtt_down = u8::MAX;
             }
-            LinkEvent::AllBearersDown => {
+            LinkEvent::PoweredDown | LinkEvent::AllBearersDown => {
                 self.bearers_down = u32::MAX;
                 self.mqtt_down = u8::MAX;
             }

@@ -256,7 +256,10 @@ where
         self.wait_for_result(result_timeout_ms, |seen| {
             // A reboot ends every session: the result will never come.
             if let Seen::Urc(u) = &seen
-                && D::link_event(u) == Some(LinkEvent::Rebooted)
+                && matches!(
+                    D::link_event(u),
+                    Some(LinkEvent::Rebooted | LinkEvent::PoweredDown)
+                )
             {
                 return Some(Err(Error::Rebooted));
             }

@@ -75,6 +75,9 @@ pub trait Dialect {
 pub enum LinkEvent {
     /// The module (re)booted (`RDY`): every session is gone.
     Rebooted,
+    /// The module powered down (`POWERED DOWN`): every session is gone, and nothing is
+    /// answered until it boots again.
+    PoweredDown,
     /// A PDP context / bearer was deactivated (`+QIURC: "pdpdeact",<cid>`, `+SAPBR 1: DEACT`,
     /// `+PDP DEACT`, `+CGEV: NW PDN DEACT <cid>`).
     BearerDown(u8),
@@ -89,6 +92,7 @@ impl LinkEvent {
     pub fn of_generic(urc: &Urc<'_>) -> Option<Self> {
         match urc {
             Urc::Ready => Some(Self::Rebooted),
+            Urc::PoweredDown => Some(Self::PoweredDown),
             Urc::Cgev(super::urc::PdpEvent::NwPdnDeact(cid)) => Some(Self::BearerDown(*cid)),
             _ => None,
         }

@@ -19,7 +19,7 @@ pub enum LuatUrc<'a> {
         /// Bearer id.
         cid: u8,
     },
-    /// `+PDP DEACT`: the data connection was lost.
+    /// `+PDP DEACT` (also `+PDP: DEACT`): the data connection was lost.
     PdpDeact,
     /// `+HTTPACTION: <method>,<status>,<datalen>` (also written without the space). Status
     /// is an HTTP code or a module code: 600 not an HTTP PDU, 601 network error, 602 no
@@ -179,7 +179,7 @@ fn mode(line: &[u8]) -> Option<LuatUrc<'_>> {
 }
 
 /// The tokens of [`LuatUrc`], most frequent first; the constants below index it.
-const TOKENS: [&[u8]; 22] = [
+const TOKENS: [&[u8]; 23] = [
     b"+MSUB",
     b"PUBACK",
     b"SUBACK",
@@ -202,6 +202,7 @@ const TOKENS: [&[u8]; 22] = [
     b"+UTRAN Service",
     b"^MODE",
     b"+NITZ",
+    b"+PDP",
 ];
 const MSUB: usize = 0;
 const PUBACK: usize = 1;
@@ -225,6 +226,8 @@ const GSM_SERVICE: usize = 18;
 const UTRAN_SERVICE: usize = 19;
 const MODE: usize = 20;
 const NITZ: usize = 21;
+/// `+PDP: DEACT`, the SIMCom spelling some firmware uses beside `+PDP DEACT`.
+const PDP_COLON: usize = 22;
 
 impl<'a> LuatUrc<'a> {
     /// Classify a line by its whole token; `None` for tokens this dialect does not know.
@@ -255,6 +258,8 @@ impl<'a> LuatUrc<'a> {
             ERROR => Cursor::header_u16(line, tok).map(Self::HttpError),
             SAPBR => sapbr_deact(line),
             PDP_DEACT => Some(Self::PdpDeact),
+            PDP_COLON => (Cursor::header_text(line, tok).map(str::trim) == Some("DEACT"))
+                .then_some(Self::PdpDeact),
             MQTTSTATU => Cursor::header_u8(line, tok).map(Self::MqttStatu),
             E_UTRAN_SERVICE | GSM_SERVICE | UTRAN_SERVICE => {
                 core::str::from_utf8(line).ok().map(Self::Service)
