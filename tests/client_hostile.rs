@@ -524,3 +524,60 @@ fn powered_down_in_the_middle_of_a_command_ends_it_at_once() {
     assert!(c.links().mqtt_is_down(0) && c.links().bearer_is_down(1));
     done(c.transport());
 }
+
+// Echo of data-phase bytes (BG77, BG770A with echo on).
+
+#[test]
+fn an_echoed_payload_that_reads_like_urcs_never_ends_a_session_or_the_command() {
+    // The payload holds a line end, `+QMTSTAT: 0,1` and `OK`; the module echoes the command
+    // (echo is on) and then the payload before its own `OK` and result.
+    let payload = b"x\r\n+QMTSTAT: 0,1\r\nOK\r\n";
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 1,
+        qos: 1,
+        retain: false,
+        topic: "t",
+        payload,
+        form: PublishForm::Length,
+    };
+    let script = concat!(
+        ">> AT+QMTPUBEX=0,1,1,0,\"t\",22\n",
+        "<<| \"AT+QMTPUBEX=0,1,1,0,\\\"t\\\",22\\r\\r\\n> \"\n",
+        ">>| \"x\\r\\n+QMTSTAT: 0,1\\r\\nOK\\r\\n\"\n",
+        "<<| \"x\\r\\n+QMTSTAT: 0,1\\r\\nOK\\r\\n\"\n",
+        "<< OK\n<< +QMTPUBEX: 0,1,0\n",
+        ">> AT+CSQ\n<< +CSQ: 5,99\n<< OK\n",
+    );
+    // The same for every way of cutting the module's output into reads.
+    for chunks in [&[][..], &[1], &[3, 7], &[2, 64]] {
+        let sim = SimModem::new(script).unwrap().with_chunks(chunks);
+        let mut c: Q = Client::new(sim, InstantDelay);
+        block_on(c.run(&publish)).unwrap();
+        assert!(!c.links().mqtt_is_down(0), "{chunks:?}: {:?}", c.links());
+        assert_eq!(c.queued_urcs(), 0, "{chunks:?}");
+        assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 5);
+        done(c.transport());
+    }
+}
+
+#[test]
+fn with_echo_off_a_payload_is_not_looked_for_in_the_answer() {
+    // No echo of the command: the module does not echo data either; a payload that starts
+    // like the answer (`\r\nOK`) must not make the client swallow the real `OK`.
+    let publish = QmtPublish {
+        client: 0,
+        msg_id: 1,
+        qos: 1,
+        retain: false,
+        topic: "t",
+        payload: b"\r\nOK\r\n",
+        form: PublishForm::Length,
+    };
+    let mut c = q(concat!(
+        ">> AT+QMTPUBEX=0,1,1,0,\"t\",6\n<<| \"\\r\\n> \"\n",
+        ">>| \"\\r\\nOK\\r\\n\"\n<< OK\n<< +QMTPUBEX: 0,1,0\n",
+    ));
+    block_on(c.run(&publish)).unwrap();
+    done(c.transport());
+}

@@ -48,6 +48,8 @@ pub(super) struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize
     pub(super) bytes_in: usize,
     /// The data phase in progress, for a resynchronisation to close.
     pub(super) data_phase: DataPhase,
+    /// The module echoed the command in flight (its echo is on).
+    pub(super) saw_echo: bool,
     /// Markers sent and not yet answered, oldest first.
     pub(super) markers: heapless::Vec<u16, MARKERS_AWAITED>,
     /// The next marker to send (they take turns).
@@ -170,7 +172,10 @@ where
             };
             // `true` when the line could not be queued: it is handed out again later.
             let refused = match self.reader.classifier.classify::<D>(frame) {
-                Item::Echo(_) => false,
+                Item::Echo(_) => {
+                    self.saw_echo = true;
+                    false
+                }
                 Item::Prompt(p) => return Pump::Prompt(p.kind()),
                 Item::Response { line, .. } => {
                     // Never drop an earlier response line to make room: the call fails.
@@ -289,6 +294,7 @@ where
     ) -> Result<usize, Error<IO::Error>> {
         self.truncated = false;
         self.received = 0;
+        self.saw_echo = false;
         self.reader.decoder.cancel_prompt();
         self.reader.classifier.begin(req.expect);
         if matches!(req.send, Some((PromptKind::Angle, _))) {
@@ -312,8 +318,20 @@ where
         // The response lines go where the command was encoded.
         self.resp.clear();
         let mut data_sent = req.send.is_none();
+        // With echo on, some modules (BG77, BG770A) echo the data too: those bytes are taken
+        // off as they come, compared with what was written, and never read as lines (a
+        // payload that reads `OK` or `+QMTSTAT: 0,1` must not end the command or a session).
+        let mut echo: &[u8] = &[];
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
         loop {
+            if !echo.is_empty() {
+                let (n, differs) = self.reader.decoder.skip_echo(echo);
+                echo = if differs {
+                    &[]
+                } else {
+                    echo.get(n..).unwrap_or_default()
+                };
+            }
             match self.pump(sink.as_deref_mut(), &mut none, None) {
                 Pump::Empty => self.fill().await?,
                 Pump::Prompt(kind) => {
@@ -327,6 +345,9 @@ where
                         };
                         self.write_data(data, req.send_end).await?;
                         data_sent = true;
+                        if self.saw_echo {
+                            echo = data;
+                        }
                     } else if let (Some(len), PromptKind::Connect) =
                         (req.receive_after_connect, kind)
                     {

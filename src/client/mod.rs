@@ -184,6 +184,7 @@ where
                 data_phase: DataPhase::None,
                 markers: heapless::Vec::new(),
                 next_marker: 0,
+                saw_echo: false,
             },
             delay,
             config,

@@ -296,6 +296,40 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.skip_prompt_space = false;
     }
 
+    /// Drop the bytes at the start of what is buffered that repeat `written`: the module
+    /// echoing the data the host wrote in a data phase (BG77 and BG770A do, with echo on).
+    /// Returns how many bytes of `written` were matched, and whether a byte that differs was
+    /// found (then the echo is over, or there was none). Only at the start of a line; a
+    /// prompt's space still pending is taken first.
+    pub fn skip_echo(&mut self, written: &[u8]) -> (usize, bool) {
+        if !matches!(self.mode, Mode::Line) || self.scan != 0 || self.ruled {
+            return (0, true);
+        }
+        let Some(mut window) = self.buf.as_ref().get(self.start..self.end) else {
+            return (0, true);
+        };
+        let mut skipped = 0usize;
+        if self.skip_prompt_space {
+            match window {
+                [] => return (0, false),
+                [b' ', rest @ ..] => {
+                    window = rest;
+                    skipped = 1;
+                }
+                _ => {}
+            }
+            self.skip_prompt_space = false;
+        }
+        let n = window
+            .iter()
+            .zip(written)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let differs = n < window.len() && n < written.len();
+        self.start = self.start.saturating_add(skipped).saturating_add(n);
+        (n, differs)
+    }
+
     /// Where the decoder stands, so that the frame taken next can be handed out again
     /// ([`Decoder::rewind`]): a reader that cannot store that frame yet leaves it in place.
     pub(crate) fn mark(&self) -> Mark {
