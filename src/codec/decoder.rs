@@ -301,6 +301,17 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// Returns how many bytes of `written` were matched, and whether a byte that differs was
     /// found (then the echo is over, or there was none). Only at the start of a line; a
     /// prompt's space still pending is taken first.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// // The payload written after `>` comes back before the module's answer.
+    /// d.feed(b"OK\r\n+QMTSTAT: 0,1\r\n\r\nOK\r\n");
+    /// assert_eq!(d.skip_echo(b"OK\r\n+QMTSTAT: 0,1\r\n"), (19, false)); // all of it
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// assert_eq!(d.next_frame(), None);
+    /// ```
     pub fn skip_echo(&mut self, written: &[u8]) -> (usize, bool) {
         if !matches!(self.mode, Mode::Line) || self.scan != 0 || self.ruled {
             return (0, true);
@@ -363,6 +374,19 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// not arrived is dropped up to its first terminator (counted as a bad length). Bytes
     /// already buffered after it are kept and read as lines, so no URC among them is lost.
     /// Returns whether anything was abandoned.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::luat::Luat;
+    /// let mut d: Decoder<Luat, [u8; 64]> = Decoder::new();
+    /// // 5000 bytes announced; the module's next lines come instead.
+    /// d.feed(b"\r\n+HTTPREAD: 5000\r\n");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"+HTTPREAD: 5000"))));
+    /// d.feed(b"\r\nOK\r\n");
+    /// assert!(d.abandon_data());
+    /// // The bytes after it are read as lines again (here the blank line, then `OK`).
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// ```
     pub fn abandon_data(&mut self) -> bool {
         let mut abandoned = !matches!(self.mode, Mode::Line);
         if abandoned {

@@ -274,6 +274,25 @@ impl<const N: usize> LineQueue<N> {
     /// Append a line with its tag if it fits beside the lines waiting; nothing is dropped.
     /// Returns `false` when it does not fit (the caller keeps the line and tries again once
     /// something has been taken).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// // 40 bytes: each line costs its length plus 8.
+    /// let mut q: LineQueue<40> = LineQueue::new();
+    /// assert!(q.push_tagged(b"+CEREG: 1", Tag::Urc));
+    /// assert!(q.push_tagged(b"+QMTRECV: 0,...", Tag::Message(0)));
+    /// assert!(!q.push_tagged(b"+CEREG: 5", Tag::Urc)); // full: refused, nothing dropped
+    /// assert!(q.may_hold_message(0) && !q.may_hold_message(1));
+    /// // Taken by tag, without looking at the bytes; the others keep their order.
+    /// assert_eq!(
+    ///     q.take_tagged(None, |t| t == Tag::Message(0)),
+    ///     Some((&b"+QMTRECV: 0,..."[..], Tag::Message(0)))
+    /// );
+    /// assert!(q.fits(9) && q.can_hold(32) && !q.can_hold(33));
+    /// assert!(q.any_with(None, |t, line| t == Tag::Urc && line.ends_with(b"1")));
+    /// assert!(q.discard_first(|t| t == Tag::Urc));
+    /// assert_eq!((q.len(), q.dropped()), (0, 1));
+    /// ```
     pub fn push_tagged(&mut self, line: &[u8], tag: Tag) -> bool {
         self.fits(line.len()) && self.append(line, tag)
     }
