@@ -46,6 +46,21 @@ fn json_payload(rng: &mut Rng, target: usize) -> String {
 
 const TOPIC: &str = "/sys/a1B2c3D4e5F/device-0001/thing/service/property/set";
 
+/// A `+QMTRECV` of client 0 with a 50–500-byte JSON payload, with or without the length field.
+fn qmtrecv(rng: &mut Rng, with_len: bool) -> String {
+    let len = 50 + rng.below(451) as usize;
+    let payload = json_payload(rng, len);
+    let msg_id = rng.below(65535);
+    if with_len {
+        format!(
+            "\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",{},\"{payload}\"\r\n",
+            payload.len()
+        )
+    } else {
+        format!("\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",\"{payload}\"\r\n")
+    }
+}
+
 /// About `size` bytes of Quectel MQTT traffic.
 pub fn quectel_mqtt(size: usize) -> Vec<u8> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -54,19 +69,8 @@ pub fn quectel_mqtt(size: usize) -> Vec<u8> {
     while out.len() < size {
         match rng.below(20) {
             0..=13 => {
-                let len = 50 + rng.below(451) as usize;
-                let payload = json_payload(&mut rng, len);
-                let msg_id = rng.below(65535);
                 with_len = !with_len;
-                let line = if with_len {
-                    format!(
-                        "\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",{},\"{payload}\"\r\n",
-                        payload.len()
-                    )
-                } else {
-                    format!("\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",\"{payload}\"\r\n")
-                };
-                out.extend_from_slice(line.as_bytes());
+                out.extend_from_slice(qmtrecv(&mut rng, with_len).as_bytes());
             }
             14 | 15 => out.extend_from_slice(
                 format!("\r\n+QMTPUBEX: 0,{},0\r\n", 1 + rng.below(65534)).as_bytes(),
@@ -140,19 +144,8 @@ pub fn quectel_client(size: usize, ahead: usize) -> Vec<u8> {
     while out.len() < size {
         match rng.below(20) {
             0..=15 => {
-                let len = 50 + rng.below(451) as usize;
-                let payload = json_payload(&mut rng, len);
-                let msg_id = rng.below(65535);
                 with_len = !with_len;
-                let line = if with_len {
-                    format!(
-                        "\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",{},\"{payload}\"\r\n",
-                        payload.len()
-                    )
-                } else {
-                    format!("\r\n+QMTRECV: 0,{msg_id},\"{TOPIC}\",\"{payload}\"\r\n")
-                };
-                out.extend_from_slice(line.as_bytes());
+                out.extend_from_slice(qmtrecv(&mut rng, with_len).as_bytes());
             }
             16 | 17 => out.extend_from_slice(
                 format!("\r\n+QMTPUBEX: 0,{},0\r\n", 1 + rng.below(65534)).as_bytes(),
