@@ -671,6 +671,9 @@ impl State<'_> {
                     DecodeError::BadLength => {
                         o.str("what", "bad_length");
                     }
+                    DecodeError::Truncated => {
+                        o.str("what", "truncated");
+                    }
                 }
                 Some(o.done())
             }

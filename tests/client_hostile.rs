@@ -581,3 +581,54 @@ fn with_echo_off_a_payload_is_not_looked_for_in_the_answer() {
     block_on(c.run(&publish)).unwrap();
     done(c.transport());
 }
+
+// A body cut short by a reset.
+
+#[test]
+fn a_reset_in_the_middle_of_a_message_body_loses_no_line_after_it() {
+    use atmodem::codec::{DecodeError, Frame};
+    // 20 bytes announced; the module reset after 3: what follows is `RDY` and its boot lines,
+    // and no closing quote comes where the payload should end.
+    let bytes = b"\r\n+QMTRECV: 0,1,\"t\",20,\"abc\r\nRDY\r\n\r\nAPP RDY\r\n\r\n+CEREG: 1\r\n";
+    let frames = |chunk: usize| {
+        let mut d: Decoder<Quectel, [u8; 128]> = Decoder::new();
+        let mut out = Vec::new();
+        for part in bytes.chunks(chunk) {
+            d.feed(part);
+            while let Some(f) = d.next_frame() {
+                out.push(match f {
+                    Ok(Frame::Line(l)) => String::from_utf8_lossy(l).into_owned(),
+                    Err(DecodeError::Truncated) => "<truncated>".into(),
+                    other => format!("{other:?}"),
+                });
+            }
+        }
+        out
+    };
+    let whole = frames(bytes.len());
+    assert_eq!(whole, ["<truncated>", "RDY", "APP RDY", "+CEREG: 1"]);
+    for chunk in [1, 2, 5, 13] {
+        assert_eq!(frames(chunk), whole, "chunk {chunk}");
+    }
+    // Luat: `+MSUB` with 30 bytes announced, cut short the same way (the check is made once
+    // the 30 bytes have come).
+    let luat = b"\r\n+MSUB: \"t\",30 byte,{\"a\":1\r\nRDY\r\n\r\n+CGREG: 1\r\n\r\n+CSQ: 9,99\r\n";
+    let mut d: Decoder<Luat, [u8; 128]> = Decoder::new();
+    d.feed(luat);
+    let mut out = Vec::new();
+    while let Some(f) = d.next_frame() {
+        out.push(match f {
+            Ok(Frame::Line(l)) => String::from_utf8_lossy(l).into_owned(),
+            Err(e) => format!("{e:?}"),
+            other => format!("{other:?}"),
+        });
+    }
+    assert_eq!(out, ["Truncated", "RDY", "+CGREG: 1", "+CSQ: 9,99"]);
+    // A whole message is untouched.
+    let mut d: Decoder<Quectel, [u8; 128]> = Decoder::new();
+    d.feed(b"\r\n+QMTRECV: 0,1,\"t\",5,\"a\r\nbc\"\r\n");
+    assert_eq!(
+        d.next_frame(),
+        Some(Ok(Frame::Line(&b"+QMTRECV: 0,1,\"t\",5,\"a\r\nbc\""[..])))
+    );
+}

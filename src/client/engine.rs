@@ -162,7 +162,10 @@ where
                 None => return Pump::Empty,
                 // Counted by the decoder; see `Client::stats`.
                 Some(Err(
-                    DecodeError::Overflow | DecodeError::Garbage(_) | DecodeError::BadLength,
+                    DecodeError::Overflow
+                    | DecodeError::Garbage(_)
+                    | DecodeError::BadLength
+                    | DecodeError::Truncated,
                 )) => continue,
                 Some(Ok(f)) => f,
             };

@@ -95,6 +95,11 @@ pub enum DecodeError {
     /// The line up to its first terminator is dropped; the bytes after it are read as lines.
     #[error("announced payload length beyond the protocol's maximum; line dropped")]
     BadLength,
+    /// An inline payload was not followed by its line end ([`Dialect::INLINE_TRAILER`]): it
+    /// was cut short (the module reset in the middle of it). The line up to its first
+    /// terminator is dropped; the bytes after it, the payload's among them, are read as lines.
+    #[error("payload cut short; its bytes are read as lines")]
+    Truncated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,8 +122,9 @@ pub struct DecoderStats {
     pub garbage_bytes: u32,
     /// Lines dropped because they did not fit in the buffer.
     pub overflows: u32,
-    /// Lines dropped because they announced an impossible payload length, and announced
-    /// data given up by [`Decoder::abandon_data`].
+    /// Lines dropped because they announced an impossible payload length, inline payloads
+    /// cut short ([`DecodeError::Truncated`]), and announced data given up by
+    /// [`Decoder::abandon_data`].
     pub bad_lengths: u32,
 }
 
@@ -136,6 +142,8 @@ pub struct Decoder<D, B> {
     scan: usize,
     /// The current line's payload rule has been applied (so `scan` may point past CR/LF).
     ruled: bool,
+    /// Where the current line's inline payload ends (offset from `start`), 0 for none.
+    payload_end: usize,
     /// Data announced by the line being emitted, to hand out after it.
     following: usize,
     mode: Mode,
@@ -235,6 +243,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             end: 0,
             scan: 0,
             ruled: false,
+            payload_end: 0,
             following: 0,
             mode: Mode::Line,
             prompt_expected: false,
@@ -290,6 +299,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.end = 0;
         self.scan = 0;
         self.ruled = false;
+        self.payload_end = 0;
         self.following = 0;
         self.mode = Mode::Line;
         self.prompt_expected = false;
@@ -348,6 +358,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             start: self.start,
             scan: self.scan,
             ruled: self.ruled,
+            payload_end: self.payload_end,
             following: self.following,
             mode: self.mode,
             prompt_expected: self.prompt_expected,
@@ -362,6 +373,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.start = mark.start;
         self.scan = mark.scan;
         self.ruled = mark.ruled;
+        self.payload_end = mark.payload_end;
         self.following = mark.following;
         self.mode = mark.mode;
         self.prompt_expected = mark.prompt_expected;
@@ -405,6 +417,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             self.start = self.start.saturating_add(cut);
             self.scan = 0;
             self.ruled = false;
+            self.payload_end = 0;
             if !abandoned {
                 self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
             }
@@ -471,6 +484,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.start = end;
         self.scan = 0;
         self.ruled = false;
+        self.payload_end = 0;
         let seg = self.buf.as_ref().get(start..end)?;
         let seg = seg.strip_suffix(b"\r").unwrap_or(seg);
         let skip = seg.iter().take_while(|&&b| is_garbage(b)).count();
@@ -584,6 +598,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                     // The first CR/LF lies inside the payload: search on past it.
                     self.ruled = true;
                     self.scan = payload_end;
+                    self.payload_end = payload_end;
                     return Quick::Slow;
                 }
             }
@@ -739,9 +754,26 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                     if payload_end > i {
                         // The first CR/LF lies inside the payload: skip past the payload.
                         self.scan = payload_end;
+                        self.payload_end = payload_end;
                         return Step::Skip;
                     }
                 }
+            }
+        }
+        if self.payload_end > 0 {
+            let pe = self.payload_end;
+            let trailer = window.get(pe..i).unwrap_or_default();
+            if trailer != D::INLINE_TRAILER {
+                // Cut short: the line ends at its first terminator, and what was taken for
+                // its payload is read as lines.
+                let first = find_eol(seg).unwrap_or(i);
+                self.start = start.saturating_add(first).saturating_add(1);
+                self.scan = 0;
+                self.ruled = false;
+                self.payload_end = 0;
+                self.following = 0;
+                self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+                return Step::Error(DecodeError::Truncated);
             }
         }
         let (consumed, echo) = match window.get(i..) {
@@ -758,6 +790,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.start = start.saturating_add(consumed);
         self.scan = 0;
         self.ruled = false;
+        self.payload_end = 0;
         let following = core::mem::take(&mut self.following);
         if skip > 0 {
             self.stats.garbage_bytes = self
@@ -802,6 +835,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.start = self.end;
         self.scan = 0;
         self.ruled = false;
+        self.payload_end = 0;
         self.following = 0;
         self.stats.overflows = self.stats.overflows.saturating_add(1);
         self.mode = if payload_end > held {
@@ -821,6 +855,7 @@ pub(crate) struct Mark {
     start: usize,
     scan: usize,
     ruled: bool,
+    payload_end: usize,
     following: usize,
     mode: Mode,
     prompt_expected: bool,

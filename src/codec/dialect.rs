@@ -40,6 +40,13 @@ pub trait Dialect {
     /// The family's URC type, borrowing from the decoder's buffer.
     type Urc<'a>: core::fmt::Debug;
 
+    /// What must come between an inline payload ([`Framing::Inline`]) and the line end (the
+    /// closing quote of `+QMTRECV`; nothing after a `+MSUB` payload). When the line end is not
+    /// found right after it, the payload was cut short (a module that reset in the middle of
+    /// it): the framer reports the line as truncated and reads its bytes as lines again, so a
+    /// `RDY` inside is not lost.
+    const INLINE_TRAILER: &'static [u8] = b"";
+
     /// Payload rule for a line head. Called once per line, so it must be cheap: look at the
     /// first bytes and return [`Framing::Line`] for anything that is not a payload carrier.
     fn framing(head: &[u8]) -> Framing {

@@ -89,6 +89,9 @@ fn digits(s: &[u8]) -> Option<usize> {
 impl Dialect for TestDialect {
     type Urc<'a> = atmodem::codec::Urc<'a>;
 
+    /// The `+QMTRECV` shape: a closing quote after the payload.
+    const INLINE_TRAILER: &'static [u8] = b"\"";
+
     fn framing(head: &[u8]) -> Framing {
         if let Some(len) = head.strip_prefix(b"+HTTPREAD: ").and_then(digits) {
             return Framing::Following { len };

@@ -52,6 +52,9 @@ pub struct Quectel;
 impl Dialect for Quectel {
     type Urc<'a> = QuectelUrc<'a>;
 
+    /// `+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"<payload>"`: the closing quote.
+    const INLINE_TRAILER: &'static [u8] = b"\"";
+
     fn framing(head: &[u8]) -> Framing {
         urc::framing(head)
     }
