@@ -685,6 +685,7 @@ fn quectel_https_registration_exchange() {
     let read = QhttpRead {
         wait_secs: Some(200),
         len: 143,
+        header: false,
     };
     assert_eq!(enc(&read), "AT+QHTTPREAD=200\r");
     assert_eq!(read.receive(), Some(143));

@@ -354,7 +354,11 @@ where
                     } else if let (Some(len), PromptKind::Connect) =
                         (req.receive_after_connect, kind)
                     {
-                        self.reader.decoder.expect_data(len);
+                        if req.receive_header {
+                            self.reader.decoder.expect_header_block(len);
+                        } else {
+                            self.reader.decoder.expect_data(len);
+                        }
                     }
                 }
                 Pump::Final(result) => {

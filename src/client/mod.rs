@@ -294,6 +294,7 @@ where
             send: cmd.data(),
             send_end: cmd.data_end(),
             receive_after_connect: cmd.receive(),
+            receive_header: cmd.receive_header(),
         };
         self.exchange_line(Line::Encoded(n), &req, sink).await
     }

@@ -131,6 +131,8 @@ where
         let read = QhttpRead {
             wait_secs: Some(req.timing.read_secs),
             len,
+            // The module's default; with it on, the header block would come first.
+            header: false,
         };
         let ((), got) = self.send_into(&read, body).await?;
         // `+QHTTPREAD: <err>` ends the read.

@@ -18,6 +18,9 @@ pub struct Request<'a> {
     /// Bytes of data the modem sends after `CONNECT` (Quectel `AT+QHTTPREAD`): they go to the
     /// sink passed to [`Client::exchange`](super::Client::exchange).
     pub receive_after_connect: Option<usize>,
+    /// A response header block ended by an empty line comes before those bytes (Quectel
+    /// `AT+QHTTPREAD` with `"responseheader"` on); it goes to the same sink.
+    pub receive_header: bool,
 }
 
 impl<'a> Request<'a> {
@@ -30,6 +33,7 @@ impl<'a> Request<'a> {
             send: None,
             send_end: b"",
             receive_after_connect: None,
+            receive_header: false,
         }
     }
 
@@ -42,6 +46,14 @@ impl<'a> Request<'a> {
     /// Take `len` bytes of data after `CONNECT`.
     pub const fn with_receive(mut self, len: usize) -> Self {
         self.receive_after_connect = Some(len);
+        self
+    }
+
+    /// Take a response header block ended by an empty line, then `len` bytes of data, after
+    /// `CONNECT`.
+    pub const fn with_header_and_receive(mut self, len: usize) -> Self {
+        self.receive_after_connect = Some(len);
+        self.receive_header = true;
         self
     }
 }

@@ -108,6 +108,10 @@ enum Mode {
     Line,
     /// Handing out `remaining` bytes of announced data.
     Data { remaining: usize },
+    /// Handing out an HTTP response header block up to its empty line, then `body` bytes
+    /// of data. `at_line_start`: the last byte handed out ended a header line (0 = inside a
+    /// line, 1 = after LF, 2 = after LF and CR).
+    Header { body: usize, at_line_start: u8 },
     /// Dropping exactly `remaining` bytes of an overflowed payload, then the rest of its line.
     Discard { remaining: usize },
     /// Dropping bytes up to the next line end.
@@ -184,6 +188,23 @@ fn find_eol(hay: &[u8]) -> Option<usize> {
         return two.find(hay);
     }
     memchr::memchr2(b'\r', b'\n', hay)
+}
+
+/// Where an HTTP header block ends in `bytes`: the bytes up to and including the empty line
+/// (CRLF CRLF, LF LF or LF CR LF), given the state left by the previous piece
+/// (0 = inside a line, 1 = after LF, 2 = after LF and CR). Returns how many bytes belong to
+/// the block, the state after them, and whether the block ended.
+fn header_block_end(bytes: &[u8], mut state: u8) -> (usize, u8, bool) {
+    for (i, &b) in bytes.iter().enumerate() {
+        state = match (state, b) {
+            (1 | 2, b'\n') => return (i.saturating_add(1), 1, true),
+            (_, b'\n') => 1,
+            (1, b'\r') => 2,
+            (s, b'\r') => s,
+            _ => 0,
+        };
+    }
+    (bytes.len(), state, false)
 }
 
 /// Move `buf[from..end]` to the front, in pieces no longer than `from` so that no piece
@@ -291,6 +312,34 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         if len > 0 {
             self.mode = Mode::Data { remaining: len };
         }
+    }
+
+    /// Say that an HTTP response header block follows, ended by an empty line, and then
+    /// exactly `body` bytes of data: Quectel `AT+QHTTPREAD` after
+    /// `AT+QHTTPCFG="responseheader",1`, whose `<content_length>` counts the body only. The
+    /// header block and the body are handed out as [`Frame::Data`] (the block's pieces with
+    /// `remaining` = `body`, since its own length is not announced), never as lines: a header
+    /// named like a URC stays data. The empty line that ends the block (CRLF CRLF, or LF LF)
+    /// is part of the block's last piece.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 128]> = Decoder::new();
+    /// d.expect_header_block(2);
+    /// d.feed(b"HTTP/1.1 200 OK\r\n+QMTSTAT: 0,1\r\n\r\nhi\r\nOK\r\n");
+    /// assert_eq!(
+    ///     d.next_frame(),
+    ///     Some(Ok(Frame::Data { bytes: b"HTTP/1.1 200 OK\r\n+QMTSTAT: 0,1\r\n\r\n", remaining: 2 }))
+    /// );
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Data { bytes: b"hi", remaining: 0 })));
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// ```
+    pub fn expect_header_block(&mut self, body: usize) {
+        self.mode = Mode::Header {
+            body,
+            at_line_start: 1,
+        };
     }
 
     /// Forget all buffered bytes and any announced data (e.g. after the module rebooted).
@@ -632,6 +681,31 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                     return Some(Ok(Frame::Data {
                         bytes,
                         remaining: left,
+                    }));
+                }
+                Mode::Header {
+                    body,
+                    at_line_start,
+                } => {
+                    let start = self.start;
+                    let window = self.buf.as_ref().get(start..self.end)?;
+                    if window.is_empty() {
+                        return None;
+                    }
+                    let (taken, state, ended) = header_block_end(window, at_line_start);
+                    self.start = start.saturating_add(taken);
+                    self.mode = match (ended, body) {
+                        (false, _) => Mode::Header {
+                            body,
+                            at_line_start: state,
+                        },
+                        (true, 0) => Mode::Line,
+                        (true, remaining) => Mode::Data { remaining },
+                    };
+                    let bytes = self.buf.as_ref().get(start..start.saturating_add(taken))?;
+                    return Some(Ok(Frame::Data {
+                        bytes,
+                        remaining: body,
                     }));
                 }
                 Mode::Discard { remaining } => {

@@ -69,6 +69,13 @@ pub trait Command {
         None
     }
 
+    /// Whether an HTTP response header block, ended by an empty line, comes after the
+    /// `CONNECT` and before the [`receive`](Self::receive) bytes (Quectel `AT+QHTTPREAD`
+    /// after `AT+QHTTPCFG="responseheader",1`). Both go to the same sink.
+    fn receive_header(&self) -> bool {
+        false
+    }
+
     /// Turn the information lines into the typed response.
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<Self::Response<'a>, ParseError>;
 }

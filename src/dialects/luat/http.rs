@@ -392,3 +392,46 @@ impl Command for HttpRead {
         })
     }
 }
+
+/// `AT+HTTPHEAD`: the response header of the last `AT+HTTPACTION`, `+HTTPHEAD: <len>`, exactly
+/// `<len>` bytes of header lines (handed to the caller's buffer, like the body of
+/// [`HttpRead`]), `OK`. The response is `<len>`. The header bytes are data: a header line that
+/// looks like a URC is never read as one. Use it after a `HEAD` request
+/// (`AT+HTTPACTION=2`) to learn a file's `Content-Length` before a ranged download.
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::luat::HttpHead;
+/// let mut buf = [0u8; 16];
+/// assert_eq!(HttpHead.encode(&mut buf).unwrap(), b"AT+HTTPHEAD\r");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HttpHead;
+
+impl Command for HttpHead {
+    type Response<'a> = usize;
+    const NAME: &'static str = "+HTTPHEAD";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        CommandWriter::new(buf, Self::NAME).finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+HTTPHEAD"])
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        10_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<usize, ParseError> {
+        one_line::<Self, _>(lines, |l| {
+            full(
+                l,
+                (header(b"+HTTPHEAD"), nom::character::complete::u32).map(|(_, n)| n),
+            )
+            .and_then(|n| usize::try_from(n).ok())
+        })
+    }
+}

@@ -50,8 +50,8 @@ pub use bearer::{
     Bearer, BearerParams, BearerStatus, SapbrClose, SapbrOpen, SapbrParams, SapbrQuery, SapbrSet,
 };
 pub use http::{
-    HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpParaValue, HttpRead, HttpSsl,
-    HttpSslRead, HttpStatus, HttpTerm,
+    HttpAction, HttpData, HttpHead, HttpInit, HttpMethod, HttpPara, HttpParaValue, HttpRead,
+    HttpSsl, HttpSslRead, HttpStatus, HttpTerm,
 };
 pub use mqtt::{
     ACCEPT_TIMEOUT_MS, ACK_TIMEOUT_MS, CONNACK_TIMEOUT_MS, CONNECT_TIMEOUT_MS, CachedMessages,

@@ -286,16 +286,18 @@ impl<'a> LuatUrc<'a> {
     }
 }
 
-/// `+HTTPREAD: <len>` (also `+HTTPREAD:<len>`): the length of the data after the line.
-fn httpread_len(head: &[u8]) -> Option<usize> {
-    let mut c = Cursor::header(head, b"+HTTPREAD")?;
+/// `+HTTPREAD: <len>` or `+HTTPHEAD: <len>` (also without the space): the length of the
+/// data after the line.
+fn http_data_len(head: &[u8], name: &[u8]) -> Option<usize> {
+    let mut c = Cursor::header(head, name)?;
     let len = c.len()?;
     c.end()?;
     Some(len)
 }
 
 /// The payload rules: `+MSUB: "<topic>",<len> byte,` announces `<len>` raw payload bytes in
-/// the line; `+HTTPREAD: <len>` announces `<len>` bytes of data after it.
+/// the line; `+HTTPREAD: <len>` and `+HTTPHEAD: <len>` announce `<len>` bytes of data after
+/// it.
 #[inline]
 pub(crate) fn framing(head: &[u8]) -> Framing {
     // Cheap rejection first, inline: this runs once per line.
@@ -317,7 +319,12 @@ fn payload_framing(head: &[u8]) -> Framing {
             },
             None => Framing::Line,
         },
-        Some(b"+HTTPR") => match httpread_len(head) {
+        Some(b"+HTTPR") => match http_data_len(head, b"+HTTPREAD") {
+            Some(len) => Framing::Following { len },
+            None => Framing::Line,
+        },
+        // The response header block of `AT+HTTPHEAD`, framed like a body.
+        Some(b"+HTTPH") => match http_data_len(head, b"+HTTPHEAD") {
             Some(len) => Framing::Following { len },
             None => Framing::Line,
         },

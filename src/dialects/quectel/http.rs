@@ -351,6 +351,21 @@ impl Deferred<Quectel> for QhttpGet {
 /// `AT+QHTTPREAD[=<wait_secs>]`: `CONNECT`, exactly `len` body bytes (the
 /// `<content_length>` of the earlier `+QHTTPPOST`/`+QHTTPGET`), `OK`, then
 /// `+QHTTPREAD: <err>`.
+///
+/// With `AT+QHTTPCFG="responseheader",1` the module prints the response header block (its
+/// lines, then an empty line) after `CONNECT` and before the body, and `<content_length>`
+/// still counts the body only: set `header`, and the sink receives the header block (ending
+/// with its empty line) followed by the `len` body bytes. Header lines are never read as the
+/// module's own lines.
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::QhttpRead;
+/// let read = QhttpRead { wait_secs: Some(80), len: 119, header: true };
+/// let mut buf = [0u8; 32];
+/// assert_eq!(read.encode(&mut buf).unwrap(), b"AT+QHTTPREAD=80\r");
+/// assert_eq!((read.receive(), read.receive_header()), (Some(119), true));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct QhttpRead {
@@ -358,6 +373,8 @@ pub struct QhttpRead {
     pub wait_secs: Option<u16>,
     /// Body length announced by the request's result URC.
     pub len: usize,
+    /// The response header block comes first (`"responseheader"` set to 1).
+    pub header: bool,
 }
 
 impl Command for QhttpRead {
@@ -378,6 +395,10 @@ impl Command for QhttpRead {
 
     fn receive(&self) -> Option<usize> {
         Some(self.len)
+    }
+
+    fn receive_header(&self) -> bool {
+        self.header
     }
 }
 
