@@ -630,3 +630,49 @@ async fn quectel_silent_then_back() {
 async fn luat_silent_then_back() {
     silent_then_back::<Luat>(Family::Luat).await;
 }
+
+/// Quectel's buffered receive mode through the `Mqtt` capability: the module keeps the
+/// messages (up to its 5 buffers) and prints `+QMTRECV: <idx>,<recv_id>`; each
+/// `mqtt_next_message` fetches one with `AT+QMTRECV=<idx>,<recv_id>`, in order, with payloads
+/// that hold line ends and module-like lines.
+#[tokio::test]
+async fn quectel_buffered_receive_through_the_mqtt_capability() {
+    let p = Platform::start().await.unwrap();
+    let (io, faults) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
+    let mut c: Client<Uart, Delay, Quectel> = Client::new(uart(io), Delay);
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap();
+    let s = MqttSession {
+        buffered_receive: true,
+        ..MqttSession::new(HOST, 1883, flow::login_of(&creds))
+    };
+    c.mqtt_start(&s).await.unwrap();
+    let get = user_topic(PK, DN, "get").unwrap();
+    c.mqtt_subscribe(0, &get, 1).await.unwrap();
+    let payloads: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("m{i}\r\n+QMTSTAT: 0,1\r\nOK").into_bytes())
+        .collect();
+    for pl in &payloads {
+        p.publish(&get, pl, 1);
+    }
+    for pl in &payloads {
+        let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+        assert_eq!((m.topic, m.payload), (get.as_str(), &pl[..]));
+    }
+    assert!(!c.links().mqtt_is_down(0));
+    let log = faults.log();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("AT+QMTCFG=\"recv/mode\",0,1,1")),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|l| l.contains("AT+QMTRECV=0,")), "{log:?}");
+    // Nothing more: a timeout, and the session is still usable.
+    let e = c.mqtt_next_message(0, 600).await.map(|_| ()).unwrap_err();
+    assert!(matches!(e, atmodem::client::Error::Timeout), "{e:?}");
+    p.publish(&get, b"after", 0);
+    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(m.payload, b"after");
+}

@@ -536,3 +536,47 @@ fn luat_connect_fail_is_a_failure() {
         );
     });
 }
+
+/// Buffered receive (`recv/mode` 1, Quectel MQTT application note): `+QMTRECV: <idx>,<recv_id>`
+/// says a message waits in buffer `recv_id`; `AT+QMTRECV=<idx>,<recv_id>` prints it. A notice
+/// whose buffer is already empty (`OK` alone) is skipped; once `+QMTSTAT` took the session
+/// down with no notice left, the call fails with `SessionDown`.
+#[test]
+fn quectel_buffered_receive_fetches_each_noticed_buffer() {
+    let script = r#">> AT+QMTCFG="version",0,4
+<<
+<< OK
+>> AT+QMTCFG="recv/mode",0,1,1
+<<
+<< OK
+<<
+<< +QMTRECV: 0,3
+<<
+<< +QMTRECV: 0,1
+>> AT+QMTRECV=0,3
+<<
+<< OK
+>> AT+QMTRECV=0,1
+<<
+<<| "+QMTRECV: 0,7,\"t/a\",9,\"x\r\nOK\r\n+Q\"\r\n"
+<<
+<< OK
+<<
+<< +QMTSTAT: 0,1
+"#;
+    each_chunking::<Quectel>(script, |c| {
+        let s = MqttSession {
+            buffered_receive: true,
+            ..MqttSession::new("h", 1883, MqttLogin::ClientId("id"))
+        };
+        block_on(c.mqtt_configure(&s)).unwrap();
+        assert!(c.links().is_recv_buffered(0));
+        c.links_mut().mark_mqtt_up(0);
+        let m = block_on(c.mqtt_next_message(0, 5_000)).unwrap();
+        assert_eq!((m.topic, m.payload), ("t/a", &b"x\r\nOK\r\n+Q"[..]));
+        let e = block_on(c.mqtt_next_message(0, 5_000))
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(e, Error::SessionDown);
+    });
+}

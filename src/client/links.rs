@@ -14,6 +14,12 @@ pub struct Links {
     pub bearers_down: u32,
     /// Bit `n` set: MQTT client `n` (0..=7; Luat uses 0) went down.
     pub mqtt_down: u8,
+    /// Bit `n` set: MQTT client `n` was configured for the module's buffered receive mode
+    /// (Quectel `recv/mode` 1): its messages are fetched with `AT+QMTRECV=<idx>,<recv_id>`.
+    pub recv_buffered: u8,
+    /// Buffered-mode notices (`+QMTRECV: <idx>,<recv_id>`) that arrived inside the response
+    /// of an `AT+QMTRECV` read: bit `recv_id` of entry `idx`, still to be fetched.
+    pub(crate) stored_notices: [u8; 8],
 }
 
 fn bit32(n: u8) -> u32 {
@@ -32,6 +38,9 @@ impl Links {
                 self.rebooted = true;
                 self.bearers_down = u32::MAX;
                 self.mqtt_down = u8::MAX;
+                // The booted module has its default receive mode and empty buffers.
+                self.recv_buffered = 0;
+                self.stored_notices = [0; 8];
             }
             LinkEvent::PoweredDown | LinkEvent::AllBearersDown => {
                 self.bearers_down = u32::MAX;
@@ -54,6 +63,38 @@ impl Links {
     /// Mark MQTT client `idx` up again (after a successful connect).
     pub fn mark_mqtt_up(&mut self, idx: u8) {
         self.mqtt_down &= !bit8(idx);
+    }
+
+    /// Whether MQTT client `idx` receives in the module's buffered mode.
+    pub fn is_recv_buffered(&self, idx: u8) -> bool {
+        self.recv_buffered & bit8(idx) != 0
+    }
+
+    /// Record whether MQTT client `idx` receives in the module's buffered mode.
+    pub fn set_recv_buffered(&mut self, idx: u8, on: bool) {
+        if on {
+            self.recv_buffered |= bit8(idx);
+        } else {
+            self.recv_buffered &= !bit8(idx);
+        }
+    }
+
+    /// Remember a buffered-mode notice taken out of a command's response.
+    pub(crate) fn note_stored(&mut self, idx: u8, recv_id: u8) {
+        if let Some(n) = self.stored_notices.get_mut(usize::from(idx)) {
+            *n |= bit8(recv_id);
+        }
+    }
+
+    /// Take one remembered buffered-mode notice of client `idx`, the lowest buffer first.
+    pub(crate) fn take_stored(&mut self, idx: u8) -> Option<u8> {
+        let n = self.stored_notices.get_mut(usize::from(idx))?;
+        if *n == 0 {
+            return None;
+        }
+        let id = n.trailing_zeros();
+        *n &= n.wrapping_sub(1);
+        u8::try_from(id).ok()
     }
 
     /// Whether bearer `cid` is down.

@@ -7,13 +7,13 @@ use super::session::{
     Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, Mqtt, MqttLogin,
     MqttSession,
 };
-use super::{Client, Error};
+use super::{Client, Error, Seen};
 use crate::codec::token;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
     MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QhttpCfg, QhttpPost, QhttpRead,
     QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose, QmtConn, QmtDisc,
-    QmtOpen, QmtPublish, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
+    QmtOpen, QmtPublish, QmtRecv, QmtRecvRead, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
 };
 use crate::dialects::{Deferred, MqttMessage, Redacted};
 
@@ -161,13 +161,15 @@ where
         match cfg(
             self,
             QmtSetting::RecvMode {
-                buffered: false,
+                buffered: s.buffered_receive,
                 with_length: true,
             },
         )
         .await
         {
-            Ok(()) => {}
+            Ok(()) => self
+                .links_mut()
+                .set_recv_buffered(client, s.buffered_receive),
             Err(Error::Error | Error::Cme(_)) => return Err(Error::Unsupported),
             Err(e) => return Err(e),
         }
@@ -290,6 +292,9 @@ where
         client: u8,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
+        if self.links().is_recv_buffered(client) {
+            return self.next_stored_message(client, timeout_ms).await;
+        }
         let line = self.next_message_line(client, timeout_ms).await?;
         QuectelUrc::parse(token(line), line)
             .and_then(|u| u.message())
@@ -307,5 +312,100 @@ where
 
     async fn mqtt_close(&mut self, client: u8) -> Result<(), Self::Error> {
         self.run(&QmtClose { client }).await
+    }
+}
+
+/// How long one look at the queue lasts while waiting for a buffered message's notice: the
+/// session's state is checked between looks.
+const STORED_NOTICE_SLICE_MS: u32 = 500;
+
+impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> QClient<IO, DL, RX, RESP, Q>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    /// [`Mqtt::mqtt_next_message`] in the buffered receive mode: wait for the notice
+    /// `+QMTRECV: <idx>,<recv_id>`, then fetch that buffer with `AT+QMTRECV=<idx>,<recv_id>`.
+    /// A notice whose buffer turns out empty (already read) is skipped.
+    async fn next_stored_message(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+    ) -> Result<MqttMessage<'_>, Error<IO::Error>> {
+        let mut waited = 0u32;
+        loop {
+            let recv_id = match self.links_mut().take_stored(client) {
+                Some(id) => id,
+                None => {
+                    self.next_stored_notice(client, timeout_ms, &mut waited)
+                        .await?
+                }
+            };
+            let read = self
+                .send(&QmtRecvRead {
+                    client,
+                    recv_id: Some(recv_id),
+                })
+                .await?;
+            let stored = read.iter().count();
+            let mut notices = [(0u8, 0u8); 8];
+            let mut n = 0usize;
+            for (slot, notice) in notices.iter_mut().zip(read.notices()) {
+                *slot = notice;
+                n = n.saturating_add(1);
+            }
+            for &(c, id) in notices.get(..n).unwrap_or_default() {
+                self.links_mut().note_stored(c, id);
+            }
+            if stored > 0 {
+                break;
+            }
+        }
+        self.response_lines()
+            .find_map(|line| {
+                QuectelUrc::parse(token(line), line)
+                    .and_then(|u| u.message())
+                    .filter(|(c, _)| *c == client)
+                    .map(|(_, m)| m)
+            })
+            .ok_or(Error::Protocol)
+    }
+
+    /// Wait for a buffered-mode notice of `client` among the URCs, in slices so that a
+    /// session that goes down ends the wait; `waited` counts the time spent over calls.
+    async fn next_stored_notice(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+        waited: &mut u32,
+    ) -> Result<u8, Error<IO::Error>> {
+        loop {
+            let down = self.links().mqtt_is_down(client);
+            let slice = if down {
+                0
+            } else {
+                STORED_NOTICE_SLICE_MS.min(timeout_ms.saturating_sub(*waited))
+            };
+            let notice = self
+                .wait_for(slice, |seen| match seen {
+                    Seen::Urc(QuectelUrc::QmtRecv(QmtRecv::Stored { client: c, recv_id }))
+                        if *c == client =>
+                    {
+                        Some(*recv_id)
+                    }
+                    _ => None,
+                })
+                .await;
+            match notice {
+                Ok(id) => return Ok(id),
+                // Only what was already noticed can still be read from a session that is down.
+                Err(Error::Timeout) if down => return Err(Error::SessionDown),
+                Err(Error::Timeout) if waited.saturating_add(slice) >= timeout_ms => {
+                    return Err(Error::Timeout);
+                }
+                Err(Error::Timeout) => *waited = waited.saturating_add(slice),
+                Err(e) => return Err(e),
+            }
+        }
     }
 }

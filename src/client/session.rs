@@ -320,6 +320,12 @@ pub struct MqttSession<'a> {
     pub keepalive_secs: u16,
     /// Clean session.
     pub clean_session: bool,
+    /// Quectel's buffered receive mode (`AT+QMTCFG="recv/mode",<idx>,1,1`): the module keeps
+    /// up to 5 messages in its own buffers and prints only `+QMTRECV: <idx>,<recv_id>`;
+    /// [`Mqtt::mqtt_next_message`] then fetches each with `AT+QMTRECV=<idx>,<recv_id>`. The
+    /// choice for bursts larger than the host's buffers: a message waits in the module, not
+    /// in the host's queue. Luat modules ignore it.
+    pub buffered_receive: bool,
     /// How to log in.
     pub login: MqttLogin<'a>,
 }
@@ -334,6 +340,7 @@ impl<'a> MqttSession<'a> {
             tls: None,
             keepalive_secs: 120,
             clean_session: true,
+            buffered_receive: false,
             login,
         }
     }
@@ -414,9 +421,18 @@ pub trait Mqtt: Modem {
     /// from the client until the next call; other URCs stay queued. Messages that arrived
     /// before the link closed are still handed out; after them,
     /// [`SessionDown`](super::Error::SessionDown) at once.
+    /// [`Timeout`](super::Error::Timeout) when no message came within `timeout_ms`; the
+    /// session is untouched and the next call waits again. After a module reboot:
+    /// [`SessionDown`](super::Error::SessionDown) (the reboot took the session with it).
+    ///
+    /// With [`MqttSession::buffered_receive`] (Quectel), it waits for the module's notice
+    /// `+QMTRECV: <idx>,<recv_id>` and fetches that buffer with `AT+QMTRECV=<idx>,<recv_id>`:
+    /// the message is parsed from the command's response.
     ///
     /// # Cancel safety
-    /// Cancel-safe: messages and other URCs stay queued.
+    /// Cancel-safe: messages and other URCs stay queued. In the buffered mode, a call dropped
+    /// after its `AT+QMTRECV` was written has taken that message out of the module; the next
+    /// call resynchronises first.
     async fn mqtt_next_message(
         &mut self,
         client: u8,

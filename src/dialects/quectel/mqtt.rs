@@ -1080,10 +1080,24 @@ fn stored_message(line: &[u8]) -> Option<MqttMessage<'_>> {
     }
 }
 
+/// `+QMTRECV: <idx>,<recv_id>`: client and buffer of a notice.
+fn stored_notice(line: &[u8]) -> Option<(u8, u8)> {
+    match QuectelUrc::parse(b"+QMTRECV", line)? {
+        QuectelUrc::QmtRecv(QmtRecv::Stored { client, recv_id }) => Some((client, recv_id)),
+        _ => None,
+    }
+}
+
 impl<'a> StoredMessages<'a> {
     /// The messages, in order.
     pub fn iter(&self) -> impl Iterator<Item = MqttMessage<'a>> + 'a {
         self.0.iter().filter_map(stored_message)
+    }
+
+    /// Notices of newly buffered messages (`(client, recv_id)`) that the module printed
+    /// while the read ran: those buffers are still to be read.
+    pub fn notices(&self) -> impl Iterator<Item = (u8, u8)> + 'a {
+        self.0.iter().filter_map(stored_notice)
     }
 }
 
@@ -1107,7 +1121,14 @@ impl Command for QmtRecvRead {
     }
 
     fn parse<'a>(&self, lines: Lines<'a>) -> Result<StoredMessages<'a>, ParseError> {
-        all_lines::<Self, _>(lines, stored_message).map(StoredMessages)
+        // A notice of a new buffered message (`+QMTRECV: <idx>,<recv_id>`) may arrive while
+        // the read runs, with the same token: it is kept among the lines, not a message.
+        all_lines::<Self, _>(lines, |l| {
+            stored_message(l)
+                .map(|_| ())
+                .or_else(|| stored_notice(l).map(|_| ()))
+        })
+        .map(StoredMessages)
     }
 }
 
