@@ -739,3 +739,50 @@ fn code_tables() {
             .unwrap()
     );
 }
+
+/// UART noise inside a line (NUL, 0xFF, other control bytes) never becomes part of a URC
+/// name or a typed field: a token holding it names no URC, a text field holding it makes
+/// the line malformed; a line after leading noise is still decoded.
+#[test]
+fn garbage_inside_lines_is_never_a_name_or_a_field() {
+    // In the token: no URC of that name.
+    for line in [
+        &b"+QMT\x00STAT: 0,1"[..],
+        b"+QMTSTAT\xff: 0,1",
+        b"+QMT\x07STAT: 0,1",
+    ] {
+        assert_eq!(Quectel::parse_urc(token(line), line), None, "{line:?}");
+    }
+    // In a quoted field (a topic): malformed, not a message with a NUL in its topic.
+    for line in [
+        &b"+QMTRECV: 0,1,\"a\x00b\",1,\"x\""[..],
+        b"+QMTRECV: 0,1,\"a\x1bb\",\"x\"",
+        b"+QMTRECV: 0,1,\"a\xffb\",1,\"x\"",
+    ] {
+        assert!(
+            matches!(q(line), QuectelUrc::Malformed { .. }),
+            "{line:?}: {:?}",
+            q(line)
+        );
+    }
+    for line in [
+        &b"+MSUB: \"a\x00b\",1 byte,x"[..],
+        b"+MSUB: \"a\x7fb\",1 byte,x",
+    ] {
+        assert!(
+            matches!(l(line), LuatUrc::Malformed { .. }),
+            "{line:?}: {:?}",
+            l(line)
+        );
+    }
+    // A tab is text; the message is kept.
+    assert!(q(b"+QMTRECV: 0,1,\"a\tb\",1,\"x\"").message().is_some());
+    // Leading noise is skipped, counted, and the line after it decoded.
+    let items = run::<Quectel>(None, b"\x00\xff\x00+QMTSTAT: 0,1\r\n", 64);
+    assert!(
+        items
+            .iter()
+            .any(|k| matches!(k, K::Urc(s) if s.contains("QmtStat"))),
+        "{items:?}"
+    );
+}

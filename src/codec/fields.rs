@@ -6,7 +6,7 @@ use nom::{
     IResult, Parser,
     bytes::complete::{tag, take_till, take_while},
     character::complete::{char, space0},
-    combinator::{eof, map_res},
+    combinator::{eof, map_opt},
     sequence::delimited,
 };
 
@@ -34,18 +34,25 @@ pub(crate) fn quoted(i: &[u8]) -> Res<'_, &[u8]> {
     delimited(char('"'), take_till(|b| b == b'"'), char('"')).parse(i)
 }
 
-/// A quoted field as text.
+/// A quoted field as text: UTF-8 with no control byte but tab. A NUL or another control
+/// byte inside is line noise (UART garbage), never part of a typed field; MQTT forbids
+/// U+0000 in topic names and advises against the other controls.
 pub(crate) fn quoted_str(i: &[u8]) -> Res<'_, &str> {
-    map_res(quoted, core::str::from_utf8).parse(i)
+    map_opt(quoted, text_field).parse(i)
+}
+
+/// Field bytes as text, refusing control bytes but tab (see [`quoted_str`]).
+pub(crate) fn text_field(t: &[u8]) -> Option<&str> {
+    if t.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return None;
+    }
+    core::str::from_utf8(t).ok()
 }
 
 /// A field up to the next `,` (not quoted), as text, trailing spaces trimmed.
 #[allow(dead_code)] // for the dialect parsers
 pub(crate) fn bare_str(i: &[u8]) -> Res<'_, &str> {
-    map_res(take_till(|b| b == b','), |f: &[u8]| {
-        core::str::from_utf8(trim(f))
-    })
-    .parse(i)
+    map_opt(take_till(|b| b == b','), |f: &[u8]| text_field(trim(f))).parse(i)
 }
 
 /// A quoted or bare field as text.
@@ -60,10 +67,7 @@ pub(crate) fn text(i: &[u8]) -> Res<'_, &str> {
 
 /// The rest of the line as text, trailing spaces trimmed.
 pub(crate) fn rest_str(i: &[u8]) -> Res<'_, &str> {
-    map_res(take_while(|_| true), |f: &[u8]| {
-        core::str::from_utf8(trim(f))
-    })
-    .parse(i)
+    map_opt(take_while(|_| true), |f: &[u8]| text_field(trim(f))).parse(i)
 }
 
 /// Strip ASCII spaces at both ends.
@@ -279,7 +283,7 @@ impl<'a> Cursor<'a> {
 
     /// A quoted field as text, like [`quoted_str`].
     pub(crate) fn quoted_str(&mut self) -> Option<&'a str> {
-        self.quoted().and_then(|t| core::str::from_utf8(t).ok())
+        self.quoted().and_then(text_field)
     }
 
     /// A quoted field, or an empty one (nothing is consumed) when no quote opens it.
@@ -293,7 +297,7 @@ impl<'a> Cursor<'a> {
 
     /// The rest of the line as text, trailing spaces trimmed, like [`rest_str`].
     pub(crate) fn rest_str(&mut self) -> Option<&'a str> {
-        let text = core::str::from_utf8(trim(self.rest)).ok()?;
+        let text = text_field(trim(self.rest))?;
         self.rest = &[];
         Some(text)
     }

@@ -114,7 +114,7 @@ fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
     let len = digits.len()?;
     digits.end()?;
     let payload = body.get(marker.saturating_add(BYTE_MARKER.len())..)?;
-    Some((core::str::from_utf8(topic_raw).ok()?, len, payload))
+    Some((crate::codec::fields::text_field(topic_raw)?, len, payload))
 }
 
 const BYTE_MARKER: &[u8] = b" byte,";
