@@ -235,3 +235,39 @@ fn msub_lengths_and_topics() {
         Some(LuatUrc::Msub(Msub::Stored { slot: 3 }))
     );
 }
+
+/// Control bytes (but tab) in a text field, at every position of fields of every length
+/// from 0 to 40 (the eight-byte scan and its tail), make a `+QMTSTAT`-free, topic-carrying
+/// `+QMTRECV` malformed; the same field without them is taken.
+#[test]
+fn control_bytes_anywhere_in_a_topic_are_refused() {
+    use atmodem::codec::{Dialect, token};
+    use atmodem::dialects::quectel::{Quectel, QuectelUrc};
+    let parse = |topic: &[u8]| {
+        let mut line = b"+QMTRECV: 0,1,\"".to_vec();
+        line.extend_from_slice(topic);
+        line.extend_from_slice(b"\",\"x\"");
+        matches!(
+            Quectel::parse_urc(token(&line), &line),
+            Some(u @ QuectelUrc::QmtRecv(_)) if u.message().is_some()
+        )
+    };
+    for len in 0..40usize {
+        let clean: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        assert!(parse(&clean), "len {len}");
+        for pos in 0..len {
+            for bad in [0x00u8, 0x01, 0x0d, 0x1f, 0x7f] {
+                let mut t = clean.clone();
+                t[pos] = bad;
+                assert!(!parse(&t), "len {len} pos {pos} byte {bad:#x}");
+            }
+            let mut t = clean.clone();
+            t[pos] = b'\t';
+            assert!(parse(&t), "tab at {pos} of {len}");
+            t[pos] = b' ';
+            assert!(parse(&t), "space at {pos} of {len}");
+            t[pos] = b'~';
+            assert!(parse(&t), "tilde at {pos} of {len}");
+        }
+    }
+}

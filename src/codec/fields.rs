@@ -43,10 +43,37 @@ pub(crate) fn quoted_str(i: &[u8]) -> Res<'_, &str> {
 
 /// Field bytes as text, refusing control bytes but tab (see [`quoted_str`]).
 pub(crate) fn text_field(t: &[u8]) -> Option<&str> {
-    if t.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+    if has_control(t) {
         return None;
     }
     core::str::from_utf8(t).ok()
+}
+
+/// A control byte but tab (`< 0x20`, `0x7f`).
+#[inline]
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
+/// Whether `t` holds a control byte but tab. Eight bytes at a time: a word with no byte
+/// below 0x20 and none equal to 0x7f is passed at once (the usual case: topics, names);
+/// only a word that may hold one (a tab, say) is looked at byte by byte.
+fn has_control(t: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = t.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+        // A byte below 0x20 (bytes with the high bit set are masked out: UTF-8 validation
+        // judges them), or one equal to 0x7f.
+        let below = x.wrapping_sub(ONES.wrapping_mul(0x20)) & !x & HIGH;
+        let y = x ^ ONES.wrapping_mul(0x7f);
+        let del = y.wrapping_sub(ONES) & !y & HIGH;
+        if below | del != 0 && w.iter().any(|&b| is_control(b)) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| is_control(b))
 }
 
 /// A field up to the next `,` (not quoted), as text, trailing spaces trimmed.
