@@ -115,3 +115,54 @@ proptest! {
         prop_assert_eq!(w.finish(), Err(EncodeError::InvalidArgument("topic")));
     }
 }
+
+/// Bytes rich in what the real families' framing rules react to: announced payloads cut
+/// short by a reboot, payloads holding line ends, HTTP data announcements, noise inside and
+/// before lines, lone CR and lone LF line ends.
+fn family_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"\r\n".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"RDY\r\n".to_vec()),
+        Just(b"APP RDY\r\n".to_vec()),
+        Just(b"POWERED DOWN\r\n".to_vec()),
+        Just(b"+QMTSTAT: 0,1".to_vec()),
+        Just(b"+QMTRECV: 0,1,\"t\",4,\"a\r\nb\"".to_vec()),
+        Just(b"+QMTRECV: 0,1,\"t\",40,\"cut".to_vec()),
+        Just(b"+QMTRECV: 0,1,\"t\",4294967296,\"x\"".to_vec()),
+        Just(b"+MSUB: \"t\",4 byte,a\r\nb".to_vec()),
+        Just(b"+MSUB: \"t\",40 byte,cut".to_vec()),
+        Just(b"+HTTPREAD: 5".to_vec()),
+        Just(b"+HTTPHEAD: 3".to_vec()),
+        Just(b"+PDP: DEACT".to_vec()),
+        Just(b"+PDP DEACT".to_vec()),
+        Just(b"+QIURC: \"pdpdeact\",1".to_vec()),
+        Just(b"OK".to_vec()),
+        Just(vec![0u8, 0xff]),
+        Just(b"+QMT\x00STAT: 0,1".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..8),
+        "[ -~]{0,12}".prop_map(String::into_bytes),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The same frames whatever the read sizes, with each family's own rules.
+    #[test]
+    fn family_rules_give_the_same_frames_for_every_chunking(
+        input in family_bytes(),
+        chunks in proptest::collection::vec(1usize..70, 1..6),
+    ) {
+        use atmodem::dialects::luat::Luat;
+        use atmodem::dialects::quectel::Quectel;
+        let mut a: Decoder<Quectel, [u8; 96]> = Decoder::new();
+        let mut b: Decoder<Quectel, [u8; 96]> = Decoder::new();
+        prop_assert_eq!(run(&mut a, &input, &[usize::MAX]), run(&mut b, &input, &chunks));
+        let mut a: Decoder<Luat, [u8; 96]> = Decoder::new();
+        let mut b: Decoder<Luat, [u8; 96]> = Decoder::new();
+        prop_assert_eq!(run(&mut a, &input, &[usize::MAX]), run(&mut b, &input, &chunks));
+    }
+}
