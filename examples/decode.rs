@@ -17,7 +17,11 @@
 //! - `{"kind":"prompt"}` for `>`; `CONNECT`/`DOWNLOAD` add `"prompt":"CONNECT"`
 //! - `{"kind":"data","len":12}` for a length-delimited body that is not part of a URC
 //! - `{"kind":"urc","name":"+CEREG",...typed fields}` (unknown URCs carry `"line"`)
-//! - `{"kind":"error","what":"overflow"|"garbage"|"parse",...}`
+//! - `{"kind":"error","what":"overflow"|"garbage"|"parse",...}`; a line with noise inside its
+//!   token is `{"kind":"error","what":"garbage","line":...}`
+//!
+//! Text that is not UTF-8 is printed as hex under the key with `_hex` appended (`"line_hex"`,
+//! `"payload_hex"`): nothing is printed that was not on the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::io::{self, Read, Write};
@@ -55,7 +59,15 @@ impl Obj {
     fn str(&mut self, k: &str, v: &str) -> &mut Self {
         self.bytes(k, v.as_bytes())
     }
+    /// Text bytes as a JSON string; bytes that are not UTF-8 as `"<k>_hex"` instead, so
+    /// that nothing is printed that was not on the wire (no replacement characters).
     fn bytes(&mut self, k: &str, v: &[u8]) -> &mut Self {
+        if std::str::from_utf8(v).is_err() {
+            let hex: String = v.iter().map(|b| format!("{b:02x}")).collect();
+            self.key(&format!("{k}_hex"));
+            self.0.push_str(&json_text(hex.as_bytes()));
+            return self;
+        }
         self.key(k);
         self.0.push_str(&json_text(v));
         self
@@ -96,7 +108,7 @@ impl Obj {
     }
 }
 
-/// JSON string of text bytes (invalid UTF-8 replaced).
+/// JSON string of text bytes (callers pass UTF-8; anything else would be replaced).
 fn json_text(b: &[u8]) -> String {
     let s = String::from_utf8_lossy(b);
     let mut out = String::with_capacity(s.len() + 2);
@@ -114,6 +126,11 @@ fn json_text(b: &[u8]) -> String {
     }
     out.push('"');
     out
+}
+
+/// A byte no token holds: a control byte, DEL, or one that is not ASCII.
+fn is_noise(b: u8) -> bool {
+    b < 0x20 || b >= 0x7f
 }
 
 /// How a dialect's URCs are printed.
@@ -744,6 +761,12 @@ impl State<'_> {
                         "{{\"kind\":\"error\",\"what\":\"parse\",{fields}}}"
                     ))
                 }
+            }
+            Ok(Item::Unknown { token: tok, line }) if tok.iter().any(|&b| is_noise(b)) => {
+                // Noise inside the token: no URC has that name.
+                let mut o = Obj::new("error");
+                o.str("what", "garbage").bytes("line", line);
+                Some(o.done())
             }
             Ok(Item::Unknown { token: tok, line }) => {
                 if let Some(len) = quectel_http_len(tok, line) {

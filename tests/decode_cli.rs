@@ -170,3 +170,30 @@ fn bad_arguments_are_refused() {
         assert!(cli::decode(&args, b"", &mut out).is_err());
     }
 }
+
+#[test]
+fn noise_inside_lines_prints_nothing_that_was_not_on_the_wire() {
+    // A NUL inside a token, 0xFF inside a field, then a clean line.
+    let log = b"\r\n+QMT\x00STAT: 0,1\r\n+QMTSTAT: 0,\xff1\r\n+QMTSTAT: 0,1\r\n";
+    let got = decode(&["--raw", "--dialect", "quectel"], log);
+    assert_eq!(
+        got,
+        vec![
+            json!({"kind":"error","what":"garbage","line":"+QMT\u{0}STAT: 0,1"}),
+            // "+QMTSTAT: 0," is 2b 51 4d 54 53 54 41 54 3a 20 30 2c, then ff 31.
+            json!({"kind":"error","what":"parse","name":"+QMTSTAT",
+                "line_hex":"2b514d54535441543a20302cff31"}),
+            json!({"kind":"urc","name":"+QMTSTAT","client":0,"err":1}),
+        ]
+    );
+    let printed = {
+        let args: Vec<String> = ["--raw", "--dialect", "quectel"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut out = Vec::new();
+        cli::decode(&args, log, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(!printed.contains('\u{fffd}'), "{printed}");
+}
