@@ -130,7 +130,7 @@ fn json_text(b: &[u8]) -> String {
 
 /// A byte no token holds: a control byte, DEL, or one that is not ASCII.
 fn is_noise(b: u8) -> bool {
-    b < 0x20 || b >= 0x7f
+    !(0x20..0x7f).contains(&b)
 }
 
 /// How a dialect's URCs are printed.
