@@ -128,9 +128,9 @@ fn json_text(b: &[u8]) -> String {
     out
 }
 
-/// A byte no token holds: a control byte, DEL, or one that is not ASCII.
-fn is_noise(b: u8) -> bool {
-    !(0x20..0x7f).contains(&b)
+/// Whether a token holds noise: a control byte but tab, DEL, or bytes that are not UTF-8.
+fn has_noise(tok: &[u8]) -> bool {
+    tok.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) || std::str::from_utf8(tok).is_err()
 }
 
 /// How a dialect's URCs are printed.
@@ -762,7 +762,7 @@ impl State<'_> {
                     ))
                 }
             }
-            Ok(Item::Unknown { token: tok, line }) if tok.iter().any(|&b| is_noise(b)) => {
+            Ok(Item::Unknown { token: tok, line }) if has_noise(tok) => {
                 // Noise inside the token: no URC has that name.
                 let mut o = Obj::new("error");
                 o.str("what", "garbage").bytes("line", line);
