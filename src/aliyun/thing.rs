@@ -297,7 +297,7 @@ impl<'a> Device<'a> {
     ///
     /// ```
     /// # use atmodem::aliyun::thing::Device;
-    /// assert_eq!(Device::new("pk1", "dn1")?.product_key(), "pk1");
+    /// assert_eq!(Device::new("a1FlqIQabcd", "device1")?.product_key(), "a1FlqIQabcd");
     /// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
     /// ```
     #[must_use]
@@ -309,7 +309,7 @@ impl<'a> Device<'a> {
     ///
     /// ```
     /// # use atmodem::aliyun::thing::Device;
-    /// assert_eq!(Device::new("pk1", "dn1")?.device_name(), "dn1");
+    /// assert_eq!(Device::new("a1FlqIQabcd", "device1")?.device_name(), "device1");
     /// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
     /// ```
     #[must_use]
@@ -718,8 +718,8 @@ impl<'a> RawJson<'a> {
     ///
     /// ```
     /// use atmodem::aliyun::thing::{Device, Downlink, classify};
-    /// let dev = Device::new("pk1", "dn1")?;
-    /// let msg = classify(&dev, b"/sys/pk1/dn1/thing/service/property/set",
+    /// let dev = Device::new("a1FlqIQabcd", "device1")?;
+    /// let msg = classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/service/property/set",
     ///     br#"{"id":"123","version":"1.0","params":{"temperature":"30.5"}}"#)?;
     /// let Downlink::PropertySet { params, .. } = msg else { panic!() };
     /// assert_eq!(params.as_str(), r#"{"temperature":"30.5"}"#);
@@ -738,8 +738,8 @@ impl<'a> RawJson<'a> {
     /// use atmodem::aliyun::thing::{Device, Downlink, classify};
     /// #[derive(serde::Deserialize)]
     /// struct Light { #[serde(rename = "LightSwitch")] on: u8 }
-    /// let dev = Device::new("pk1", "dn1")?;
-    /// let msg = classify(&dev, b"/sys/pk1/dn1/thing/service/property/set",
+    /// let dev = Device::new("a1FlqIQabcd", "device1")?;
+    /// let msg = classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/service/property/set",
     ///     br#"{"id":5,"params":{"LightSwitch":1}}"#)?;
     /// let Downlink::PropertySet { id, params } = msg else { panic!() };
     /// assert_eq!(id, 5);
@@ -823,18 +823,18 @@ pub enum Downlink<'a> {
 ///
 /// ```
 /// use atmodem::aliyun::thing::{Device, Downlink, PostReply, ThingError, ThingField, classify};
-/// let dev = Device::new("pk1", "dn1")?;
-/// let r = classify(&dev, b"/sys/pk1/dn1/thing/event/property/post_reply",
+/// let dev = Device::new("a1FlqIQabcd", "device1")?;
+/// let r = classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/event/property/post_reply",
 ///     br#"{"code":200,"data":{},"id":"123","message":"success","method":"thing.event.property.post","version":"1.0"}"#)?;
 /// assert_eq!(r, Downlink::PostReply {
 ///     event: "property",
 ///     reply: PostReply { id: 123, code: 200, message: "success" },
 /// });
 /// assert_eq!(
-///     classify(&dev, b"/sys/pk1/dn1/thing/service/Reboot", br#"{"params":{}}"#),
+///     classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/service/Reboot", br#"{"params":{}}"#),
 ///     Err(ThingError::Missing(ThingField::Id))
 /// );
-/// assert_eq!(classify(&dev, b"/sys/pk2/dn1/thing/service/Reboot", b"")?, Downlink::Unknown);
+/// assert_eq!(classify(&dev, b"/sys/a1FlqIQother/device1/thing/service/Reboot", b"")?, Downlink::Unknown);
 /// # Ok::<(), ThingError>(())
 /// ```
 pub fn classify<'a>(
