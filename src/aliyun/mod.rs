@@ -39,10 +39,12 @@ pub mod flow;
 pub mod https;
 pub mod json;
 pub mod mqtt;
+pub mod ntp;
 pub mod psk;
 pub mod reply;
 pub mod secret;
 pub mod sign;
+pub mod thing;
 pub mod validate;
 
 pub use endpoint::{
