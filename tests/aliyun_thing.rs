@@ -295,7 +295,7 @@ fn every_malformed_variant_is_a_typed_error() {
         "{{\"id\":1,\"params\":{{\"a\":\"{}\"}}}}",
         "x".repeat(MAX_DOWNLINK_LEN)
     );
-    let cases: Vec<(&str, &[u8], ThingError)> = vec![
+    let mut cases: Vec<(&str, &[u8], ThingError)> = vec![
         (post_reply, b"", invalid),
         (post_reply, b"not json", invalid),
         (post_reply, b"[1]", invalid),
@@ -406,6 +406,17 @@ fn every_malformed_variant_is_a_typed_error() {
             ThingError::Invalid(ThingField::ServerSendTime),
         ),
     ];
+    // Brackets that do not pair up are not JSON; brackets inside strings do not nest.
+    cases.push((svc, br#"{"id":1,"params":{"a":[1}}"#, invalid));
+    cases.push((svc, br#"{"id":1,"params":{"a":1]}"#, invalid));
+    let stringy = format!(
+        "{{\"id\":1,\"params\":{{\"a\":\"{}\\\"\"}}}}",
+        "[{".repeat(60)
+    );
+    assert!(matches!(
+        classify(&dev(), svc.as_bytes(), stringy.as_bytes()),
+        Ok(Downlink::ServiceCall { id: 1, .. })
+    ));
     for (t, payload, want) in cases {
         assert_eq!(
             classify(&dev(), t.as_bytes(), payload),

@@ -317,66 +317,50 @@ impl<'a> Device<'a> {
         self.device_name
     }
 
-    fn write_topic(&self, topic: Topic<'_>, out: &mut impl Out) -> Result<(), ThingError> {
+    fn write_any(&self, topic: Topic<'_>, out: &mut impl Out) -> Result<(), ThingError> {
         let (pk, dn) = (self.product_key, self.device_name);
-        let sys = ["/sys/", pk, "/", dn];
-        put_all(out, &sys)?;
+        let sys = |out: &mut dyn FnMut(&str) -> Result<(), ThingError>, tail: &[&str]| {
+            ["/sys/", pk, "/", dn]
+                .iter()
+                .chain(tail)
+                .try_for_each(|p| out(p))
+        };
+        let mut put = |p: &str| out.put(p);
         match topic {
-            Topic::PropertyPost => out.put("/thing/event/property/post"),
-            Topic::PropertyPostReply => out.put("/thing/event/property/post_reply"),
-            Topic::PropertySet => out.put("/thing/service/property/set"),
-            Topic::PropertySetReply => out.put("/thing/service/property/set_reply"),
+            Topic::PropertyPost => sys(&mut put, &["/thing/event/property/post"]),
+            Topic::PropertyPostReply => sys(&mut put, &["/thing/event/property/post_reply"]),
+            Topic::PropertySet => sys(&mut put, &["/thing/service/property/set"]),
+            Topic::PropertySetReply => sys(&mut put, &["/thing/service/property/set_reply"]),
             Topic::EventPost(id) => {
                 check_identifier(id)?;
-                put_all(out, &["/thing/event/", id, "/post"])
+                sys(&mut put, &["/thing/event/", id, "/post"])
             }
             Topic::EventPostReply(id) => {
                 check_identifier(id)?;
-                put_all(out, &["/thing/event/", id, "/post_reply"])
+                sys(&mut put, &["/thing/event/", id, "/post_reply"])
             }
             Topic::Service(id) => {
                 check_identifier(id)?;
-                put_all(out, &["/thing/service/", id])
+                sys(&mut put, &["/thing/service/", id])
             }
             Topic::ServiceReply(id) => {
                 check_identifier(id)?;
-                put_all(out, &["/thing/service/", id, "_reply"])
+                sys(&mut put, &["/thing/service/", id, "_reply"])
             }
             Topic::RrpcRequest(m) => {
                 check_message_id(m)?;
-                put_all(out, &["/rrpc/request/", m])
+                sys(&mut put, &["/rrpc/request/", m])
             }
             Topic::RrpcResponse(m) => {
                 check_message_id(m)?;
-                put_all(out, &["/rrpc/response/", m])
+                sys(&mut put, &["/rrpc/response/", m])
             }
-            Topic::NtpRequest | Topic::NtpResponse => Err(ThingError::Invalid(ThingField::Payload)),
-        }
-    }
-
-    fn write_any(&self, topic: Topic<'_>, out: &mut impl Out) -> Result<(), ThingError> {
-        match topic {
-            Topic::NtpRequest => put_all(
-                out,
-                &[
-                    "/ext/ntp/",
-                    self.product_key,
-                    "/",
-                    self.device_name,
-                    "/request",
-                ],
-            ),
-            Topic::NtpResponse => put_all(
-                out,
-                &[
-                    "/ext/ntp/",
-                    self.product_key,
-                    "/",
-                    self.device_name,
-                    "/response",
-                ],
-            ),
-            other => self.write_topic(other, out),
+            Topic::NtpRequest => ["/ext/ntp/", pk, "/", dn, "/request"]
+                .iter()
+                .try_for_each(|p| put(p)),
+            Topic::NtpResponse => ["/ext/ntp/", pk, "/", dn, "/response"]
+                .iter()
+                .try_for_each(|p| put(p)),
         }
     }
 
@@ -531,6 +515,34 @@ fn value_end(s: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Deepest bracket nesting of `s`, brackets inside strings not counting, whether or not
+/// the brackets pair up (one pass, no recursion).
+fn deepest(s: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in s {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth = depth.saturating_add(1);
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// The top-level members of a JSON object: `(key as between its quotes, value text)`.
 /// `None` when `payload` is not one object of that shape (brackets pairing is checked
 /// separately by [`within_depth`]).
@@ -548,21 +560,11 @@ impl<'a> Members<'a> {
         if payload.len() > MAX_DOWNLINK_LEN {
             return Err(ThingError::TooLarge);
         }
+        if deepest(payload) > MAX_DOWNLINK_DEPTH {
+            return Err(ThingError::TooDeep);
+        }
         if !within_depth(payload, MAX_DOWNLINK_DEPTH) {
-            return if within_depth(payload, 128) {
-                Err(ThingError::TooDeep)
-            } else {
-                // Unbalanced or deeper than the scanner tracks: either way not usable.
-                Err(
-                    if payload.iter().filter(|&&b| b == b'{' || b == b'[').count()
-                        > MAX_DOWNLINK_DEPTH
-                    {
-                        ThingError::TooDeep
-                    } else {
-                        ThingError::Invalid(ThingField::Payload)
-                    },
-                )
-            };
+            return Err(ThingError::Invalid(ThingField::Payload));
         }
         let bad = ThingError::Invalid(ThingField::Payload);
         let start = skip_ws(payload, 0);
