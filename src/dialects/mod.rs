@@ -20,6 +20,7 @@
 //! needs to change.
 
 pub mod common;
+pub mod identity;
 pub mod luat;
 pub mod quectel;
 
