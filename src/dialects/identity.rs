@@ -782,6 +782,12 @@ pub enum RegOutcome {
 }
 
 /// The [`RegOutcome`] of a status.
+///
+/// ```
+/// use atmodem::codec::RegStatus;
+/// use atmodem::dialects::identity::{RegOutcome, reg_outcome};
+/// assert_eq!(reg_outcome(RegStatus::Other(6)), RegOutcome::Wait);
+/// ```
 pub fn reg_outcome(stat: RegStatus) -> RegOutcome {
     match stat {
         RegStatus::Home | RegStatus::Roaming => RegOutcome::Registered,
