@@ -642,7 +642,41 @@ impl Core {
                 }
             },
             ("+QCCID", Form::Exec) if family == Family::Quectel => self.iccid("+QCCID: ").await,
-            ("+CCID" | "+ICCID", Form::Exec) => self.iccid("").await,
+            // Luat manual Base/ICCID: `AT+CCID` answers bare, `AT+ICCID` with `+ICCID: `.
+            ("+CCID", Form::Exec) => self.iccid("").await,
+            ("+ICCID", Form::Exec) => self.iccid("+ICCID: ").await,
+            // 27.007 §5.1 / §5.2: bare text lines.
+            ("+CGMI", Form::Exec) => {
+                let maker = match family {
+                    Family::Quectel => "Quectel",
+                    Family::Luat => "AirM2M",
+                };
+                self.line(maker).await;
+                self.ok().await
+            }
+            ("+CGMM", Form::Exec) => {
+                let model = match family {
+                    Family::Quectel => "EC200U",
+                    Family::Luat => "Air724UG",
+                };
+                self.line(model).await;
+                self.ok().await
+            }
+            // 27.007 §7.3: `+COPS: <mode>[,<format>,"<oper>",<AcT>]`; no operator until
+            // registered.
+            ("+COPS", Form::Read) => {
+                if self.reg_stat() == 1 {
+                    self.line("+COPS: 0,0,\"CHINA MOBILE\",7").await;
+                } else {
+                    self.line("+COPS: 0").await;
+                }
+                self.ok().await
+            }
+            // Luat manual Configuration/CCLK example.
+            ("+CCLK", Form::Read) => {
+                self.line("+CCLK: \"18/08/07,13:28:31+32\"").await;
+                self.ok().await
+            }
             ("+CGMR", Form::Exec) => {
                 let rev = self.cfg.revision.clone();
                 match family {

@@ -3,6 +3,8 @@
 //!
 //! - [`common`]: 3GPP TS 27.007 / ITU-T V.250 commands every family answers (`AT`, `ATE0`,
 //!   `AT+CGMR`, `AT+CPIN?`, `AT+CSQ`, `AT+CGATT?`, `AT+CEREG?`, `AT+CGPADDR`, ...).
+//! - [`identity`]: identity and status queries of both families (`AT+CGSN`, `AT+CIMI`,
+//!   `AT+QCCID`/`AT+CCID`, `AT+COPS?`, `AT+QCSQ`, `AT+CPIN=<pin>`, `AT+CCLK?`, `AT+QLTS`).
 //! - [`quectel`]: Quectel EC2x / EC600 / BG9x (`AT+QICSGP`, `AT+QIACT`, `AT+QMT*`,
 //!   `AT+QHTTP*`) and the [`Quectel`](quectel::Quectel) dialect with its URCs.
 //! - [`luat`]: Luat Air72x (`AT+SAPBR`, `AT+HTTP*`, `AT+M*`) and the [`Luat`](luat::Luat)
@@ -20,6 +22,7 @@
 //! needs to change.
 
 pub mod common;
+pub mod identity;
 pub mod luat;
 pub mod quectel;
 
