@@ -42,6 +42,7 @@ use atmodem::dialects::common::Echo;
 use atmodem::dialects::luat::{Luat, MqttMsgSet};
 use atmodem::dialects::quectel::MqttVersion;
 use atmodem::dialects::quectel::{QmtCfg, QmtCfgQuery, QmtSetting, QmtSettingName, Quectel};
+use atmodem::host::TokioDelay;
 use atmodem::sim::{InstantDelay, Recorder, SimModem};
 use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 use embedded_hal_async::delay::DelayNs;
@@ -524,15 +525,6 @@ pub fn render(flow: &str, transcript: &str, results: &Results) -> String {
         out.push_str(&format!("# {name}: {value}\n"));
     }
     out
-}
-
-/// A `DelayNs` on tokio's clock.
-struct TokioDelay;
-
-impl DelayNs for TokioDelay {
-    async fn delay_ns(&mut self, ns: u32) {
-        tokio::time::sleep(std::time::Duration::from_nanos(ns.into())).await;
-    }
 }
 
 /// What the printed exchange's prefixes mean.

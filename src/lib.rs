@@ -27,6 +27,8 @@ pub mod aliyun;
 pub mod client;
 pub mod codec;
 pub mod dialects;
+#[cfg(feature = "tokio")]
+pub mod host;
 #[cfg(feature = "std")]
 pub mod sim;
 #[cfg(feature = "std")]
