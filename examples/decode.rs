@@ -907,9 +907,51 @@ pub fn decode(args: &[String], input: &[u8], out: &mut dyn Write) -> Result<(), 
 const USAGE: &str =
     "usage: decode [--dialect quectel|luat|generic] [--chunk N] [--capacity N] [--raw] [FILE]";
 
+/// What `--help` prints on stdout: the usage line, then every option and the output.
+const HELP: &str = "\
+usage: decode [--dialect quectel|luat|generic] [--chunk N] [--capacity N] [--raw] [FILE]
+
+Shows what the library understood of modem traffic: one JSON object per decoded item.
+
+Input (FILE, or standard input):
+  by default a transcript: `>> X` the host wrote X and a CR (it tells the decoder which
+  command is in flight), `<< X` the modem wrote X and CRLF (`<<` alone: CRLF), `>>| \"...\"`
+  and `<<| \"...\"` exactly these bytes (a JSON string, one byte a code point), `# ...` a
+  comment.
+
+Options:
+  --dialect D    quectel (default), luat or generic (3GPP only): which URCs and payload rules
+  --raw          the input is plain modem bytes, not a transcript; an echoed `AT...` line
+                 tells which command is in flight
+  --chunk N      feed the bytes to the decoder N at a time (default: all at once); the output
+                 does not depend on it
+  --capacity N   the decoder's buffer in bytes (default 4608; at least 4); a longer line is an
+                 overflow
+  -h, --help     this text
+
+Output, one object a line on standard output:
+  {\"kind\":\"echo\",\"line\":...}            a command echoed by the modem
+  {\"kind\":\"response\",\"name\":...,...}     an information line of the command in flight
+  {\"kind\":\"final\",\"code\":...}            OK, ERROR, +CME ERROR (with \"error\"), ...;
+                                          \"unsolicited\":true with no command in flight
+  {\"kind\":\"prompt\"}                      the > prompt; CONNECT/DOWNLOAD add \"prompt\"
+  {\"kind\":\"data\",\"len\":N}               length-delimited data not part of a URC
+  {\"kind\":\"urc\",\"name\":...,...}          a URC with its typed fields (unknown: \"line\")
+  {\"kind\":\"error\",\"what\":...}            overflow, garbage (noise), parse (a known
+                                          token whose fields did not parse)
+Text that is not UTF-8 is printed as hex under the key with _hex appended (line_hex,
+payload_hex). Secrets (passwords, device secrets) are never printed.
+
+Exit status: 0 on success, 1 when the input cannot be read or decoded, 2 on bad arguments.
+";
+
 #[allow(dead_code)]
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
     let opts = match parse_args(&args) {
         Ok(o) => o,
         Err(e) => {

@@ -197,3 +197,50 @@ fn noise_inside_lines_prints_nothing_that_was_not_on_the_wire() {
     };
     assert!(!printed.contains('\u{fffd}'), "{printed}");
 }
+
+/// `decode --help` prints the usage and every option on stdout and exits 0; a bad argument
+/// still prints the usage line on stderr and exits 2.
+#[test]
+fn help_lists_every_option_and_exits_zero() {
+    let me = std::env::current_exe().unwrap();
+    let profile_dir = me.parent().unwrap().parent().unwrap();
+    let exe = profile_dir
+        .join("examples")
+        .join(format!("decode{}", std::env::consts::EXE_SUFFIX));
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build
+        .args(["build", "--quiet", "--example", "decode"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    assert!(build.status().unwrap().success());
+    for flag in ["--help", "-h"] {
+        let out = std::process::Command::new(&exe).arg(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("usage: decode "), "{text}");
+        for option in ["--dialect", "--raw", "--chunk", "--capacity", "-h, --help"] {
+            assert!(text.contains(option), "{flag}: {option} missing:\n{text}");
+        }
+        for kind in [
+            "echo", "response", "final", "prompt", "data", "urc", "error",
+        ] {
+            assert!(
+                text.contains(&format!("{{\"kind\":\"{kind}\"")),
+                "{flag}: kind {kind} missing"
+            );
+        }
+        assert!(text.contains("_hex"), "{text}");
+    }
+    let out = std::process::Command::new(&exe)
+        .arg("--nope")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("unknown argument --nope") && err.contains("usage: decode"),
+        "{err}"
+    );
+}
