@@ -678,8 +678,22 @@ const USAGE: &str =
                   [--product-secret <ps>] [--random <r>] [--client-id <id>]
                   [--timestamp <ms>] [--instance-id <iot-...>] [--region <id>] [--apn <apn>]
 
-flows: device (the bench), luat, quectel-device-secret-aliauth, quectel-device-secret-password,
-       quectel-mqtt-register, quectel-mqtt-regnwl, quectel-https-register";
+flows:
+  device                          the bench (the default): login, subscribe, a property post
+                                  answered, a property set pushed down and its set_reply
+  luat                            Luat application note: HTTPS registration, device auth,
+                                  MQTT login over TLS, subscribe, publish
+  quectel-device-secret-aliauth   Quectel note 4.1.1: the module signs (AT+QMTCFG=\"aliauth\")
+  quectel-device-secret-password  Quectel note 4.1.2: explicit clientId, username, password
+  quectel-mqtt-register           Quectel note 4.2.1: MQTT registration (authType=register)
+  quectel-mqtt-regnwl             Quectel note 4.2.2: registration-free (authType=regnwl)
+  quectel-https-register          Quectel note: HTTPS dynamic registration
+
+transcript lines:
+  >> X     the host wrote X and a CR
+  >>| \"..\" the host wrote exactly these bytes (data after a prompt)
+  << X     the modem wrote X and CRLF
+  <<| \"..\" the modem wrote exactly these bytes (echoes, prompts, payloads with CR/LF)";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {

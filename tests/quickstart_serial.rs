@@ -91,3 +91,49 @@ fn password_flow_over_a_pseudo_terminal() {
         "# password: 0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db\n"
     ));
 }
+
+/// `quickstart --help` lists every flow with a description and explains the transcript
+/// markers (`>>`, `>>|`, `<<`, `<<|`), on stdout, exit 0.
+#[test]
+fn help_lists_the_flows_and_the_markers() {
+    let me = std::env::current_exe().unwrap();
+    let profile_dir = me.parent().unwrap().parent().unwrap();
+    let exe = profile_dir
+        .join("examples")
+        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build
+        .args(["build", "--quiet", "--example", "quickstart"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    assert!(build.status().unwrap().success());
+    let out = std::process::Command::new(&exe)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for flow in [
+        "device",
+        "luat",
+        "quectel-device-secret-aliauth",
+        "quectel-device-secret-password",
+        "quectel-mqtt-register",
+        "quectel-mqtt-regnwl",
+        "quectel-https-register",
+    ] {
+        // A flow name at the start of its own line, with a description after it.
+        assert!(
+            text.lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with(flow) && l[flow.len()..].starts_with(' ') && l.len() > flow.len() + 8
+            }),
+            "{flow} not described:\n{text}"
+        );
+    }
+    for marker in [">> X", ">>| ", "<< X", "<<| "] {
+        assert!(text.contains(marker), "{marker} missing:\n{text}");
+    }
+}
