@@ -65,12 +65,34 @@ impl Links {
         self.mqtt_down &= !bit8(idx);
     }
 
-    /// Whether MQTT client `idx` receives in the module's buffered mode.
+    /// Whether MQTT client `idx` receives in the module's buffered mode. A reboot clears it
+    /// (the booted module has its default receive mode).
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// l.set_recv_buffered(1, true);
+    /// assert!(l.is_recv_buffered(1) && !l.is_recv_buffered(0));
+    /// l.apply(LinkEvent::Rebooted);
+    /// assert!(!l.is_recv_buffered(1));
+    /// ```
     pub fn is_recv_buffered(&self, idx: u8) -> bool {
         self.recv_buffered & bit8(idx) != 0
     }
 
-    /// Record whether MQTT client `idx` receives in the module's buffered mode.
+    /// Record whether MQTT client `idx` receives in the module's buffered mode
+    /// (`Mqtt::mqtt_configure` does it for [`MqttSession::buffered_receive`]).
+    ///
+    /// [`MqttSession::buffered_receive`]: super::MqttSession::buffered_receive
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// let mut l = Links::default();
+    /// l.set_recv_buffered(0, true);
+    /// l.set_recv_buffered(0, false);
+    /// assert!(!l.is_recv_buffered(0));
+    /// ```
     pub fn set_recv_buffered(&mut self, idx: u8, on: bool) {
         if on {
             self.recv_buffered |= bit8(idx);
@@ -83,6 +105,13 @@ impl Links {
     pub(crate) fn note_stored(&mut self, idx: u8, recv_id: u8) {
         if let Some(n) = self.stored_notices.get_mut(usize::from(idx)) {
             *n |= bit8(recv_id);
+        }
+    }
+
+    /// Add the notices remembered in `other`.
+    pub(crate) fn merge_stored(&mut self, other: &Self) {
+        for (n, o) in self.stored_notices.iter_mut().zip(other.stored_notices) {
+            *n |= o;
         }
     }
 

@@ -7,7 +7,7 @@ use super::session::{
     Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, Mqtt, MqttLogin,
     MqttSession,
 };
-use super::{Client, Error, Seen};
+use super::{Client, Error, Links, Seen};
 use crate::codec::token;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
@@ -348,15 +348,13 @@ where
                 })
                 .await?;
             let stored = read.iter().count();
-            let mut notices = [(0u8, 0u8); 8];
-            let mut n = 0usize;
-            for (slot, notice) in notices.iter_mut().zip(read.notices()) {
-                *slot = notice;
-                n = n.saturating_add(1);
+            // Notices that came with the read, as one bit per buffer of each client: every one
+            // is kept, however many there were.
+            let mut noticed = Links::default();
+            for (c, id) in read.notices() {
+                noticed.note_stored(c, id);
             }
-            for &(c, id) in notices.get(..n).unwrap_or_default() {
-                self.links_mut().note_stored(c, id);
-            }
+            self.links_mut().merge_stored(&noticed);
             if stored > 0 {
                 break;
             }

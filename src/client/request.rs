@@ -51,6 +51,13 @@ impl<'a> Request<'a> {
 
     /// Take a response header block ended by an empty line, then `len` bytes of data, after
     /// `CONNECT`.
+    ///
+    /// ```
+    /// use atmodem::client::Request;
+    /// use atmodem::codec::Expect;
+    /// let r = Request::new(b"AT+QHTTPREAD=80\r", Expect::NOTHING, 85_000).with_header_and_receive(119);
+    /// assert_eq!((r.receive_after_connect, r.receive_header), (Some(119), true));
+    /// ```
     pub const fn with_header_and_receive(mut self, len: usize) -> Self {
         self.receive_after_connect = Some(len);
         self.receive_header = true;

@@ -14,27 +14,26 @@
 
 use super::common::QUERY_TIMEOUT_MS;
 use super::{Command, ParseError, one_line};
-use crate::codec::fields::Cursor;
+use nom::{Parser, branch::alt};
+
+use crate::codec::fields::{Cursor, full, header, quoted_str, rest_str, text_field};
 use crate::codec::{
     CommandWriter, EncodeError, ErrorCode, Expect, FinalCode, Lines, RegStatus, SimState,
 };
 
-/// The text of a bare information line (no `+TOKEN:`), trimmed; `None` if empty or tokened.
+/// The text of a bare information line (no `+TOKEN:`), trimmed; `None` if empty, tokened or
+/// holding a control byte (noise).
 fn bare_text(line: &[u8]) -> Option<&str> {
-    let text = core::str::from_utf8(line).ok()?.trim();
+    let text = text_field(line)?.trim();
     (!text.is_empty() && !text.starts_with('+')).then_some(text)
 }
 
-/// `<tok>: <text>` or `<tok>: "<text>"`, trimmed.
-fn tokened_text<'a>(line: &'a [u8], tok: &[u8]) -> Option<&'a str> {
-    let mut c = Cursor::header(line, tok)?;
-    if c.rest().first() == Some(&b'"') {
-        let s = c.quoted_str()?;
-        c.end()?;
-        Some(s)
-    } else {
-        c.rest_str()
-    }
+/// `<tok>: <text>` or `<tok>: "<text>"`, trimmed: the grammar of `+CGMR`.
+fn tokened_text<'a>(line: &'a [u8], tok: &'static [u8]) -> Option<&'a str> {
+    full(
+        line,
+        (header(tok), alt((quoted_str, rest_str))).map(|(_, s)| s),
+    )
 }
 
 fn all_digits(s: &str) -> bool {
@@ -97,16 +96,33 @@ pub struct Imei<'a>(&'a str);
 
 impl<'a> Imei<'a> {
     /// `s` if it is 15 digits.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Imei;
+    /// assert!(Imei::parse("359759002514931").is_some());
+    /// assert!(Imei::parse("3597590025149").is_none());
+    /// ```
     pub fn parse(s: &'a str) -> Option<Self> {
         (s.len() == 15 && all_digits(s)).then_some(Self(s))
     }
 
     /// The digits.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Imei;
+    /// assert_eq!(Imei::parse("359759002514931").unwrap().as_str(), "359759002514931");
+    /// ```
     pub const fn as_str(&self) -> &'a str {
         self.0
     }
 
     /// Whether the 15th digit is the Luhn check digit of the first 14 (GSMA TS.06).
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Imei;
+    /// assert!(Imei::parse("359759002514931").unwrap().luhn_ok());
+    /// assert!(!Imei::parse("359759002514932").unwrap().luhn_ok());
+    /// ```
     pub fn luhn_ok(&self) -> bool {
         let sum = self.0.bytes().rev().enumerate().fold(0u32, |acc, (i, b)| {
             let d = u32::from(b.wrapping_sub(b'0'));
@@ -157,16 +173,32 @@ pub struct Imsi<'a>(&'a str);
 
 impl<'a> Imsi<'a> {
     /// `s` if it is 6 to 15 digits.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Imsi;
+    /// assert!(Imsi::parse("460001234567890").is_some());
+    /// assert!(Imsi::parse("46000x").is_none());
+    /// ```
     pub fn parse(s: &'a str) -> Option<Self> {
         ((6..=15).contains(&s.len()) && all_digits(s)).then_some(Self(s))
     }
 
     /// The digits.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Imsi;
+    /// assert_eq!(Imsi::parse("460001234567890").unwrap().as_str(), "460001234567890");
+    /// ```
     pub const fn as_str(&self) -> &'a str {
         self.0
     }
 
     /// The mobile country code: the first three digits.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Imsi;
+    /// assert_eq!(Imsi::parse("460001234567890").unwrap().mcc(), "460");
+    /// ```
     pub fn mcc(&self) -> &'a str {
         self.0.get(..3).unwrap_or(self.0)
     }
@@ -196,12 +228,23 @@ pub struct Iccid<'a>(&'a str);
 
 impl<'a> Iccid<'a> {
     /// `s` if it is 1 to 20 letters or digits.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Iccid;
+    /// assert!(Iccid::parse("8986011783100313420F").is_some());
+    /// assert!(Iccid::parse("8986-0117").is_none());
+    /// ```
     pub fn parse(s: &'a str) -> Option<Self> {
         ((1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
             .then_some(Self(s))
     }
 
     /// The characters.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::Iccid;
+    /// assert_eq!(Iccid::parse("89860117831003134201").unwrap().as_str(), "89860117831003134201");
+    /// ```
     pub const fn as_str(&self) -> &'a str {
         self.0
     }
@@ -425,6 +468,11 @@ pub enum OperatorName<'a> {
 
 impl<'a> OperatorName<'a> {
     /// The name as printed.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::OperatorName;
+    /// assert_eq!(OperatorName::Short("CMCC").text(), "CMCC");
+    /// ```
     pub const fn text(&self) -> &'a str {
         match self {
             Self::Long(s) | Self::Short(s) | Self::Numeric(s) => s,
@@ -454,6 +502,13 @@ pub struct Operator<'a> {
 
 impl<'a> Operator<'a> {
     /// Parse one `+COPS:` read line.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::{Operator, OperatorName};
+    /// let op = Operator::parse(b"+COPS: 0,0,\"CHINA MOBILE\",7").unwrap();
+    /// assert_eq!(op.name, Some(OperatorName::Long("CHINA MOBILE")));
+    /// assert!(Operator::parse(b"+COPS: x").is_none());
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         let mut c = Cursor::header(line, b"+COPS")?;
         let mode = OperatorMode::from(c.u8()?);
@@ -587,6 +642,12 @@ fn signed(c: &mut Cursor<'_>) -> Option<i16> {
 
 impl<'a> ExtSignal<'a> {
     /// Parse one `+QCSQ:` line.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::ExtSignal;
+    /// assert!(ExtSignal::parse(b"+QCSQ: \"eMTC\",-52,-81,195,-10").is_some());
+    /// assert!(ExtSignal::parse(b"+QCSQ: \"\"").is_none());
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         let mut c = Cursor::header(line, b"+QCSQ")?;
         let mode = c.quoted_str()?;
@@ -618,6 +679,12 @@ impl<'a> ExtSignal<'a> {
     }
 
     /// RSSI in dBm (GSM and LTE modes).
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::ExtSignal;
+    /// let s = ExtSignal::parse(b"+QCSQ: \"eMTC\",-52,-81,195,-10").unwrap();
+    /// assert_eq!(s.rssi(), Some(-52));
+    /// ```
     pub fn rssi(&self) -> Option<i16> {
         if matches!(self.sysmode, SysMode::NoService) {
             None
@@ -627,6 +694,12 @@ impl<'a> ExtSignal<'a> {
     }
 
     /// RSRP in dBm (LTE modes only).
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::ExtSignal;
+    /// let s = ExtSignal::parse(b"+QCSQ: \"eMTC\",-52,-81,195,-10").unwrap();
+    /// assert_eq!(s.rsrp(), Some(-81));
+    /// ```
     pub fn rsrp(&self) -> Option<i16> {
         self.lte()
             .then(|| self.values.get(1).copied().flatten())
@@ -634,6 +707,12 @@ impl<'a> ExtSignal<'a> {
     }
 
     /// SINR as printed (LTE modes only).
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::ExtSignal;
+    /// let s = ExtSignal::parse(b"+QCSQ: \"eMTC\",-52,-81,195,-10").unwrap();
+    /// assert_eq!(s.sinr(), Some(195));
+    /// ```
     pub fn sinr(&self) -> Option<i16> {
         self.lte()
             .then(|| self.values.get(2).copied().flatten())
@@ -641,6 +720,12 @@ impl<'a> ExtSignal<'a> {
     }
 
     /// RSRQ in dB (LTE modes only).
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::ExtSignal;
+    /// let s = ExtSignal::parse(b"+QCSQ: \"eMTC\",-52,-81,195,-10").unwrap();
+    /// assert_eq!(s.rsrq(), Some(-10));
+    /// ```
     pub fn rsrq(&self) -> Option<i16> {
         self.lte()
             .then(|| self.values.get(3).copied().flatten())
@@ -692,6 +777,12 @@ pub struct CpinEnter<'p> {
 
 impl<'p> CpinEnter<'p> {
     /// The command for `pin` (checked when encoded).
+    ///
+    /// ```
+    /// use atmodem::dialects::{Command, identity::CpinEnter};
+    /// let mut buf = [0u8; 24];
+    /// assert_eq!(CpinEnter::new("0000").encode(&mut buf).unwrap(), b"AT+CPIN=\"0000\"\r");
+    /// ```
     pub const fn new(pin: &'p str) -> Self {
         Self { pin }
     }
@@ -844,6 +935,13 @@ fn two(c: &mut Cursor<'_>) -> Option<u8> {
 
 impl DateTime {
     /// Parse `yy/MM/dd,hh:mm:ss±zz` (or with a four-digit year) and nothing else.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::DateTime;
+    /// let t = DateTime::parse("18/08/07,13:28:31+32").unwrap();
+    /// assert_eq!((t.year, t.month, t.day, t.tz_quarters), (2018, 8, 7, 32));
+    /// assert!(DateTime::parse("18/13/07,13:28:31+32").is_none());
+    /// ```
     pub fn parse(s: &str) -> Option<Self> {
         let mut c = Cursor::new(s.as_bytes());
         let t = Self::read(&mut c)?;
@@ -892,6 +990,11 @@ impl DateTime {
     }
 
     /// The offset from UTC in minutes.
+    ///
+    /// ```
+    /// use atmodem::dialects::identity::DateTime;
+    /// assert_eq!(DateTime::parse("18/08/07,13:28:31-14").unwrap().offset_minutes(), -210);
+    /// ```
     pub fn offset_minutes(&self) -> i16 {
         i16::from(self.tz_quarters).saturating_mul(15)
     }

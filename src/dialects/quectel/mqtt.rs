@@ -1096,6 +1096,17 @@ impl<'a> StoredMessages<'a> {
 
     /// Notices of newly buffered messages (`(client, recv_id)`) that the module printed
     /// while the read ran: those buffers are still to be read.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QmtRecvRead;
+    /// let read = QmtRecvRead { client: 0, recv_id: Some(3) };
+    /// let lines = Lines::from_slice(&[b"+QMTRECV: 0,2", b"+QMTRECV: 0,7,\"t\",2,\"hi\""]);
+    /// let got = read.parse(lines).unwrap();
+    /// assert_eq!(got.notices().collect::<Vec<_>>(), [(0, 2)]);
+    /// assert_eq!(got.iter().next().unwrap().payload, b"hi");
+    /// ```
     pub fn notices(&self) -> impl Iterator<Item = (u8, u8)> + 'a {
         self.0.iter().filter_map(stored_notice)
     }
