@@ -627,7 +627,7 @@ pub fn on_bench(dialect: &str) -> Result<String, String> {
         let (transcript, results) = match family {
             // Power-up sync, then echo off (the modules boot with echo on).
             Family::Luat => {
-                let mut c: Client<_, _, Luat> = Client::new(io, atmodem_sim::Delay);
+                let mut c: Client<_, _, Luat> = Client::new(io, atmodem::host::TokioDelay);
                 let r = match c.autobaud().await.and(c.send(&Echo(false)).await) {
                     Ok(()) => device_flow(&p, &mut c).await,
                     Err(e) => Err(format!("sync: {e:?}")),
@@ -635,7 +635,7 @@ pub fn on_bench(dialect: &str) -> Result<String, String> {
                 (c.transport().transcript(), r)
             }
             _ => {
-                let mut c: Client<_, _, Quectel> = Client::new(io, atmodem_sim::Delay);
+                let mut c: Client<_, _, Quectel> = Client::new(io, atmodem::host::TokioDelay);
                 let r = match c.autobaud().await.and(c.send(&Echo(false)).await) {
                     Ok(()) => device_flow(&p, &mut c).await,
                     Err(e) => Err(format!("sync: {e:?}")),

@@ -19,7 +19,8 @@ use atmodem::aliyun::{
 use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
-use atmodem_sim::transport::{Delay, Uart, uart};
+use atmodem::host::TokioDelay as Delay;
+use atmodem_sim::transport::{Uart, uart};
 use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 
 const PK: &str = "i2uqc2dloOl";

@@ -8,7 +8,8 @@ use atmodem::dialects::common::CpinRead;
 use atmodem::dialects::identity::{Ccid, Cgsn, Cimi, Qccid};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
-use atmodem_sim::transport::{Delay, uart};
+use atmodem::host::TokioDelay as Delay;
+use atmodem_sim::transport::uart;
 use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 
 #[tokio::test]

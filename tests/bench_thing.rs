@@ -14,7 +14,8 @@ use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
 use atmodem::client::{Client, Mqtt, MqttSession};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
-use atmodem_sim::transport::{Delay, uart};
+use atmodem::host::TokioDelay as Delay;
+use atmodem_sim::transport::uart;
 use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 
 const PK: &str = "i2uqc2dloOl";

@@ -26,4 +26,4 @@ pub mod transport;
 pub use broker::{Broker, Uplink};
 pub use modem::{EmptyAliauth, Family, Fault, ModemConfig, ModemHandle, Sim};
 pub use platform::{HostMap, Platform};
-pub use transport::{Delay, Uart, spawn_model};
+pub use transport::{Uart, spawn_model};

@@ -1,7 +1,5 @@
 //! Plugging a model into a driver under test: an in-process byte pipe (tokio `duplex`), its
-//! `embedded_io_async::Read + Write` adapter, and a tokio-based `DelayNs`.
-
-use std::time::Duration;
+//! `embedded_io_async::Read + Write` adapter (the delay is `atmodem::host::TokioDelay`).
 
 use tokio::io::DuplexStream;
 
@@ -21,22 +19,4 @@ pub fn spawn_model(cfg: ModemConfig) -> (DuplexStream, ModemHandle) {
 /// The host side wrapped for `embedded_io_async` drivers.
 pub fn uart(host: DuplexStream) -> Uart {
     embedded_io_adapters::tokio_1::FromTokio::new(host)
-}
-
-/// `embedded_hal_async::delay::DelayNs` on tokio's timer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Delay;
-
-impl embedded_hal_async::delay::DelayNs for Delay {
-    async fn delay_ns(&mut self, ns: u32) {
-        tokio::time::sleep(Duration::from_nanos(u64::from(ns))).await;
-    }
-
-    async fn delay_us(&mut self, us: u32) {
-        tokio::time::sleep(Duration::from_micros(u64::from(us))).await;
-    }
-
-    async fn delay_ms(&mut self, ms: u32) {
-        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
-    }
 }
