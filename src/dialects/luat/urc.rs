@@ -97,8 +97,9 @@ pub enum Msub<'a> {
 }
 
 /// The head of a `+MSUB` message: topic (quoted or not), then `,<len> byte,`. Returns the
-/// topic, the length and the bytes from the payload on.
-fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
+/// topic's bytes, the length and the bytes from the payload on. The topic is checked as text
+/// only when the message is parsed: the framing rule needs its length field, not its text.
+fn msub_head(line: &[u8]) -> Option<(&[u8], usize, &[u8])> {
     let body = Cursor::header(line, b"+MSUB")?.rest();
     // The length field is the first `,<digits> byte,` after the topic; the topic itself
     // (quoted by the push, unquoted in `AT+MQTTMSGGET`) cannot contain that.
@@ -114,7 +115,7 @@ fn msub_head(line: &[u8]) -> Option<(&str, usize, &[u8])> {
     let len = digits.len()?;
     digits.end()?;
     let payload = body.get(marker.saturating_add(BYTE_MARKER.len())..)?;
-    Some((crate::codec::fields::text_field(topic_raw)?, len, payload))
+    Some((topic_raw, len, payload))
 }
 
 const BYTE_MARKER: &[u8] = b" byte,";
@@ -134,6 +135,7 @@ fn find_byte_marker(body: &[u8]) -> Option<usize> {
 
 fn msub(line: &[u8]) -> Option<Msub<'_>> {
     if let Some((topic, len, rest)) = msub_head(line) {
+        let topic = crate::codec::fields::text_field(topic)?;
         let (payload, tail) = rest.split_at_checked(len)?;
         return trim(tail)
             .is_empty()
