@@ -40,8 +40,7 @@ use atmodem::aliyun::{
 use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession};
 use atmodem::dialects::common::Echo;
 use atmodem::dialects::luat::{Luat, MqttMsgSet};
-use atmodem::dialects::quectel::MqttVersion;
-use atmodem::dialects::quectel::{QmtCfg, QmtCfgQuery, QmtSetting, QmtSettingName, Quectel};
+use atmodem::dialects::quectel::{QmtCfgQuery, QmtSettingName, Quectel};
 use atmodem::host::TokioDelay;
 use atmodem::sim::{InstantDelay, Recorder, SimModem};
 use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
@@ -283,12 +282,6 @@ pub async fn quectel_device_secret_aliauth<IO: Read + Write, DL: DelayNs>(
     let net = quectel::network_checks(c, 1)
         .await
         .map_err(fail("network checks"))?;
-    c.send(&QmtCfg {
-        client: 0,
-        setting: QmtSetting::Version(MqttVersion::V3_1_1),
-    })
-    .await
-    .map_err(fail("version"))?;
     // The note's look at the will setting.
     let will = c
         .send(&QmtCfgQuery {
@@ -299,16 +292,10 @@ pub async fn quectel_device_secret_aliauth<IO: Read + Write, DL: DelayNs>(
         .map(|w| format!("{w:?}"))
         .map_err(fail("will query"))?;
     let host = d.host()?;
-    quectel::connect_aliauth(
-        c,
-        &quectel::Connect::new(&host, 1883),
-        pk,
-        dn,
-        &d.device_secret,
-        dn,
-    )
-    .await
-    .map_err(fail("connect"))?;
+    let login = quectel::aliauth_login(pk, dn, &d.device_secret, dn).map_err(fail("login"))?;
+    flow::connect(c, &MqttSession::new(&host, 1883, login))
+        .await
+        .map_err(fail("connect"))?;
     let reply_topic = property_post_reply_topic(pk, dn).map_err(fail("topic"))?;
     c.mqtt_subscribe(0, &reply_topic, 0)
         .await
@@ -354,13 +341,11 @@ pub async fn quectel_device_secret_password<IO: Read + Write, DL: DelayNs>(
     }
     let creds = login.build().map_err(fail("credentials"))?;
     let host = d.host()?;
-    quectel::connect_password(
-        c,
-        &quectel::Connect::new(&host, 1883).version().check_aliauth(),
-        &creds,
-    )
-    .await
-    .map_err(fail("connect"))?;
+    let session = MqttSession::new(&host, 1883, login_of(&creds));
+    quectel::check_aliauth(c, &session)
+        .await
+        .map_err(fail("aliauth check"))?;
+    flow::connect(c, &session).await.map_err(fail("connect"))?;
     c.mqtt_close(0).await.map_err(fail("close"))?;
     Ok(vec![
         ("client_id", creds.client_id().to_string()),
@@ -387,23 +372,26 @@ pub async fn quectel_mqtt_register<IO: Read + Write, DL: DelayNs>(
     }
     let creds = reg.build().map_err(fail("credentials"))?;
     let host = d.host()?;
-    let device = quectel::register(
-        c,
-        &quectel::Connect::new(&host, 1883).check_aliauth().tls(2),
-        &creds,
-    )
-    .await
-    .map_err(fail("registration"))?;
-    quectel::connect_aliauth(
-        c,
-        &quectel::Connect::new(&host, 1883),
+    let session = MqttSession {
+        tls: Some(2),
+        ..MqttSession::new(&host, 1883, login_of(&creds))
+    };
+    quectel::check_aliauth(c, &session)
+        .await
+        .map_err(fail("aliauth check"))?;
+    let device = flow::mqtt_register(c, &session)
+        .await
+        .map_err(fail("registration"))?;
+    let login = quectel::aliauth_login(
         &device.product_key,
         &device.device_name,
         device.device_secret.expose(),
         &device.device_name,
     )
-    .await
-    .map_err(fail("reconnect"))?;
+    .map_err(fail("login"))?;
+    flow::connect(c, &MqttSession::new(&host, 1883, login))
+        .await
+        .map_err(fail("reconnect"))?;
     c.mqtt_close(0).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.push(("device_secret", device.device_secret.expose().to_string()));
@@ -429,15 +417,18 @@ pub async fn quectel_mqtt_regnwl<IO: Read + Write, DL: DelayNs>(
     }
     let creds = reg.build().map_err(fail("credentials"))?;
     let host = d.host()?;
-    let device = quectel::regnwl(
-        c,
-        &quectel::Connect::new(&host, 1883).check_aliauth().tls(2),
-        &creds,
-    )
-    .await
-    .map_err(fail("registration"))?;
+    let session = MqttSession {
+        tls: Some(2),
+        ..MqttSession::new(&host, 1883, login_of(&creds))
+    };
+    quectel::check_aliauth(c, &session)
+        .await
+        .map_err(fail("aliauth check"))?;
+    let device = flow::mqtt_regnwl(c, &session)
+        .await
+        .map_err(fail("registration"))?;
     let connwl = device.login().map_err(fail("connwl login"))?;
-    quectel::connect_password(c, &quectel::Connect::new(&host, 1883), &connwl)
+    flow::connect(c, &MqttSession::new(&host, 1883, login_of(&connwl)))
         .await
         .map_err(fail("connwl"))?;
     c.mqtt_close(0).await.map_err(fail("close"))?;
@@ -465,16 +456,18 @@ pub async fn quectel_https_register<IO: Read + Write, DL: DelayNs>(
         .await
         .map_err(fail("HTTPS registration"))?;
     let host = d.host()?;
-    quectel::connect_aliauth(
-        c,
-        &quectel::Connect::new(&host, 1883).check_aliauth(),
+    let login = quectel::aliauth_login(
         &device.product_key,
         &device.device_name,
         device.device_secret.expose(),
         &device.device_name,
     )
-    .await
-    .map_err(fail("connect"))?;
+    .map_err(fail("login"))?;
+    let session = MqttSession::new(&host, 1883, login);
+    quectel::check_aliauth(c, &session)
+        .await
+        .map_err(fail("aliauth check"))?;
+    flow::connect(c, &session).await.map_err(fail("connect"))?;
     c.mqtt_close(0).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.push(("device_secret", device.device_secret.expose().to_string()));

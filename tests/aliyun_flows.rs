@@ -121,17 +121,16 @@ fn connack_4_is_bad_credentials() {
     .build()
     .unwrap();
     let script = format!(
-        ">> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< +QMTOPEN: 0,0\n>> AT+QMTCONN=0,\"{}\",\"{}\",\"{}\"\n<< OK\n<< +QMTCONN: 0,0,4\n",
+        ">> AT+QMTCFG=\"version\",0,4\n<< OK\n>> AT+QMTCFG=\"recv/mode\",0,0,1\n<< OK\n>> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< +QMTOPEN: 0,0\n>> AT+QMTCONN=0,\"{}\",\"{}\",\"{}\"\n<< OK\n<< +QMTCONN: 0,0,4\n",
         creds.client_id(),
         creds.username(),
         creds.password().expose()
     );
     let mut c = q(&script);
     assert_eq!(
-        block_on(quectel::connect_password(
+        block_on(flow::connect(
             &mut c,
-            &quectel::Connect::new("h", 1883),
-            &creds
+            &MqttSession::new("h", 1883, flow::login_of(&creds))
         )),
         Err(FlowError::BadCredentials(4))
     );
@@ -150,10 +149,9 @@ fn a_stored_aliauth_triple_stops_a_password_login() {
         ">> AT+QMTCFG=\"aliauth\",0\n<< +QMTCFG: \"aliauth\",\"pk\",\"dn\",\"ds\"\n<< OK\n";
     let mut c = q(script);
     assert_eq!(
-        block_on(quectel::connect_password(
+        block_on(quectel::check_aliauth(
             &mut c,
-            &quectel::Connect::new("h", 1883).check_aliauth(),
-            &creds
+            &MqttSession::new("h", 1883, flow::login_of(&creds))
         )),
         Err(FlowError::AliauthConfigured)
     );
@@ -253,4 +251,43 @@ fn luat_baud_sync_retries_at_until_ok() {
         Ok(409)
     );
     assert!(c.transport().is_done());
+}
+
+#[test]
+fn a_stored_aliauth_triple_is_fine_for_an_aliauth_login() {
+    // The module would sign with its stored triple, which is what an aliauth login asks for:
+    // the check passes and the login's own triple is written next.
+    let script =
+        ">> AT+QMTCFG=\"aliauth\",0\n<< +QMTCFG: \"aliauth\",\"pk\",\"dn\",\"ds\"\n<< OK\n";
+    let mut c = q(script);
+    let login = quectel::aliauth_login(
+        "i2uqc2dloOl",
+        "device001",
+        "c4fa40df9c8078073d75a26be2bc8f58",
+        "device001",
+    )
+    .unwrap();
+    block_on(quectel::check_aliauth(
+        &mut c,
+        &MqttSession::new("h", 1883, login),
+    ))
+    .unwrap();
+    assert!(c.transport().is_done());
+}
+
+#[test]
+fn an_invalid_aliauth_triple_sends_nothing() {
+    // A device secret is letters and digits; a quote would end the AT command's string. A
+    // client id may not hold `|` (the delimiter of Aliyun's client id extension).
+    use atmodem::aliyun::{Error, Field, Problem};
+    let e = quectel::aliauth_login("i2uqc2dloOl", "device001", "c4fa\"40df", "device001");
+    assert_eq!(
+        e.unwrap_err(),
+        Error::invalid(Field::DeviceSecret, Problem::BadCharacter)
+    );
+    let e = quectel::aliauth_login("i2uqc2dloOl", "device001", "c4fa40df", "dev|ice");
+    assert_eq!(
+        e.unwrap_err(),
+        Error::invalid(Field::ClientId, Problem::BadCharacter)
+    );
 }

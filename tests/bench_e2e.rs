@@ -28,6 +28,14 @@ const DN: &str = "device001";
 const DS: &str = "c4fa40df9c8078073d75a26be2bc8f58";
 const HOST: &str = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
 
+/// A registration session as the Quectel note runs it: TLS on SSL context 2.
+fn tls_session(creds: &atmodem::aliyun::MqttCredentials) -> MqttSession<'_> {
+    MqttSession {
+        tls: Some(2),
+        ..MqttSession::new(HOST, 1883, flow::login_of(creds))
+    }
+}
+
 fn model<D: atmodem::codec::Dialect>(p: &Platform, family: Family) -> Client<Uart, Delay, D> {
     let (io, _faults) = spawn_model(ModemConfig::new(family, p.host_map()));
     Client::new(uart(io), Delay)
@@ -115,24 +123,17 @@ async fn quectel_aliauth_login() {
     let net = quectel::network_checks(&mut c, 1).await.unwrap();
     assert_eq!(net.ipv4.as_str(), "10.113.242.215");
     // One device one secret through aliauth: the module signs.
-    quectel::connect_aliauth(
-        &mut c,
-        &quectel::Connect::new(HOST, 1883).version(),
-        PK,
-        DN,
-        DS,
-        DN,
-    )
-    .await
-    .unwrap();
+    let login = quectel::aliauth_login(PK, DN, DS, DN).unwrap();
+    let session = MqttSession::new(HOST, 1883, login);
+    flow::connect(&mut c, &session).await.unwrap();
     quectel::close(&mut c, 0).await.unwrap();
     // The triple stays stored in the module, so a registration now is refused by the library.
     let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19Pr", "123")
         .sign_method(SignMethod::HmacSha1)
         .build()
         .unwrap();
-    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
-    let e = quectel::register(&mut c, &opts, &reg).await.unwrap_err();
+    let opts = tls_session(&reg);
+    let e = quectel::check_aliauth(&mut c, &opts).await.unwrap_err();
     assert!(matches!(e, flow::FlowError::AliauthConfigured), "{e:?}");
 }
 
@@ -147,22 +148,22 @@ async fn quectel_mqtt_registration() {
         .instance_id("iot-06z00hxss3rggno")
         .build()
         .unwrap();
-    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
-    let device = quectel::register(&mut c, &opts, &reg).await.unwrap();
+    let opts = tls_session(&reg);
+    quectel::check_aliauth(&mut c, &opts).await.unwrap();
+    let device = flow::mqtt_register(&mut c, &opts).await.unwrap();
     assert_eq!(
         device.device_secret.expose(),
         "d2a03b64a5e06b051f481136668133cf"
     );
-    quectel::connect_aliauth(
-        &mut c,
-        &quectel::Connect::new(HOST, 1883),
+    let login = quectel::aliauth_login(
         &device.product_key,
         &device.device_name,
         device.device_secret.expose(),
         &device.device_name,
     )
-    .await
     .unwrap();
+    let session = MqttSession::new(HOST, 1883, login);
+    flow::connect(&mut c, &session).await.unwrap();
     c.mqtt_close(0).await.unwrap();
 }
 
@@ -178,13 +179,17 @@ async fn quectel_regnwl_then_connwl() {
         .instance_id("iot-06z00hxss3rggno")
         .build()
         .unwrap();
-    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
-    let device = quectel::regnwl(&mut c, &opts, &reg).await.unwrap();
+    let opts = tls_session(&reg);
+    quectel::check_aliauth(&mut c, &opts).await.unwrap();
+    let device = flow::mqtt_regnwl(&mut c, &opts).await.unwrap();
     assert_eq!(device.client_id.as_str(), "IXywJDukE7AKz0sfbvmZ000100");
     let connwl = device.login().unwrap();
-    quectel::connect_password(&mut c, &quectel::Connect::new(HOST, 1883), &connwl)
-        .await
-        .unwrap();
+    flow::connect(
+        &mut c,
+        &MqttSession::new(HOST, 1883, flow::login_of(&connwl)),
+    )
+    .await
+    .unwrap();
     c.mqtt_close(0).await.unwrap();
 }
 
@@ -203,16 +208,16 @@ async fn quectel_https_registration() {
         device.device_secret.expose(),
         "3c35df4417faf854be8e780536d84c23"
     );
-    quectel::connect_aliauth(
-        &mut c,
-        &quectel::Connect::new(HOST, 1883).check_aliauth(),
+    let login = quectel::aliauth_login(
         &device.product_key,
         &device.device_name,
         device.device_secret.expose(),
         &device.device_name,
     )
-    .await
     .unwrap();
+    let session = MqttSession::new(HOST, 1883, login);
+    quectel::check_aliauth(&mut c, &session).await.unwrap();
+    flow::connect(&mut c, &session).await.unwrap();
 }
 
 #[tokio::test]
@@ -540,7 +545,7 @@ async fn an_unresponsive_broker_fails_the_connect() {
 // ---- Library behaviour the bench showed to be wrong (regressions) ----
 
 /// A real module prints `RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`, `+QIND: SMS DONE` and
-/// `APP RDY` at power-up. With those still queued, `quectel::register` used to come back from
+/// `APP RDY` at power-up. With those still queued, the registration used to come back from
 /// its wait for the link close before the platform's close (`+QMTSTAT: 0,1`) arrived, and the
 /// reconnect's `AT+QMTOPEN` got `+QMTOPEN: 0,2` (client still open).
 #[tokio::test]
@@ -560,18 +565,18 @@ async fn quectel_mqtt_registration_right_after_boot() {
         .instance_id("iot-06z00hxss3rggno")
         .build()
         .unwrap();
-    let opts = quectel::Connect::new(HOST, 1883).check_aliauth().tls(2);
-    let device = quectel::register(&mut c, &opts, &reg).await.unwrap();
-    quectel::connect_aliauth(
-        &mut c,
-        &quectel::Connect::new(HOST, 1883),
+    let opts = tls_session(&reg);
+    quectel::check_aliauth(&mut c, &opts).await.unwrap();
+    let device = flow::mqtt_register(&mut c, &opts).await.unwrap();
+    let login = quectel::aliauth_login(
         &device.product_key,
         &device.device_name,
         device.device_secret.expose(),
         &device.device_name,
     )
-    .await
     .unwrap();
+    let session = MqttSession::new(HOST, 1883, login);
+    flow::connect(&mut c, &session).await.unwrap();
 }
 
 /// `quectel::network_checks` used to fail on the `ERROR` of `AT+QIACT=1` when the context was

@@ -143,7 +143,7 @@ fn the_quickstart_prints_each_flow_with_its_results() {
     let out = quickstart::render("quectel-device-secret-password", &t, &r);
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("# flow: quectel-device-secret-password"));
-    assert_eq!(lines.next(), Some(">> AT+QMTCFG=\"version\",0,4"));
+    assert_eq!(lines.next(), Some(">> AT+QMTCFG=\"aliauth\",0"));
     assert!(out.ends_with(
         "# password: 0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db\n"
     ));

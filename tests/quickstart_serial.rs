@@ -85,7 +85,8 @@ fn password_flow_over_a_pseudo_terminal() {
     let master = modem.join().unwrap().unwrap();
     drop((master, slave));
     assert!(
-        out.starts_with("# flow: quectel-device-secret-password\n>> AT+QMTCFG=\"version\",0,4\n")
+        out.starts_with("# flow: quectel-device-secret-password\n>> AT+QMTCFG=\"aliauth\",0\n"),
+        "{out}"
     );
     assert!(out.contains(
         "# password: 0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db\n"

@@ -10,9 +10,9 @@
 //! |---|---|---|
 //! | HTTPS dynamic registration | [`https_register`] | [`RegisteredDevice`] (deviceSecret) |
 //! | HTTPS `/auth/devicename` | [`https_device_auth`] | [`TokenLogin`] (iotId / iotToken login) |
-//! | MQTT registration `authType=register` | [`mqtt_register`], [`quectel::register`] | [`RegisteredDevice`] |
-//! | MQTT registration-free `authType=regnwl` | [`mqtt_regnwl`], [`quectel::regnwl`] | [`RegnwlDevice`] (clientId, deviceToken, connwl login) |
-//! | one-device-one-secret login | [`Mqtt::mqtt_start`], [`quectel::connect_aliauth`], [`quectel::connect_password`] | — |
+//! | MQTT registration `authType=register` | [`mqtt_register`] | [`RegisteredDevice`] |
+//! | MQTT registration-free `authType=regnwl` | [`mqtt_regnwl`] | [`RegnwlDevice`] (clientId, deviceToken, connwl login) |
+//! | one-device-one-secret login | [`connect`] (with [`quectel::aliauth_login`] or [`login_of`]), [`quectel::check_aliauth`] | — |
 //! | property post / reply | [`post_properties`], [`parse_post_reply`] | [`AlinkReply`] |
 //!
 //! Registration replies are one-shot: persist the deviceSecret (or clientId and deviceToken)
@@ -352,6 +352,40 @@ where
 {
     modem.mqtt_start(session).await?;
     await_regnwl_reply(modem, session.client, REGISTRATION_TIMEOUT_MS).await
+}
+
+/// Log in: the capability's [`Mqtt::mqtt_start`] (configure, open, connect) with a refused
+/// CONNACK 4 or 5 reported as [`FlowError::BadCredentials`] (retrying with the same
+/// credentials will not help). `session.login` is the login of
+/// [`DeviceSecretLogin`](super::DeviceSecretLogin) or another credential builder
+/// ([`login_of`]), or Quectel's [`quectel::aliauth_login`].
+///
+/// On a timeout the client stays usable and the session is not up: call it again (Quectel:
+/// after `mqtt_close`). After a module reboot it fails with the modem's error; dropped, it
+/// is like a dropped [`Mqtt::mqtt_start`].
+///
+/// ```no_run
+/// # async fn demo<C: atmodem::client::Mqtt<Error = atmodem::client::Error<E>>, E>(
+/// #     modem: &mut C,
+/// # ) -> Result<(), atmodem::aliyun::flow::FlowError<E>> {
+/// use atmodem::aliyun::{DeviceSecretLogin, flow};
+/// use atmodem::client::MqttSession;
+///
+/// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+///     .build()?;
+/// let host = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
+/// flow::connect(modem, &MqttSession::new(host, 1883, flow::login_of(&creds))).await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect<C, E>(
+    modem: &mut C,
+    session: &crate::client::MqttSession<'_>,
+) -> Result<(), FlowError<E>>
+where
+    C: Mqtt<Error = ModemError<E>>,
+{
+    modem.mqtt_start(session).await?;
+    Ok(())
 }
 
 /// Capacity of an Alink property-post message built by [`property_post_json`].

@@ -1,39 +1,40 @@
-//! The Aliyun flows of the Quectel application note, in its order: network checks, the
-//! one-device-one-secret login through `aliauth` or through explicit credentials, MQTT
-//! registration (`register`, `regnwl` → `connwl`) and HTTPS registration.
+//! The Quectel steps of the Aliyun flows of the Quectel application note, in its order:
+//! network checks and PDP activation, the `aliauth` login (the module signs from the device
+//! triple) and the look at a stored triple before any other login. The session itself is
+//! the capability's: [`Mqtt::mqtt_start`] through [`flow::connect`](super::connect),
+//! [`flow::mqtt_register`](super::mqtt_register) and [`flow::mqtt_regnwl`](super::mqtt_regnwl).
 //!
 //! ```no_run
 //! # async fn demo<IO: embedded_io_async::Read + embedded_io_async::Write, DL: embedded_hal_async::delay::DelayNs>(
 //! #     c: &mut atmodem::client::Client<IO, DL, atmodem::dialects::quectel::Quectel>,
 //! # ) -> Result<(), atmodem::aliyun::flow::FlowError<IO::Error>> {
-//! use atmodem::aliyun::flow::quectel::{self, Connect};
+//! use atmodem::aliyun::flow::{self, quectel};
+//! use atmodem::client::MqttSession;
 //!
 //! quectel::network_checks(c, 1).await?;
-//! let opts = Connect::new("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 1883);
-//! quectel::connect_aliauth(
-//!     c,
-//!     &opts.version(),
+//! let login = quectel::aliauth_login(
 //!     "i2uqc2dloOl",
 //!     "device001",
 //!     "c4fa40df9c8078073d75a26be2bc8f58",
 //!     "device001",
-//! )
-//! .await?;
+//! )?;
+//! let session = MqttSession::new("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 1883, login);
+//! flow::connect(c, &session).await?;
 //! # Ok(()) }
 //! ```
 
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
-use super::{FlowError, RegisteredDevice, RegnwlDevice, login_of};
-use crate::aliyun::mqtt::MqttCredentials;
-use crate::client::{Bearer, BearerConfig, Client, Error as ModemError, Mqtt};
+use super::FlowError;
+use crate::aliyun::Error as AliyunError;
+use crate::client::{
+    Bearer, BearerConfig, Client, Error as ModemError, Mqtt, MqttLogin, MqttSession,
+};
 use crate::codec::RegStatus;
-use crate::dialects::Redacted;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
-    MqttVersion, QengServingCell, QmtCfg, QmtCfgQuery, QmtConn, QmtOpen, QmtSetting,
-    QmtSettingName, Quectel, ServingCell,
+    QengServingCell, QmtCfgQuery, QmtSetting, QmtSettingName, Quectel, ServingCell,
 };
 
 type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
@@ -85,56 +86,75 @@ where
     })
 }
 
-/// How to connect an MQTT client of a Quectel module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Connect<'a> {
-    /// Client index 0..=5.
-    pub client: u8,
-    /// Broker host (`<instanceId>.mqtt.iothub.aliyuncs.com` or
-    /// `<productKey>.iot-as-mqtt.<region>.aliyuncs.com`).
-    pub host: &'a str,
-    /// Broker port.
-    pub port: u16,
-    /// Send `AT+QMTCFG="version",<idx>,4` (MQTT 3.1.1) first.
-    pub set_version: bool,
-    /// Query `AT+QMTCFG="aliauth",<idx>` first: a stored triple would make the module sign
-    /// with it instead of a password login's credentials.
-    pub check_aliauth: bool,
-    /// `AT+QMTCFG="ssl",<idx>,1,<ctx>`: TLS on this SSL context (dynamic registration needs
-    /// TLS).
-    pub ssl_ctx: Option<u8>,
+/// The device triple as Quectel's `aliauth` login, checked first (nothing is sent for an
+/// invalid one): [`MqttLogin::AliAuth`] makes [`Mqtt::mqtt_configure`] write
+/// `AT+QMTCFG="aliauth",<idx>,"<pk>","<dn>","<ds>"`, and the module signs the login itself;
+/// `AT+QMTCONN` then carries the client id only (the note's 4.1.1 uses the device name).
+///
+/// ```
+/// use atmodem::aliyun::flow::quectel::aliauth_login;
+/// use atmodem::client::MqttLogin;
+///
+/// let login = aliauth_login("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58", "device001")?;
+/// assert!(matches!(login, MqttLogin::AliAuth { product_key: "i2uqc2dloOl", .. }));
+/// // `Debug` never shows the secret.
+/// assert!(!format!("{login:?}").contains("c4fa40df"));
+/// assert!(aliauth_login("i2uqc2dloOl", "device 001", "c4fa40df9c8078073d75a26be2bc8f58", "d").is_err());
+/// # Ok::<(), atmodem::aliyun::Error>(())
+/// ```
+pub fn aliauth_login<'a>(
+    product_key: &'a str,
+    device_name: &'a str,
+    device_secret: &'a str,
+    client_id: &'a str,
+) -> Result<MqttLogin<'a>, AliyunError> {
+    crate::aliyun::validate::product_key(product_key)?;
+    crate::aliyun::validate::device_name(device_name)?;
+    crate::aliyun::validate::device_secret(device_secret)?;
+    crate::aliyun::validate::client_id(client_id)?;
+    Ok(MqttLogin::AliAuth {
+        client_id,
+        product_key,
+        device_name,
+        device_secret,
+    })
 }
 
-impl<'a> Connect<'a> {
-    /// Client 0, no extra step.
-    pub const fn new(host: &'a str, port: u16) -> Self {
-        Self {
-            client: 0,
-            host,
-            port,
-            set_version: false,
-            check_aliauth: false,
-            ssl_ctx: None,
-        }
+/// The note's look before a login (`AT+QMTCFG="aliauth",<idx>`): a device triple stored in
+/// the module would make it sign with that triple instead of the credentials of `session`.
+/// [`FlowError::AliauthConfigured`] when one is stored and `session` logs in otherwise
+/// than through `aliauth`; a query answered with `OK` alone counts as empty. Call it
+/// before [`connect`](super::connect) or [`mqtt_register`](super::mqtt_register).
+///
+/// On a timeout the client stays usable and nothing was changed in the module; dropped, it
+/// is like a dropped [`Client::send`].
+///
+/// ```
+/// # async fn demo<IO: embedded_io_async::Read + embedded_io_async::Write, DL: embedded_hal_async::delay::DelayNs>(
+/// #     c: &mut atmodem::client::Client<IO, DL, atmodem::dialects::quectel::Quectel>,
+/// #     creds: &atmodem::aliyun::MqttCredentials,
+/// # ) -> Result<(), atmodem::aliyun::flow::FlowError<IO::Error>> {
+/// use atmodem::aliyun::flow::{self, login_of, quectel};
+/// use atmodem::client::MqttSession;
+///
+/// let session = MqttSession::new("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 1883, login_of(creds));
+/// quectel::check_aliauth(c, &session).await?;
+/// flow::connect(c, &session).await?;
+/// # Ok(()) }
+/// ```
+pub async fn check_aliauth<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
+    c: &mut QClient<IO, DL, RX, RESP, Q>,
+    session: &MqttSession<'_>,
+) -> Result<(), FlowError<IO::Error>>
+where
+    IO: Read + Write,
+    DL: DelayNs,
+{
+    let signs_itself = matches!(session.login, MqttLogin::AliAuth { .. });
+    if aliauth_stored(c, session.client).await? && !signs_itself {
+        return Err(FlowError::AliauthConfigured);
     }
-
-    /// With `AT+QMTCFG="version"`.
-    pub const fn version(mut self) -> Self {
-        self.set_version = true;
-        self
-    }
-
-    /// With the `aliauth` check.
-    pub const fn check_aliauth(mut self) -> Self {
-        self.check_aliauth = true;
-        self
-    }
-
-    /// With TLS on SSL context `ctx`.
-    pub const fn tls(mut self, ctx: u8) -> Self {
-        self.ssl_ctx = Some(ctx);
-        self
-    }
+    Ok(())
 }
 
 /// Whether `aliauth` holds a triple. A query answered with `OK` alone counts as empty.
@@ -162,155 +182,6 @@ where
         Err(FlowError::NoReply) => Err(FlowError::Reply),
         other => other,
     }
-}
-
-/// The steps before the link: version, `aliauth` check, TLS.
-async fn prepare<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
-    opts: &Connect<'_>,
-    password_login: bool,
-) -> Result<(), FlowError<IO::Error>>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-{
-    let client = opts.client;
-    if opts.set_version {
-        c.send(&QmtCfg {
-            client,
-            setting: QmtSetting::Version(MqttVersion::V3_1_1),
-        })
-        .await?;
-    }
-    if opts.check_aliauth && aliauth_stored(c, client).await? && password_login {
-        return Err(FlowError::AliauthConfigured);
-    }
-    if let Some(ctx) = opts.ssl_ctx {
-        c.send(&QmtCfg {
-            client,
-            setting: QmtSetting::Ssl {
-                enable: true,
-                ctx: Some(ctx),
-            },
-        })
-        .await?;
-    }
-    Ok(())
-}
-
-/// Open the link and connect.
-async fn open_connect<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
-    opts: &Connect<'_>,
-    client_id: &str,
-    login: Option<(&str, &str)>,
-) -> Result<(), FlowError<IO::Error>>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-{
-    c.run(&QmtOpen {
-        client: opts.client,
-        host: opts.host,
-        port: opts.port,
-    })
-    .await?;
-    c.run(&QmtConn {
-        client: opts.client,
-        client_id,
-        login,
-    })
-    .await?;
-    c.links_mut().mark_mqtt_up(opts.client);
-    Ok(())
-}
-
-/// One-device-one-secret through `aliauth` (the note's 4.1.1): optional version, check
-/// and TLS steps, `AT+QMTCFG="aliauth",<idx>,"<pk>","<dn>","<ds>"`, `AT+QMTOPEN`,
-/// `AT+QMTCONN=<idx>,"<client_id>"`. The module signs the login itself.
-pub async fn connect_aliauth<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
-    opts: &Connect<'_>,
-    product_key: &str,
-    device_name: &str,
-    device_secret: &str,
-    client_id: &str,
-) -> Result<(), FlowError<IO::Error>>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-{
-    crate::aliyun::validate::product_key(product_key)?;
-    crate::aliyun::validate::device_name(device_name)?;
-    crate::aliyun::validate::device_secret(device_secret)?;
-    prepare(c, opts, false).await?;
-    c.send(&QmtCfg {
-        client: opts.client,
-        setting: QmtSetting::AliAuth {
-            product_key,
-            device_name,
-            device_secret: Redacted::new(device_secret),
-        },
-    })
-    .await?;
-    open_connect(c, opts, client_id, None).await
-}
-
-/// A login with explicit credentials (the note's 4.1.2 with the console's MQTT parameters,
-/// and the registration logins): optional version, check and TLS steps, `AT+QMTOPEN`,
-/// `AT+QMTCONN=<idx>,"<clientId>","<username>","<password>"`.
-pub async fn connect_password<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
-    opts: &Connect<'_>,
-    credentials: &MqttCredentials,
-) -> Result<(), FlowError<IO::Error>>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-{
-    prepare(c, opts, true).await?;
-    let crate::client::MqttLogin::Password {
-        client_id,
-        username,
-        password,
-    } = login_of(credentials)
-    else {
-        return Err(FlowError::Reply);
-    };
-    open_connect(c, opts, client_id, Some((username, password))).await
-}
-
-/// MQTT registration with pre-registration (`authType=register`, the note's 4.2.1):
-/// connect with the registration credentials (TLS), take the deviceSecret from
-/// `/ext/register`, wait for `+QMTSTAT: <idx>,1` (the normal end). Log in again with
-/// [`connect_aliauth`] or the secret's [`DeviceSecretLogin`](crate::aliyun::DeviceSecretLogin).
-pub async fn register<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
-    opts: &Connect<'_>,
-    credentials: &MqttCredentials,
-) -> Result<RegisteredDevice, FlowError<IO::Error>>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-{
-    connect_password(c, opts, credentials).await?;
-    super::await_register_reply(c, opts.client, super::REGISTRATION_TIMEOUT_MS).await
-}
-
-/// Registration-free MQTT registration (`authType=regnwl`, the note's 4.2.2): the
-/// clientId and deviceToken from `/ext/regnwl`, after which the broker closes the link. Log
-/// in with [`connect_password`] and [`RegnwlDevice::login`].
-pub async fn regnwl<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
-    opts: &Connect<'_>,
-    credentials: &MqttCredentials,
-) -> Result<RegnwlDevice, FlowError<IO::Error>>
-where
-    IO: Read + Write,
-    DL: DelayNs,
-{
-    connect_password(c, opts, credentials).await?;
-    super::await_regnwl_reply(c, opts.client, super::REGISTRATION_TIMEOUT_MS).await
 }
 
 /// The Quectel note's HTTPS times: 80 s to type the URL, 120 s for the body and for the
