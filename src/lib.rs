@@ -33,3 +33,23 @@ pub mod host;
 pub mod sim;
 #[cfg(feature = "std")]
 pub mod transcript;
+
+/// Counts of parser calls on this thread, for the tests that prove each line is parsed once.
+#[cfg(all(test, feature = "std"))]
+pub(crate) mod parse_count {
+    use core::cell::Cell;
+
+    std::thread_local! {
+        static URC: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// One more URC parse (a family's `parse`).
+    pub(crate) fn bump() {
+        URC.with(|n| n.set(n.get() + 1));
+    }
+
+    /// URC parses so far on this thread.
+    pub(crate) fn urc() -> usize {
+        URC.with(Cell::get)
+    }
+}

@@ -44,11 +44,13 @@ fn full_queue_drops_the_oldest_and_counts() {
 
 #[test]
 fn tagged_pushes_never_drop_and_refuse_what_does_not_fit() {
-    let mut q: LineQueue<36> = LineQueue::new();
+    // A line costs its length plus 8 bytes, a message 8 more (where its topic and payload
+    // lie): 20 + 12 + 20.
+    let mut q: LineQueue<52> = LineQueue::new();
     assert!(q.push_tagged(b"m-00", Tag::Message(0)));
     assert!(q.push_tagged(b"u-01", Tag::Urc));
     assert!(q.push_tagged(b"m-10", Tag::Message(1)));
-    // Full (36 of 36 bytes): refused, nothing dropped.
+    // Full (52 of 52 bytes): refused, nothing dropped.
     assert!(!q.fits(0));
     assert!(!q.push_tagged(b"m-02", Tag::Message(0)));
     assert_eq!((q.len(), q.dropped()), (3, 0));
@@ -57,16 +59,18 @@ fn tagged_pushes_never_drop_and_refuse_what_does_not_fit() {
         q.take_tagged(None, |t| t == Tag::Message(1)),
         Some((&b"m-10"[..], Tag::Message(1)))
     );
-    // Its 12 bytes are free again: the next line fits, after the others, in order.
+    // Its 20 bytes are free again: the next line fits, after the others, in order.
     assert!(q.push_tagged(b"m-02", Tag::Message(0)));
     assert_eq!(
         all(&q),
         vec![b"m-00".to_vec(), b"u-01".to_vec(), b"m-02".to_vec()]
     );
-    // Taking from the middle leaves the others in order; their space is reused.
+    // Taking from the middle leaves the others in order; their space is reused (12 bytes:
+    // a line, not a message).
     assert!(q.discard_first(|t| t == Tag::Urc));
     assert_eq!(q.dropped(), 1);
-    assert!(q.push_tagged(b"m-03", Tag::Message(0)));
+    assert!(!q.push_tagged(b"m-03", Tag::Message(0)));
+    assert!(q.push_tagged(b"u-03", Tag::Urc));
     let order: Vec<(Vec<u8>, Tag)> =
         std::iter::from_fn(|| q.pop_tagged().map(|(l, t)| (l.to_vec(), t))).collect();
     assert_eq!(
@@ -74,10 +78,10 @@ fn tagged_pushes_never_drop_and_refuse_what_does_not_fit() {
         vec![
             (b"m-00".to_vec(), Tag::Message(0)),
             (b"m-02".to_vec(), Tag::Message(0)),
-            (b"m-03".to_vec(), Tag::Message(0)),
+            (b"u-03".to_vec(), Tag::Urc),
         ]
     );
-    assert!(q.is_empty() && q.fits(28));
+    assert!(q.is_empty() && q.fits(44) && !q.fits_tagged(37, Tag::Message(0)));
 }
 
 #[test]

@@ -33,8 +33,18 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The lines of `source` that are code outside `#[cfg(test)]` items, with their numbers.
 /// Comment lines (`//`, `///`, `//!`) are left out, and so is the rest of a line after `//`
-/// that is preceded by a space (a trailing comment).
+/// that is preceded by a space (a trailing comment). A file that starts (after its comments)
+/// with `#![cfg(test)]` or `#![cfg(all(test, ..))]` is a test module: none of it counts.
 fn library_lines(source: &str) -> Vec<(usize, &str)> {
+    let first_code = source
+        .lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty() && !l.starts_with("//"));
+    if first_code
+        .is_some_and(|l| l.starts_with("#![cfg(test)]") || l.starts_with("#![cfg(all(test,"))
+    {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     let mut skipping = false;
     let mut depth = 0i64;

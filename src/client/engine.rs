@@ -8,7 +8,8 @@ use embedded_io_async::{Read, Write};
 use super::recovery::{DataPhase, MARKERS_AWAITED};
 use super::{Error, Line, Links, Request, Stats};
 use crate::codec::{
-    DecodeError, Dialect, Frame, Item, LineQueue, LinkEvent, PromptKind, Reader, Seen, Tag,
+    DecodeError, Dialect, Frame, Item, LineQueue, LinkEvent, MessageSpans, PromptKind, Reader,
+    Seen, Tag,
 };
 
 /// What one pass over the decoded items found.
@@ -28,7 +29,11 @@ pub(super) enum Pump<T, E> {
     Full,
     /// A message of the client asked for, at `start..start + len` of the decoder's buffer
     /// (valid until the decoder is used again).
-    Message { start: usize, len: usize },
+    Message {
+        start: usize,
+        len: usize,
+        spans: Option<MessageSpans>,
+    },
 }
 
 /// The I/O half: transport, decoder and buffers (everything but the delay, so that a
@@ -62,8 +67,13 @@ pub(super) const CATCH_UP_READS: usize = 16;
 
 /// What [`Core::until_message`] found.
 pub(super) enum Found {
-    /// The message, at `start..start + len` of the decoder's buffer.
-    At { start: usize, len: usize },
+    /// The message, at `start..start + len` of the decoder's buffer, with where its topic
+    /// and payload lie in it.
+    At {
+        start: usize,
+        len: usize,
+        spans: Option<MessageSpans>,
+    },
     /// A URC that ends the client's session.
     Ended,
     /// Nothing more is ready (only when not waiting).
@@ -89,23 +99,39 @@ fn queue_line<const Q: usize>(
     stats: &mut Stats,
     line: &[u8],
     tag: Tag,
+    spans: Option<MessageSpans>,
 ) -> bool {
-    if urcs.push_tagged(line, tag) {
+    let pushed = match (tag, spans) {
+        (Tag::Message(client), Some(spans)) => urcs.push_message(line, client, spans),
+        _ => urcs.push_tagged(line, tag),
+    };
+    if pushed {
         return true;
     }
-    if !urcs.can_hold(line.len()) {
+    if !urcs.can_hold_tagged(line.len(), tag) {
         stats.urcs_dropped = stats.urcs_dropped.saturating_add(1);
         return true;
     }
     false
 }
 
-/// The tag of a URC in the queue: what waits filter on instead of parsing it again.
-fn tag_of<D: Dialect>(event: Option<LinkEvent>, urc: &D::Urc<'_>) -> Tag {
+/// The tag of a URC in the queue (what waits filter on instead of parsing it again) and, for
+/// a message, where its topic and payload lie in `line` (so that taking it is no parse).
+fn tag_of<D: Dialect>(
+    event: Option<LinkEvent>,
+    urc: &D::Urc<'_>,
+    line: &[u8],
+) -> (Tag, Option<MessageSpans>) {
     match event {
-        Some(LinkEvent::MqttDown(c)) => Tag::LinkDown(Some(c)),
-        Some(_) => Tag::LinkDown(None),
-        None => D::message_client(urc).map_or(Tag::Urc, Tag::Message),
+        Some(LinkEvent::MqttDown(c)) => (Tag::LinkDown(Some(c)), None),
+        Some(_) => (Tag::LinkDown(None), None),
+        None => match D::message_parts(urc) {
+            Some((client, topic, payload)) => (
+                Tag::Message(client),
+                MessageSpans::of(line, topic.as_bytes(), payload),
+            ),
+            None => (Tag::Urc, None),
+        },
     }
 }
 
@@ -170,7 +196,7 @@ where
                 Some(Ok(f)) => f,
             };
             let raw: &[u8] = match frame {
-                Frame::Line(l) => l,
+                Frame::Line(l) | Frame::Echo(l) => l,
                 _ => &[],
             };
             // `true` when the line could not be queued: it is handed out again later.
@@ -227,7 +253,7 @@ where
                         return Pump::Matched(t);
                     }
                     // Classified once: waits filter on the tag, never parse the line again.
-                    let tag = tag_of::<D>(event, &u);
+                    let (tag, spans) = tag_of::<D>(event, &u, raw);
                     if deliver.is_some()
                         && tag == Tag::Message(deliver.unwrap_or_default())
                         && let Some(start) = (raw.as_ptr() as usize).checked_sub(base)
@@ -235,10 +261,11 @@ where
                         return Pump::Message {
                             start,
                             len: raw.len(),
+                            spans,
                         };
                     }
                     // `raw` borrows the decoder, `u` too: both end here.
-                    if !queue_line(&mut self.urcs, &mut self.stats, raw, tag) {
+                    if !queue_line(&mut self.urcs, &mut self.stats, raw, tag, spans) {
                         true
                     } else if matches!(event, Some(LinkEvent::Rebooted | LinkEvent::PoweredDown)) {
                         // Markers sent before the reboot are lost, but the last one may have
@@ -257,7 +284,7 @@ where
                     if let Some(t) = matcher(Seen::Unknown(line)) {
                         return Pump::Matched(t);
                     }
-                    !queue_line(&mut self.urcs, &mut self.stats, line, Tag::Unknown)
+                    !queue_line(&mut self.urcs, &mut self.stats, line, Tag::Unknown, None)
                 }
             };
             if refused {
@@ -425,14 +452,18 @@ where
         &mut self,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Option<T> {
-        // A partial line that the queue could not hold stays where it is.
-        if !self.urcs.fits(self.reader.decoder.buffered()) {
+        // A partial line that the queue could not hold stays where it is (counted as a
+        // message, the larger record).
+        if !self
+            .urcs
+            .fits_tagged(self.reader.decoder.buffered(), Tag::Message(0))
+        {
             return None;
         }
         let frame = self.reader.decoder.flush_partial()?;
         self.stats.flushed_partials = self.stats.flushed_partials.saturating_add(1);
         let raw: &[u8] = match frame {
-            Frame::Line(l) => l,
+            Frame::Line(l) | Frame::Echo(l) => l,
             _ => &[],
         };
         match self.reader.classifier.classify::<D>(frame) {
@@ -445,7 +476,8 @@ where
                     return Some(t);
                 }
                 // It fits: checked above.
-                let _ = self.urcs.push_tagged(raw, tag_of::<D>(event, &u));
+                let (tag, spans) = tag_of::<D>(event, &u, raw);
+                let _ = queue_line(&mut self.urcs, &mut self.stats, raw, tag, spans);
             }
             Item::Unknown { line, .. } => {
                 if let Some(t) = matcher(Seen::Unknown(line)) {
@@ -502,7 +534,7 @@ where
         wait: bool,
     ) -> Result<Found, Error<IO::Error>> {
         let ends = |t: Tag| t == Tag::LinkDown(Some(client)) || t == Tag::LinkDown(None);
-        if self.urcs.any_tagged(Some(mark), ends) {
+        if self.urcs.may_hold_link_down() && self.urcs.any_tagged(Some(mark), ends) {
             return Ok(Found::Ended);
         }
         let mut none = |_: Seen<'_, D::Urc<'_>>| None::<()>;
@@ -512,13 +544,15 @@ where
             let pumped = self.pump(None, &mut none, Some(client));
             // The pass records every link event in `links` as it queues it.
             if !was_down && self.links.mqtt_is_down(client) {
-                if let Pump::Message { start, len } = pumped {
-                    return Ok(Found::At { start, len });
+                if let Pump::Message { start, len, spans } = pumped {
+                    return Ok(Found::At { start, len, spans });
                 }
                 return Ok(Found::Ended);
             }
             match pumped {
-                Pump::Message { start, len } => return Ok(Found::At { start, len }),
+                Pump::Message { start, len, spans } => {
+                    return Ok(Found::At { start, len, spans });
+                }
                 Pump::Empty if wait => self.fill().await?,
                 Pump::Empty => {
                     // `select` polls the read first: it wins only if bytes are there now.

@@ -7,12 +7,12 @@ use super::session::{
     Bearer, BearerConfig, Http, HttpPost, HttpResponse, Mqtt, MqttLogin, MqttSession,
 };
 use super::{Client, Error};
-use crate::codec::{EncodeError, token};
+use crate::codec::EncodeError;
 use crate::dialects::common::CgattRead;
 use crate::dialects::luat::{
     BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm, Luat,
-    LuatUrc, MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx,
-    Msubscribe, Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
+    MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, Msubscribe,
+    Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
 };
 use crate::dialects::{Command, MqttMessage};
 
@@ -276,10 +276,7 @@ where
         _client: u8,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
-        let line = self.next_message_line(0, timeout_ms).await?;
-        LuatUrc::parse(token(line), line)
-            .and_then(|u| u.message())
-            .ok_or(Error::Protocol)
+        self.next_message(0, timeout_ms).await
     }
 
     async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error> {

@@ -39,6 +39,8 @@ mod engine;
 mod error;
 mod links;
 mod luat;
+#[cfg(all(test, feature = "std"))]
+mod parse_once;
 mod quectel;
 mod recovery;
 mod request;

@@ -295,11 +295,7 @@ where
         if self.links().is_recv_buffered(client) {
             return self.next_stored_message(client, timeout_ms).await;
         }
-        let line = self.next_message_line(client, timeout_ms).await?;
-        QuectelUrc::parse(token(line), line)
-            .and_then(|u| u.message())
-            .map(|(_, m)| m)
-            .ok_or(Error::Protocol)
+        self.next_message(client, timeout_ms).await
     }
 
     async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error> {

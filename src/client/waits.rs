@@ -7,8 +7,8 @@ use embedded_io_async::{Read, Write};
 
 use super::engine::{CATCH_UP_READS, Found, Room};
 use super::{Client, Error, Event};
-use crate::codec::{Dialect, LinkEvent, Seen, Tag};
-use crate::dialects::Command;
+use crate::codec::{Dialect, LinkEvent, MessageSpans, Seen, Tag};
+use crate::dialects::{Command, MqttMessage};
 
 /// Pause between two queries while polling for a state (attach, registration).
 const POLL_MS: u32 = 1_000;
@@ -202,19 +202,41 @@ where
     /// URCs and messages of clients with no session are discarded to make room (counted in
     /// [`Stats::urcs_dropped`](super::Stats::urcs_dropped)); when only other clients'
     /// messages fill it, the wait ends with [`Error::QueueFull`].
+    /// The next message of MQTT client `client`: [`next_message_line`](Self::next_message_line)
+    /// and the message it holds, sliced out by its spans (the line was parsed once, when it
+    /// was classified); parsed here only when it came without them.
+    pub(super) async fn next_message(
+        &mut self,
+        client: u8,
+        timeout_ms: u32,
+    ) -> Result<MqttMessage<'_>, Error<IO::Error>> {
+        let (line, spans) = self.next_message_line(client, timeout_ms).await?;
+        let message = match spans {
+            Some(s) => s
+                .topic(line)
+                .zip(s.payload(line))
+                .and_then(|(topic, payload)| {
+                    Some(MqttMessage {
+                        topic: core::str::from_utf8(topic).ok()?,
+                        payload,
+                    })
+                }),
+            None => D::parse_urc(crate::codec::token(line), line)
+                .as_ref()
+                .and_then(D::message_parts)
+                .map(|(_, topic, payload)| MqttMessage { topic, payload }),
+        };
+        message.ok_or(Error::Protocol)
+    }
+
     pub(super) async fn next_message_line(
         &mut self,
         client: u8,
         timeout_ms: u32,
-    ) -> Result<&[u8], Error<IO::Error>> {
+    ) -> Result<(&[u8], Option<MessageSpans>), Error<IO::Error>> {
         let is_message = |t: Tag| t == Tag::Message(client);
         if self.core.urcs.may_hold_message(client) && self.core.urcs.any_tagged(None, is_message) {
-            return self
-                .core
-                .urcs
-                .take_tagged(None, is_message)
-                .map(|(line, _)| line)
-                .ok_or(Error::Protocol);
+            return self.core.urcs.take_message(client).ok_or(Error::Protocol);
         }
         let mark = self.core.urcs.since();
         // A link known to be down: only what is already there can still be a message.
@@ -233,11 +255,12 @@ where
             self.core.until_message(client, mark, false).await?
         };
         match found {
-            Found::At { start, len } => self
+            Found::At { start, len, spans } => self
                 .core
                 .reader
                 .decoder
                 .buffer_at(start, len)
+                .map(|line| (line, spans))
                 .ok_or(Error::Protocol),
             Found::Ended | Found::Nothing => Err(Error::SessionDown),
         }

@@ -67,12 +67,20 @@ pub trait Dialect {
         None
     }
 
-    /// The MQTT client index a URC carries a received message for, if it is one. The client
-    /// tags queued lines with it, so that waiting for a client's next message never parses
-    /// queued lines again.
-    fn message_client(urc: &Self::Urc<'_>) -> Option<u8> {
+    /// The received message a URC carries, if it is one: the MQTT client index, the topic and
+    /// the payload, borrowed from the URC's line. The client tags queued lines with the index
+    /// and keeps where the topic and payload lie ([`MessageSpans`](super::MessageSpans)), so
+    /// that waiting for a client's next message never parses queued lines again, and taking
+    /// it does not parse it a second time.
+    fn message_parts<'a>(urc: &Self::Urc<'a>) -> Option<(u8, &'a str, &'a [u8])> {
         let _ = urc;
         None
+    }
+
+    /// The MQTT client index a URC carries a received message for, if it is one
+    /// ([`message_parts`](Self::message_parts)'s first field).
+    fn message_client(urc: &Self::Urc<'_>) -> Option<u8> {
+        Self::message_parts(urc).map(|(client, _, _)| client)
     }
 }
 

@@ -31,7 +31,7 @@ pub use decoder::{DecodeError, Decoder, DecoderStats, Frame};
 pub use dialect::{Dialect, Framing, Generic, LinkEvent};
 pub(crate) use encode::format_u64;
 pub use encode::{CommandWriter, EncodeError, check_body, check_url};
-pub use queue::{LineQueue, Lines, LinesIter, Tag};
+pub use queue::{LineQueue, Lines, LinesIter, MessageSpans, Tag};
 pub use redact::RawLine;
 pub use result::{ErrorCode, FinalCode, Prompt, PromptKind};
 pub use urc::{PdpEvent, RegStatus, Registration, SimState, Urc, token, token_is};

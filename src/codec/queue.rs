@@ -18,6 +18,95 @@ const HEADER: usize = 8;
 /// The kind byte of a line that has been taken (its space is reclaimed later).
 const TAKEN: u8 = 0xff;
 
+/// The kind byte of a message record, whose line is preceded by its [`MessageSpans`].
+const MESSAGE: u8 = 2;
+
+/// Bytes of a message record's spans, stored between its header and its line (and counted
+/// in its length field).
+const SPANS: usize = 8;
+
+/// Where a received message's topic and payload lie in its line, found when the line was
+/// parsed: taking the message slices the line, with no second parse. Offsets and lengths are
+/// in bytes from the line's first byte.
+///
+/// ```
+/// use atmodem::codec::MessageSpans;
+/// let line = b"+QMTRECV: 0,1,\"up\",2,\"hi\"";
+/// let (topic, payload) = (&line[15..17], &line[22..24]);
+/// let spans = MessageSpans::of(line, topic, payload).unwrap();
+/// assert_eq!(spans.topic(line), Some(&b"up"[..]));
+/// assert_eq!(spans.payload(line), Some(&b"hi"[..]));
+/// // Slices from elsewhere have no spans in this line.
+/// assert_eq!(MessageSpans::of(line, b"up", payload), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MessageSpans {
+    topic: (u16, u16),
+    payload: (u16, u16),
+}
+
+impl MessageSpans {
+    /// The spans of `topic` and `payload`, two sub-slices of `line`; `None` when either is
+    /// not inside `line` or the line is longer than 65,535 bytes.
+    pub fn of(line: &[u8], topic: &[u8], payload: &[u8]) -> Option<Self> {
+        Some(Self {
+            topic: span(line, topic)?,
+            payload: span(line, payload)?,
+        })
+    }
+
+    /// The topic's bytes in `line` (the line the spans were found in).
+    pub fn topic<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        slice(line, self.topic)
+    }
+
+    /// The payload's bytes in `line` (the line the spans were found in).
+    pub fn payload<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        slice(line, self.payload)
+    }
+
+    fn encode(self) -> [u8; SPANS] {
+        let [a, b] = self.topic.0.to_be_bytes();
+        let [c, d] = self.topic.1.to_be_bytes();
+        let [e, f] = self.payload.0.to_be_bytes();
+        let [g, h] = self.payload.1.to_be_bytes();
+        [a, b, c, d, e, f, g, h]
+    }
+
+    fn decode(b: &[u8]) -> Option<Self> {
+        let &[a, b, c, d, e, f, g, h] = b else {
+            return None;
+        };
+        let spans = Self {
+            topic: (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])),
+            payload: (u16::from_be_bytes([e, f]), u16::from_be_bytes([g, h])),
+        };
+        (spans != NO_SPANS).then_some(spans)
+    }
+}
+
+/// The stored spans of a message queued without them.
+const NO_SPANS: MessageSpans = MessageSpans {
+    topic: (u16::MAX, u16::MAX),
+    payload: (u16::MAX, u16::MAX),
+};
+
+/// `part`'s offset and length in `line`, when it lies inside it.
+fn span(line: &[u8], part: &[u8]) -> Option<(u16, u16)> {
+    let at = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = at.checked_add(part.len())?;
+    if end > line.len() {
+        return None;
+    }
+    Some((u16::try_from(at).ok()?, u16::try_from(part.len()).ok()?))
+}
+
+fn slice(line: &[u8], (at, len): (u16, u16)) -> Option<&[u8]> {
+    let at = usize::from(at);
+    line.get(at..at.checked_add(usize::from(len))?)
+}
+
 /// What a queued line is, decided once when it was classified.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -39,7 +128,7 @@ impl Tag {
         match self {
             Self::Unknown => [0, 0],
             Self::Urc => [1, 0],
-            Self::Message(c) => [2, c],
+            Self::Message(c) => [MESSAGE, c],
             Self::LinkDown(Some(c)) => [3, c],
             Self::LinkDown(None) => [4, 0],
         }
@@ -57,7 +146,8 @@ impl Tag {
     }
 }
 
-/// The queue. `N` is its size in bytes; each line costs its length plus 8. `Debug` shows
+/// The queue. `N` is its size in bytes; each line costs its length plus 8 (a message's plus
+/// 16: its [`MessageSpans`] too). `Debug` shows
 /// counts, never the lines (they may carry secrets or payloads).
 pub struct LineQueue<const N: usize> {
     buf: [u8; N],
@@ -70,6 +160,8 @@ pub struct LineQueue<const N: usize> {
     /// Of them, lines tagged as a message, by client index (indexes from 7 up share the last
     /// count).
     messages: [u16; 8],
+    /// Of them, lines tagged as the end of a session.
+    link_downs: u16,
     /// Bytes of the lines waiting, headers included.
     live: usize,
     dropped: u32,
@@ -118,6 +210,8 @@ struct Record {
     seq: u32,
     /// `None` when taken.
     tag: Option<Tag>,
+    /// A message's spans, when it was queued with them.
+    spans: Option<MessageSpans>,
 }
 
 impl<const N: usize> LineQueue<N> {
@@ -129,6 +223,7 @@ impl<const N: usize> LineQueue<N> {
             tail: 0,
             len: 0,
             messages: [0; 8],
+            link_downs: 0,
             live: 0,
             dropped: 0,
             pushed: 0,
@@ -152,12 +247,24 @@ impl<const N: usize> LineQueue<N> {
 
     /// Whether a line of `len` bytes fits in the empty queue.
     pub fn can_hold(&self, len: usize) -> bool {
-        len.saturating_add(HEADER) <= N && u16::try_from(len).is_ok()
+        self.can_hold_tagged(len, Tag::Unknown)
+    }
+
+    /// Whether a line of `len` bytes with tag `tag` fits in the empty queue (a message costs
+    /// 8 bytes more: its spans).
+    pub fn can_hold_tagged(&self, len: usize, tag: Tag) -> bool {
+        let stored = stored_len(len, tag);
+        stored.saturating_add(HEADER) <= N && u16::try_from(stored).is_ok()
     }
 
     /// Whether a line of `len` bytes would fit beside the lines waiting.
     pub fn fits(&self, len: usize) -> bool {
-        N.saturating_sub(self.live) >= len.saturating_add(HEADER)
+        self.fits_tagged(len, Tag::Unknown)
+    }
+
+    /// Whether a line of `len` bytes with tag `tag` would fit beside the lines waiting.
+    pub fn fits_tagged(&self, len: usize, tag: Tag) -> bool {
+        N.saturating_sub(self.live) >= stored_len(len, tag).saturating_add(HEADER)
     }
 
     fn record(&self, at: usize) -> Option<Record> {
@@ -165,8 +272,13 @@ impl<const N: usize> LineQueue<N> {
         let &[l0, l1, s0, s1, s2, s3, k, key] = h else {
             return None;
         };
-        let body = at.saturating_add(HEADER);
+        let mut body = at.saturating_add(HEADER);
         let next = body.saturating_add(usize::from(u16::from_be_bytes([l0, l1])));
+        let mut spans = None;
+        if k == MESSAGE {
+            spans = MessageSpans::decode(self.buf.get(body..body.saturating_add(SPANS))?);
+            body = body.saturating_add(SPANS);
+        }
         Some(Record {
             at,
             body,
@@ -177,6 +289,7 @@ impl<const N: usize> LineQueue<N> {
             } else {
                 Tag::decode([k, key])
             },
+            spans,
         })
     }
 
@@ -199,10 +312,14 @@ impl<const N: usize> LineQueue<N> {
             *k = TAKEN;
         }
         self.len = self.len.saturating_sub(1);
-        if let Some(Tag::Message(c)) = r.tag
-            && let Some(n) = self.messages.get_mut(usize::from(c.min(7)))
-        {
-            *n = n.saturating_sub(1);
+        match r.tag {
+            Some(Tag::Message(c)) => {
+                if let Some(n) = self.messages.get_mut(usize::from(c.min(7))) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            Some(Tag::LinkDown(_)) => self.link_downs = self.link_downs.saturating_sub(1),
+            _ => {}
         }
         self.live = self.live.saturating_sub(r.next.saturating_sub(r.at));
         while self.head < self.tail {
@@ -237,11 +354,12 @@ impl<const N: usize> LineQueue<N> {
         self.tail = to;
     }
 
-    fn append(&mut self, line: &[u8], tag: Tag) -> bool {
-        let Ok(len16) = u16::try_from(line.len()) else {
+    fn append(&mut self, line: &[u8], tag: Tag, spans: MessageSpans) -> bool {
+        let stored = stored_len(line.len(), tag);
+        let Ok(len16) = u16::try_from(stored) else {
             return false;
         };
-        let need = line.len().saturating_add(HEADER);
+        let need = stored.saturating_add(HEADER);
         if N.saturating_sub(self.tail) < need {
             self.compact();
         }
@@ -253,18 +371,32 @@ impl<const N: usize> LineQueue<N> {
         let [s0, s1, s2, s3] = self.pushed.to_be_bytes();
         let [k, key] = tag.encode();
         let header = [l0, l1, s0, s1, s2, s3, k, key];
-        let (h, body) = dst.split_at_mut(HEADER.min(dst.len()));
-        if h.len() != HEADER || body.len() != line.len() {
+        let (h, mut body) = dst.split_at_mut(HEADER.min(dst.len()));
+        if h.len() != HEADER {
             return false;
         }
         h.copy_from_slice(&header);
+        if k == MESSAGE {
+            let Some((s, rest)) = body.split_at_mut_checked(SPANS) else {
+                return false;
+            };
+            s.copy_from_slice(&spans.encode());
+            body = rest;
+        }
+        if body.len() != line.len() {
+            return false;
+        }
         body.copy_from_slice(line);
         self.tail = start.saturating_add(need);
         self.len = self.len.saturating_add(1);
-        if let Tag::Message(c) = tag
-            && let Some(n) = self.messages.get_mut(usize::from(c.min(7)))
-        {
-            *n = n.saturating_add(1);
+        match tag {
+            Tag::Message(c) => {
+                if let Some(n) = self.messages.get_mut(usize::from(c.min(7))) {
+                    *n = n.saturating_add(1);
+                }
+            }
+            Tag::LinkDown(_) => self.link_downs = self.link_downs.saturating_add(1),
+            _ => {}
         }
         self.live = self.live.saturating_add(need);
         self.pushed = self.pushed.wrapping_add(1);
@@ -277,8 +409,8 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// // 40 bytes: each line costs its length plus 8.
-    /// let mut q: LineQueue<40> = LineQueue::new();
+    /// // 56 bytes: each line costs its length plus 8, a message plus 16.
+    /// let mut q: LineQueue<56> = LineQueue::new();
     /// assert!(q.push_tagged(b"+CEREG: 1", Tag::Urc));
     /// assert!(q.push_tagged(b"+QMTRECV: 0,...", Tag::Message(0)));
     /// assert!(!q.push_tagged(b"+CEREG: 5", Tag::Urc)); // full: refused, nothing dropped
@@ -288,13 +420,47 @@ impl<const N: usize> LineQueue<N> {
     ///     q.take_tagged(None, |t| t == Tag::Message(0)),
     ///     Some((&b"+QMTRECV: 0,..."[..], Tag::Message(0)))
     /// );
-    /// assert!(q.fits(9) && q.can_hold(32) && !q.can_hold(33));
+    /// assert!(q.fits(9) && q.can_hold(48) && !q.can_hold(49));
+    /// assert!(q.can_hold_tagged(40, Tag::Message(0)) && !q.can_hold_tagged(41, Tag::Message(0)));
     /// assert!(q.any_with(None, |t, line| t == Tag::Urc && line.ends_with(b"1")));
     /// assert!(q.discard_first(|t| t == Tag::Urc));
     /// assert_eq!((q.len(), q.dropped()), (0, 1));
     /// ```
     pub fn push_tagged(&mut self, line: &[u8], tag: Tag) -> bool {
-        self.fits(line.len()) && self.append(line, tag)
+        self.fits_tagged(line.len(), tag) && self.append(line, tag, NO_SPANS)
+    }
+
+    /// [`push_tagged`](Self::push_tagged) of a message of MQTT client `client` with the
+    /// spans its parse found, handed back by [`take_message`](Self::take_message).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, MessageSpans, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let line = b"+QMTRECV: 1,0,\"t\",2,\"hi\"";
+    /// let spans = MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap();
+    /// assert!(q.push_message(line, 1, spans));
+    /// assert!(q.push_tagged(b"+CEREG: 1", Tag::Urc));
+    /// assert_eq!(q.take_message(0), None);
+    /// let (got, s) = q.take_message(1).unwrap();
+    /// assert_eq!((got, s.and_then(|s| s.payload(got))), (&line[..], Some(&b"hi"[..])));
+    /// // The other lines are untouched.
+    /// assert_eq!(q.pop(), Some(&b"+CEREG: 1"[..]));
+    /// ```
+    pub fn push_message(&mut self, line: &[u8], client: u8, spans: MessageSpans) -> bool {
+        let tag = Tag::Message(client);
+        self.fits_tagged(line.len(), tag) && self.append(line, tag, spans)
+    }
+
+    /// Take the oldest message of MQTT client `client`, with its spans when it was queued
+    /// with them ([`push_message`](Self::push_message)). No line is parsed or moved.
+    pub fn take_message(&mut self, client: u8) -> Option<(&[u8], Option<MessageSpans>)> {
+        if !self.may_hold_message(client) {
+            return None;
+        }
+        let want = Tag::Message(client);
+        let r = self.records().find(|r| r.tag == Some(want))?;
+        self.mark_taken(r);
+        Some((self.buf.get(r.body..r.next)?, r.spans))
     }
 
     /// Append an untagged line only if it fits beside the lines waiting: nothing is dropped.
@@ -310,7 +476,7 @@ impl<const N: usize> LineQueue<N> {
     /// Append a line, dropping the oldest lines if needed. Returns `false` if `line` was
     /// itself too large to keep.
     pub fn push(&mut self, line: &[u8]) -> bool {
-        if line.len().saturating_add(HEADER) > N || u16::try_from(line.len()).is_err() {
+        if !self.can_hold(line.len()) {
             self.dropped = self.dropped.saturating_add(1);
             return false;
         }
@@ -321,7 +487,7 @@ impl<const N: usize> LineQueue<N> {
             self.mark_taken(oldest);
             self.dropped = self.dropped.saturating_add(1);
         }
-        self.append(line, Tag::Unknown)
+        self.append(line, Tag::Unknown, NO_SPANS)
     }
 
     /// Take the oldest line. It stays valid until the queue is changed again.
@@ -354,6 +520,23 @@ impl<const N: usize> LineQueue<N> {
         self.messages
             .get(usize::from(client.min(7)))
             .is_some_and(|&n| n > 0)
+    }
+
+    /// Whether a line tagged as the end of a session ([`Tag::LinkDown`]) may be waiting:
+    /// `false` means none is, without looking at any line.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
+    /// assert!(!q.may_hold_link_down());
+    /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
+    /// assert!(q.may_hold_link_down());
+    /// q.discard_first(|t| matches!(t, Tag::LinkDown(_)));
+    /// assert!(!q.may_hold_link_down());
+    /// ```
+    pub fn may_hold_link_down(&self) -> bool {
+        self.link_downs > 0
     }
 
     /// Whether a line (pushed after `mark`, if given) has a tag `want` accepts.
@@ -489,7 +672,16 @@ impl<const N: usize> LineQueue<N> {
         self.tail = 0;
         self.len = 0;
         self.messages = [0; 8];
+        self.link_downs = 0;
         self.live = 0;
+    }
+}
+
+/// Bytes a line of `len` bytes takes after its header: a message's spans come first.
+fn stored_len(len: usize, tag: Tag) -> usize {
+    match tag {
+        Tag::Message(_) => len.saturating_add(SPANS),
+        _ => len,
     }
 }
 
@@ -530,7 +722,7 @@ pub struct Lines<'a>(Repr<'a>);
 #[derive(Clone, Copy)]
 enum Repr<'a> {
     /// Records of a [`LineQueue`]: 2-byte big-endian length, 4-byte sequence number, 2-byte
-    /// tag, then the line.
+    /// tag, then (for a message) its 8 bytes of spans, then the line.
     Packed(&'a [u8]),
     Slice(&'a [&'a [u8]]),
 }
@@ -589,16 +781,16 @@ impl<'a> Iterator for LinesIter<'a> {
             }
             Repr::Packed(p) => loop {
                 let (hdr, rest) = p.split_at_checked(HEADER)?;
-                let (n, taken) = match hdr {
-                    &[hi, lo, _, _, _, _, k, _] => {
-                        (usize::from(u16::from_be_bytes([hi, lo])), k == TAKEN)
-                    }
+                let (n, k) = match hdr {
+                    &[hi, lo, _, _, _, _, k, _] => (usize::from(u16::from_be_bytes([hi, lo])), k),
                     _ => return None,
                 };
                 let (line, rest) = rest.split_at_checked(n)?;
                 *p = rest;
-                if !taken {
-                    return Some(line);
+                match k {
+                    TAKEN => {}
+                    MESSAGE => return line.get(SPANS..),
+                    _ => return Some(line),
                 }
             },
         }

@@ -357,7 +357,7 @@ where
 /// Log in: the capability's [`Mqtt::mqtt_start`] (configure, open, connect) with a refused
 /// CONNACK 4 or 5 reported as [`FlowError::BadCredentials`] (retrying with the same
 /// credentials will not help). `session.login` is the login of
-/// [`DeviceSecretLogin`](super::DeviceSecretLogin) or another credential builder
+/// [`DeviceSecretLogin`] or another credential builder
 /// ([`login_of`]), or Quectel's [`quectel::aliauth_login`].
 ///
 /// On a timeout the client stays usable and the session is not up: call it again (Quectel:

@@ -89,8 +89,13 @@ impl Dialect for Luat {
         }
     }
 
-    fn message_client(urc: &LuatUrc<'_>) -> Option<u8> {
+    // The bound makes `'a` early-bound, as in the trait (where it appears in a projection).
+    #[allow(clippy::extra_unused_lifetimes)]
+    fn message_parts<'a>(urc: &LuatUrc<'a>) -> Option<(u8, &'a str, &'a [u8])>
+    where
+        'a: 'a,
+    {
         // One MQTT client on Luat modules.
-        urc.message().map(|_| 0)
+        urc.message().map(|m| (0, m.topic, m.payload))
     }
 }

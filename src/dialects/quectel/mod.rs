@@ -74,7 +74,13 @@ impl Dialect for Quectel {
         }
     }
 
-    fn message_client(urc: &QuectelUrc<'_>) -> Option<u8> {
-        urc.message().map(|(client, _)| client)
+    // The bound makes `'a` early-bound, as in the trait (where it appears in a projection).
+    #[allow(clippy::extra_unused_lifetimes)]
+    fn message_parts<'a>(urc: &QuectelUrc<'a>) -> Option<(u8, &'a str, &'a [u8])>
+    where
+        'a: 'a,
+    {
+        urc.message()
+            .map(|(client, m)| (client, m.topic, m.payload))
     }
 }
