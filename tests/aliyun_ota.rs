@@ -6,9 +6,9 @@
 //! with python3 `hashlib`, never with the code under test.
 
 use atmodem::aliyun::ota::{
-    ByteRange, DigestMethod, DownloadPlan, Firmware, FirmwareGetReply, FirmwareSink, NorFlashSink,
-    OtaError, OtaField, PlanError, SinkError, Source, Step, UpgradeNotice, Verifier, VerifyError,
-    write_firmware_get, write_progress, write_version_inform,
+    ByteRange, DigestMethod, Download, DownloadError, DownloadPlan, Firmware, FirmwareGetReply,
+    FirmwareSink, NorFlashSink, OtaError, OtaField, PlanError, SinkError, Source, Step,
+    UpgradeNotice, Verifier, VerifyError, write_firmware_get, write_progress, write_version_inform,
 };
 use atmodem::aliyun::thing::{Device, Downlink, ThingError, ThingTopic, Topic, classify};
 use embassy_futures::block_on;
@@ -1012,6 +1012,223 @@ fn plan_ranges_progress_and_misuse() {
 }
 
 // ---------------------------------------------------------------------------------------
+// The same through `Download`
+
+type Dl = Result<(), DownloadError<SinkError<NorFlashErrorKind>>>;
+
+/// Runs `Download` over `server`, collecting the progress reports (every 5 %).
+async fn run_download<const W: usize>(
+    fw: &Firmware<'_>,
+    sink: &mut NorFlashSink<MockFlash, W>,
+    server: &mut Server<'_>,
+    chunk: u32,
+    retries: u8,
+    reports: &mut Vec<Step>,
+) -> Dl {
+    let fail = |e: DownloadError<_>, reports: &mut Vec<Step>| {
+        reports.push(e.step());
+        Err(e)
+    };
+    let mut dl = match Download::start(fw, chunk, retries, sink).await {
+        Ok(dl) => dl,
+        Err(e) => return fail(e, reports),
+    };
+    let mut buf = vec![0u8; chunk as usize];
+    while let Some(r) = dl.next_range() {
+        if let Some(step) = dl.progress_due(5) {
+            reports.push(step);
+        }
+        if !server.fetch(r, &mut buf) {
+            if let Err(e) = dl.fail() {
+                return fail(DownloadError::Plan(e), reports);
+            }
+            continue;
+        }
+        if let Err(e) = dl.accept(sink, r, &buf[..r.len as usize]).await {
+            return fail(e, reports);
+        }
+    }
+    if let Some(step) = dl.progress_due(5) {
+        reports.push(step);
+    }
+    match dl.finish(sink).await {
+        Ok(()) => Ok(()),
+        Err(e) => fail(e, reports),
+    }
+}
+
+#[test]
+fn download_resumes_and_reports_progress() {
+    let img = image(IMAGE_LEN as usize);
+    let push = push_for("Md5", IMAGE_MD5);
+    let fw = firmware_of(&push);
+    let mut server = Server {
+        image: &img,
+        cuts: vec![2500, 0, 5052],
+        requests: 0,
+    };
+    let mut sink = NorFlashSink::<_, 16>::new(MockFlash::new(4 * SECTOR)).unwrap();
+    let mut reports = Vec::new();
+    block_on(run_download(
+        &fw,
+        &mut sink,
+        &mut server,
+        1024,
+        3,
+        &mut reports,
+    ))
+    .unwrap();
+    // 100 * (1024 k) / 10003 for k = 1..9, rounded down, each ≥ 5 above the last; then 100.
+    let want: Vec<Step> = [0, 10, 20, 30, 40, 51, 61, 71, 81, 92, 100]
+        .into_iter()
+        .map(Step::Percent)
+        .collect();
+    assert_eq!(reports, want);
+    assert_eq!(&sink.into_inner().mem[..img.len()], &img[..]);
+}
+
+#[test]
+fn download_failures_map_to_the_documented_steps() {
+    let img = image(IMAGE_LEN as usize);
+    let push = push_for("SHA256", IMAGE_SHA256);
+    let fw = firmware_of(&push);
+    let last = |r: &Vec<Step>| r.last().map(|s| s.code());
+
+    // Too large: -1, the flash untouched.
+    let mut server = Server {
+        image: &img,
+        cuts: vec![],
+        requests: 0,
+    };
+    let mut sink = NorFlashSink::<_, 8>::new(MockFlash::new(2 * SECTOR)).unwrap();
+    let mut reports = Vec::new();
+    let r = block_on(run_download(
+        &fw,
+        &mut sink,
+        &mut server,
+        1024,
+        0,
+        &mut reports,
+    ));
+    assert_eq!(
+        r,
+        Err(DownloadError::Plan(PlanError::TooLarge {
+            size: IMAGE_LEN,
+            capacity: 8192
+        }))
+    );
+    assert_eq!(last(&reports), Some(-1));
+    let flash = sink.into_inner();
+    assert!(flash.erases.is_empty() && flash.writes == 0 && server.requests == 0);
+
+    // Retries exhausted: -2.
+    let mut server = Server {
+        image: &img,
+        cuts: vec![10, 0],
+        requests: 0,
+    };
+    let mut sink = NorFlashSink::<_, 8>::new(MockFlash::new(4 * SECTOR)).unwrap();
+    let mut reports = Vec::new();
+    let r = block_on(run_download(
+        &fw,
+        &mut sink,
+        &mut server,
+        1024,
+        1,
+        &mut reports,
+    ));
+    assert_eq!(
+        r,
+        Err(DownloadError::Plan(PlanError::RetriesExhausted {
+            offset: 0
+        }))
+    );
+    assert_eq!(last(&reports), Some(-2));
+
+    // Corrupted on the wire: -3.
+    let mut bad = img.clone();
+    bad[1] ^= 0x80;
+    let mut server = Server {
+        image: &bad,
+        cuts: vec![],
+        requests: 0,
+    };
+    let mut sink = NorFlashSink::<_, 8>::new(MockFlash::new(4 * SECTOR)).unwrap();
+    let mut reports = Vec::new();
+    let r = block_on(run_download(
+        &fw,
+        &mut sink,
+        &mut server,
+        1024,
+        0,
+        &mut reports,
+    ));
+    assert_eq!(r, Err(DownloadError::Verify(VerifyError::Mismatch)));
+    assert_eq!(last(&reports), Some(-3));
+
+    // The flash fails on its third write: -4.
+    let mut flash = MockFlash::new(4 * SECTOR);
+    flash.fail_write = Some(2);
+    let mut server = Server {
+        image: &img,
+        cuts: vec![],
+        requests: 0,
+    };
+    let mut sink = NorFlashSink::<_, 1024>::new(flash).unwrap();
+    let mut reports = Vec::new();
+    let r = block_on(run_download(
+        &fw,
+        &mut sink,
+        &mut server,
+        1024,
+        0,
+        &mut reports,
+    ));
+    assert_eq!(
+        r,
+        Err(DownloadError::Sink(SinkError::Flash(
+            NorFlashErrorKind::Other
+        )))
+    );
+    assert_eq!(last(&reports), Some(-4));
+}
+
+#[test]
+fn download_refuses_partial_or_foreign_chunks() {
+    let img = image(IMAGE_LEN as usize);
+    let push = push_for("SHA256", IMAGE_SHA256);
+    let fw = firmware_of(&push);
+    let mut sink = NorFlashSink::<_, 8>::new(MockFlash::new(4 * SECTOR)).unwrap();
+    block_on(async {
+        let mut dl = Download::start(&fw, 1024, 0, &mut sink).await.unwrap();
+        let r = dl.next_range().unwrap();
+        let unexpected = Err(DownloadError::Plan(PlanError::Unexpected));
+        // Half a chunk, the wrong range, a chunk twice: refused, nothing written.
+        assert_eq!(dl.accept(&mut sink, r, &img[..512]).await, unexpected);
+        let later = ByteRange {
+            offset: 1024,
+            len: 1024,
+        };
+        assert_eq!(
+            dl.accept(&mut sink, later, &img[1024..2048]).await,
+            unexpected
+        );
+        dl.accept(&mut sink, r, &img[..1024]).await.unwrap();
+        assert_eq!(dl.accept(&mut sink, r, &img[..1024]).await, unexpected);
+        // Finishing early never verifies.
+        assert_eq!(
+            dl.finish(&mut sink).await,
+            Err(DownloadError::Verify(VerifyError::Incomplete {
+                fed: 1024,
+                size: IMAGE_LEN
+            }))
+        );
+    });
+    // Only the one accepted chunk reached the flash (128 words through an 8-byte block).
+    assert_eq!(sink.into_inner().writes, 128);
+}
+
+// ---------------------------------------------------------------------------------------
 // Properties
 
 proptest! {
@@ -1039,7 +1256,7 @@ proptest! {
         if let Ok(n) = UpgradeNotice::parse(&p) {
             // Whatever reads, reads consistently.
             prop_assert!(n.firmware.size > 0);
-            prop_assert_eq!(n.firmware.sign.len(), n.firmware.sign_method.len() * 2);
+            prop_assert_eq!(n.firmware.sign.len(), n.firmware.sign_method.digest_len() * 2);
             if let Source::Https(url) = n.firmware.source {
                 let mut buf = [0u8; 256];
                 let _ = url.unescape_into(&mut buf);

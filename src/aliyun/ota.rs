@@ -23,6 +23,9 @@
 //!    [`FirmwareSink::finish`] and [`Verifier::finish`]; on a mismatch report
 //!    [`Step::VerifyFailed`] (`-3`).
 //!
+//! [`Download`] keeps steps 2 to 4 in order over any [`FirmwareSink`]; the transport (HTTP
+//! `Range` requests through the module, or MQTT chunks) stays the caller's.
+//!
 //! ```
 //! use atmodem::aliyun::ota::{DownloadPlan, UpgradeNotice, Verifier};
 //! // The image is the 3 bytes "abc"; its MD5 is 900150983cd24fb0d6963f7d28e17f72.
@@ -427,11 +430,10 @@ impl DigestMethod {
     /// Length of the digest in bytes (16 or 32); its hex form is twice as long.
     ///
     /// ```
-    /// assert_eq!(atmodem::aliyun::ota::DigestMethod::Sha256.len(), 32);
+    /// assert_eq!(atmodem::aliyun::ota::DigestMethod::Sha256.digest_len(), 32);
     /// ```
     #[must_use]
-    #[allow(clippy::len_without_is_empty)]
-    pub const fn len(self) -> usize {
+    pub const fn digest_len(self) -> usize {
         match self {
             Self::Md5 => 16,
             Self::Sha256 => 32,
@@ -520,7 +522,8 @@ impl<'a> SignedUrl<'a> {
 
     /// The OSS `Expires` query parameter (seconds since 1970), if the URL has one: past
     /// it the download is refused (HTTP 403) and a new URL must be asked for with
-    /// [`write_firmware_get`]. Check it before resuming.
+    /// [`write_firmware_get`]. Check it before resuming. Read from the text as sent: a
+    /// URL whose `&` or `=` are JSON-escaped gives `None`.
     ///
     /// ```
     /// use atmodem::aliyun::ota::{Source, UpgradeNotice};
@@ -687,7 +690,7 @@ impl<'a> Firmware<'a> {
         let sign_method = DigestMethod::from_name(req_text(OtaField::SignMethod)?)
             .ok_or(OtaError::UnknownSignMethod { code })?;
         let sign = req_text(OtaField::Sign)?;
-        let hex_ok = sign.len() == sign_method.len().saturating_mul(2)
+        let hex_ok = sign.len() == sign_method.digest_len().saturating_mul(2)
             && sign.bytes().all(|b| b.is_ascii_hexdigit());
         if !hex_ok {
             return Err(invalid(OtaField::Sign, code));
@@ -1030,7 +1033,7 @@ impl Verifier {
         let n = decode_hex(sign, &mut expected)
             .ok_or(VerifyError::BadSign)?
             .len();
-        if n != method.len() {
+        if n != method.digest_len() {
             return Err(VerifyError::BadSign);
         }
         Ok(Self {
@@ -1692,5 +1695,230 @@ impl DownloadPlan {
             .checked_div(u64::from(self.size))
             .unwrap_or(0);
         u8::try_from(p.min(100)).unwrap_or(100)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Plan, verifier and sink together
+
+/// Why a [`Download`] stopped; [`DownloadError::step`] is what to report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum DownloadError<E> {
+    /// The plan refused: image too large for the sink, retries exhausted, a range other
+    /// than the next one.
+    #[error("download plan: {0}")]
+    Plan(PlanError),
+    /// The image cannot be verified, or does not verify.
+    #[error("verification: {0}")]
+    Verify(VerifyError),
+    /// The sink failed.
+    #[error("firmware sink error")]
+    Sink(E),
+}
+
+impl<E> DownloadError<E> {
+    /// The progress step to report for this failure: `-2` when the download itself
+    /// failed (retries exhausted), `-3` for a digest mismatch, `-4` for the sink, `-1`
+    /// otherwise (image too large, unsupported digest).
+    ///
+    /// ```
+    /// use atmodem::aliyun::ota::{DownloadError, PlanError, Step, VerifyError};
+    /// let e: DownloadError<()> = DownloadError::Verify(VerifyError::Mismatch);
+    /// assert_eq!(e.step(), Step::VerifyFailed);
+    /// let e: DownloadError<()> = DownloadError::Plan(PlanError::RetriesExhausted { offset: 0 });
+    /// assert_eq!(e.step(), Step::DownloadFailed);
+    /// ```
+    #[must_use]
+    pub const fn step(&self) -> Step {
+        match self {
+            Self::Plan(PlanError::RetriesExhausted { .. }) => Step::DownloadFailed,
+            Self::Verify(VerifyError::Mismatch) => Step::VerifyFailed,
+            Self::Sink(_) => Step::FlashFailed,
+            _ => Step::UpgradeFailed,
+        }
+    }
+}
+
+/// One image on its way into a [`FirmwareSink`]: a [`DownloadPlan`] and a [`Verifier`]
+/// kept in step, so a chunk is written, hashed and accepted together or not at all.
+///
+/// The transport stays the caller's: fetch [`Download::next_range`], hand a chunk that
+/// arrived whole to [`Download::accept`], call [`Download::fail`] on a loss and fetch the
+/// next range again, and end with [`Download::finish`].
+///
+/// ```
+/// use atmodem::aliyun::ota::{Download, FirmwareSink, UpgradeNotice};
+/// # struct Ram(Vec<u8>);
+/// # impl FirmwareSink for Ram {
+/// #     type Error = ();
+/// #     fn capacity(&self) -> u32 { 1024 }
+/// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+/// #     async fn write(&mut self, _: u32, b: &[u8]) -> Result<(), ()> { self.0.extend_from_slice(b); Ok(()) }
+/// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+/// # }
+/// // python3 -c "import hashlib;print(hashlib.sha256(b'hello').hexdigest())"
+/// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+/// let fw = UpgradeNotice::parse(push)?.firmware;
+/// let mut sink = Ram(Vec::new());
+/// embassy_futures::block_on(async {
+///     let mut dl = Download::start(&fw, 2, 3, &mut sink).await?;
+///     while let Some(r) = dl.next_range() {
+///         let chunk = &b"hello"[r.offset as usize..r.end() as usize]; // from the network
+///         dl.accept(&mut sink, r, chunk).await?;
+///     }
+///     dl.finish(&mut sink).await
+/// })?;
+/// assert_eq!(sink.0, b"hello");
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Download {
+    plan: DownloadPlan,
+    verifier: Verifier,
+    reported: Option<u8>,
+}
+
+impl Download {
+    /// Check `firmware` against `sink`'s capacity and digest support, then erase room for
+    /// it: a too-large image ([`PlanError::TooLarge`]) or an unsupported or malformed
+    /// digest ([`VerifyError`]) is refused before the sink is touched. Chunks are `chunk`
+    /// bytes; each range may fail `max_retries` times.
+    ///
+    /// See [`Download`] for an example.
+    pub async fn start<S: FirmwareSink>(
+        firmware: &Firmware<'_>,
+        chunk: u32,
+        max_retries: u8,
+        sink: &mut S,
+    ) -> Result<Self, DownloadError<S::Error>> {
+        let plan = DownloadPlan::new(firmware.size, chunk, sink.capacity(), max_retries)
+            .map_err(DownloadError::Plan)?;
+        let verifier = Verifier::for_firmware(firmware).map_err(DownloadError::Verify)?;
+        sink.erase(0, firmware.size)
+            .await
+            .map_err(DownloadError::Sink)?;
+        Ok(Self {
+            plan,
+            verifier,
+            reported: None,
+        })
+    }
+
+    /// The next chunk to fetch ([`DownloadPlan::next_range`]); `None` when every byte is in.
+    ///
+    /// See [`Download`] for an example.
+    #[must_use]
+    pub fn next_range(&self) -> Option<ByteRange> {
+        self.plan.next_range()
+    }
+
+    /// The plan, for [`DownloadPlan::rest`], [`DownloadPlan::percent`] and the like.
+    ///
+    /// See [`Download`] for an example.
+    #[must_use]
+    pub const fn plan(&self) -> &DownloadPlan {
+        &self.plan
+    }
+
+    /// A chunk that arrived whole: `bytes` must be all of `range`, which must be
+    /// [`Download::next_range`] (else [`PlanError::Unexpected`], nothing written). It is
+    /// written to `sink`, fed to the verifier and accepted. After a sink error, give up
+    /// (report [`DownloadError::step`]).
+    ///
+    /// See [`Download`] for an example.
+    pub async fn accept<S: FirmwareSink>(
+        &mut self,
+        sink: &mut S,
+        range: ByteRange,
+        bytes: &[u8],
+    ) -> Result<(), DownloadError<S::Error>> {
+        let whole = u32::try_from(bytes.len()).ok() == Some(range.len);
+        if !whole || self.plan.next_range() != Some(range) {
+            return Err(DownloadError::Plan(PlanError::Unexpected));
+        }
+        sink.write(range.offset, bytes)
+            .await
+            .map_err(DownloadError::Sink)?;
+        self.verifier
+            .update(range.offset, bytes)
+            .map_err(DownloadError::Verify)?;
+        self.plan.accept(range).map_err(DownloadError::Plan)
+    }
+
+    /// The current range was lost (link down, module reboot): the range to fetch again,
+    /// from the last accepted byte, or [`PlanError::RetriesExhausted`].
+    ///
+    /// ```
+    /// # use atmodem::aliyun::ota::{ByteRange, Download, FirmwareSink, UpgradeNotice};
+    /// # struct Ram;
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, _: &[u8]) -> Result<(), ()> { Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut dl = embassy_futures::block_on(Download::start(&fw, 2, 0, &mut Ram))?;
+    /// assert!(dl.fail().is_err()); // no retry allowed
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
+    pub fn fail(&mut self) -> Result<ByteRange, PlanError> {
+        self.plan.fail()
+    }
+
+    /// A [`Step::Percent`] to report when progress reached `every` percent more than the
+    /// last report (the first call reports at once, 0 included; 100 is always reported
+    /// once), else `None` — Link SDK's demo reports every 5 %.
+    ///
+    /// ```
+    /// # use atmodem::aliyun::ota::{Download, FirmwareSink, Step, UpgradeNotice};
+    /// # struct Ram;
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, _: &[u8]) -> Result<(), ()> { Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut dl = embassy_futures::block_on(Download::start(&fw, 2, 0, &mut Ram))?;
+    /// assert_eq!(dl.progress_due(5), Some(Step::Percent(0)));
+    /// assert_eq!(dl.progress_due(5), None);
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
+    pub fn progress_due(&mut self, every: u8) -> Option<Step> {
+        let now = self.plan.percent();
+        let due = match self.reported {
+            None => true,
+            Some(last) => now > last && (now == 100 || now.saturating_sub(last) >= every),
+        };
+        due.then(|| {
+            self.reported = Some(now);
+            Step::Percent(now)
+        })
+    }
+
+    /// Flush the sink and check the image: `Ok` only when every byte is in and the digest
+    /// matches ([`VerifyError::Incomplete`] / [`VerifyError::Mismatch`] otherwise). Then
+    /// activate the image and, after the reboot, report the new version.
+    ///
+    /// See [`Download`] for an example.
+    pub async fn finish<S: FirmwareSink>(
+        self,
+        sink: &mut S,
+    ) -> Result<(), DownloadError<S::Error>> {
+        if !self.plan.is_complete() {
+            return Err(DownloadError::Verify(VerifyError::Incomplete {
+                fed: self.verifier.fed(),
+                size: self.plan.size(),
+            }));
+        }
+        sink.finish().await.map_err(DownloadError::Sink)?;
+        self.verifier.finish().map_err(DownloadError::Verify)
     }
 }
