@@ -28,7 +28,8 @@
 //!
 //! ```
 //! use atmodem::aliyun::ota::{DownloadPlan, UpgradeNotice, Verifier};
-//! // The image is the 3 bytes "abc"; its MD5 is 900150983cd24fb0d6963f7d28e17f72.
+//! // The image is the 3 bytes "abc"; python3 -c "import hashlib;print(hashlib.md5(b'abc').hexdigest())"
+//! // prints 900150983cd24fb0d6963f7d28e17f72.
 //! let push = br#"{"code":"1000","data":{"size":3,"version":"2.0.0","url":"https://x/a.bin","sign":"900150983CD24FB0D6963F7D28E17F72","signMethod":"Md5"},"id":1,"message":"success"}"#;
 //! let fw = UpgradeNotice::parse(push)?.firmware;
 //! let mut plan = DownloadPlan::new(fw.size, 2, 4096, 3)?;

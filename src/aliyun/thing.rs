@@ -897,7 +897,10 @@ pub enum Downlink<'a> {
 /// (an uplink reply seen back) is also `Unknown`. JSON payloads that are too long
 /// ([`ThingError::TooLarge`]), too deep ([`ThingError::TooDeep`]), not one object or lack
 /// a field ([`ThingError::Missing`] / [`ThingError::Invalid`] naming it) are errors; it never
-/// panics.
+/// panics. The OTA push and firmware-get reply are read by
+/// [`UpgradeNotice::parse`](super::ota::UpgradeNotice::parse) and
+/// [`FirmwareGetReply::parse`](super::ota::FirmwareGetReply::parse), their errors wrapped
+/// in [`ThingError::Ota`].
 ///
 /// ```
 /// use atmodem::aliyun::thing::{Device, Downlink, PostReply, ThingError, ThingField, classify};
