@@ -128,6 +128,10 @@ fn downlink_filters_cover_what_the_platform_sends() {
             "/sys/a1FlqIQabcd/device1/thing/service/+",
             "/sys/a1FlqIQabcd/device1/rrpc/request/+",
             "/ext/ntp/a1FlqIQabcd/device1/response",
+            // OTA: `/ota/device/upgrade/${productKey}/${deviceName}` and
+            // `/sys/${productKey}/${deviceName}/thing/ota/firmware/get_reply`.
+            "/ota/device/upgrade/a1FlqIQabcd/device1",
+            "/sys/a1FlqIQabcd/device1/thing/ota/firmware/get_reply",
         ]
     );
     // Every downlink topic matches exactly one filter, with MQTT's one-level `+`.
@@ -143,6 +147,8 @@ fn downlink_filters_cover_what_the_platform_sends() {
         topic(Topic::Service("SetLight")),
         topic(Topic::RrpcRequest("42")),
         topic(Topic::NtpResponse),
+        topic(Topic::OtaUpgrade),
+        topic(Topic::OtaFirmwareGetReply),
     ] {
         assert_eq!(got.iter().filter(|f| matches(f, t)).count(), 1, "{t}");
     }

@@ -40,6 +40,7 @@ pub mod https;
 pub mod json;
 pub mod mqtt;
 pub mod ntp;
+pub mod ota;
 pub mod psk;
 pub mod reply;
 pub mod secret;

@@ -9,6 +9,9 @@
 //! | async service / reply | `/sys/{pk}/{dn}/thing/service/{identifier}` / `…_reply` | down / up |
 //! | RRPC | `/sys/{pk}/{dn}/rrpc/request/{messageId}` / `…/rrpc/response/{messageId}` | down / up |
 //! | NTP | `/ext/ntp/{pk}/{dn}/request` / `…/response` | up / down |
+//! | OTA version inform / progress | `/ota/device/inform/{pk}/{dn}` / `/ota/device/progress/{pk}/{dn}` | up |
+//! | OTA upgrade push | `/ota/device/upgrade/{pk}/{dn}` | down |
+//! | OTA firmware get / reply | `/sys/{pk}/{dn}/thing/ota/firmware/get` / `…/get_reply` | up / down |
 //!
 //! A device that connects with a generic MQTT client is not subscribed automatically:
 //! subscribe to every filter of [`DOWNLINK_FILTERS`] after each (re)connect. In MQTT `+`
@@ -127,6 +130,15 @@ pub enum ThingError {
     /// `productKey` or `deviceName` fails validation.
     #[error("invalid device: {0}")]
     Device(Error),
+    /// An OTA message (upgrade push or firmware-get reply) could not be read.
+    #[error("OTA message: {0}")]
+    Ota(super::ota::OtaError),
+}
+
+impl From<super::ota::OtaError> for ThingError {
+    fn from(e: super::ota::OtaError) -> Self {
+        Self::Ota(e)
+    }
 }
 
 impl From<Error> for ThingError {
@@ -139,7 +151,7 @@ impl From<Error> for ThingError {
 // Output buffers
 
 /// Where a builder writes: a `heapless::String` or a byte slice.
-trait Out {
+pub(crate) trait Out {
     fn put(&mut self, s: &str) -> Result<(), ThingError>;
 }
 
@@ -149,9 +161,32 @@ impl<const N: usize> Out for String<N> {
     }
 }
 
-struct SliceOut<'b> {
+/// A byte slice written from its start.
+pub(crate) struct SliceOut<'b> {
     buf: &'b mut [u8],
     len: usize,
+}
+
+impl<'b> SliceOut<'b> {
+    /// Writes from the start of `buf`.
+    pub(crate) const fn new(buf: &'b mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// `s` as one JSON string, quotes included, escaped as `serde-json-core` does (`"`,
+    /// `\`, control characters).
+    pub(crate) fn put_json_string(&mut self, s: &str) -> Result<(), ThingError> {
+        let rest = self.buf.get_mut(self.len..).ok_or(ThingError::Capacity)?;
+        let n = serde_json_core::to_slice(s, rest).map_err(|_| ThingError::Capacity)?;
+        self.len = self.len.checked_add(n).ok_or(ThingError::Capacity)?;
+        Ok(())
+    }
+
+    /// The text written so far.
+    pub(crate) fn into_str(self) -> Result<&'b str, ThingError> {
+        let bytes = self.buf.get(..self.len).ok_or(ThingError::Capacity)?;
+        core::str::from_utf8(bytes).map_err(|_| ThingError::Capacity)
+    }
 }
 
 impl Out for SliceOut<'_> {
@@ -167,12 +202,12 @@ impl Out for SliceOut<'_> {
     }
 }
 
-fn put_all(out: &mut impl Out, parts: &[&str]) -> Result<(), ThingError> {
+pub(crate) fn put_all(out: &mut impl Out, parts: &[&str]) -> Result<(), ThingError> {
     parts.iter().try_for_each(|p| out.put(p))
 }
 
 /// Decimal digits of `v`.
-fn digits(v: u64, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn digits(v: u64, buf: &mut [u8; 20]) -> &str {
     core::str::from_utf8(crate::codec::format_u64(v, buf)).unwrap_or("0")
 }
 
@@ -226,6 +261,16 @@ pub enum Topic<'a> {
     NtpRequest,
     /// `/ext/ntp/{pk}/{dn}/response` (down).
     NtpResponse,
+    /// `/ota/device/inform/{pk}/{dn}` (up): the firmware version report.
+    OtaInform,
+    /// `/ota/device/upgrade/{pk}/{dn}` (down): the upgrade push.
+    OtaUpgrade,
+    /// `/ota/device/progress/{pk}/{dn}` (up): the upgrade progress report.
+    OtaProgress,
+    /// `/sys/{pk}/{dn}/thing/ota/firmware/get` (up): ask for the pending package.
+    OtaFirmwareGet,
+    /// `/sys/{pk}/{dn}/thing/ota/firmware/get_reply` (down).
+    OtaFirmwareGetReply,
 }
 
 /// A downlink topic filter a device subscribes to.
@@ -242,16 +287,22 @@ pub enum Filter {
     RrpcRequests,
     /// `/ext/ntp/{pk}/{dn}/response`.
     NtpResponse,
+    /// `/ota/device/upgrade/{pk}/{dn}`: OTA upgrade pushes.
+    OtaUpgrade,
+    /// `/sys/{pk}/{dn}/thing/ota/firmware/get_reply`: replies to an OTA firmware get.
+    OtaFirmwareGetReply,
 }
 
 /// Every filter a device must subscribe to (again after each reconnect) to receive what
 /// [`classify`] knows.
-pub const DOWNLINK_FILTERS: [Filter; 5] = [
+pub const DOWNLINK_FILTERS: [Filter; 7] = [
     Filter::PostReplies,
     Filter::PropertySet,
     Filter::Services,
     Filter::RrpcRequests,
     Filter::NtpResponse,
+    Filter::OtaUpgrade,
+    Filter::OtaFirmwareGetReply,
 ];
 
 /// A TSL identifier: `[A-Za-z0-9_]`, optionally `functionBlockId:identifier`, 1 to
@@ -361,6 +412,17 @@ impl<'a> Device<'a> {
             Topic::NtpResponse => ["/ext/ntp/", pk, "/", dn, "/response"]
                 .iter()
                 .try_for_each(|p| put(p)),
+            Topic::OtaInform => ["/ota/device/inform/", pk, "/", dn]
+                .iter()
+                .try_for_each(|p| put(p)),
+            Topic::OtaUpgrade => ["/ota/device/upgrade/", pk, "/", dn]
+                .iter()
+                .try_for_each(|p| put(p)),
+            Topic::OtaProgress => ["/ota/device/progress/", pk, "/", dn]
+                .iter()
+                .try_for_each(|p| put(p)),
+            Topic::OtaFirmwareGet => sys(&mut put, &["/thing/ota/firmware/get"]),
+            Topic::OtaFirmwareGetReply => sys(&mut put, &["/thing/ota/firmware/get_reply"]),
         }
     }
 
@@ -408,11 +470,9 @@ impl<'a> Device<'a> {
         topic: Topic<'_>,
         buf: &'b mut [u8],
     ) -> Result<&'b str, ThingError> {
-        let mut out = SliceOut { buf, len: 0 };
+        let mut out = SliceOut::new(buf);
         self.write_any(topic, &mut out)?;
-        let SliceOut { buf, len } = out;
-        let bytes = buf.get(..len).ok_or(ThingError::Capacity)?;
-        core::str::from_utf8(bytes).map_err(|_| ThingError::Capacity)
+        out.into_str()
     }
 
     /// Write the subscription `filter` of this device into `out` (cleared first).
@@ -442,6 +502,11 @@ impl<'a> Device<'a> {
             Filter::Services => put_all(out, &["/sys/", pk, "/", dn, "/thing/service/+"]),
             Filter::RrpcRequests => put_all(out, &["/sys/", pk, "/", dn, "/rrpc/request/+"]),
             Filter::NtpResponse => put_all(out, &["/ext/ntp/", pk, "/", dn, "/response"]),
+            Filter::OtaUpgrade => put_all(out, &["/ota/device/upgrade/", pk, "/", dn]),
+            Filter::OtaFirmwareGetReply => put_all(
+                out,
+                &["/sys/", pk, "/", dn, "/thing/ota/firmware/get_reply"],
+            ),
         };
         if r.is_err() {
             out.clear();
@@ -589,6 +654,11 @@ impl<'a> Members<'a> {
         Ok(members)
     }
 
+    /// Whether the object has no member.
+    pub(crate) fn is_empty(&self) -> bool {
+        members_copy(self).next().is_none()
+    }
+
     /// Value text of the first member named `key`.
     pub(crate) fn get(&self, key: &str) -> Option<&'a [u8]> {
         let mut it = members_copy(self);
@@ -676,7 +746,8 @@ pub(crate) fn as_u64(v: &[u8]) -> Option<u64> {
     })
 }
 
-fn as_i64(v: &[u8]) -> Option<i64> {
+/// A decimal integer, optionally negative, bare or quoted.
+pub(crate) fn as_i64(v: &[u8]) -> Option<i64> {
     let d = as_string(v).unwrap_or(v);
     let (neg, digits) = match d.strip_prefix(b"-") {
         Some(rest) => (true, rest),
@@ -713,7 +784,7 @@ fn params_of<'a>(m: &Members<'a>) -> Result<RawJson<'a>, ThingError> {
 /// brackets paired and nesting bounded; parse it with [`RawJson::parse`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct RawJson<'a>(&'a str);
+pub struct RawJson<'a>(pub(crate) &'a str);
 
 impl<'a> RawJson<'a> {
     /// The JSON text, as it appears in the payload.
@@ -809,6 +880,11 @@ pub enum Downlink<'a> {
     },
     /// `/ext/ntp/{pk}/{dn}/response`.
     NtpResponse(super::ntp::NtpResponse),
+    /// `/ota/device/upgrade/{pk}/{dn}`: a package to install (see [`super::ota`]).
+    OtaUpgrade(super::ota::UpgradeNotice<'a>),
+    /// `/sys/{pk}/{dn}/thing/ota/firmware/get_reply`: the answer to an OTA firmware get,
+    /// with or without a package.
+    OtaFirmwareGetReply(super::ota::FirmwareGetReply<'a>),
     /// A topic of another device or one not handled here.
     Unknown,
 }
@@ -821,7 +897,10 @@ pub enum Downlink<'a> {
 /// (an uplink reply seen back) is also `Unknown`. JSON payloads that are too long
 /// ([`ThingError::TooLarge`]), too deep ([`ThingError::TooDeep`]), not one object or lack
 /// a field ([`ThingError::Missing`] / [`ThingError::Invalid`] naming it) are errors; it never
-/// panics.
+/// panics. The OTA push and firmware-get reply are read by
+/// [`UpgradeNotice::parse`](super::ota::UpgradeNotice::parse) and
+/// [`FirmwareGetReply::parse`](super::ota::FirmwareGetReply::parse), their errors wrapped
+/// in [`ThingError::Ota`].
 ///
 /// ```
 /// use atmodem::aliyun::thing::{Device, Downlink, PostReply, ThingError, ThingField, classify};
@@ -908,6 +987,12 @@ pub fn classify<'a>(
         ["", "ext", "ntp", p, d, "response"] if p == pk && d == dn => Ok(Downlink::NtpResponse(
             super::ntp::NtpResponse::parse(payload)?,
         )),
+        ["", "ota", "device", "upgrade", p, d] if p == pk && d == dn => Ok(Downlink::OtaUpgrade(
+            super::ota::UpgradeNotice::parse(payload)?,
+        )),
+        ["", "sys", p, d, "thing", "ota", "firmware", "get_reply"] if p == pk && d == dn => Ok(
+            Downlink::OtaFirmwareGetReply(super::ota::FirmwareGetReply::parse(payload)?),
+        ),
         _ => Ok(Downlink::Unknown),
     }
 }
