@@ -144,6 +144,15 @@ impl defmt::Format for Qfupl<'_> {
 }
 
 /// What the module reports after an upload: `+QFUPL: <upload_size>,<checksum>`.
+///
+/// ```
+/// use atmodem::codec::Lines;
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{Qfupl, Uploaded};
+/// let up = Qfupl { name: "a.bin", data: b"ab", timeout_secs: None };
+/// let r = up.parse(Lines::from_slice(&[b"+QFUPL: 2,6162"])).unwrap();
+/// assert_eq!(r, Uploaded { size: 2, checksum: 0x6162 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Uploaded {
@@ -154,6 +163,12 @@ pub struct Uploaded {
 }
 
 /// The module stored something else than was sent: its size or checksum differs.
+///
+/// ```
+/// use atmodem::dialects::quectel::Uploaded;
+/// let e = Uploaded { size: 1, checksum: 0x6100 }.verify(b"ab").unwrap_err();
+/// assert_eq!((e.sent_size, e.sent_checksum, e.stored_size), (2, 0x6162, 1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[error(
@@ -249,6 +264,14 @@ impl Command for Qfupl<'_> {
 }
 
 /// One `+QFLST: "<name>",<size>` line.
+///
+/// ```
+/// use atmodem::codec::Lines;
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{FileEntry, Qflst};
+/// let files = Qflst { pattern: None }.parse(Lines::from_slice(&[b"+QFLST: \"ca.pem\",1208"])).unwrap();
+/// assert_eq!(files.iter().next(), Some(FileEntry { name: "ca.pem", size: 1208 }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FileEntry<'a> {
@@ -270,6 +293,14 @@ impl<'a> FileEntry<'a> {
 }
 
 /// The files `AT+QFLST` listed (zero or more), read lazily.
+///
+/// ```
+/// use atmodem::codec::Lines;
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::Qflst;
+/// let files = Qflst { pattern: Some("*") }.parse(Lines::from_slice(&[b"+QFLST: \"a\",1"])).unwrap();
+/// assert_eq!(files.iter().count(), 1);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Files<'a>(Lines<'a>);
 

@@ -26,6 +26,13 @@ pub const MAX_FILE_NAME: usize = 80;
 pub const SSL_CFG_TIMEOUT_MS: u32 = 5_000;
 
 /// `"sslversion"`: the protocol versions the context offers.
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{QsslCfg, QsslSetting, SslVersion};
+/// let cmd = QsslCfg { ctx: 0, setting: QsslSetting::SslVersion(SslVersion::Tls1_2) };
+/// assert_eq!(cmd.encode(&mut [0u8; 40]).unwrap(), b"AT+QSSLCFG=\"sslversion\",0,3\r");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SslVersion {
@@ -65,6 +72,13 @@ impl SslVersion {
 }
 
 /// `"seclevel"`: what the context authenticates.
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{QsslCfg, QsslSetting, SecLevel};
+/// let cmd = QsslCfg { ctx: 0, setting: QsslSetting::SecLevel(SecLevel::Server) };
+/// assert_eq!(cmd.encode(&mut [0u8; 40]).unwrap(), b"AT+QSSLCFG=\"seclevel\",0,1\r");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SecLevel {
@@ -97,6 +111,13 @@ impl SecLevel {
 }
 
 /// The name of an `AT+QSSLCFG` setting, for [`QsslCfgQuery`].
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{QsslCfgQuery, QsslSettingName};
+/// let q = QsslCfgQuery { ctx: 4, name: QsslSettingName::CaCert };
+/// assert_eq!(q.encode(&mut [0u8; 32]).unwrap(), b"AT+QSSLCFG=\"cacert\",4\r");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum QsslSettingName {
@@ -143,6 +164,13 @@ impl QsslSettingName {
 }
 
 /// One `AT+QSSLCFG` setting and its value.
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{QsslCfg, QsslSetting};
+/// let cmd = QsslCfg { ctx: 1, setting: QsslSetting::IgnoreLocalTime(true) };
+/// assert_eq!(cmd.encode(&mut [0u8; 48]).unwrap(), b"AT+QSSLCFG=\"ignorelocaltime\",1,1\r");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum QsslSetting<'a> {
