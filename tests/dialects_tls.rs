@@ -477,7 +477,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         } as u32)
     };
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::new();
@@ -575,6 +575,268 @@ fn aliyun_root_cas() {
     );
     assert_eq!(ca::CA_FILE, "aliyun_ca.pem");
     assert_eq!(ca::CA_FILE_UFS, "UFS:aliyun_ca.pem");
+}
+
+mod luat {
+    use super::*;
+    use atmodem::dialects::luat::{
+        FsCreate, FsDel, FsFlSize, FsWrite, SslCfg, SslCfgErase, SslCfgQuery, SslSetting,
+        SslSettingName, WriteMode,
+    };
+
+    fn set(ctx: u16, setting: SslSetting<'_>) -> SslCfg<'_> {
+        SslCfg { ctx, setting }
+    }
+
+    #[test]
+    fn ssl_encodings() {
+        // Luat's Air780EP MQTTS guide, one-way and two-way authentication.
+        assert_eq!(
+            enc(&set(88, SslSetting::CaCert("ca.crt"))),
+            b"AT+SSLCFG=\"cacert\",88,\"ca.crt\"\r"
+        );
+        assert_eq!(
+            enc(&set(88, SslSetting::SecLevel(SecLevel::Server))),
+            b"AT+SSLCFG=\"seclevel\",88,1\r"
+        );
+        assert_eq!(
+            enc(&set(88, SslSetting::ClientCert("client.crt"))),
+            b"AT+SSLCFG=\"clientcert\",88,\"client.crt\"\r"
+        );
+        assert_eq!(
+            enc(&set(88, SslSetting::ClientKey("client.key"))),
+            b"AT+SSLCFG=\"clientkey\",88,\"client.key\"\r"
+        );
+        assert_eq!(
+            enc(&set(88, SslSetting::SecLevel(SecLevel::ServerAndClient))),
+            b"AT+SSLCFG=\"seclevel\",88,2\r"
+        );
+        // The SSLCFG page: sslversion 0..4, ciphersuite 0X0035..0XFFFF, the other names.
+        assert_eq!(
+            enc(&set(153, SslSetting::SslVersion(SslVersion::Tls1_2))),
+            b"AT+SSLCFG=\"sslversion\",153,3\r"
+        );
+        assert_eq!(
+            enc(&set(0, SslSetting::CipherSuite(0x3D))),
+            b"AT+SSLCFG=\"ciphersuite\",0,0X003D\r"
+        );
+        assert_eq!(
+            enc(&set(34, SslSetting::IgnoreLocalTime(true))),
+            b"AT+SSLCFG=\"ignorelocaltime\",34,1\r"
+        );
+        assert_eq!(
+            enc(&set(88, SslSetting::NegotiateTimeout(300))),
+            b"AT+SSLCFG=\"negotiatetimeout\",88,300\r"
+        );
+        assert_eq!(
+            enc(&set(88, SslSetting::Hostname("iot.example.com"))),
+            b"AT+SSLCFG=\"hostname\",88,\"iot.example.com\"\r"
+        );
+        // "AT+SSLCFG="XXXXX",<n>," erases; without the comma it is a query.
+        assert_eq!(
+            enc(&SslCfgErase {
+                ctx: 88,
+                name: SslSettingName::CaCert
+            }),
+            b"AT+SSLCFG=\"cacert\",88,\r"
+        );
+        assert_eq!(
+            enc(&SslCfgQuery {
+                ctx: 88,
+                name: SslSettingName::CaCert
+            }),
+            b"AT+SSLCFG=\"cacert\",88\r"
+        );
+    }
+
+    #[test]
+    fn ssl_refusals() {
+        // <n> is 0~5, 34, 88, 153.
+        for ctx in [6, 33, 35, 87, 89, 152, 154, 255] {
+            assert_eq!(
+                enc_err(&set(ctx, SslSetting::IgnoreLocalTime(true))),
+                EncodeError::InvalidArgument("ctx"),
+                "{ctx}"
+            );
+        }
+        assert_eq!(
+            enc_err(&set(88, SslSetting::NegotiateTimeout(5))),
+            EncodeError::InvalidArgument("negotiatetimeout")
+        );
+        assert_eq!(
+            enc_err(&set(88, SslSetting::CaCert("a\\22b"))),
+            EncodeError::ForbiddenByte {
+                arg: "cacert",
+                byte: b'\\'
+            }
+        );
+        assert_eq!(
+            enc_err(&set(88, SslSetting::CaCert("a\"b"))),
+            EncodeError::InvalidArgument("cacert")
+        );
+        assert_eq!(
+            enc_err(&set(88, SslSetting::Hostname(""))),
+            EncodeError::InvalidArgument("hostname")
+        );
+    }
+
+    fn query(
+        ctx: u16,
+        name: SslSettingName,
+        line: &'static [u8],
+    ) -> Result<SslSetting<'static>, ParseError> {
+        SslCfgQuery { ctx, name }.parse(Lines::from_slice(std::slice::from_ref(Box::leak(
+            Box::new(line),
+        ))))
+    }
+
+    #[test]
+    fn ssl_queries() {
+        use SslSettingName as N;
+        // The page's shapes: `+SSLCFG: "sslversion",<n>,<sslversion>`,
+        // `+SSLCFG:"cacert",<n>,<cacertpath>` (no space after the colon).
+        assert_eq!(
+            query(88, N::SslVersion, b"+SSLCFG: \"sslversion\",88,4"),
+            Ok(SslSetting::SslVersion(SslVersion::All))
+        );
+        assert_eq!(
+            query(88, N::CaCert, b"+SSLCFG:\"cacert\",88,\"ca.crt\""),
+            Ok(SslSetting::CaCert("ca.crt"))
+        );
+        assert_eq!(
+            query(88, N::CaCert, b"+SSLCFG:\"cacert\",88,ca.crt"),
+            Ok(SslSetting::CaCert("ca.crt"))
+        );
+        assert_eq!(
+            query(
+                153,
+                N::NegotiateTimeout,
+                b"+SSLCFG:\"negotiatetimeout\",153,60"
+            ),
+            Ok(SslSetting::NegotiateTimeout(60))
+        );
+        assert_eq!(
+            query(0, N::CipherSuite, b"+SSLCFG: \"ciphersuite\",0,0XFFFF"),
+            Ok(SslSetting::CipherSuite(0xFFFF))
+        );
+        let err = Err(ParseError { command: "+SSLCFG" });
+        assert_eq!(
+            query(88, N::CaCert, b"+SSLCFG:\"cacert\",153,\"ca.crt\""),
+            err
+        );
+        assert_eq!(query(88, N::CaCert, b"+SSLCFG:\"cacert\",88,"), err);
+        assert_eq!(query(88, N::SecLevel, b"+SSLCFG:\"seclevel\",88,3"), err);
+    }
+
+    #[test]
+    fn fs_encodings() {
+        // The MQTTS guide: `AT+FSCREATE="ca.crt"`, `AT+FSWRITE="ca.crt",0,1212,15`.
+        assert_eq!(
+            enc(&FsCreate { name: "ca.crt" }),
+            b"AT+FSCREATE=\"ca.crt\"\r"
+        );
+        let cert = vec![b'-'; 1212];
+        let w = FsWrite {
+            name: "ca.crt",
+            mode: WriteMode::Start,
+            data: &cert,
+            input_secs: 15,
+        };
+        assert_eq!(enc(&w), b"AT+FSWRITE=\"ca.crt\",0,1212,15\r");
+        assert_eq!(w.data().unwrap().0, atmodem::codec::PromptKind::Angle);
+        // The FS chapter's worked example.
+        assert_eq!(
+            enc(&FsWrite {
+                name: "/testdir/test.txt",
+                mode: WriteMode::Start,
+                data: b"1234567890",
+                input_secs: 10
+            }),
+            b"AT+FSWRITE=\"/testdir/test.txt\",0,10,10\r"
+        );
+        let size = FsFlSize {
+            name: "/testdir/test.txt",
+        };
+        assert_eq!(enc(&size), b"AT+FSFLSIZE=\"/testdir/test.txt\"\r");
+        assert_eq!(size.parse(Lines::from_slice(&[b"+FSFLSIZE: 10 "])), Ok(10));
+        // Another driver reads `+FSFLSIZE:<n>`.
+        assert_eq!(
+            size.parse(Lines::from_slice(&[b"+FSFLSIZE:4636"])),
+            Ok(4636)
+        );
+        assert!(size.parse(Lines::from_slice(&[b"+FSFLSIZE: x"])).is_err());
+        assert!(size.parse(Lines::from_slice(&[])).is_err());
+        assert_eq!(
+            enc(&FsDel {
+                name: "/testdir/test.txt"
+            }),
+            b"AT+FSDEL=\"/testdir/test.txt\"\r"
+        );
+    }
+
+    #[test]
+    fn fs_refusals() {
+        let w = |data: &'static [u8], input_secs| FsWrite {
+            name: "ca.crt",
+            mode: WriteMode::Append,
+            data,
+            input_secs,
+        };
+        assert_eq!(enc_err(&w(b"", 5)), EncodeError::InvalidArgument("data"));
+        assert_eq!(
+            enc_err(&w(b"x", 0)),
+            EncodeError::InvalidArgument("input_secs")
+        );
+        // "不能大于10240个字节".
+        let big: &'static [u8] = Box::leak(vec![0u8; 10_241].into_boxed_slice());
+        assert_eq!(
+            enc_err(&w(big, 5)),
+            EncodeError::TooLong {
+                arg: "data",
+                max: 10_240
+            }
+        );
+        assert!(w(&big[..10_240], 5).encode(&mut [0u8; 64]).is_ok());
+        // "不超过64个字节".
+        let long = "f".repeat(65);
+        assert_eq!(
+            enc_err(&FsCreate { name: &long }),
+            EncodeError::TooLong {
+                arg: "name",
+                max: 64
+            }
+        );
+        assert!(
+            FsCreate { name: &long[..64] }
+                .encode(&mut [0u8; 96])
+                .is_ok()
+        );
+        assert_eq!(
+            enc_err(&FsDel { name: "" }),
+            EncodeError::InvalidArgument("name")
+        );
+        assert_eq!(
+            enc_err(&FsFlSize { name: "a\rb" }),
+            EncodeError::InvalidArgument("name")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(line in proptest::collection::vec(any::<u8>(), 0..80),
+                               ctx in any::<u16>()) {
+            let l: &[&[u8]] = &[&line];
+            for name in [
+                SslSettingName::SslVersion, SslSettingName::CipherSuite, SslSettingName::CaCert,
+                SslSettingName::ClientCert, SslSettingName::ClientKey, SslSettingName::SecLevel,
+                SslSettingName::Hostname, SslSettingName::IgnoreLocalTime,
+                SslSettingName::NegotiateTimeout,
+            ] {
+                let _ = SslCfgQuery { ctx, name }.parse(Lines::from_slice(l));
+            }
+            let _ = FsFlSize { name: "a" }.parse(Lines::from_slice(l));
+        }
+    }
 }
 
 proptest! {

@@ -17,11 +17,11 @@
 //! }
 //! ```
 
-mod file;
+pub(crate) mod file;
 mod http;
 mod mqtt;
 mod pdp;
-mod ssl;
+pub(crate) mod ssl;
 mod urc;
 
 pub use file::{

@@ -49,7 +49,7 @@ pub enum SslVersion {
 }
 
 impl SslVersion {
-    const fn code(self) -> u8 {
+    pub(crate) const fn code(self) -> u8 {
         match self {
             Self::Ssl3 => 0,
             Self::Tls1_0 => 1,
@@ -59,7 +59,7 @@ impl SslVersion {
         }
     }
 
-    fn from_code(c: u8) -> Option<Self> {
+    pub(crate) fn from_code(c: u8) -> Option<Self> {
         Some(match c {
             0 => Self::Ssl3,
             1 => Self::Tls1_0,
@@ -92,7 +92,7 @@ pub enum SecLevel {
 }
 
 impl SecLevel {
-    const fn code(self) -> u8 {
+    pub(crate) const fn code(self) -> u8 {
         match self {
             Self::None => 0,
             Self::Server => 1,
@@ -100,7 +100,7 @@ impl SecLevel {
         }
     }
 
-    fn from_code(c: u8) -> Option<Self> {
+    pub(crate) fn from_code(c: u8) -> Option<Self> {
         Some(match c {
             0 => Self::None,
             1 => Self::Server,
@@ -248,7 +248,7 @@ pub(crate) fn check_file_name(arg: &'static str, name: &str) -> Result<(), Encod
     Ok(())
 }
 
-fn hex_upper(n: u16) -> u8 {
+pub(crate) fn hex_upper(n: u16) -> u8 {
     let d = u8::try_from(n & 0xf).unwrap_or(0);
     if d < 10 {
         b'0'.wrapping_add(d)
@@ -302,17 +302,9 @@ impl Command for QsslCfg<'_> {
                 w.uint(l.code().into());
             }
             QsslSetting::CipherSuite(s) => {
-                let digits = [
-                    b'0',
-                    b'X',
-                    hex_upper(s >> 12),
-                    hex_upper(s >> 8),
-                    hex_upper(s >> 4),
-                    hex_upper(s),
-                ];
+                let digits = cipher_hex(s);
                 // ASCII by construction.
-                let text = core::str::from_utf8(&digits).unwrap_or("0XFFFF");
-                w.token(name, text);
+                w.token(name, core::str::from_utf8(&digits).unwrap_or("0XFFFF"));
             }
             QsslSetting::CaCert(f) | QsslSetting::ClientCert(f) | QsslSetting::ClientKey(f) => {
                 check_file_name(name, f)?;
@@ -361,8 +353,20 @@ pub struct QsslCfgQuery {
     pub name: QsslSettingName,
 }
 
-/// `0X<hex>` (or `0x`), 1 to 4 hex digits.
-fn cipher_suite(c: &mut Cursor<'_>) -> Option<u16> {
+/// A cipher suite as the manuals write it: `0X` and four upper-case hex digits.
+pub(crate) fn cipher_hex(s: u16) -> [u8; 6] {
+    [
+        b'0',
+        b'X',
+        hex_upper(s >> 12),
+        hex_upper(s >> 8),
+        hex_upper(s >> 4),
+        hex_upper(s),
+    ]
+}
+
+/// `0X<hex>` (or `0x`), 1 to 4 hex digits: the rest of the line.
+pub(crate) fn cipher_suite(c: &mut Cursor<'_>) -> Option<u16> {
     let text = c.rest_str()?;
     let digits = text
         .strip_prefix("0X")
@@ -373,7 +377,7 @@ fn cipher_suite(c: &mut Cursor<'_>) -> Option<u16> {
     u16::from_str_radix(digits, 16).ok()
 }
 
-fn flag(c: &mut Cursor<'_>) -> Option<bool> {
+pub(crate) fn flag(c: &mut Cursor<'_>) -> Option<bool> {
     match c.u8()? {
         0 => Some(false),
         1 => Some(true),
