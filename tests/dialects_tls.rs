@@ -186,6 +186,11 @@ fn ssl_queries() {
         query(2, N::CaCert, &[b"+QSSLCFG: \"cacert\",2,\"UFS:ca.pem\""]),
         Ok(QsslSetting::CaCert("UFS:ca.pem"))
     );
+    // Never set: an empty name.
+    assert_eq!(
+        query(0, N::CaCert, &[b"+QSSLCFG: \"cacert\",0,\"\""]),
+        Ok(QsslSetting::CaCert(""))
+    );
     assert_eq!(
         query(0, N::Sni, &[b"+QSSLCFG: \"sni\",0,1"]),
         Ok(QsslSetting::Sni(true))

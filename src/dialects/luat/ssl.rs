@@ -272,7 +272,7 @@ impl Command for SslCfgErase {
 
 /// `AT+SSLCFG="<name>",<n>`: read one setting; the module answers
 /// `+SSLCFG: "<name>",<n>,<value>`, parsed into the [`SslSetting`] it shows (a file or host
-/// name quoted or not). The line whose name and context match is taken; none, or a value of
+/// name quoted or not; `""`, not set, is an empty name). The line whose name and context match is taken; none, or a value of
 /// another shape, is a [`ParseError`]. A bad context is [`EncodeError::InvalidArgument`]
 /// naming `ctx`.
 ///

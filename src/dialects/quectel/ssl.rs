@@ -330,7 +330,8 @@ impl Command for QsslCfg<'_> {
 
 /// `AT+QSSLCFG="<name>",<ctx>`: read one setting of SSL context `ctx`; the module answers
 /// `+QSSLCFG: "<name>",<ctx>,<value>` (`+QSSLCFG: "sslversion",1,4`), parsed into the
-/// [`QsslSetting`] it shows. The line whose name and context match is taken; none, or a
+/// [`QsslSetting`] it shows (a file setting never set shows `""`: an empty name). The line
+/// whose name and context match is taken; none, or a
 /// value of another shape, is a [`ParseError`]. A context id above 5 is
 /// [`EncodeError::InvalidArgument`] naming `ctx`.
 ///
