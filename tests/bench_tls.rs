@@ -123,3 +123,79 @@ async fn configure_an_ssl_context() {
         .unwrap();
     assert_eq!(v, QsslSetting::SecLevel(SecLevel::None));
 }
+
+mod luat {
+    use super::*;
+    use atmodem::dialects::luat::{
+        FsCreate, FsDel, FsFlSize, FsWrite, Luat, SSL_CTX_MQTT, SslCfg, SslCfgErase, SslCfgQuery,
+        SslSetting, SslSettingName, WriteMode,
+    };
+
+    #[tokio::test]
+    async fn write_the_ca_and_point_mqtt_at_it() {
+        let p = Platform::start().await.unwrap();
+        let (io, module) = spawn_model(ModemConfig::new(Family::Luat, p.host_map()));
+        let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+        let name = "aliyun_ca.crt";
+
+        // Writing a file that was not created is refused.
+        let write = |mode, data| FsWrite {
+            name,
+            mode,
+            data,
+            input_secs: 15,
+        };
+        assert!(c.send(&write(WriteMode::Start, ca::BUNDLE)).await.is_err());
+
+        c.send(&FsCreate { name }).await.unwrap();
+        // In two pieces, the second appended, through the `>` prompt.
+        let (head, tail) = ca::BUNDLE.split_at(2000);
+        c.send(&write(WriteMode::Start, head)).await.unwrap();
+        c.send(&write(WriteMode::Append, tail)).await.unwrap();
+        assert_eq!(c.send(&FsFlSize { name }).await.unwrap(), 4636);
+        assert_eq!(module.file(name).unwrap(), ca::BUNDLE);
+
+        let ctx = SSL_CTX_MQTT;
+        let settings = [
+            SslSetting::CaCert(name),
+            SslSetting::SecLevel(SecLevel::Server),
+            SslSetting::SslVersion(SslVersion::Tls1_2),
+            SslSetting::CipherSuite(0xFFFF),
+            SslSetting::Hostname("iot-06z00ax1o2vzvzz.mqtt.iothub.aliyuncs.com"),
+            SslSetting::IgnoreLocalTime(false),
+            SslSetting::NegotiateTimeout(60),
+        ];
+        for setting in settings {
+            c.send(&SslCfg { ctx, setting }).await.unwrap();
+        }
+        for setting in settings {
+            let got = c
+                .send(&SslCfgQuery {
+                    ctx,
+                    name: setting.name(),
+                })
+                .await
+                .unwrap();
+            assert_eq!(got, setting);
+        }
+        // Erased, the CA path is empty again.
+        c.send(&SslCfgErase {
+            ctx,
+            name: SslSettingName::CaCert,
+        })
+        .await
+        .unwrap();
+        let got = c
+            .send(&SslCfgQuery {
+                ctx,
+                name: SslSettingName::CaCert,
+            })
+            .await
+            .unwrap();
+        assert_eq!(got, SslSetting::CaCert(""));
+
+        c.send(&FsDel { name }).await.unwrap();
+        assert!(module.file_names().is_empty());
+        assert!(c.send(&FsFlSize { name }).await.is_err());
+    }
+}
