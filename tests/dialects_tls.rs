@@ -30,7 +30,7 @@ fn set(ctx: u8, setting: QsslSetting<'_>) -> QsslCfg<'_> {
 
 #[test]
 fn ssl_encodings() {
-    // An EC2x log: `AT+QSSLCFG="sslversion",1,4`, `"ciphersuite",1,0XFFFF`, `"seclevel",1,0`,
+    // A module's log: `AT+QSSLCFG="sslversion",1,4`, `"ciphersuite",1,0XFFFF`, `"seclevel",1,0`,
     // `"negotiatetime",1,60`, each answered OK.
     assert_eq!(
         enc(&set(1, QsslSetting::SslVersion(SslVersion::All))),
@@ -165,7 +165,7 @@ fn query(
 #[test]
 fn ssl_queries() {
     use QsslSettingName as N;
-    // Read back on an EC2x (same log as above).
+    // Read back (same log as above).
     assert_eq!(
         query(1, N::SslVersion, &[b"+QSSLCFG: \"sslversion\",1,4"]),
         Ok(QsslSetting::SslVersion(SslVersion::All))
@@ -307,6 +307,14 @@ fn file_refusals() {
             timeout_secs: None
         }),
         EncodeError::InvalidArgument("data")
+    );
+    assert_eq!(
+        enc_err(&Qfupl {
+            name: "ca.pem",
+            data: b"x",
+            timeout_secs: Some(0)
+        }),
+        EncodeError::InvalidArgument("timeout_secs")
     );
     assert_eq!(
         enc_err(&Qfdel { name: "" }),

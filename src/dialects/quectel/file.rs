@@ -97,7 +97,8 @@ pub fn checksum(data: &[u8]) -> u16 {
 /// A name that is empty or holds a quote or a control byte is
 /// [`EncodeError::InvalidArgument`] naming `name`, one longer than 80 bytes
 /// [`EncodeError::TooLong`]; empty data is `InvalidArgument` naming `data` (the manual's
-/// smallest size is 1). Nothing is sent then.
+/// smallest size is 1), a `timeout_secs` of 0 `InvalidArgument` naming `timeout_secs` (its
+/// range is 1..=65535). Nothing is sent then.
 ///
 /// ```
 /// use atmodem::codec::Lines;
@@ -112,7 +113,8 @@ pub fn checksum(data: &[u8]) -> u16 {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Qfupl<'a> {
-    /// The file name (`"aliyun_ca.pem"`; some firmware takes `"UFS:aliyun_ca.pem"` too).
+    /// The file name (`"cacert.pem"` in the manual's example; Quectel's SDK writes the drive
+    /// too, `"UFS:ca.pem"`).
     pub name: &'a str,
     /// The file's content.
     pub data: &'a [u8],
@@ -236,6 +238,9 @@ impl Command for Qfupl<'_> {
         check_file_name("name", self.name)?;
         if self.data.is_empty() {
             return Err(EncodeError::InvalidArgument("data"));
+        }
+        if self.timeout_secs == Some(0) {
+            return Err(EncodeError::InvalidArgument("timeout_secs"));
         }
         let mut w = CommandWriter::new(buf, Self::NAME);
         w.string("name", self.name).uint(self.data.len() as u64);

@@ -4,7 +4,7 @@
 //! `"sslversion",(0-5),(0-4)`, `"ciphersuite",(0-5),(0X0035,...,0XFFFF)`, `"seclevel",(0-5),(0-2)`,
 //! `"cacert"`/`"clientcert"`/`"clientkey",(0-5),<path>`, `"sni",(0-5),(0,1)`,
 //! `"ignorelocaltime",(0-5),(0,1)`, `"negotiatetime",(0-5),(10-300)`), its read-back form
-//! `+QSSLCFG: "sslversion",1,4` seen on EC2x modules, and Quectel's own SDK (file names
+//! `+QSSLCFG: "sslversion",1,4` seen in a module's log, and Quectel's own SDK (file names
 //! `"UFS:ca.pem"`; names are written in lower case). A context is bound to MQTT with
 //! [`QmtSetting::Ssl`](super::QmtSetting::Ssl) and to HTTP(S) with
 //! [`QhttpSetting::SslCtxId`](super::QhttpSetting::SslCtxId).
