@@ -4,7 +4,9 @@
 //! `MPUB` with the `\XX` escapes or hex (`MQTTMODE`), `MPUBEX` with the `>` prompt, `PUBACK`,
 //! `PUBREC`/`PUBCOMP`, `+MSUB` pushed or cached (`MQTTMSGSET`, `MQTTMSGGET`), `MQTTSTATU`,
 //! `MDISCONNECT`, `MIPCLOSE`, `CLOSED`), and HTTP(S) (`AT+HTTPINIT`/`HTTPPARA`/`HTTPSSL`/
-//! `HTTPDATA` with `DOWNLOAD`/`HTTPACTION`/`HTTPREAD`/`HTTPHEAD`/`HTTPTERM`).
+//! `HTTPDATA` with `DOWNLOAD`/`HTTPACTION`/`HTTPREAD`/`HTTPHEAD`/`HTTPTERM`), SSL contexts
+//! (`AT+SSLCFG` set, query and erase) and local files (`AT+FSCREATE`, `AT+FSWRITE` with the
+//! `>` prompt, `AT+FSFLSIZE`, `AT+FSDEL`).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -17,6 +19,27 @@ use crate::modem::{Core, Event, Fault, HttpFail, HttpJob};
 use crate::mqtt::{self, CloseReason, FromLink, Login, ToLink, Will};
 
 const MAX_PAYLOAD: usize = 4100;
+/// Longest file name (FS chapter: 64 bytes) and largest `AT+FSWRITE` (10240 bytes).
+const MAX_FS_NAME: usize = 64;
+const MAX_FS_WRITE: i64 = 10_240;
+
+/// The `AT+SSLCFG` settings and what a query shows before any set (or after an erase).
+const SSL_DEFAULTS: [(&str, &str); 9] = [
+    ("sslversion", "4"),
+    ("ciphersuite", "0XFFFF"),
+    ("cacert", "\"\""),
+    ("clientcert", "\"\""),
+    ("clientkey", "\"\""),
+    ("seclevel", "0"),
+    ("hostname", "\"\""),
+    ("ignorelocaltime", "0"),
+    ("negotiatetimeout", "300"),
+];
+
+/// The cipher suites of the SSLCFG page.
+const CIPHER_SUITES: [&str; 7] = [
+    "0X0035", "0X002F", "0X0005", "0X0004", "0X000A", "0X003D", "0XFFFF",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
@@ -84,12 +107,44 @@ pub(crate) struct Luat {
     apn: String,
     mqtt: Mqtt,
     http: Http,
+    /// `AT+SSLCFG` values set: (context, name) → value as a query shows it.
+    ssl: HashMap<(i64, &'static str), String>,
 }
 
 impl Luat {
     pub(crate) async fn command(&mut self, core: &mut Core, cmd: &Cmd) {
         match (cmd.name.as_str(), cmd.form) {
             ("+SAPBR", Form::Set) => self.sapbr(core, cmd).await,
+            ("+SSLCFG", Form::Set) => self.sslcfg(core, cmd).await,
+            ("+FSCREATE", Form::Set) => match cmd.text(0) {
+                Some(n) if !n.is_empty() && n.len() <= MAX_FS_NAME => {
+                    core.files.lock().unwrap().entry(n.into()).or_default();
+                    core.ok().await
+                }
+                _ => core.error().await,
+            },
+            ("+FSWRITE", Form::Set) => self.fswrite(core, cmd).await,
+            ("+FSFLSIZE", Form::Set) => {
+                let size = cmd
+                    .text(0)
+                    .and_then(|n| core.files.lock().unwrap().get(n).map(Vec::len));
+                match size {
+                    Some(n) => {
+                        core.line(&format!("+FSFLSIZE: {n}")).await;
+                        core.ok().await
+                    }
+                    None => core.error().await,
+                }
+            }
+            ("+FSDEL", Form::Set) => {
+                let removed = cmd
+                    .text(0)
+                    .and_then(|n| core.files.lock().unwrap().remove(n));
+                match removed {
+                    Some(_) => core.ok().await,
+                    None => core.error().await,
+                }
+            }
             ("+MCONFIG", Form::Set) => {
                 let Some(cid) = cmd.text(0) else {
                     return core.bad_args().await;
@@ -428,6 +483,98 @@ impl Luat {
         }
         self.publish(core, topic.into(), q as u8, r == 1, payload)
             .await
+    }
+
+    async fn sslcfg(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(name), Some(ctx)) = (cmd.text(0), cmd.int(1)) else {
+            return core.error().await;
+        };
+        let name = name.to_ascii_lowercase();
+        let Some(&(key, default)) = SSL_DEFAULTS.iter().find(|(k, _)| *k == name) else {
+            return core.error().await;
+        };
+        if !matches!(ctx, 0..=5 | 34 | 88 | 153) {
+            return core.error().await;
+        }
+        // `"<name>",<n>` queries; `"<name>",<n>,` (a trailing comma) erases.
+        match (cmd.args.len(), cmd.arg(2)) {
+            (2, _) => {
+                let v = self.ssl.get(&(ctx, key)).map_or(default, String::as_str);
+                let line = format!("+SSLCFG: \"{key}\",{ctx},{v}");
+                core.line(&line).await;
+                return core.ok().await;
+            }
+            (3, Arg::Empty) => {
+                self.ssl.remove(&(ctx, key));
+                return core.ok().await;
+            }
+            (3, _) => {}
+            _ => return core.error().await,
+        }
+        let range = |lo: i64, hi: i64| match cmd.arg(2) {
+            Arg::Bare(_) => cmd
+                .int(2)
+                .filter(|v| (lo..=hi).contains(v))
+                .map(|v| v.to_string()),
+            _ => None,
+        };
+        let value = match key {
+            "sslversion" => range(0, 4),
+            "seclevel" => range(0, 2),
+            "ignorelocaltime" => range(0, 1),
+            "negotiatetimeout" => range(10, 300),
+            "ciphersuite" => cmd.text(2).and_then(|v| {
+                (CIPHER_SUITES.iter())
+                    .find(|s| s.eq_ignore_ascii_case(v))
+                    .map(|s| s.to_string())
+            }),
+            // File paths and the host name: strings.
+            _ => cmd
+                .text(2)
+                .filter(|t| !t.is_empty())
+                .map(|t| format!("\"{t}\"")),
+        };
+        match value {
+            Some(v) => {
+                self.ssl.insert((ctx, key), v);
+                core.ok().await
+            }
+            None => core.error().await,
+        }
+    }
+
+    /// `AT+FSWRITE=<name>,<mode>,<size>,<inputtime>`: `>`, then exactly `<size>` bytes, `OK`;
+    /// `TimeOut` when they do not come in `<inputtime>` s. Mode 0 writes from the start of
+    /// the file (the bytes after the written ones stay), 1 appends.
+    async fn fswrite(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(name), Some(mode @ 0..=1), Some(size @ 1..=MAX_FS_WRITE), Some(secs @ 1..)) =
+            (cmd.text(0), cmd.int(1), cmd.int(2), cmd.int(3))
+        else {
+            return core.error().await;
+        };
+        let name = name.to_string();
+        if !core.files.lock().unwrap().contains_key(&name) {
+            return core.error().await;
+        }
+        core.raw(b"\r\n> ").await;
+        let Some(data) = core
+            .read_data(size as usize, Duration::from_secs(secs as u64))
+            .await
+        else {
+            return core.line("TimeOut").await;
+        };
+        {
+            let mut files = core.files.lock().unwrap();
+            let file = files.entry(name).or_default();
+            if mode == 1 {
+                file.extend_from_slice(&data);
+            } else {
+                let keep = file.len().max(data.len());
+                file.resize(keep, 0);
+                file[..data.len()].copy_from_slice(&data);
+            }
+        }
+        core.ok().await
     }
 
     async fn mpubex(&mut self, core: &mut Core, cmd: &Cmd) {

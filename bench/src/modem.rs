@@ -183,16 +183,33 @@ pub(crate) struct HttpJob {
 pub struct ModemHandle {
     tx: mpsc::UnboundedSender<Event>,
     log: Log,
+    files: Files,
 }
 
 /// What a model did, one line an entry: `< <command line>` for each command it took (secrets
 /// and all: it is a test tool), `fault: <what>` for each fault it applied.
 pub type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
+/// The module's file system (Quectel UFS): name → content. It survives reboots.
+pub type Files = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>>;
+
 impl ModemHandle {
     /// The model's log so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The content of file `name` in the module's file system, if it is there.
+    pub fn file(&self, name: &str) -> Option<Vec<u8>> {
+        self.files.lock().ok()?.get(name).cloned()
+    }
+
+    /// The names of the files in the module's file system, sorted.
+    pub fn file_names(&self) -> Vec<String> {
+        self.files
+            .lock()
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Injects a fault (ignored once the model has stopped).
@@ -261,6 +278,8 @@ pub(crate) struct Core {
     closed: bool,
     epoch: u64,
     log: Log,
+    /// The file system (Quectel `AT+QFUPL`, `AT+QFLST`, `AT+QFDEL`).
+    pub files: Files,
 }
 
 impl Core {
@@ -761,6 +780,7 @@ where
 {
     let (tx, rx) = mpsc::unbounded_channel();
     let log = Log::default();
+    let files = Files::default();
     let (r, w) = tokio::io::split(io);
     let core = Core {
         cmee: cfg.cmee,
@@ -779,9 +799,10 @@ where
         closed: false,
         epoch: 0,
         log: log.clone(),
+        files: files.clone(),
     };
     tokio::spawn(run(core, rx));
-    ModemHandle { tx, log }
+    ModemHandle { tx, log, files }
 }
 
 async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {

@@ -3,7 +3,9 @@
 //! (`AT+QMTCFG` with every option, `QMTOPEN`/`QMTCLOSE`/`QMTCONN`/`QMTDISC`/`QMTSUB`/`QMTUNS`,
 //! `QMTPUBEX` and `QMTPUB` with the `>` prompt, `+QMTRECV` in its three receive modes,
 //! `+QMTSTAT`), and HTTP(S) (`AT+QHTTPCFG`, `QHTTPURL`/`QHTTPPOST`/`QHTTPGET` with `CONNECT`,
-//! `QHTTPREAD`, `QHTTPSTOP`). The module's own Aliyun signing for `aliauth` is here too.
+//! `QHTTPREAD`, `QHTTPSTOP`), SSL contexts 0..5 (`AT+QSSLCFG`) and UFS files (`AT+QFUPL`
+//! with `CONNECT` and its checksum, `AT+QFLST`, `AT+QFDEL`). The module's own Aliyun
+//! signing for `aliauth` is here too.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,6 +20,12 @@ use crate::mqtt::{self, CloseReason, FromLink, Login, ToLink, Will};
 
 const SLOTS: usize = 6;
 const MAX_PAYLOAD: usize = 4096;
+/// SSL contexts 0..5.
+const SSL_CTXS: usize = 6;
+/// Longest file name (FILE manual: 80 bytes).
+const MAX_FILE_NAME: usize = 80;
+/// Free space of the bench's UFS.
+const UFS_FREE: usize = 1 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
@@ -198,12 +206,77 @@ impl Default for HttpState {
     }
 }
 
+/// One SSL context: setting name → value as a query shows it (`4`, `0XFFFF`,
+/// `"UFS:ca.pem"`).
+#[derive(Debug, Clone)]
+struct SslCtx(HashMap<&'static str, String>);
+
+impl Default for SslCtx {
+    /// The manual's defaults.
+    fn default() -> Self {
+        SslCtx(HashMap::from([
+            ("sslversion", "4".into()),
+            ("ciphersuite", "0XFFFF".into()),
+            ("seclevel", "0".into()),
+            ("cacert", "\"\"".into()),
+            ("clientcert", "\"\"".into()),
+            ("clientkey", "\"\"".into()),
+            ("sni", "0".into()),
+            ("ignorelocaltime", "0".into()),
+            ("negotiatetime", "300".into()),
+        ]))
+    }
+}
+
+/// The cipher suites of the BG96 test form (`AT+QSSLCFG=?`).
+const CIPHER_SUITES: [&str; 14] = [
+    "0X0035", "0X002F", "0X0005", "0X0004", "0X000A", "0X003D", "0XC011", "0XC012", "0XC013",
+    "0XC014", "0XC027", "0XC028", "0XC02F", "0XFFFF",
+];
+
+/// The UFS upload checksum as the FILE manual and fwupd define it: every two bytes make a
+/// 16-bit word, the first byte high; an odd last byte is a word with a zero low byte; the
+/// words are XORed together.
+fn qfupl_checksum(data: &[u8]) -> u16 {
+    let mut sum = 0u16;
+    let mut i = 0;
+    while i < data.len() {
+        let high = (data[i] as u16) << 8;
+        let low = if i + 1 < data.len() {
+            data[i + 1] as u16
+        } else {
+            0
+        };
+        sum ^= high | low;
+        i += 2;
+    }
+    sum
+}
+
+/// `UFS:<name>` and `<name>` are the same UFS file.
+fn ufs_name(name: &str) -> &str {
+    name.strip_prefix("UFS:").unwrap_or(name)
+}
+
+/// A `AT+QFLST`/`AT+QFDEL` pattern: `*` matches any run of characters.
+fn matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.len() >= head.len() + tail.len()
+                && name.starts_with(head)
+                && (tail.contains('*') || name.ends_with(tail))
+        }
+    }
+}
+
 /// The Quectel model's state.
 #[derive(Debug, Default)]
 pub(crate) struct Quectel {
     slots: [Slot; SLOTS],
     pdp: HashMap<u8, Pdp>,
     http: HttpState,
+    ssl: [SslCtx; SSL_CTXS],
 }
 
 fn slot_index(a: &Arg) -> Option<usize> {
@@ -332,8 +405,124 @@ impl Quectel {
                 self.http.pending = None;
                 core.ok().await
             }
+            ("+QSSLCFG", Form::Set) => self.qsslcfg(core, cmd).await,
+            ("+QFUPL", Form::Set) => self.qfupl(core, cmd).await,
+            ("+QFLST", Form::Exec | Form::Set) => {
+                let pattern = cmd.text(0).unwrap_or("*");
+                let prefix = if pattern.starts_with("UFS:") {
+                    "UFS:"
+                } else {
+                    ""
+                };
+                let lines: Vec<String> = {
+                    let files = core.files.lock().unwrap();
+                    (files.iter())
+                        .filter(|(n, _)| matches(ufs_name(pattern), n))
+                        .map(|(n, d)| format!("+QFLST: \"{prefix}{n}\",{}", d.len()))
+                        .collect()
+                };
+                core.answer(lines).await
+            }
+            ("+QFDEL", Form::Set) => {
+                let Some(pattern) = cmd.text(0).map(ufs_name) else {
+                    return core.bad_args().await;
+                };
+                let removed = {
+                    let mut files = core.files.lock().unwrap();
+                    let before = files.len();
+                    files.retain(|n, _| !matches(pattern, n));
+                    before - files.len()
+                };
+                match removed {
+                    // `*` on an empty UFS is fine; a missing named file is 405.
+                    0 if pattern != "*" => core.cme(405).await,
+                    _ => core.ok().await,
+                }
+            }
             _ => core.error().await,
         }
+    }
+
+    async fn qsslcfg(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(name), Some(ctx @ 0..=5)) = (cmd.text(0), cmd.int(1)) else {
+            return core.bad_args().await;
+        };
+        let name = name.to_ascii_lowercase();
+        let c = &mut self.ssl[ctx as usize];
+        let Some((&key, _)) = c.0.get_key_value(name.as_str()) else {
+            return core.bad_args().await;
+        };
+        if cmd.args.len() == 2 {
+            let line = format!("+QSSLCFG: \"{key}\",{ctx},{}", c.0[key]);
+            core.line(&line).await;
+            return core.ok().await;
+        }
+        let range = |lo: i64, hi: i64| match cmd.arg(2) {
+            Arg::Bare(_) => cmd
+                .int(2)
+                .filter(|v| (lo..=hi).contains(v))
+                .map(|v| v.to_string()),
+            _ => None,
+        };
+        let value = match key {
+            "sslversion" => range(0, 4),
+            "seclevel" => range(0, 2),
+            "sni" | "ignorelocaltime" => range(0, 1),
+            "negotiatetime" => range(10, 300),
+            "ciphersuite" => match cmd.arg(2) {
+                Arg::Bare(v) => CIPHER_SUITES
+                    .iter()
+                    .find(|s| s.eq_ignore_ascii_case(v))
+                    .map(|s| s.to_string()),
+                _ => None,
+            },
+            // cacert, clientcert, clientkey: a quoted file name.
+            _ => match cmd.arg(2) {
+                Arg::Quoted(f) if !f.is_empty() && f.len() <= MAX_FILE_NAME => {
+                    Some(format!("\"{f}\""))
+                }
+                _ => None,
+            },
+        };
+        match value {
+            Some(v) if cmd.args.len() == 3 => {
+                c.0.insert(key, v);
+                core.ok().await
+            }
+            _ => core.bad_args().await,
+        }
+    }
+
+    async fn qfupl(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(name), Some(size), timeout) = (cmd.text(0), cmd.int(1), cmd.int(2).unwrap_or(5))
+        else {
+            return core.bad_args().await;
+        };
+        let name = ufs_name(name).to_string();
+        if name.is_empty() || name.len() > MAX_FILE_NAME || name.contains('*') {
+            return core.cme(406).await;
+        }
+        if !(1..=UFS_FREE as i64).contains(&size) || !(1..=65535).contains(&timeout) {
+            return core.bad_args().await;
+        }
+        // `<ackmode>` 1 is not modelled.
+        if cmd.int(3).unwrap_or(0) != 0 {
+            return core.bad_args().await;
+        }
+        if core.files.lock().unwrap().contains_key(&name) {
+            return core.cme(407).await;
+        }
+        core.line("CONNECT").await;
+        let Some(data) = core
+            .read_data(size as usize, Duration::from_secs(timeout as u64))
+            .await
+        else {
+            return core.cme(421).await;
+        };
+        let line = format!("+QFUPL: {},{:x}", data.len(), qfupl_checksum(&data));
+        core.files.lock().unwrap().insert(name, data);
+        core.line(&line).await;
+        core.ok().await
     }
 
     fn deactivate(&mut self, cid: u8) {

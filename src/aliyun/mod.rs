@@ -33,6 +33,7 @@
 //! # Ok::<(), atmodem::aliyun::Error>(())
 //! ```
 
+pub mod ca;
 pub mod endpoint;
 pub mod error;
 pub mod flow;

@@ -1,5 +1,5 @@
-//! Luat (AirM2M) Air72x: bearer (`AT+SAPBR`), HTTP(S) (`AT+HTTP*`), MQTT (`AT+M*`) and the
-//! [`Luat`] dialect with its URCs.
+//! Luat (AirM2M) Air72x: bearer (`AT+SAPBR`), HTTP(S) (`AT+HTTP*`), MQTT (`AT+M*`), SSL
+//! contexts (`AT+SSLCFG`), local files (`AT+FS*`) and the [`Luat`] dialect with its URCs.
 //!
 //! ```
 //! use atmodem::codec::{Item, Reader};
@@ -42,13 +42,16 @@ pub const MAX_MQTT_TEXT: usize = 256;
 pub const MAX_URL: usize = 500;
 
 mod bearer;
+mod fs;
 mod http;
 mod mqtt;
+mod ssl;
 mod urc;
 
 pub use bearer::{
     Bearer, BearerParams, BearerStatus, SapbrClose, SapbrOpen, SapbrParams, SapbrQuery, SapbrSet,
 };
+pub use fs::{FsCreate, FsDel, FsFlSize, FsWrite, MAX_FS_NAME, MAX_FS_WRITE, WriteMode};
 pub use http::{
     HttpAction, HttpData, HttpHead, HttpInit, HttpMethod, HttpPara, HttpParaValue, HttpRead,
     HttpSsl, HttpSslRead, HttpStatus, HttpTerm,
@@ -57,6 +60,10 @@ pub use mqtt::{
     ACCEPT_TIMEOUT_MS, ACK_TIMEOUT_MS, CONNACK_TIMEOUT_MS, CONNECT_TIMEOUT_MS, CachedMessages,
     MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, MqttMsgGet,
     MqttMsgGetQuery, MqttMsgSet, MqttMsgSetRead, MqttStatu, Msubscribe, Munsubscribe,
+};
+pub use ssl::{
+    MAX_HOSTNAME, SSL_CTX_FTP, SSL_CTX_HTTP, SSL_CTX_MQTT, SslCfg, SslCfgErase, SslCfgQuery,
+    SslSetting, SslSettingName,
 };
 pub use urc::{LuatUrc, Msub};
 

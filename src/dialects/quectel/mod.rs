@@ -1,5 +1,6 @@
-//! Quectel EC2x / EC600 / BG9x: PDP contexts, MQTT (`AT+QMT*`), HTTP(S) (`AT+QHTTP*`) and
-//! the [`Quectel`] dialect with its URCs.
+//! Quectel EC2x / EC600 / BG9x: PDP contexts, MQTT (`AT+QMT*`), HTTP(S) (`AT+QHTTP*`), SSL
+//! contexts (`AT+QSSLCFG`), UFS files (`AT+QFUPL`, `AT+QFLST`, `AT+QFDEL`) and the
+//! [`Quectel`] dialect with its URCs.
 //!
 //! ```
 //! use atmodem::codec::{Item, Reader};
@@ -16,11 +17,17 @@
 //! }
 //! ```
 
+pub(crate) mod file;
 mod http;
 mod mqtt;
 mod pdp;
+pub(crate) mod ssl;
 mod urc;
 
+pub use file::{
+    DEFAULT_UPLOAD_SECS, FILE_EXISTS, FILE_NOT_FOUND, FileEntry, Files, Qfdel, Qflst, Qfupl,
+    UploadMismatch, Uploaded, checksum, file_error_text,
+};
 pub use http::{
     DEFAULT_WAIT_SECS, QhttpCfg, QhttpCfgQuery, QhttpGet, QhttpPost, QhttpRead, QhttpSetting,
     QhttpStop, QhttpUrl, http_error_text,
@@ -35,6 +42,10 @@ pub use mqtt::{
 pub use pdp::{
     ActiveContext, ActiveContexts, LteCell, PdpAuth, PdpContext, PdpType, QengServingCell, Qiact,
     QiactRead, Qicsgp, QicsgpQuery, Qideact, ServingCell,
+};
+pub use ssl::{
+    ALL_CIPHER_SUITES, MAX_FILE_NAME, MAX_SSL_CTX, QsslCfg, QsslCfgQuery, QsslSetting,
+    QsslSettingName, SSL_CFG_TIMEOUT_MS, SecLevel, SslVersion,
 };
 pub use urc::{
     HttpResult, MAX_RECV_LEN, MqttAck, Qind, Qiurc, QmtRecv, QuectelUrc, connack_text,
