@@ -88,6 +88,35 @@ fn platform_error_reply_is_typed_with_code_and_message() {
 }
 
 #[test]
+fn a_success_reply_without_the_secret_names_the_field_and_keeps_the_code() {
+    // `code` 200 but no `deviceSecret`: not a garbled reply, and not a platform error.
+    let reply = r#"{"code":200,"data":{"productKey":"b1KCi45LcCP","deviceName":"862991419835241"},"message":"success"}"#;
+    let mut c: L = Client::new(
+        SimModem::new(&luat_register_script(reply)).unwrap(),
+        InstantDelay,
+    );
+    let mut buf = [0u8; 256];
+    let timing = HttpTiming {
+        body_input_secs: 20,
+        ..HttpTiming::default()
+    };
+    let e = block_on(flow::https_register(
+        &mut c,
+        &registration(),
+        timing,
+        &mut buf,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e,
+        FlowError::Missing {
+            field: atmodem::aliyun::Field::DeviceSecret,
+            code: Some(200)
+        }
+    );
+}
+
+#[test]
 fn a_reply_that_is_not_json_is_a_reply_error() {
     let mut c: L = Client::new(
         SimModem::new(&luat_register_script("<html>502</html>")).unwrap(),

@@ -145,7 +145,10 @@ fn auth_reply_with_mqtt_resource() {
         br#"{"code":200,"data":{"iotId":"a","iotToken":"b","resources":{"mqtt":{"host":"h"}}}}"#;
     assert_eq!(
         parse_auth_reply(bad_port).unwrap_err(),
-        ReplyError::Missing(Field::Port)
+        ReplyError::Missing {
+            field: Field::Port,
+            code: Some(200)
+        }
     );
     let no_mqtt = br#"{"code":200,"data":{"iotId":"a","iotToken":"b","resources":{}}}"#;
     assert!(parse_auth_reply(no_mqtt).unwrap().mqtt.is_none());
@@ -155,29 +158,48 @@ fn auth_reply_with_mqtt_resource() {
 fn success_without_required_fields() {
     assert_eq!(
         parse_register_reply(br#"{"code":200,"message":"success"}"#).unwrap_err(),
-        ReplyError::Missing(Field::DeviceSecret)
+        ReplyError::Missing {
+            field: Field::DeviceSecret,
+            code: Some(200)
+        }
     );
     assert_eq!(
         parse_register_reply(br#"{"code":200,"data":{"productKey":"pk","deviceName":"dev1"}}"#)
             .unwrap_err(),
-        ReplyError::Missing(Field::DeviceSecret)
+        ReplyError::Missing {
+            field: Field::DeviceSecret,
+            code: Some(200)
+        }
     );
     assert_eq!(
         parse_auth_reply(br#"{"code":200,"data":{"iotToken":"t"}}"#).unwrap_err(),
-        ReplyError::Missing(Field::IotId)
+        ReplyError::Missing {
+            field: Field::IotId,
+            code: Some(200)
+        }
     );
     assert_eq!(
         parse_auth_reply(br#"{"code":200,"data":{"iotId":"i"}}"#).unwrap_err(),
-        ReplyError::Missing(Field::IotToken)
+        ReplyError::Missing {
+            field: Field::IotToken,
+            code: Some(200)
+        }
     );
     assert_eq!(
         parse_register_reply(br#"{"data":{}}"#).unwrap_err(),
-        ReplyError::Missing(Field::Code)
+        ReplyError::Missing {
+            field: Field::Code,
+            code: None
+        }
     );
     assert_eq!(
         parse_regnwl_payload(br#"{"clientId":"c","productKey":"pk","deviceName":"dev1"}"#)
             .unwrap_err(),
-        ReplyError::Missing(Field::DeviceToken)
+        // The MQTT payloads carry no `code`.
+        ReplyError::Missing {
+            field: Field::DeviceToken,
+            code: None
+        }
     );
 }
 

@@ -48,9 +48,16 @@ pub enum ReplyError<'a> {
         /// Aliyun's `message`, raw (empty when absent).
         message: &'a str,
     },
-    /// A success reply without a required field.
-    #[error("reply lacks {0}")]
-    Missing(Field),
+    /// A success reply without a required field: the field, and the reply's `code` when it
+    /// had one (200 for the HTTPS endpoints), so a success code is told apart from a garbled
+    /// reply.
+    #[error("reply lacks {field}")]
+    Missing {
+        /// The Aliyun field that is missing.
+        field: Field,
+        /// The reply's `code`, if it had one.
+        code: Option<i64>,
+    },
     /// A field of a success reply fails validation.
     #[error("reply has an invalid {field}: {problem}")]
     Invalid {
@@ -253,11 +260,14 @@ struct RawStatus<'a> {
 
 /// The platform's error, if `input` is a JSON object whose `code` is present and not
 /// `success`; `Ok` otherwise (including when `code` is absent).
-fn platform_error(input: &[u8], success: i64) -> Result<(), ReplyError<'_>> {
+/// Gives the reply's `code` (absent in the MQTT registration payloads).
+fn platform_error(input: &[u8], success: i64) -> Result<Option<i64>, ReplyError<'_>> {
     let status: RawStatus<'_> = from_json(input)?;
     match status.code {
-        Some(code) if code != success => check_code(Some(code), status.message, success),
-        _ => Ok(()),
+        Some(code) if code != success => {
+            check_code(Some(code), status.message, success).map(|()| Some(code))
+        }
+        code => Ok(code),
     }
 }
 
@@ -285,7 +295,10 @@ fn check_code<'a>(
             code: c,
             message: message.unwrap_or_default(),
         }),
-        None => Err(ReplyError::Missing(Field::Code)),
+        None => Err(ReplyError::Missing {
+            field: Field::Code,
+            code: None,
+        }),
     }
 }
 
@@ -293,22 +306,41 @@ fn required<'a>(
     value: Option<&'a str>,
     field: Field,
     rule: fn(&str) -> Result<(), Error>,
+    code: Option<i64>,
 ) -> Result<&'a str, ReplyError<'a>> {
-    let v = value.ok_or(ReplyError::Missing(field))?;
+    let v = value.ok_or(ReplyError::Missing { field, code })?;
     rule(v)?;
     Ok(v)
 }
 
-fn device_secret_reply(raw: RawDeviceSecret<'_>) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
+fn device_secret_reply(
+    raw: RawDeviceSecret<'_>,
+    code: Option<i64>,
+) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
     Ok(DeviceSecretReply {
-        product_key: required(raw.product_key, Field::ProductKey, validate::product_key)?,
-        device_name: required(raw.device_name, Field::DeviceName, validate::device_name)?,
+        product_key: required(
+            raw.product_key,
+            Field::ProductKey,
+            validate::product_key,
+            code,
+        )?,
+        device_name: required(
+            raw.device_name,
+            Field::DeviceName,
+            validate::device_name,
+            code,
+        )?,
         device_secret: SecretRef::new(required(
             raw.device_secret,
             Field::DeviceSecret,
             validate::device_secret,
+            code,
         )?),
     })
+}
+
+fn missing<'a>(field: Field, code: Option<i64>) -> ReplyError<'a> {
+    ReplyError::Missing { field, code }
 }
 
 /// Parses the reply of HTTPS `/auth/register/device`.
@@ -316,7 +348,8 @@ pub fn parse_register_reply(body: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyE
     platform_error(body, SUCCESS_CODE)?;
     let raw: RawRegisterReply<'_> = from_json(body)?;
     check_code(raw.code, raw.message, SUCCESS_CODE)?;
-    device_secret_reply(raw.data.ok_or(ReplyError::Missing(Field::DeviceSecret))?)
+    let data = raw.data.ok_or(missing(Field::DeviceSecret, raw.code))?;
+    device_secret_reply(data, raw.code)
 }
 
 /// Parses the reply of HTTPS `/auth/devicename`.
@@ -324,18 +357,24 @@ pub fn parse_auth_reply(body: &[u8]) -> Result<AuthReply<'_>, ReplyError<'_>> {
     platform_error(body, SUCCESS_CODE)?;
     let raw: RawAuthReply<'_> = from_json(body)?;
     check_code(raw.code, raw.message, SUCCESS_CODE)?;
-    let data = raw.data.ok_or(ReplyError::Missing(Field::IotId))?;
+    let data = raw.data.ok_or(missing(Field::IotId, raw.code))?;
     let iot_id = required(
         data.iot_id.or(data.device_id),
         Field::IotId,
         validate::iot_id,
+        raw.code,
     )?;
-    let iot_token = required(data.iot_token, Field::IotToken, validate::iot_token)?;
+    let iot_token = required(
+        data.iot_token,
+        Field::IotToken,
+        validate::iot_token,
+        raw.code,
+    )?;
     let mqtt = match data.resources.and_then(|r| r.mqtt) {
         None => None,
         Some(m) => Some(MqttResource {
-            host: required(m.host, Field::Host, validate::host)?,
-            port: m.port.ok_or(ReplyError::Missing(Field::Port))?,
+            host: required(m.host, Field::Host, validate::host, raw.code)?,
+            port: m.port.ok_or(missing(Field::Port, raw.code))?,
         }),
     };
     Ok(AuthReply {
@@ -347,22 +386,33 @@ pub fn parse_auth_reply(body: &[u8]) -> Result<AuthReply<'_>, ReplyError<'_>> {
 
 /// Parses the payload received on `/ext/register`.
 pub fn parse_register_payload(payload: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
-    platform_error(payload, SUCCESS_CODE)?;
-    device_secret_reply(from_json(payload)?)
+    let code = platform_error(payload, SUCCESS_CODE)?;
+    device_secret_reply(from_json(payload)?, code)
 }
 
 /// Parses the payload received on `/ext/regnwl`.
 pub fn parse_regnwl_payload(payload: &[u8]) -> Result<RegnwlReply<'_>, ReplyError<'_>> {
-    platform_error(payload, SUCCESS_CODE)?;
+    let code = platform_error(payload, SUCCESS_CODE)?;
     let raw: RawRegnwl<'_> = from_json(payload)?;
     Ok(RegnwlReply {
-        client_id: required(raw.client_id, Field::ClientId, validate::client_id)?,
-        product_key: required(raw.product_key, Field::ProductKey, validate::product_key)?,
-        device_name: required(raw.device_name, Field::DeviceName, validate::device_name)?,
+        client_id: required(raw.client_id, Field::ClientId, validate::client_id, code)?,
+        product_key: required(
+            raw.product_key,
+            Field::ProductKey,
+            validate::product_key,
+            code,
+        )?,
+        device_name: required(
+            raw.device_name,
+            Field::DeviceName,
+            validate::device_name,
+            code,
+        )?,
         device_token: SecretRef::new(required(
             raw.device_token,
             Field::DeviceToken,
             validate::device_token,
+            code,
         )?),
     })
 }
@@ -372,8 +422,13 @@ pub fn parse_http_channel_reply(body: &[u8]) -> Result<HttpChannelToken<'_>, Rep
     platform_error(body, HTTP_CHANNEL_SUCCESS_CODE)?;
     let raw: RawChannelReply<'_> = from_json(body)?;
     check_code(raw.code, raw.message, HTTP_CHANNEL_SUCCESS_CODE)?;
-    let info = raw.info.ok_or(ReplyError::Missing(Field::Token))?;
+    let info = raw.info.ok_or(missing(Field::Token, raw.code))?;
     Ok(HttpChannelToken {
-        token: SecretRef::new(required(info.token, Field::Token, validate::http_token)?),
+        token: SecretRef::new(required(
+            info.token,
+            Field::Token,
+            validate::http_token,
+            raw.code,
+        )?),
     })
 }

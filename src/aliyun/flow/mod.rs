@@ -64,6 +64,15 @@ pub enum FlowError<E> {
     /// The reply was not the documented JSON (or lacked a field, or had an invalid one).
     #[error("unexpected reply")]
     Reply,
+    /// A reply with a success `code` (or no `code`, as the MQTT registration payloads) lacks
+    /// a field the flow needs: which one, and the reply's `code`.
+    #[error("the reply lacks {field} (code {code:?})")]
+    Missing {
+        /// The Aliyun field that is missing.
+        field: Field,
+        /// The reply's `code`, if it had one.
+        code: Option<i64>,
+    },
     /// The registration session ended without its reply.
     #[error("no registration reply before the link closed")]
     NoReply,
@@ -102,6 +111,10 @@ impl<E> From<ReplyError<'_>> for FlowError<E> {
                     }
                 }
                 Self::Platform { code, message: m }
+            }
+            ReplyError::Missing { field, code } => Self::Missing { field, code },
+            ReplyError::Invalid { field, problem } => {
+                Self::Aliyun(AliyunError::Invalid { field, problem })
             }
             _ => Self::Reply,
         }
