@@ -320,3 +320,33 @@ fn an_invalid_aliauth_triple_sends_nothing() {
         Error::invalid(Field::ClientId, Problem::BadCharacter)
     );
 }
+
+/// One error type across the crate: the client's, the credential builders', the thing
+/// model's and OTA's errors all convert into `FlowError`, so an application uses `?` on
+/// each of them.
+#[test]
+fn question_mark_works_across_client_credentials_thing_and_ota() {
+    use atmodem::aliyun::ota::UpgradeNotice;
+    use atmodem::aliyun::thing::ThingError;
+
+    fn app(
+        c: &mut Q,
+        payload: &[u8],
+    ) -> Result<u32, FlowError<<SimModem as embedded_io::ErrorType>::Error>> {
+        DeviceSecretLogin::new(
+            "i2uqc2dloOl",
+            "device001",
+            "c4fa40df9c8078073d75a26be2bc8f58",
+        )
+        .build()?;
+        block_on(c.send(&atmodem::dialects::common::Csq))?;
+        let notice = UpgradeNotice::parse(payload)?;
+        Ok(notice.firmware.size)
+    }
+
+    let script = ">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n";
+    let e = app(&mut q(script), b"not json").unwrap_err();
+    assert!(matches!(e, FlowError::Thing(ThingError::Ota(_))), "{e:?}");
+    let e = app(&mut q(">> AT+CSQ\n<< ERROR\n"), b"{}").unwrap_err();
+    assert!(matches!(e, FlowError::Modem(_)), "{e:?}");
+}

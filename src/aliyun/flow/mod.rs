@@ -42,6 +42,7 @@ pub const REGISTRATION_TIMEOUT_MS: u32 = 30_000;
 
 /// What stopped a flow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum FlowError<E> {
     /// The modem failed (timeout, `ERROR`, `+CME ERROR`, a failed action, the transport).
     #[error("modem: {0}")]
@@ -80,6 +81,10 @@ pub enum FlowError<E> {
     /// it instead of the credentials of this login.
     #[error("a device triple is stored in AT+QMTCFG=\"aliauth\"")]
     AliauthConfigured,
+    /// A thing-model or OTA message could not be built or read (a payload too large for
+    /// its buffer, a malformed property set, an upgrade notice without its URL, ...).
+    #[error("{0}")]
+    Thing(super::thing::ThingError),
     /// Luat: the firmware is older than V409, which Aliyun needs.
     #[error("firmware V{0} is older than V409")]
     Firmware(u32),
@@ -91,6 +96,18 @@ impl<E> From<ModemError<E>> for FlowError<E> {
             ModemError::Action(ActionError::Refused(code @ (4 | 5))) => Self::BadCredentials(code),
             e => Self::Modem(e),
         }
+    }
+}
+
+impl<E> From<super::thing::ThingError> for FlowError<E> {
+    fn from(e: super::thing::ThingError) -> Self {
+        Self::Thing(e)
+    }
+}
+
+impl<E> From<super::ota::OtaError> for FlowError<E> {
+    fn from(e: super::ota::OtaError) -> Self {
+        Self::Thing(e.into())
     }
 }
 

@@ -42,6 +42,7 @@ type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
 
 /// What the network checks found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct NetworkReport {
     /// EPS registration state (`+CEREG`).
     pub registration: RegStatus,
