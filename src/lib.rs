@@ -29,6 +29,7 @@ pub mod codec;
 pub mod dialects;
 #[cfg(feature = "tokio")]
 pub mod host;
+pub mod prelude;
 #[cfg(feature = "std")]
 pub mod sim;
 #[cfg(feature = "std")]
