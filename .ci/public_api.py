@@ -6,7 +6,8 @@
 
 Lists every public module, type, variant, field, trait, trait item, function, constant,
 static, type alias and macro reachable from the crate root (re-exports under their public
-path), and the public methods and associated items of inherent impls. Trait impls are left
+path; the prelude's as one line each), and the public methods and associated items of
+inherent impls. Trait impls are left
 out: they follow from the types. Items behind features the build did not enable are absent,
 so the list is made with the default features.
 """
@@ -39,6 +40,10 @@ def inherent(paths_prefix, impl_ids):
 def walk(item_id, path, seen):
     item = index.get(str(item_id)) or index.get(item_id)
     if item is None or item_id in seen:
+        return
+    if path.startswith("atmodem::prelude::"):
+        # The prelude only re-exports items listed at their own paths.
+        out.add(f"{path} (re-export)")
         return
     seen = seen | {item_id}
     kind = kind_of(item)
