@@ -796,9 +796,9 @@ where
 {
     fn command(&mut self, cmd: &[u8]) {
         let (expect, prompt) = expect_for(cmd);
-        self.reader.classifier.begin(expect);
+        self.reader.begin(expect);
         if prompt {
-            self.reader.decoder.expect_prompt();
+            self.reader.decoder_mut().expect_prompt();
         }
         self.state.qhttpread = cmd.to_ascii_uppercase().starts_with(b"AT+QHTTPREAD");
         self.state.command = command_name(cmd);
@@ -836,14 +836,13 @@ where
             self.command(&cmd);
         }
         if let Some(len) = next.announce {
-            self.reader.decoder.expect_data(len);
+            self.reader.decoder_mut().expect_data(len);
         }
     }
 
     /// A last line with no terminator: classify it as the client does after a pause.
     fn finish(&mut self) -> io::Result<()> {
-        if let Some(frame) = self.reader.decoder.flush_partial() {
-            let item = self.reader.classifier.classify::<D>(frame);
+        if let Some(item) = self.reader.flush_partial() {
             self.state.emit(Ok(item))?;
         }
         self.state.out.flush()

@@ -105,7 +105,7 @@ fn same_frames<D: Dialect>(input: &[u8], chunks: &[usize], prompt: bool, cap: us
 
 fn classify<D: Dialect>(input: &[u8], cap: usize) {
     let mut r: Reader<D, Vec<u8>> = Reader::with_buffer(vec![0; cap]);
-    r.classifier.begin(Expect::tokens(&[b"+CSQ"]));
+    r.begin(Expect::tokens(&[b"+CSQ"]));
     let mut rest = input;
     while !rest.is_empty() {
         let n = r.feed(rest);
@@ -116,7 +116,7 @@ fn classify<D: Dialect>(input: &[u8], cap: usize) {
                 Some(item) => matches!(item, Ok(Item::Final(_) | Item::Unsolicited(_))),
             };
             if ended {
-                r.classifier.begin(Expect::BARE);
+                r.begin(Expect::BARE);
             }
         }
     }

@@ -36,7 +36,7 @@ fn code(c: &FinalCode<'_>) -> String {
 fn collect(expect: Option<Expect>, input: &[u8], chunk: usize) -> Vec<K> {
     let mut r: Reader<Generic, [u8; 128]> = Reader::new();
     if let Some(e) = expect {
-        r.classifier.begin(e);
+        r.begin(e);
     }
     let mut out = Vec::new();
     for part in input.chunks(chunk) {

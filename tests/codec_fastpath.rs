@@ -171,7 +171,7 @@ fn reader_takes_the_same_items_on_both_paths() {
         b"\r\n+CEREG: 0,1\r\n\r\n+QMTSTAT: 0,1\r\n\r\nOK\r\n\r\n+QMTRECV: 0,1,\"a/b\",2,\"{}\"\r\n";
     let items = |chunks: &[usize]| {
         let mut r: Reader<Quectel, [u8; 64]> = Reader::new();
-        r.classifier.begin(Expect::tokens(&[b"+CEREG"]));
+        r.begin(Expect::tokens(&[b"+CEREG"]));
         let mut out = Vec::new();
         let mut rest = &input[..];
         let mut k = 0;

@@ -42,7 +42,7 @@ where
 {
     let mut r: Reader<D, [u8; 512]> = Reader::new();
     if let Some(e) = expect {
-        r.classifier.begin(e);
+        r.begin(e);
     }
     let mut out = Vec::new();
     let mut rest = modem;
@@ -529,8 +529,8 @@ fn quectel_property_post_exchange() {
     );
     // The note's `>>>` is the log marker `>> ` plus the `>` prompt.
     let mut r: Reader<Quectel, [u8; 256]> = Reader::new();
-    r.decoder.expect_prompt();
-    r.classifier.begin(publish.expect());
+    r.decoder_mut().expect_prompt();
+    r.begin(publish.expect());
     r.feed(b"\r\n> ");
     assert!(matches!(r.next_item(), Some(Ok(Item::Prompt(_)))));
     let QuectelUrc::QmtPubEx(ack) = urc_q("+QMTPUBEX: 0,0,0") else {

@@ -36,7 +36,7 @@ where
 {
     let mut r: Reader<D, [u8; 160]> = Reader::new();
     if let Some(e) = expect {
-        r.classifier.begin(e);
+        r.begin(e);
     }
     let mut out = Vec::new();
     for part in input.chunks(chunk.max(1)) {
@@ -366,14 +366,14 @@ fn qhttpread_body_is_taken_by_length_after_connect() {
     input.extend_from_slice(b"\r\nOK\r\n\r\n+QHTTPREAD: 0\r\n");
     for chunk in [1, 5, input.len()] {
         let mut r: Reader<Quectel, [u8; 64]> = Reader::new();
-        r.classifier.begin(Expect::NOTHING);
+        r.begin(Expect::NOTHING);
         let mut got = Vec::new();
         for part in input.chunks(chunk) {
             r.feed(part);
             while let Some(item) = r.next_item() {
                 match item.unwrap() {
                     Item::Prompt(_) => {
-                        r.decoder.expect_data(body.len());
+                        r.decoder_mut().expect_data(body.len());
                         got.push(K::Prompt);
                     }
                     Item::Data { bytes, .. } => got.push(K::Data(bytes.to_vec())),

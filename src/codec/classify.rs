@@ -229,9 +229,9 @@ impl Classifier {
 /// A [`Decoder`] and a [`Classifier`] together: bytes in, [`Item`]s out.
 pub struct Reader<D, B> {
     /// The framer.
-    pub decoder: Decoder<D, B>,
+    pub(crate) decoder: Decoder<D, B>,
     /// The in-flight command tracker.
-    pub classifier: Classifier,
+    pub(crate) classifier: Classifier,
 }
 
 impl<D: Dialect, const N: usize> Default for Reader<D, [u8; N]> {
@@ -268,6 +268,64 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
     /// Copy bytes in; see [`Decoder::feed`].
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.decoder.feed(bytes)
+    }
+
+    /// A command was sent; its information lines look like `expect`. Lines with other tokens
+    /// are URCs until its final result code.
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 128]> = Reader::new();
+    /// r.begin(Expect::tokens(&[b"+CSQ"]));
+    /// assert!(r.in_flight());
+    /// r.feed(b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Response { .. }))));
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Final(_)))));
+    /// assert!(!r.in_flight());
+    /// ```
+    pub fn begin(&mut self, expect: Expect) {
+        self.classifier.begin(expect);
+    }
+
+    /// Give up on the command in flight (a timeout, a cancellation): later lines are URCs.
+    pub fn abandon(&mut self) {
+        self.classifier.abandon();
+    }
+
+    /// Whether a command is waiting for its final result code.
+    pub fn in_flight(&self) -> bool {
+        self.classifier.in_flight()
+    }
+
+    /// The free space at the end of the buffer, for a transport to read into; follow with
+    /// [`commit`](Self::commit). See [`Decoder::spare`].
+    pub fn spare(&mut self) -> &mut [u8] {
+        self.decoder.spare()
+    }
+
+    /// `n` bytes were read into [`spare`](Self::spare).
+    pub fn commit(&mut self, n: usize) {
+        self.decoder.commit(n);
+    }
+
+    /// The framer, for its counters ([`Decoder::stats`]).
+    pub fn decoder(&self) -> &Decoder<D, B> {
+        &self.decoder
+    }
+
+    /// The framer, for what a caller that writes commands itself must announce (advanced:
+    /// [`Decoder::expect_prompt`] after a command that opens a data phase,
+    /// [`Decoder::expect_data`] and [`Decoder::expect_header_block`] for data whose length
+    /// the command gave). A client does this itself.
+    pub fn decoder_mut(&mut self) -> &mut Decoder<D, B> {
+        &mut self.decoder
+    }
+
+    /// Classify a partial line as if it had ended (the modem has been silent after it); see
+    /// [`Decoder::flush_partial`].
+    pub fn flush_partial(&mut self) -> Option<Item<'_, D::Urc<'_>>> {
+        let frame = self.decoder.flush_partial()?;
+        Some(self.classifier.classify::<D>(frame))
     }
 
     /// The next item, `None` when more bytes are needed, or a recoverable framing error.

@@ -8,7 +8,7 @@
 //! ```
 //! use atmodem::codec::{Expect, FinalCode, Generic, Item, Reader};
 //! let mut reader: Reader<Generic, [u8; 256]> = Reader::new();
-//! reader.classifier.begin(Expect::tokens(&[b"+CSQ"]));
+//! reader.begin(Expect::tokens(&[b"+CSQ"]));
 //! reader.feed(b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
 //! assert!(matches!(reader.next_item(), Some(Ok(Item::Echo(b"AT+CSQ")))));
 //! assert!(matches!(reader.next_item(), Some(Ok(Item::Response { line: b"+CSQ: 20,99", .. }))));

@@ -15,8 +15,8 @@ fn main() -> ! {
     let mut reader: Reader<Luat, [u8; 1024]> = Reader::new();
     let mut sum = 0u32;
     loop {
-        let n = uart.read(reader.decoder.spare());
-        reader.decoder.commit(n);
+        let n = uart.read(reader.spare());
+        reader.commit(n);
         while let Some(item) = reader.next_item() {
             let v = match item {
                 Ok(Item::Urc(urc)) => {
