@@ -33,7 +33,7 @@ use atmodem::codec::{
     Registration, SimState, Urc,
 };
 use atmodem::dialects::common::{CgattRead, Cgmr, Csq, PdpAddress, Revision};
-use atmodem::dialects::luat::{Bearer, HttpRead, Luat, LuatUrc, MqttStatu, Msub};
+use atmodem::dialects::luat::{BearerInfo, HttpRead, Luat, LuatUrc, MqttStatu, MsubUrc};
 use atmodem::dialects::quectel::{
     HttpResult, MqttAck, Qind, Qiurc, QmtRecv, QmtSetting, Quectel, QuectelUrc, ServingCell,
 };
@@ -316,11 +316,11 @@ impl Render for LuatUrc<'_> {
             LuatUrc::Pubrec => bare(o, "PUBREC"),
             LuatUrc::Pubcomp => bare(o, "PUBCOMP"),
             LuatUrc::Closed => bare(o, "CLOSED"),
-            LuatUrc::Msub(Msub::Message(m)) => {
+            LuatUrc::MsubUrc(MsubUrc::Message(m)) => {
                 o.str("name", "+MSUB").num("len", m.payload.len());
                 message(o, m);
             }
-            LuatUrc::Msub(Msub::Stored { slot }) => {
+            LuatUrc::MsubUrc(MsubUrc::Stored { slot }) => {
                 o.str("name", "+MSUB").num("slot", slot);
             }
             LuatUrc::MqttStatu(s) => {
@@ -461,7 +461,7 @@ fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8], command: &[u8]) {
             }
         }
         b"+SAPBR" => {
-            if let Some(b) = Bearer::parse(line) {
+            if let Some(b) = BearerInfo::parse(line) {
                 o.num("cid", b.cid)
                     .num("status", status_code(&b))
                     .str("ip", b.ip);
@@ -532,7 +532,7 @@ fn response_fields(o: &mut Obj, tok: &[u8], line: &[u8], command: &[u8]) {
     }
 }
 
-fn status_code(b: &Bearer<'_>) -> u8 {
+fn status_code(b: &BearerInfo<'_>) -> u8 {
     use atmodem::dialects::luat::BearerStatus;
     match b.status {
         BearerStatus::Connecting => 0,

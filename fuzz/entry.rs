@@ -162,14 +162,14 @@ pub fn urc(line: &[u8]) {
     let _ = quectel::QmtSetting::parse(line);
     let _ = quectel::QmtConnRead.parse(l);
     let _ = quectel::QmtOpenRead.parse(l).map(|a| a.iter().count());
-    let _ = quectel::QmtRecvQuery.parse(l);
+    let _ = quectel::QmtRecvRead.parse(l);
     let _ = quectel::QiactRead.parse(l);
     let _ = luat::SapbrQuery { cid: 1 }.parse(l).map(|b| b.ipv4());
     let _ = luat::HttpRead::default().parse(l);
     let _ = luat::HttpSslRead.parse(l);
     let _ = luat::MqttStatu.parse(l);
     let _ = luat::MqttMsgGet.parse(l).map(|m| m.iter().count());
-    let _ = luat::MqttMsgGetQuery.parse(l);
+    let _ = luat::MqttMsgGetRead.parse(l);
 }
 
 /// A whole flow of client calls against arbitrary modem output, with a clock whose delays end

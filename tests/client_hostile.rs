@@ -8,7 +8,7 @@ use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession, Request};
 use atmodem::codec::{Decoder, Expect, Frame};
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::luat::Luat;
-use atmodem::dialects::quectel::{PublishForm, Qiact, QmtPublish, QmtRecvRead, Quectel};
+use atmodem::dialects::quectel::{PublishForm, Qiact, QmtPublish, QmtRecvFetch, Quectel};
 use atmodem::sim::{InstantDelay, SimError, SimModem};
 use embassy_futures::block_on;
 
@@ -369,7 +369,7 @@ fn stored_messages_beyond_the_response_buffer_are_an_error_not_a_silent_loss() {
     }
     script.push_str("<< OK\n>> AT+CSQ\n<< +CSQ: 1,99\n<< OK\n");
     let mut c = q(&script);
-    let read = QmtRecvRead {
+    let read = QmtRecvFetch {
         client: 0,
         recv_id: None,
     };

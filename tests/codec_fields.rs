@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use atmodem::codec::{RegStatus, Registration, Urc, token};
-use atmodem::dialects::luat::{LuatUrc, Msub};
+use atmodem::dialects::luat::{LuatUrc, MsubUrc};
 use atmodem::dialects::quectel::{MqttAck, QmtRecv, QuectelUrc};
 
 fn quectel(line: &[u8]) -> Option<QuectelUrc<'_>> {
@@ -232,7 +232,7 @@ fn msub_lengths_and_topics() {
     // The cache notice.
     assert_eq!(
         luat(b"+MSUB: 3"),
-        Some(LuatUrc::Msub(Msub::Stored { slot: 3 }))
+        Some(LuatUrc::MsubUrc(MsubUrc::Stored { slot: 3 }))
     );
 }
 

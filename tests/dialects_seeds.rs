@@ -8,8 +8,8 @@ use atmodem::codec::{Dialect, Expect, Item, Lines, Reader, RegStatus, SimState, 
 use atmodem::dialects::common::{At, CeregRead, CgattRead, Cgmr, Cgpaddr, CpinRead, Csq};
 use atmodem::dialects::luat::{
     self, BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm,
-    Luat, LuatUrc, Mconfig, Mconnect, MipStart, Mpub, MqttMsgSet, Msubscribe, SapbrOpen,
-    SapbrQuery, SapbrSet,
+    Luat, LuatUrc, Mconfig, Mconnect, MipStart, Mpub, MqttMsgSet, Msub, SapbrOpen, SapbrQuery,
+    SapbrSet,
 };
 use atmodem::dialects::quectel::{
     MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QengServingCell, QhttpPost, QhttpRead,
@@ -260,7 +260,7 @@ fn luat_mqtt_commands() {
         "AT+MCONNECT=1,300\r"
     );
     assert_eq!(
-        enc(&Msubscribe {
+        enc(&Msub {
             topic: "/b1KCi45LcCP/862991419835241/user/get",
             qos: 0
         }),

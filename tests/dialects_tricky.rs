@@ -8,11 +8,11 @@ use atmodem::codec::{
 };
 use atmodem::dialects::Command;
 use atmodem::dialects::luat::{
-    HttpSslRead, Luat, LuatUrc, MipStart, Mpub, MqttMsgGet, MqttMsgGetQuery, MqttStatu, Msub,
+    HttpSslRead, Luat, LuatUrc, MipStart, Mpub, MqttMsgGet, MqttMsgGetRead, MqttStatu, MsubUrc,
     SapbrParams,
 };
 use atmodem::dialects::quectel::{
-    HttpResult, MqttAck, QiactRead, Qind, Qiurc, QmtConnRead, QmtOpenRead, QmtRecv, QmtRecvQuery,
+    HttpResult, MqttAck, QiactRead, Qind, Qiurc, QmtConnRead, QmtOpenRead, QmtRecv, QmtRecvRead,
     Quectel, QuectelUrc,
 };
 
@@ -333,7 +333,7 @@ fn read_shapes_are_responses_of_their_queries() {
     );
 
     let lines: Vec<&[u8]> = vec![b"+QMTRECV: 0,1,0,0,1,0"];
-    let status = QmtRecvQuery.parse(Lines::from_slice(&lines)).unwrap();
+    let status = QmtRecvRead.parse(Lines::from_slice(&lines)).unwrap();
     assert_eq!(status.full, [true, false, false, true, false]);
 
     let lines: Vec<&[u8]> = vec![b"+QIACT: 1,1,1,\"10.7.157.1\"", b"+QIACT: 2,0,3"];
@@ -480,7 +480,7 @@ fn luat_urc_shapes() {
         (b"PUBREC", LuatUrc::Pubrec),
         (b"PUBCOMP", LuatUrc::Pubcomp),
         (b"CLOSED", LuatUrc::Closed),
-        (b"+MSUB: 2", LuatUrc::Msub(Msub::Stored { slot: 2 })),
+        (b"+MSUB: 2", LuatUrc::MsubUrc(MsubUrc::Stored { slot: 2 })),
         (b"+MQTTSTATU :0", LuatUrc::MqttStatu(0)),
         (b"+E_UTRAN Service", LuatUrc::Service("+E_UTRAN Service")),
         (b"+GSM Service", LuatUrc::Service("+GSM Service")),
@@ -562,7 +562,7 @@ fn mqttmsgget_prints_unquoted_topics() {
         b"+MQTTMSGGET: 3,VALID",
     ];
     assert_eq!(
-        MqttMsgGetQuery.parse(Lines::from_slice(&lines)).unwrap(),
+        MqttMsgGetRead.parse(Lines::from_slice(&lines)).unwrap(),
         [true, false, false, true]
     );
 }

@@ -168,7 +168,7 @@ fn text_bodies_refuse_line_breaks_and_control_bytes() {
 // ---- Luat escapes and the manuals' length limits ---------------------------------------------
 
 use atmodem::dialects::luat::{
-    MAX_MQTT_TEXT, MAX_PAYLOAD, MAX_URL, Mconfig, MipStart, Mpub, MpubEx, Msubscribe, Munsubscribe,
+    MAX_MQTT_TEXT, MAX_PAYLOAD, MAX_URL, Mconfig, MipStart, Mpub, MpubEx, Msub, Munsubscribe,
     SapbrSet,
 };
 
@@ -200,7 +200,7 @@ fn luat_topics_refuse_the_backslash_the_firmware_would_decode() {
         payload: b"\x00",
     };
     assert_eq!(enc(&ex), Err(BACKSLASH));
-    assert_eq!(enc(&Msubscribe { topic, qos: 0 }), Err(BACKSLASH));
+    assert_eq!(enc(&Msub { topic, qos: 0 }), Err(BACKSLASH));
     assert_eq!(enc(&Munsubscribe { topic }), Err(BACKSLASH));
     // The message is escaped as the manual says: `"` \22, CR \0D, LF \0A, `\` \5C.
     let publish = Mpub {
@@ -274,9 +274,9 @@ fn luat_length_limits_name_the_field() {
             other => panic!("{i}: {other:?}"),
         }
     }
-    assert!(enc(&Msubscribe { topic: &at, qos: 1 }).is_ok());
+    assert!(enc(&Msub { topic: &at, qos: 1 }).is_ok());
     assert_eq!(
-        enc(&Msubscribe {
+        enc(&Msub {
             topic: &over,
             qos: 1
         }),
@@ -640,7 +640,7 @@ use atmodem::codec::{CommandWriter, Lines};
 use atmodem::dialects::MqttMessage;
 use atmodem::dialects::luat::{HttpData, MqttMsgGet, SapbrParams};
 use atmodem::dialects::quectel::{
-    QhttpCfg, QhttpPost, QhttpSetting, QmtCfg, QmtRecvRead, QmtSetting, Will,
+    QhttpCfg, QhttpPost, QhttpSetting, QmtCfg, QmtRecvFetch, QmtSetting, Will,
 };
 
 /// `Debug` of `v`, plain and pretty, must not contain any of `secrets`.
@@ -763,7 +763,7 @@ fn debug_output_never_shows_secrets_payloads_or_bodies() {
         payload.len()
     );
     let lines = [line.as_bytes()];
-    let stored = QmtRecvRead {
+    let stored = QmtRecvFetch {
         client: 0,
         recv_id: None,
     }

@@ -11,7 +11,7 @@ use crate::codec::EncodeError;
 use crate::dialects::common::CgattRead;
 use crate::dialects::luat::{
     BearerStatus, HttpAction, HttpData, HttpInit, HttpMethod, HttpPara, HttpRead, HttpTerm, Luat,
-    MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, Msubscribe,
+    MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, Msub,
     Munsubscribe, SapbrClose, SapbrOpen, SapbrQuery, SapbrSet,
 };
 use crate::dialects::{Command, MqttMessage};
@@ -226,7 +226,7 @@ where
         qos: u8,
     ) -> Result<(), Self::Error> {
         self.mqtt_alive(client).await?;
-        self.run(&Msubscribe { topic, qos }).await
+        self.run(&Msub { topic, qos }).await
     }
 
     async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {

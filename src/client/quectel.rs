@@ -13,7 +13,7 @@ use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
     MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QhttpCfg, QhttpPost, QhttpRead,
     QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose, QmtConn, QmtDisc,
-    QmtOpen, QmtPublish, QmtRecv, QmtRecvRead, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
+    QmtOpen, QmtPublish, QmtRecv, QmtRecvFetch, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
 };
 use crate::dialects::{Deferred, MqttMessage, Redacted};
 
@@ -338,7 +338,7 @@ where
                 }
             };
             let read = self
-                .send(&QmtRecvRead {
+                .send(&QmtRecvFetch {
                     client,
                     recv_id: Some(recv_id),
                 })

@@ -46,6 +46,12 @@ pub trait Command {
     /// The command's name as the manual writes it after `AT` (`+CSQ`, `+QMTOPEN`, `E0`).
     const NAME: &'static str;
 
+    /// The command this value sends: [`NAME`](Self::NAME), unless the value picks one of
+    /// several forms (Quectel `QmtPublish` sends `+QMTPUBEX` or `+QMTPUB`).
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
     /// Write the command line (`AT...\r`) into `buf`.
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError>;
 

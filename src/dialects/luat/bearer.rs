@@ -189,7 +189,7 @@ impl From<u8> for BearerStatus {
 /// possibly zero-padded (`010.169.179.213`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Bearer<'a> {
+pub struct BearerInfo<'a> {
     /// Bearer id.
     pub cid: u8,
     /// State.
@@ -198,7 +198,7 @@ pub struct Bearer<'a> {
     pub ip: &'a str,
 }
 
-impl<'a> Bearer<'a> {
+impl<'a> BearerInfo<'a> {
     /// Parse a `+SAPBR: <cid>,<status>,<ip>` line.
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         full(
@@ -231,7 +231,7 @@ impl<'a> Bearer<'a> {
 }
 
 impl Command for SapbrQuery {
-    type Response<'a> = Bearer<'a>;
+    type Response<'a> = BearerInfo<'a>;
     const NAME: &'static str = "+SAPBR";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
@@ -248,8 +248,8 @@ impl Command for SapbrQuery {
         1_000
     }
 
-    fn parse<'a>(&self, lines: Lines<'a>) -> Result<Bearer<'a>, ParseError> {
-        one_line::<Self, _>(lines, Bearer::parse)
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<BearerInfo<'a>, ParseError> {
+        one_line::<Self, _>(lines, BearerInfo::parse)
     }
 }
 

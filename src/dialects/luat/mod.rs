@@ -49,7 +49,8 @@ mod ssl;
 mod urc;
 
 pub use bearer::{
-    Bearer, BearerParams, BearerStatus, SapbrClose, SapbrOpen, SapbrParams, SapbrQuery, SapbrSet,
+    BearerInfo, BearerParams, BearerStatus, SapbrClose, SapbrOpen, SapbrParams, SapbrQuery,
+    SapbrSet,
 };
 pub use fs::{FsCreate, FsDel, FsFlSize, FsWrite, MAX_FS_NAME, MAX_FS_WRITE, WriteMode};
 pub use http::{
@@ -59,13 +60,13 @@ pub use http::{
 pub use mqtt::{
     ACCEPT_TIMEOUT_MS, ACK_TIMEOUT_MS, CONNACK_TIMEOUT_MS, CONNECT_TIMEOUT_MS, CachedMessages,
     MAX_PAYLOAD, Mconfig, Mconnect, Mdisconnect, MipClose, MipStart, Mpub, MpubEx, MqttMsgGet,
-    MqttMsgGetQuery, MqttMsgSet, MqttMsgSetRead, MqttStatu, Msubscribe, Munsubscribe,
+    MqttMsgGetRead, MqttMsgSet, MqttMsgSetRead, MqttStatu, Msub, Munsubscribe,
 };
 pub use ssl::{
     MAX_HOSTNAME, SSL_CTX_FTP, SSL_CTX_HTTP, SSL_CTX_MQTT, SslCfg, SslCfgErase, SslCfgQuery,
     SslSetting, SslSettingName,
 };
-pub use urc::{LuatUrc, Msub};
+pub use urc::{LuatUrc, MsubUrc};
 
 use crate::codec::{Dialect, Framing, LinkEvent};
 

@@ -10,7 +10,7 @@
 use nom::Parser;
 use nom::character::complete::u8 as dec_u8;
 
-use super::urc::{LuatUrc, Msub};
+use super::urc::{LuatUrc, MsubUrc};
 use super::{Luat, MAX_MQTT_TEXT, UNQUOTABLE};
 use crate::codec::fields::{full, header};
 use crate::codec::{CommandWriter, EncodeError, Expect, FinalCode, Lines, PromptKind, Seen};
@@ -194,14 +194,14 @@ fn ack(
 /// a `\` is refused, see [the module](super#quoted-arguments)); `SUBACK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Msubscribe<'a> {
+pub struct Msub<'a> {
     /// Topic filter.
     pub topic: &'a str,
     /// QoS 0..=2.
     pub qos: u8,
 }
 
-impl Command for Msubscribe<'_> {
+impl Command for Msub<'_> {
     no_response!();
     const NAME: &'static str = "+MSUB";
 
@@ -217,7 +217,7 @@ impl Command for Msubscribe<'_> {
     }
 }
 
-impl Deferred<Luat> for Msubscribe<'_> {
+impl Deferred<Luat> for Msub<'_> {
     type Output = ();
 
     fn result_timeout_ms(&self) -> u32 {
@@ -496,7 +496,7 @@ impl core::fmt::Debug for CachedMessages<'_> {
 
 fn cached(line: &[u8]) -> Option<MqttMessage<'_>> {
     match LuatUrc::parse(b"+MSUB", line)? {
-        LuatUrc::Msub(Msub::Message(m)) => Some(m),
+        LuatUrc::MsubUrc(MsubUrc::Message(m)) => Some(m),
         _ => None,
     }
 }
@@ -533,9 +533,9 @@ impl Command for MqttMsgGet {
 /// `+MQTTMSGGET: 3,INVALID`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct MqttMsgGetQuery;
+pub struct MqttMsgGetRead;
 
-impl Command for MqttMsgGetQuery {
+impl Command for MqttMsgGetRead {
     type Response<'a> = [bool; 4];
     const NAME: &'static str = "+MQTTMSGGET";
 

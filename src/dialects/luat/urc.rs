@@ -60,7 +60,7 @@ pub enum LuatUrc<'a> {
     /// `CLOSED`: the TCP link dropped; start again from `AT+MCONFIG` / `AT+MIPSTART`.
     Closed,
     /// `+MSUB: ...`: a received message or a cache notice.
-    Msub(Msub<'a>),
+    MsubUrc(MsubUrc<'a>),
     /// `+MQTTSTATU :<state>`: 0 offline, 1 connected, 2 TCP up but not MQTT-connected.
     MqttStatu(u8),
     /// `+E_UTRAN Service`, `+GSM Service`: the radio access technology in use.
@@ -86,7 +86,7 @@ pub enum LuatUrc<'a> {
 /// `+MSUB` shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Msub<'a> {
+pub enum MsubUrc<'a> {
     /// `+MSUB: "<topic>",<len> byte,<payload>`: the payload is raw, exactly `len` bytes.
     Message(MqttMessage<'a>),
     /// `+MSUB: <slot>`: cache mode (`AT+MQTTMSGSET=1`); read it with `AT+MQTTMSGGET`.
@@ -133,15 +133,15 @@ fn find_byte_marker(body: &[u8]) -> Option<usize> {
     }
 }
 
-fn msub(line: &[u8]) -> Option<Msub<'_>> {
+fn msub(line: &[u8]) -> Option<MsubUrc<'_>> {
     if let Some((topic, len, rest)) = msub_head(line) {
         let topic = crate::codec::fields::text_field(topic)?;
         let (payload, tail) = rest.split_at_checked(len)?;
         return trim(tail)
             .is_empty()
-            .then_some(Msub::Message(MqttMessage { topic, payload }));
+            .then_some(MsubUrc::Message(MqttMessage { topic, payload }));
     }
-    Cursor::header_u8(line, b"+MSUB").map(|slot| Msub::Stored { slot })
+    Cursor::header_u8(line, b"+MSUB").map(|slot| MsubUrc::Stored { slot })
 }
 
 fn http_action(line: &[u8]) -> Option<LuatUrc<'_>> {
@@ -244,7 +244,7 @@ impl<'a> LuatUrc<'a> {
         // The parsers check the header against `token`, which is usually the line's own head.
         let tok = token;
         let parsed = match k {
-            MSUB => msub(line).map(Self::Msub),
+            MSUB => msub(line).map(Self::MsubUrc),
             PUBACK => Some(Self::Puback),
             SUBACK => Some(Self::Suback),
             UNSUBACK => Some(Self::Unsuback),
@@ -284,7 +284,7 @@ impl<'a> LuatUrc<'a> {
     /// The MQTT message this URC carries, if it is one (`+MSUB` with a payload).
     pub fn message(&self) -> Option<MqttMessage<'a>> {
         match self {
-            Self::Msub(Msub::Message(m)) => Some(*m),
+            Self::MsubUrc(MsubUrc::Message(m)) => Some(*m),
             _ => None,
         }
     }

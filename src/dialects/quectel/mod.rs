@@ -36,7 +36,7 @@ pub use mqtt::{
     ACCEPT_TIMEOUT_MS, BufferStatus, CFG_TIMEOUT_MS, CLOSE_TIMEOUT_MS, CONN_TIMEOUT_MS, ConnStates,
     Granted, MAX_TOPICS, MqttVersion, OPEN_TIMEOUT_MS, OpenLink, OpenLinks, PACKET_TIMEOUT_MS,
     PublishForm, QmtCfg, QmtCfgQuery, QmtClose, QmtConn, QmtConnRead, QmtDisc, QmtOpen,
-    QmtOpenRead, QmtPublish, QmtRecvQuery, QmtRecvRead, QmtSetting, QmtSettingName, QmtSub, QmtUns,
+    QmtOpenRead, QmtPublish, QmtRecvFetch, QmtRecvRead, QmtSetting, QmtSettingName, QmtSub, QmtUns,
     StoredMessages, Will,
 };
 pub use pdp::{

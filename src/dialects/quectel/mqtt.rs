@@ -966,18 +966,18 @@ impl defmt::Format for QmtPublish<'_> {
     }
 }
 
-impl QmtPublish<'_> {
-    const fn name(&self) -> &'static str {
+impl Command for QmtPublish<'_> {
+    no_response!();
+    const NAME: &'static str = "+QMTPUBEX";
+
+    /// `+QMTPUBEX` for the length and inline forms, `+QMTPUB` for the Ctrl-Z and the
+    /// `AT+QMTPUB` length forms.
+    fn name(&self) -> &'static str {
         match self.form {
             PublishForm::Length | PublishForm::Inline => "+QMTPUBEX",
             PublishForm::CtrlZ | PublishForm::PubLength => "+QMTPUB",
         }
     }
-}
-
-impl Command for QmtPublish<'_> {
-    no_response!();
-    const NAME: &'static str = "+QMTPUBEX";
 
     fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
         let mut w = CommandWriter::new(buf, self.name());
@@ -1054,14 +1054,14 @@ impl Deferred<Quectel> for QmtPublish<'_> {
 /// `AT+QMTRECV=<idx>[,<recv_id>]`: read buffered messages (`recv/mode` 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct QmtRecvRead {
+pub struct QmtRecvFetch {
     /// Client index.
     pub client: u8,
     /// One buffer (0..=4), or all when `None`.
     pub recv_id: Option<u8>,
 }
 
-/// The messages [`QmtRecvRead`] printed. `Debug` shows how many, never their payloads.
+/// The messages [`QmtRecvFetch`] printed. `Debug` shows how many, never their payloads.
 #[derive(Clone, Copy)]
 pub struct StoredMessages<'a>(Lines<'a>);
 
@@ -1100,8 +1100,8 @@ impl<'a> StoredMessages<'a> {
     /// ```
     /// use atmodem::codec::Lines;
     /// use atmodem::dialects::Command;
-    /// use atmodem::dialects::quectel::QmtRecvRead;
-    /// let read = QmtRecvRead { client: 0, recv_id: Some(3) };
+    /// use atmodem::dialects::quectel::QmtRecvFetch;
+    /// let read = QmtRecvFetch { client: 0, recv_id: Some(3) };
     /// let lines = Lines::from_slice(&[b"+QMTRECV: 0,2", b"+QMTRECV: 0,7,\"t\",2,\"hi\""]);
     /// let got = read.parse(lines).unwrap();
     /// assert_eq!(got.notices().collect::<Vec<_>>(), [(0, 2)]);
@@ -1112,7 +1112,7 @@ impl<'a> StoredMessages<'a> {
     }
 }
 
-impl Command for QmtRecvRead {
+impl Command for QmtRecvFetch {
     type Response<'a> = StoredMessages<'a>;
     const NAME: &'static str = "+QMTRECV";
 
@@ -1146,7 +1146,7 @@ impl Command for QmtRecvRead {
 /// `AT+QMTRECV?`: which of the 5 receive buffers hold a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct QmtRecvQuery;
+pub struct QmtRecvRead;
 
 /// `+QMTRECV: <idx>,<s0>,<s1>,<s2>,<s3>,<s4>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1158,7 +1158,7 @@ pub struct BufferStatus {
     pub full: [bool; 5],
 }
 
-impl Command for QmtRecvQuery {
+impl Command for QmtRecvRead {
     type Response<'a> = BufferStatus;
     const NAME: &'static str = "+QMTRECV";
 
