@@ -16,9 +16,16 @@
 //! | OTA firmware get / reply | `/sys/{pk}/{dn}/thing/ota/firmware/get` / `…/get_reply` | up / down |
 //!
 //! A device that connects with a generic MQTT client is not subscribed automatically:
-//! subscribe to every filter of [`DOWNLINK_FILTERS`] after each (re)connect. In MQTT `+`
+//! subscribe to every filter of [`DOWNLINK_FILTERS`] after each (re)connect, plus
+//! [`Device::ext_rrpc_filter`] for each custom topic called over RRPC. In MQTT `+`
 //! matches exactly one level, so `…/thing/service/+` does not cover
 //! `…/thing/service/property/set`; [`classify`] matches whole levels the same way.
+//!
+//! A synchronous call (RRPC) comes in one of two forms: `/sys/{pk}/{dn}/rrpc/request/{messageId}`
+//! ([`Downlink::Rrpc`], answered on `…/rrpc/response/{messageId}`) or
+//! `/ext/rrpc/{messageId}{topic}` ([`Downlink::ExtRrpc`], answered on the very same topic).
+//! [`Device::response_topic`] gives the topic to answer on; answer at QoS 0 (the platform
+//! takes no other) within 7 s.
 //!
 //! Nothing here does I/O, allocates or formats with `core::fmt`: outputs go to caller
 //! buffers, inputs are borrowed. Replies are parsed by a non-recursive scan of the top-level
@@ -1107,7 +1114,9 @@ pub enum Downlink<'a> {
     /// the same topic ([`Device::response_topic`]), QoS 0, within 7 s. For a TSL service
     /// called synchronously (`topic` = `/sys/{pk}/{dn}/thing/service/{identifier}`) the
     /// payload is an Alink request: `classify(device, topic, payload)` reads it as a
-    /// [`Downlink::ServiceCall`], answered with [`write_reply`].
+    /// [`Downlink::ServiceCall`], answered with [`write_reply`]. As the response goes out on
+    /// the request's topic, a broker that hands a client its own publishes (as MQTT 3.1.1
+    /// allows) delivers the response back too: skip a `message_id` already answered.
     ExtRrpc {
         /// The `messageId` topic level.
         message_id: &'a str,
@@ -1136,7 +1145,10 @@ pub enum Downlink<'a> {
 ///
 /// Topics are compared level by level (so `…/thing/service/property/set` is a property
 /// set, never a service named `property`); a topic of another device, or one not listed in
-/// [`Downlink`], is `Ok(Downlink::Unknown)` without reading the payload. `…/service/x_reply`
+/// [`Downlink`], is `Ok(Downlink::Unknown)` without reading the payload. An
+/// `/ext/rrpc/{messageId}{topic}` topic is this device's when the first levels of `topic`
+/// are `{pk}/{dn}` or `sys/{pk}/{dn}`; its payload is not read, a bad `messageId` or
+/// `topic` is [`ThingError::Invalid`] naming it. `…/service/x_reply`
 /// (an uplink reply seen back) is also `Unknown`. JSON payloads that are too long
 /// ([`ThingError::TooLarge`]), too deep ([`ThingError::TooDeep`]), not one object or lack
 /// a field ([`ThingError::Missing`] / [`ThingError::Invalid`] naming it) are errors; it never
