@@ -13,6 +13,9 @@
 //!     --product-key b1KCi45LcCP --device-name 862991419835241 \
 //!     --product-secret VWll9fiYWKiwraBk --random 123456 \
 //!     --sign-method hmacmd5 --sign-method-value HmacMD5
+//! cargo run --example aliyun_sign -- --flow thing_property_post --dialect luat \
+//!     --product-key a1FlqIQabcd --device-name device1 --id 123 \
+//!     --params '{"Power":{"value":"on","time":1524448722000}}' --ack 0
 //! cargo run --example aliyun_sign -- --json < requests.jsonl
 //! ```
 //!
@@ -119,11 +122,43 @@
 //!   that is not the expected JSON, gives `"error": "parse"`; a present but invalid value gives
 //!   `validation` on its field. `/ext/register` and `/ext/regnwl` payloads are flat.
 //!
+//! # Thing-model payloads
+//!
+//! Flows that print what a device publishes after login, for checking by hand: the topic and
+//! the exact JSON, written by `atmodem::aliyun::thing`, `::ota` and `::ntp`, published at QoS
+//! 0 (as Link SDK C does; RRPC responses must be QoS 0). Their AT lines publish with a length,
+//! binary-safe: Quectel `AT+QMTPUBEX=0,0,0,0,"<topic>",<length>`, Luat
+//! `AT+MPUBEX="<topic>",0,0,<length>`, then the payload after the module's `>` prompt.
+//!
+//! | flow | input (defaults) | outputs |
+//! |---|---|---|
+//! | `thing_property_post` | product_key, device_name, id, params (one JSON object), ack (`1`) | topic, payload |
+//! | `thing_set_reply` | product_key, device_name, id, code (`200`), data (`{}`) | topic, payload |
+//! | `ota_inform` | product_key, device_name, id, version, module (none: the `default` module) | topic, payload |
+//! | `ota_progress` | product_key, device_name, id, step (`0`…`100`, `-1`…`-4`), desc (empty), module (none) | topic, payload |
+//! | `ntp_request` | product_key, device_name, device_send_time (ms) | topic, payload |
+//! | `rrpc_response` | product_key, device_name, message_id, payload, topic (none: the `/sys/…/rrpc/response/` form; a custom topic such as `/<pk>/<dn>/user/get`: the `/ext/rrpc/<messageId><topic>` form) | topic, payload |
+//!
+//! * Every input is text (a JSON integer is taken as its decimal text). `id` is decimal:
+//!   0…4294967295 for `thing_property_post`, any 64-bit value otherwise; `ack` is `0` or
+//!   `1`; `code` 0…4294967295; `params` and `data` one JSON object each. A value out of its
+//!   rule is `validation` on the field it feeds (`id`, `ack`, `code`, `params`, `data`,
+//!   `version`, `module`, `step`, `messageId`, `topic`, `deviceSendTime`, or
+//!   `productKey`/`deviceName`); a payload longer than 4096 bytes is `bad_request`.
+//! * `rrpc_response`: `payload` is published as given (the system form's payload is
+//!   opaque); for a TSL service called synchronously give the `thing_set_reply`-style
+//!   `{"id":…,"code":…,"data":…}` text.
+//!
 //! Replies carry secrets (passwords, signs, bodies) in clear: that is the tool's purpose.
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
+use atmodem::aliyun::ntp::write_ntp_request;
+use atmodem::aliyun::ota::{OtaError, Step, write_progress, write_version_inform};
+use atmodem::aliyun::thing::{
+    Ack, Device, ThingError, ThingTopic, Topic, write_property_post, write_reply,
+};
 use atmodem::aliyun::{
     AuthType, DeviceSecretLogin, Error, Field, HttpChannelAuth, HttpRequest, HttpsDeviceAuth,
     HttpsRegistration, MqttEndpoint, MqttRegistration, Problem, ReplyError, SecureMode, SignMethod,
@@ -291,6 +326,18 @@ fn aliyun_field(flow: &str, input: &str) -> Option<&'static str> {
         "secure_mode" => "securemode",
         "version" => "version",
         "resources" => "resources",
+        "id" => "id",
+        "params" => "params",
+        "ack" => "ack",
+        "code" => "code",
+        "data" => "data",
+        "module" => "module",
+        "step" => "step",
+        "desc" => "desc",
+        "device_send_time" => "deviceSendTime",
+        "message_id" => "messageId",
+        "topic" => "topic",
+        "payload" => "payload",
         // The HTTPS registration writes the method as the `signMethod` form field.
         "sign_method" | "sign_method_value" if flow == "http_dynreg" => "signMethod",
         "sign_method" => "signmethod",
@@ -324,9 +371,31 @@ pub const FLOWS: [&str; 14] = [
     "parse_regnwl_payload",
 ];
 
+/// The thing-model payload flows, in the order of their table.
+pub const THING_FLOWS: [&str; 6] = [
+    "thing_property_post",
+    "thing_set_reply",
+    "ota_inform",
+    "ota_progress",
+    "ntp_request",
+    "rrpc_response",
+];
+
 /// The inputs a flow takes, exactly as the table names them; `None` for an unknown flow.
 pub fn flow_inputs(flow: &str) -> Option<&'static [&'static str]> {
     Some(match flow {
+        "thing_property_post" => &["product_key", "device_name", "id", "params", "ack"],
+        "thing_set_reply" => &["product_key", "device_name", "id", "code", "data"],
+        "ota_inform" => &["product_key", "device_name", "id", "version", "module"],
+        "ota_progress" => &["product_key", "device_name", "id", "step", "desc", "module"],
+        "ntp_request" => &["product_key", "device_name", "device_send_time"],
+        "rrpc_response" => &[
+            "product_key",
+            "device_name",
+            "message_id",
+            "payload",
+            "topic",
+        ],
         "mqtt_device_secret" => &[
             "product_key",
             "device_name",
@@ -679,9 +748,134 @@ pub fn run_flow(flow: &str, input: &Map<String, Value>) -> Result<Outputs, Fail>
                 Err(e) => platform_error(&mut out, text, e)?,
             }
         }
+        thing if THING_FLOWS.contains(&thing) => thing_flow(thing, &i, &mut out)?,
         other => return Err(Fail::UnknownFlow(other.to_string())),
     }
     Ok(out)
+}
+
+/// Longest payload the thing-model flows write.
+const PAYLOAD_CAP: usize = 4096;
+
+fn thing_fail(e: ThingError) -> Fail {
+    match e {
+        ThingError::Device(e) => e.into(),
+        ThingError::Invalid(field) | ThingError::Missing(field) => {
+            Fail::Validation(field.name(), format!("invalid {}", field.name()))
+        }
+        other => Fail::BadRequest(other.to_string()),
+    }
+}
+
+fn ota_fail(e: OtaError) -> Fail {
+    match e {
+        OtaError::Invalid { field, .. } | OtaError::Missing { field, .. } => {
+            Fail::Validation(field.name(), format!("invalid {}", field.name()))
+        }
+        other => Fail::BadRequest(other.to_string()),
+    }
+}
+
+/// A decimal input within `max`, else `validation` on `field`.
+fn number(i: &Input<'_>, key: &str, field: &'static str, max: u64) -> Result<Option<u64>, Fail> {
+    let Some(text) = i.opt_str(key)? else {
+        return Ok(None);
+    };
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<u64>() {
+        Ok(n) if digits && n <= max => Ok(Some(n)),
+        _ => Err(Fail::Validation(
+            field,
+            format!("invalid {field}: {text:?}"),
+        )),
+    }
+}
+
+fn req_number(i: &Input<'_>, key: &str, field: &'static str, max: u64) -> Result<u64, Fail> {
+    number(i, key, field, max)?.ok_or_else(|| missing(i.flow, key))
+}
+
+fn thing_flow(flow: &str, i: &Input<'_>, out: &mut Outputs) -> Result<(), Fail> {
+    let dev =
+        Device::new(i.req_str("product_key")?, i.req_str("device_name")?).map_err(thing_fail)?;
+    let mut topic = ThingTopic::new();
+    let mut json = heapless::String::<PAYLOAD_CAP>::new();
+    let mut buf = [0u8; PAYLOAD_CAP];
+    let payload: &str = match flow {
+        "thing_property_post" => {
+            let id = req_number(i, "id", "id", u64::from(u32::MAX))?;
+            let id = u32::try_from(id).map_err(|_| missing(i.flow, "id"))?;
+            let ack = match number(i, "ack", "ack", 1)? {
+                Some(0) => Ack::NoReply,
+                _ => Ack::Reply,
+            };
+            dev.topic(Topic::PropertyPost, &mut topic)
+                .map_err(thing_fail)?;
+            write_property_post(id, i.req_str("params")?, ack, &mut json).map_err(thing_fail)?;
+            &json
+        }
+        "thing_set_reply" => {
+            let id = req_number(i, "id", "id", u64::MAX)?;
+            let code = number(i, "code", "code", u64::from(u32::MAX))?.unwrap_or(200);
+            let code = u32::try_from(code).map_err(|_| missing(i.flow, "code"))?;
+            let data = i.opt_str("data")?.unwrap_or("{}");
+            dev.topic(Topic::PropertySetReply, &mut topic)
+                .map_err(thing_fail)?;
+            write_reply(id, code, data, &mut json).map_err(thing_fail)?;
+            &json
+        }
+        "ota_inform" => {
+            let id = req_number(i, "id", "id", u64::MAX)?;
+            dev.topic(Topic::OtaInform, &mut topic)
+                .map_err(thing_fail)?;
+            write_version_inform(id, i.req_str("version")?, i.opt_str("module")?, &mut buf)
+                .map_err(ota_fail)?
+        }
+        "ota_progress" => {
+            let id = req_number(i, "id", "id", u64::MAX)?;
+            let text = i.req_str("step")?;
+            let step = match text {
+                "-1" => Step::UpgradeFailed,
+                "-2" => Step::DownloadFailed,
+                "-3" => Step::VerifyFailed,
+                "-4" => Step::FlashFailed,
+                _ => match number(i, "step", "step", 100)? {
+                    Some(p) => Step::Percent(u8::try_from(p).unwrap_or(u8::MAX)),
+                    None => return Err(missing(i.flow, "step")),
+                },
+            };
+            dev.topic(Topic::OtaProgress, &mut topic)
+                .map_err(thing_fail)?;
+            let desc = i.opt_str("desc")?.unwrap_or("");
+            write_progress(id, step, desc, i.opt_str("module")?, &mut buf).map_err(ota_fail)?
+        }
+        "ntp_request" => {
+            let sent = req_number(i, "device_send_time", "deviceSendTime", u64::MAX)?;
+            dev.topic(Topic::NtpRequest, &mut topic)
+                .map_err(thing_fail)?;
+            write_ntp_request(sent, &mut json).map_err(thing_fail)?;
+            &json
+        }
+        "rrpc_response" => {
+            let message_id = i.req_str("message_id")?;
+            let t = match i.opt_str("topic")? {
+                None => Topic::RrpcResponse(message_id),
+                Some(topic) => Topic::ExtRrpc { message_id, topic },
+            };
+            dev.topic(t, &mut topic).map_err(thing_fail)?;
+            let payload = i.req_str("payload")?;
+            if payload.len() > PAYLOAD_CAP {
+                return Err(Fail::BadRequest(format!(
+                    "payload longer than {PAYLOAD_CAP} bytes"
+                )));
+            }
+            payload
+        }
+        other => return Err(Fail::UnknownFlow(other.to_string())),
+    };
+    out.put("topic", topic.as_str());
+    out.put("payload", payload);
+    Ok(())
 }
 
 fn mqtt_endpoint<'a>(i: &Input<'a>) -> Result<MqttEndpoint<'a>, Fail> {
@@ -1065,6 +1259,41 @@ pub fn render(
                 ),
             }
         }
+        thing if THING_FLOWS.contains(&thing) => {
+            let (topic, payload) = (out.str("topic"), out.str("payload"));
+            lines.push(format!("# topic: {topic}"));
+            lines.push(match flow {
+                "rrpc_response" => {
+                    "# publish at QoS 0 (the only QoS the platform takes), within 7 s of the request".into()
+                }
+                _ => "# publish at QoS 0".into(),
+            });
+            if topic.contains('"') {
+                lines.push("# warning: a value holds '\"', which AT strings cannot carry".into());
+            }
+            match dialect {
+                Dialect::Quectel => lines.push(format!(
+                    "AT+QMTPUBEX=0,0,0,0,{},{}",
+                    quoted(topic),
+                    payload.len()
+                )),
+                Dialect::Luat => {
+                    lines.push(format!("AT+MPUBEX={},0,0,{}", quoted(topic), payload.len()));
+                }
+            }
+            lines.push(format!("# after >, send these {} bytes:", payload.len()));
+            lines.push(payload.to_string());
+            match flow {
+                "thing_property_post" if i.opt_str("ack")? != Some("0") => {
+                    lines.push(format!("# the platform answers on {topic}_reply"));
+                }
+                "ntp_request" => lines.push(format!(
+                    "# the platform answers on {} (subscribe to it first)",
+                    topic.replace("/request", "/response")
+                )),
+                _ => {}
+            }
+        }
         _ => {
             for (k, v) in &out.0 {
                 match v {
@@ -1115,6 +1344,14 @@ flows:
   primitive_hmac        --sign-method --key --content
   parse_register_response | parse_auth_response | parse_register_payload | parse_regnwl_payload
                         --text '<JSON text>'
+
+thing-model payloads (all with --product-key --device-name; printed with AT publish lines):
+  thing_property_post   --id --params '<JSON object>' [--ack 1|0]
+  thing_set_reply       --id [--code 200] [--data '{}']
+  ota_inform            --id --version [--module]
+  ota_progress          --id --step 0..100|-1|-2|-3|-4 [--desc] [--module]
+  ntp_request           --device-send-time <ms>
+  rrpc_response         --message-id --payload [--topic /<pk>/<dn>/user/<name>]
 
 sign methods: hmacmd5, hmacsha1, hmacsha256 (any case). Defaults: region cn-shanghai,
 client id <productKey>.<deviceName>. Lines starting with # are explanations.

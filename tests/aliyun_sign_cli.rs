@@ -1902,3 +1902,367 @@ fn example_binary() -> std::path::PathBuf {
     assert!(exe.exists(), "{} not found", exe.display());
     exe
 }
+
+// ---- Thing-model payload flows -------------------------------------------------------------
+//
+// Expected texts are the documented examples of the Aliyun device protocol notes
+// (Alink §1–§2, RRPC §4.2, NTP §5, OTA §6.2/§6.4), quoted; AT shapes are the Quectel
+// note's `AT+QMTPUBEX=0,0,0,0,"<topic>",<length>` and the Luat manual's
+// `AT+MPUBEX=<topic>,<qos>,<retain>,<len>`. Lengths are the byte lengths of those quoted
+// texts.
+
+const TPK: &str = "a1FlqIQabcd";
+const TDN: &str = "device1";
+
+fn thing(flow: &str, extra: Value) -> Value {
+    let mut input = json!({"product_key": TPK, "device_name": TDN});
+    for (k, v) in extra.as_object().unwrap() {
+        input[k] = v.clone();
+    }
+    ok(flow, input)
+}
+
+#[test]
+fn thing_flows_are_listed_apart_with_their_inputs() {
+    let table: [(&str, &[&str]); 6] = [
+        (
+            "thing_property_post",
+            &["product_key", "device_name", "id", "params", "ack"],
+        ),
+        (
+            "thing_set_reply",
+            &["product_key", "device_name", "id", "code", "data"],
+        ),
+        (
+            "ota_inform",
+            &["product_key", "device_name", "id", "version", "module"],
+        ),
+        (
+            "ota_progress",
+            &["product_key", "device_name", "id", "step", "desc", "module"],
+        ),
+        (
+            "ntp_request",
+            &["product_key", "device_name", "device_send_time"],
+        ),
+        (
+            "rrpc_response",
+            &[
+                "product_key",
+                "device_name",
+                "message_id",
+                "payload",
+                "topic",
+            ],
+        ),
+    ];
+    assert_eq!(cli::THING_FLOWS.len(), table.len());
+    for (flow, inputs) in table {
+        assert!(cli::THING_FLOWS.contains(&flow));
+        assert!(!cli::FLOWS.contains(&flow));
+        assert_eq!(cli::flow_inputs(flow).unwrap(), inputs, "{flow}");
+        assert_eq!(
+            ask(json!({"id": 1, "flow": flow, "input": {"stray": "x"}})),
+            json!({"id": 1, "error": "bad_request"})
+        );
+    }
+}
+
+#[test]
+fn thing_payloads_are_the_documented_ones() {
+    // §2 post (doc form):
+    // {"id":"123","version":"1.0","sys":{"ack":0},
+    //  "params":{"Power":{"value":"on","time":1524448722000},"WF":{"value":23.6,"time":1524448722000}},
+    //  "method":"thing.event.property.post"}
+    // Same members, in the writer's order: compared as JSON values.
+    let r = thing(
+        "thing_property_post",
+        json!({"id": "123", "ack": "0",
+               "params": r#"{"Power":{"value":"on","time":1524448722000},"WF":{"value":23.6,"time":1524448722000}}"#}),
+    );
+    assert_eq!(
+        r["topic"],
+        "/sys/a1FlqIQabcd/device1/thing/event/property/post"
+    );
+    let doc: Value = serde_json::from_str(
+        r#"{"id":"123","version":"1.0","sys":{"ack":0},
+            "params":{"Power":{"value":"on","time":1524448722000},"WF":{"value":23.6,"time":1524448722000}},
+            "method":"thing.event.property.post"}"#,
+    )
+    .unwrap();
+    let got: Value = serde_json::from_str(r["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(got, doc);
+    let line = cli::handle_line(
+        &json!({"id": 1, "flow": "ntp_request",
+                "input": {"product_key": TPK, "device_name": TDN, "device_send_time": "1"}})
+        .to_string(),
+    )
+    .unwrap();
+    assert_eq!(written_order(&line), ["id", "topic", "payload"]);
+
+    // §2 set_reply (up), byte-exact: {"id":"123","code":200,"data":{}}
+    let r = thing("thing_set_reply", json!({"id": 123}));
+    assert_eq!(
+        r["topic"],
+        "/sys/a1FlqIQabcd/device1/thing/service/property/set_reply"
+    );
+    assert_eq!(r["payload"], r#"{"id":"123","code":200,"data":{}}"#);
+
+    // §6.2 version inform {"id":<n>, "params":{"version":"1.0.1","module":"MCU"}}, id a
+    // string as the docs type it: compared as JSON values (the doc text has a space).
+    let r = thing(
+        "ota_inform",
+        json!({"id": "123", "version": "1.0.1", "module": "MCU"}),
+    );
+    assert_eq!(r["topic"], "/ota/device/inform/a1FlqIQabcd/device1");
+    let got: Value = serde_json::from_str(r["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        got,
+        json!({"id": "123", "params": {"version": "1.0.1", "module": "MCU"}})
+    );
+
+    // §6.4 progress, the doc's example byte-exact:
+    // {"id":"123","params":{"step":"-1","desc":"OTA升级失败，请求不到升级包信息。","module":"MCU"}}
+    let r = thing(
+        "ota_progress",
+        json!({"id": "123", "step": "-1", "desc": "OTA升级失败，请求不到升级包信息。", "module": "MCU"}),
+    );
+    assert_eq!(r["topic"], "/ota/device/progress/a1FlqIQabcd/device1");
+    assert_eq!(
+        r["payload"],
+        r#"{"id":"123","params":{"step":"-1","desc":"OTA升级失败，请求不到升级包信息。","module":"MCU"}}"#
+    );
+
+    // §5 NTP: `/ext/ntp/${productKey}/${deviceName}/request`, {"deviceSendTime":"1571724098000"}
+    let r = thing("ntp_request", json!({"device_send_time": 1571724098000u64}));
+    assert_eq!(r["topic"], "/ext/ntp/a1FlqIQabcd/device1/request");
+    assert_eq!(r["payload"], r#"{"deviceSendTime":"1571724098000"}"#);
+
+    // §4.2 RRPC: system form `/sys/${productKey}/${deviceName}/rrpc/response/${messageId}`;
+    // custom form `/ext/rrpc/121307410***/a18wP***/device1/user/get` (same as the request).
+    let r = thing(
+        "rrpc_response",
+        json!({"message_id": "1213074100", "payload": "\u{1}opaque"}),
+    );
+    assert_eq!(
+        r["topic"],
+        "/sys/a1FlqIQabcd/device1/rrpc/response/1213074100"
+    );
+    assert_eq!(r["payload"], "\u{1}opaque");
+    let r = thing(
+        "rrpc_response",
+        json!({"message_id": "121307410***", "payload": "{}", "topic": "/a18wP***/device1/user/get"}),
+    );
+    assert_eq!(
+        r["topic"],
+        "/ext/rrpc/121307410***/a18wP***/device1/user/get"
+    );
+}
+
+#[test]
+fn thing_flows_refuse_bad_values_on_their_field() {
+    let cases: [(&str, Value, &str); 19] = [
+        ("thing_property_post", json!({"params": "{}"}), "id"),
+        (
+            "thing_property_post",
+            json!({"id": "4294967296", "params": "{}"}),
+            "id",
+        ),
+        (
+            "thing_property_post",
+            json!({"id": "-1", "params": "{}"}),
+            "id",
+        ),
+        (
+            "thing_property_post",
+            json!({"id": "1", "params": "[]"}),
+            "params",
+        ),
+        ("thing_property_post", json!({"id": "1"}), "params"),
+        (
+            "thing_property_post",
+            json!({"id": "1", "params": "{}", "ack": "2"}),
+            "ack",
+        ),
+        ("thing_set_reply", json!({"id": "1", "data": "x"}), "data"),
+        ("thing_set_reply", json!({"id": "1", "code": "2xx"}), "code"),
+        ("ota_inform", json!({"id": "1"}), "version"),
+        ("ota_inform", json!({"id": "1", "version": ""}), "version"),
+        (
+            "ota_inform",
+            json!({"id": "1", "version": "1", "module": "a\nb"}),
+            "module",
+        ),
+        ("ota_progress", json!({"id": "1", "step": "101"}), "step"),
+        ("ota_progress", json!({"id": "1", "step": "-5"}), "step"),
+        ("ota_progress", json!({"id": "1"}), "step"),
+        (
+            "ntp_request",
+            json!({"device_send_time": "now"}),
+            "deviceSendTime",
+        ),
+        (
+            "rrpc_response",
+            json!({"message_id": "a/b", "payload": ""}),
+            "messageId",
+        ),
+        (
+            "rrpc_response",
+            json!({"message_id": "1", "payload": "", "topic": "user/get"}),
+            "topic",
+        ),
+        ("rrpc_response", json!({"message_id": "1"}), "payload"),
+        (
+            "ntp_request",
+            json!({"device_send_time": "1", "device_name": "d"}),
+            "deviceName",
+        ),
+    ];
+    for (flow, extra, field) in cases {
+        let mut input = json!({"product_key": TPK, "device_name": TDN});
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        assert_eq!(
+            ask(json!({"id": 9, "flow": flow, "input": input})),
+            json!({"id": 9, "error": "validation", "field": field}),
+            "{flow} {extra}"
+        );
+    }
+    let big = "x".repeat(4097);
+    assert_eq!(
+        ask(json!({"id": 9, "flow": "rrpc_response",
+                   "input": {"product_key": TPK, "device_name": TDN, "message_id": "1", "payload": big}})),
+        json!({"id": 9, "error": "bad_request"})
+    );
+}
+
+#[test]
+fn thing_flows_print_publish_lines() {
+    let payload = r#"{"id":"123","code":200,"data":{}}"#;
+    assert_eq!(payload.len(), 33);
+    let base = [
+        "--flow",
+        "thing_set_reply",
+        "--product-key",
+        TPK,
+        "--device-name",
+        TDN,
+        "--id",
+        "123",
+    ];
+    assert_eq!(
+        at(&base),
+        [
+            r#"AT+QMTPUBEX=0,0,0,0,"/sys/a1FlqIQabcd/device1/thing/service/property/set_reply",33"#,
+            payload,
+        ]
+    );
+    let mut luat = base.to_vec();
+    luat.extend(["--dialect", "luat"]);
+    assert_eq!(
+        at(&luat),
+        [
+            r#"AT+MPUBEX="/sys/a1FlqIQabcd/device1/thing/service/property/set_reply",0,0,33"#,
+            payload,
+        ]
+    );
+    let all = cli::cli(&args(&luat)).unwrap();
+    assert!(
+        all.contains(&"# after >, send these 33 bytes:".to_string()),
+        "{all:?}"
+    );
+    assert!(all.contains(&"# publish at QoS 0".to_string()), "{all:?}");
+
+    // NTP: the answer topic is named; the request is 34 bytes.
+    let ntp = cli::cli(&args(&[
+        "--flow",
+        "ntp-request",
+        "--product-key",
+        TPK,
+        "--device-name",
+        TDN,
+        "--device-send-time",
+        "1571724098000",
+    ]))
+    .unwrap();
+    assert_eq!(
+        ntp.iter()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>(),
+        [
+            r#"AT+QMTPUBEX=0,0,0,0,"/ext/ntp/a1FlqIQabcd/device1/request",34"#,
+            r#"{"deviceSendTime":"1571724098000"}"#
+        ]
+    );
+    assert!(ntp.contains(
+        &"# the platform answers on /ext/ntp/a1FlqIQabcd/device1/response (subscribe to it first)"
+            .to_string()
+    ));
+
+    // A property post asking for a reply says where it comes; with ack 0 it does not.
+    let post = |ack: &str| {
+        cli::cli(&args(&[
+            "--flow",
+            "thing_property_post",
+            "--product-key",
+            TPK,
+            "--device-name",
+            TDN,
+            "--id",
+            "1",
+            "--params",
+            "{}",
+            "--ack",
+            ack,
+        ]))
+        .unwrap()
+    };
+    let reply_line =
+        "# the platform answers on /sys/a1FlqIQabcd/device1/thing/event/property/post_reply";
+    assert!(post("1").contains(&reply_line.to_string()));
+    assert!(!post("0").contains(&reply_line.to_string()));
+
+    // The RRPC response is QoS 0 on the request's own topic.
+    assert_eq!(
+        at(&[
+            "--flow",
+            "rrpc_response",
+            "--product-key",
+            TPK,
+            "--device-name",
+            TDN,
+            "--message-id",
+            "1213074100",
+            "--payload",
+            "pong",
+            "--topic",
+            "/a1FlqIQabcd/device1/user/get",
+            "--dialect",
+            "luat",
+        ]),
+        [
+            r#"AT+MPUBEX="/ext/rrpc/1213074100/a1FlqIQabcd/device1/user/get",0,0,4"#,
+            "pong"
+        ]
+    );
+}
+
+#[test]
+fn binary_help_lists_the_thing_flows() {
+    let out = std::process::Command::new(example_binary())
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flow in cli::FLOWS.iter().chain(&cli::THING_FLOWS) {
+        // Every flow (parse flows share one line) appears at a line start.
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(flow)
+                || l.contains(&format!("| {flow}"))
+                || l.contains(&format!("{flow} |"))),
+            "{flow} missing from --help"
+        );
+    }
+}

@@ -5,8 +5,8 @@
 use atmodem::aliyun::ntp::{NtpError, NtpResponse, write_ntp_request};
 use atmodem::aliyun::thing::{
     Ack, DOWNLINK_FILTERS, Device, Downlink, MAX_DOWNLINK_LEN, Outcome, Pending, PostReply,
-    ThingError, ThingField, ThingTopic, Topic, classify, write_event_post, write_property_post,
-    write_reply,
+    ThingError, ThingField, ThingTopic, Topic, classify, write_desired_delete, write_desired_get,
+    write_event_post, write_property_post, write_reply,
 };
 use heapless::String;
 use proptest::prelude::*;
@@ -27,7 +27,7 @@ fn topic(t: Topic<'_>) -> &'static str {
 
 #[test]
 fn topics_match_the_documented_templates() {
-    let cases: [(Topic<'_>, &str); 12] = [
+    let cases: [(Topic<'_>, &str); 17] = [
         (
             Topic::PropertyPost,
             "/sys/a1FlqIQabcd/device1/thing/event/property/post",
@@ -70,6 +70,32 @@ fn topics_match_the_documented_templates() {
         ),
         (Topic::NtpRequest, "/ext/ntp/a1FlqIQabcd/device1/request"),
         (Topic::NtpResponse, "/ext/ntp/a1FlqIQabcd/device1/response"),
+        // §4.2: `/ext/rrpc/${messageId}/sys/${productKey}/${deviceName}/thing/service/${identifier}`.
+        (
+            Topic::ExtRrpc {
+                message_id: "1213074100",
+                topic: "/sys/a1FlqIQabcd/device1/thing/service/SetLight",
+            },
+            "/ext/rrpc/1213074100/sys/a1FlqIQabcd/device1/thing/service/SetLight",
+        ),
+        // §2: `/sys/${productKey}/${deviceName}/thing/property/desired/get` (+`_reply`),
+        // `…/desired/delete` (+`_reply`).
+        (
+            Topic::DesiredGet,
+            "/sys/a1FlqIQabcd/device1/thing/property/desired/get",
+        ),
+        (
+            Topic::DesiredGetReply,
+            "/sys/a1FlqIQabcd/device1/thing/property/desired/get_reply",
+        ),
+        (
+            Topic::DesiredDelete,
+            "/sys/a1FlqIQabcd/device1/thing/property/desired/delete",
+        ),
+        (
+            Topic::DesiredDeleteReply,
+            "/sys/a1FlqIQabcd/device1/thing/property/desired/delete_reply",
+        ),
     ];
     for (t, want) in cases {
         assert_eq!(topic(t), want);
@@ -127,11 +153,15 @@ fn downlink_filters_cover_what_the_platform_sends() {
             "/sys/a1FlqIQabcd/device1/thing/service/property/set",
             "/sys/a1FlqIQabcd/device1/thing/service/+",
             "/sys/a1FlqIQabcd/device1/rrpc/request/+",
+            // Link SDK's handler `/ext/rrpc/+/sys/+/+/thing/service/+`, for this device.
+            "/ext/rrpc/+/sys/a1FlqIQabcd/device1/thing/service/+",
             "/ext/ntp/a1FlqIQabcd/device1/response",
             // OTA: `/ota/device/upgrade/${productKey}/${deviceName}` and
             // `/sys/${productKey}/${deviceName}/thing/ota/firmware/get_reply`.
             "/ota/device/upgrade/a1FlqIQabcd/device1",
             "/sys/a1FlqIQabcd/device1/thing/ota/firmware/get_reply",
+            "/sys/a1FlqIQabcd/device1/thing/property/desired/get_reply",
+            "/sys/a1FlqIQabcd/device1/thing/property/desired/delete_reply",
         ]
     );
     // Every downlink topic matches exactly one filter, with MQTT's one-level `+`.
@@ -149,9 +179,412 @@ fn downlink_filters_cover_what_the_platform_sends() {
         topic(Topic::NtpResponse),
         topic(Topic::OtaUpgrade),
         topic(Topic::OtaFirmwareGetReply),
+        topic(Topic::ExtRrpc {
+            message_id: "42",
+            topic: "/sys/a1FlqIQabcd/device1/thing/service/SetLight",
+        }),
+        topic(Topic::DesiredGetReply),
+        topic(Topic::DesiredDeleteReply),
     ] {
         assert_eq!(got.iter().filter(|f| matches(f, t)).count(), 1, "{t}");
     }
+    // No new filter catches the device's own uplinks (which a broker may echo back);
+    // `…/thing/service/+` does catch `…/SetLight_reply`, which `classify` leaves `Unknown`.
+    for t in [
+        topic(Topic::PropertyPost),
+        topic(Topic::DesiredGet),
+        topic(Topic::DesiredDelete),
+        topic(Topic::RrpcResponse("42")),
+    ] {
+        assert_eq!(got.iter().filter(|f| matches(f, t)).count(), 0, "{t}");
+    }
+}
+
+#[test]
+fn custom_topic_rrpc_topics_from_the_documented_example() {
+    // §4.2 (RRPC custom topics, doc 90570): custom topic `/a18wP***/device1/user/get` →
+    // request `/ext/rrpc/121307410***/a18wP***/device1/user/get`, response on that same
+    // topic, subscription `/ext/rrpc/+/${topic}`. The masked `***` are kept as printed.
+    let mut t = ThingTopic::new();
+    dev()
+        .topic(
+            Topic::ExtRrpc {
+                message_id: "121307410***",
+                topic: "/a18wP***/device1/user/get",
+            },
+            &mut t,
+        )
+        .unwrap();
+    assert_eq!(
+        t.as_str(),
+        "/ext/rrpc/121307410***/a18wP***/device1/user/get"
+    );
+    dev()
+        .ext_rrpc_filter("/a18wP***/device1/user/get", &mut t)
+        .unwrap();
+    assert_eq!(t.as_str(), "/ext/rrpc/+/a18wP***/device1/user/get");
+    // Wildcards are whole levels, `#` only last.
+    dev()
+        .ext_rrpc_filter("/a1FlqIQabcd/+/user/#", &mut t)
+        .unwrap();
+    assert_eq!(t.as_str(), "/ext/rrpc/+/a1FlqIQabcd/+/user/#");
+    for bad in [
+        "",
+        "/",
+        "user/get",
+        "/a//b",
+        "/a/b/",
+        "/a/#/b",
+        "/a/b+",
+        "/a/b#",
+        "/a b",
+        "/a/\u{e9}",
+    ] {
+        assert_eq!(
+            dev().ext_rrpc_filter(bad, &mut t),
+            Err(ThingError::Invalid(ThingField::Topic)),
+            "{bad:?}"
+        );
+        assert!(t.is_empty());
+    }
+    // A topic (not a filter) takes no wildcard at all.
+    for bad in ["/a/+/b", "/a/#", "/a//b", "x"] {
+        assert_eq!(
+            dev().topic(
+                Topic::ExtRrpc {
+                    message_id: "1",
+                    topic: bad
+                },
+                &mut t
+            ),
+            Err(ThingError::Invalid(ThingField::Topic)),
+            "{bad:?}"
+        );
+    }
+    for bad in ["", "a/b", "+", "#"] {
+        assert_eq!(
+            dev().topic(
+                Topic::ExtRrpc {
+                    message_id: bad,
+                    topic: "/a/b"
+                },
+                &mut t
+            ),
+            Err(ThingError::Invalid(ThingField::MessageId)),
+            "{bad:?}"
+        );
+    }
+    // Longer than any topic may be.
+    let long = format!("/{PK}/{DN}/user/{}", "x".repeat(120));
+    assert_eq!(
+        dev().ext_rrpc_filter(&long, &mut t),
+        Err(ThingError::Invalid(ThingField::Topic))
+    );
+}
+
+#[test]
+fn both_rrpc_forms_classify_and_answer_on_their_response_topic() {
+    let dev = dev();
+    let mut t = ThingTopic::new();
+    // System form: `/sys/${pk}/${dn}/rrpc/request/${messageId}` →
+    // `/sys/${pk}/${dn}/rrpc/response/${messageId}`.
+    let req = classify(
+        &dev,
+        b"/sys/a1FlqIQabcd/device1/rrpc/request/1213074100",
+        b"\x01raw",
+    )
+    .unwrap();
+    assert_eq!(
+        req,
+        Downlink::Rrpc {
+            message_id: "1213074100",
+            payload: b"\x01raw"
+        }
+    );
+    dev.response_topic(&req, &mut t).unwrap();
+    assert_eq!(
+        t.as_str(),
+        "/sys/a1FlqIQabcd/device1/rrpc/response/1213074100"
+    );
+
+    // Custom-topic form: answered on the very topic it came in on.
+    let req = classify(
+        &dev,
+        b"/ext/rrpc/1213074100/a1FlqIQabcd/device1/user/get",
+        b"{\"q\":1}",
+    )
+    .unwrap();
+    assert_eq!(
+        req,
+        Downlink::ExtRrpc {
+            message_id: "1213074100",
+            topic: "/a1FlqIQabcd/device1/user/get",
+            payload: b"{\"q\":1}"
+        }
+    );
+    dev.response_topic(&req, &mut t).unwrap();
+    assert_eq!(
+        t.as_str(),
+        "/ext/rrpc/1213074100/a1FlqIQabcd/device1/user/get"
+    );
+
+    // A TSL service called synchronously: the inner topic and the payload classify as the
+    // service call of §4.1 (its request example).
+    let sync = b"/ext/rrpc/1213074100/sys/a1FlqIQabcd/device1/thing/service/SetLight";
+    let body = br#"{"id":"123","version":"1.0","params":{"Power":"on","WF":"2"},"method":"thing.service.SetLight"}"#;
+    let req = classify(&dev, sync, body).unwrap();
+    let Downlink::ExtRrpc {
+        message_id,
+        topic,
+        payload,
+    } = req
+    else {
+        panic!("{req:?}")
+    };
+    assert_eq!(
+        (message_id, topic),
+        (
+            "1213074100",
+            "/sys/a1FlqIQabcd/device1/thing/service/SetLight"
+        )
+    );
+    let Downlink::ServiceCall {
+        identifier,
+        id,
+        params,
+    } = classify(&dev, topic.as_bytes(), payload).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!((identifier, id), ("SetLight", 123));
+    assert_eq!(params.as_str(), r#"{"Power":"on","WF":"2"}"#);
+    dev.response_topic(&req, &mut t).unwrap();
+    assert_eq!(
+        t.as_str(),
+        "/ext/rrpc/1213074100/sys/a1FlqIQabcd/device1/thing/service/SetLight"
+    );
+
+    // Other devices' calls are not ours; a malformed messageId or topic is an error.
+    for other in [
+        &b"/ext/rrpc/1/a1FlqIQother/device1/user/get"[..],
+        b"/ext/rrpc/1/sys/a1FlqIQabcd/device2/thing/service/S",
+        b"/ext/rrpc/1/a1FlqIQabcd",
+        b"/ext/rrpc/1",
+        b"/ext/rrpc/",
+        b"/ext/rrpcx/1/a1FlqIQabcd/device1/user/get",
+    ] {
+        assert_eq!(
+            classify(&dev, other, b"x"),
+            Ok(Downlink::Unknown),
+            "{other:?}"
+        );
+    }
+    assert_eq!(
+        classify(&dev, b"/ext/rrpc//a1FlqIQabcd/device1/user/get", b"x"),
+        Err(ThingError::Invalid(ThingField::MessageId))
+    );
+    assert_eq!(
+        classify(&dev, b"/ext/rrpc/1/a1FlqIQabcd/device1//get", b"x"),
+        Err(ThingError::Invalid(ThingField::Topic))
+    );
+    assert_eq!(
+        classify(&dev, b"/sys/a1FlqIQabcd/device1/rrpc/request/a+b", b"x"),
+        Err(ThingError::Invalid(ThingField::MessageId))
+    );
+    // `+` is one level: a deeper system-form topic is not an RRPC request.
+    assert_eq!(
+        classify(&dev, b"/sys/a1FlqIQabcd/device1/rrpc/request/1/2", b"x"),
+        Ok(Downlink::Unknown)
+    );
+
+    // Replies have topics of their own; everything else has none.
+    let set = classify(
+        &dev,
+        b"/sys/a1FlqIQabcd/device1/thing/service/property/set",
+        br#"{"id":"1","params":{}}"#,
+    )
+    .unwrap();
+    dev.response_topic(&set, &mut t).unwrap();
+    assert_eq!(
+        t.as_str(),
+        "/sys/a1FlqIQabcd/device1/thing/service/property/set_reply"
+    );
+    let svc = classify(
+        &dev,
+        b"/sys/a1FlqIQabcd/device1/thing/service/SetLight",
+        br#"{"id":"1","params":{}}"#,
+    )
+    .unwrap();
+    dev.response_topic(&svc, &mut t).unwrap();
+    assert_eq!(
+        t.as_str(),
+        "/sys/a1FlqIQabcd/device1/thing/service/SetLight_reply"
+    );
+    assert_eq!(
+        dev.response_topic(&Downlink::Unknown, &mut t),
+        Err(ThingError::Invalid(ThingField::Topic))
+    );
+    assert!(t.is_empty());
+}
+
+#[test]
+fn desired_property_requests_match_the_documented_params() {
+    let mut out = String::<256>::new();
+    // §2: desired get `params = ["LightSwitch"]`, method `thing.property.desired.get`
+    // (iotkit 3.x), in the §1.1 request frame `{"id":…,"version":"1.0","params":…,"method":…}`.
+    write_desired_get(123, &["LightSwitch"], &mut out).unwrap();
+    assert_eq!(
+        out.as_str(),
+        r#"{"id":"123","version":"1.0","params":["LightSwitch"],"method":"thing.property.desired.get"}"#
+    );
+    // §2: desired delete `params = {"LightSwitch":{"version":1},"Color":{}}`.
+    write_desired_delete(123, &[("LightSwitch", Some(1)), ("Color", None)], &mut out).unwrap();
+    assert_eq!(
+        out.as_str(),
+        r#"{"id":"123","version":"1.0","params":{"LightSwitch":{"version":1},"Color":{}},"method":"thing.property.desired.delete"}"#
+    );
+    assert_eq!(
+        write_desired_get(1, &[], &mut out),
+        Err(ThingError::Invalid(ThingField::Params))
+    );
+    assert!(out.is_empty());
+    assert_eq!(
+        write_desired_get(1, &["a\"b"], &mut out),
+        Err(ThingError::Invalid(ThingField::Identifier))
+    );
+    assert_eq!(
+        write_desired_delete(1, &[], &mut out),
+        Err(ThingError::Invalid(ThingField::Params))
+    );
+    assert_eq!(
+        write_desired_delete(1, &[("ok", None), ("", Some(2))], &mut out),
+        Err(ThingError::Invalid(ThingField::Identifier))
+    );
+    let mut small = String::<40>::new();
+    assert_eq!(
+        write_desired_get(1, &["LightSwitch"], &mut small),
+        Err(ThingError::Capacity)
+    );
+    assert!(small.is_empty());
+    assert_eq!(
+        write_desired_delete(1, &[("LightSwitch", Some(u32::MAX))], &mut small),
+        Err(ThingError::Capacity)
+    );
+}
+
+#[test]
+fn desired_replies_give_each_property_or_a_typed_error() {
+    let dev = dev();
+    let get_reply = b"/sys/a1FlqIQabcd/device1/thing/property/desired/get_reply";
+    // The §1.2 reply envelope (`id`, `code`, `data`, `message`, plus `method`/`version`
+    // to ignore); each property's value is handed over unread.
+    let payload = br#"{"code":200,"data":{"LightSwitch":{"value":1,"version":3},"Color":{"value":"red","version":1}},"id":"123","message":"success","method":"thing.property.desired.get","version":"1.0"}"#;
+    let Downlink::DesiredGetReply(r) = classify(&dev, get_reply, payload).unwrap() else {
+        panic!()
+    };
+    assert_eq!((r.id, r.code, r.message), (123, 200, "success"));
+    let got: Vec<(&str, &str)> = r.properties().map(|(k, v)| (k, v.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("LightSwitch", r#"{"value":1,"version":3}"#),
+            ("Color", r#"{"value":"red","version":1}"#)
+        ]
+    );
+    #[derive(serde::Deserialize)]
+    struct Desired {
+        value: u8,
+        version: u32,
+    }
+    let v: Desired = r.get("LightSwitch").unwrap().parse().unwrap();
+    assert_eq!((v.value, v.version), (1, 3));
+    assert!(r.get("Other").is_none());
+    // A failure reply may come without data.
+    let Downlink::DesiredGetReply(r) = classify(
+        &dev,
+        get_reply,
+        br#"{"id":"5","code":460,"message":"request parameter error"}"#,
+    )
+    .unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (r.code, r.data.as_str(), r.properties().count()),
+        (460, "{}", 0)
+    );
+    for (payload, err) in [
+        (
+            &br#"{"id":"1","code":200}"#[..],
+            ThingError::Missing(ThingField::Data),
+        ),
+        (
+            br#"{"id":"1","code":200,"data":[1]}"#,
+            ThingError::Invalid(ThingField::Data),
+        ),
+        (
+            br#"{"id":"1","code":200,"data":"x"}"#,
+            ThingError::Invalid(ThingField::Data),
+        ),
+        (
+            br#"{"id":"1","code":200,"data":{"a"}}"#,
+            ThingError::Invalid(ThingField::Data),
+        ),
+        (
+            br#"{"id":"1","code":200,"data":{"a":1,}}"#,
+            ThingError::Invalid(ThingField::Data),
+        ),
+        (
+            br#"{"code":200,"data":{}}"#,
+            ThingError::Missing(ThingField::Id),
+        ),
+        (
+            br#"{"id":"x","code":200,"data":{}}"#,
+            ThingError::Invalid(ThingField::Id),
+        ),
+        (
+            br#"{"id":"1","data":{}}"#,
+            ThingError::Missing(ThingField::Code),
+        ),
+        (
+            br#"{"id":"1","code":"ok","data":{}}"#,
+            ThingError::Invalid(ThingField::Code),
+        ),
+        (
+            br#"{"id":"1","code":200,"data":{},"message":5}"#,
+            ThingError::Invalid(ThingField::Message),
+        ),
+        (b"[]", ThingError::Invalid(ThingField::Payload)),
+    ] {
+        assert_eq!(
+            classify(&dev, get_reply, payload),
+            Err(err),
+            "{:?}",
+            std::str::from_utf8(payload)
+        );
+    }
+    // Delete reply: the envelope only.
+    let got = classify(
+        &dev,
+        b"/sys/a1FlqIQabcd/device1/thing/property/desired/delete_reply",
+        br#"{"code":200,"data":{},"id":"123","message":"success"}"#,
+    );
+    assert_eq!(
+        got,
+        Ok(Downlink::DesiredDeleteReply(PostReply {
+            id: 123,
+            code: 200,
+            message: "success"
+        }))
+    );
+    // Another device's reply is not read.
+    assert_eq!(
+        classify(
+            &dev,
+            b"/sys/a1FlqIQother/device1/thing/property/desired/get_reply",
+            b"x"
+        ),
+        Ok(Downlink::Unknown)
+    );
 }
 
 #[test]
@@ -684,11 +1117,29 @@ proptest! {
     fn classifier_and_parsers_never_panic(
         topic_bytes in proptest::collection::vec(any::<u8>(), 0..160),
         payload in proptest::collection::vec(any::<u8>(), 0..300),
-        level in 0usize..6,
+        level in 0usize..8,
+        rrpc_tail in r"[a-zA-Z0-9/+#_ ]{0,80}",
         json in r#"[{}\[\]":,0-9a-z \\-]{0,120}"#,
     ) {
         let d = dev();
         let _ = classify(&d, &topic_bytes, &payload);
+        // `/ext/rrpc/` followed by anything, and with this device's topic prefixes.
+        let mut buf = ThingTopic::new();
+        for prefix in ["/ext/rrpc/", "/ext/rrpc/1/a1FlqIQabcd/device1", "/ext/rrpc/1/sys/a1FlqIQabcd/device1/"] {
+            let t = format!("{prefix}{rrpc_tail}");
+            if let Ok(msg @ Downlink::ExtRrpc { topic, .. }) = classify(&d, t.as_bytes(), &payload) {
+                prop_assert!(t.ends_with(topic));
+                prop_assert!(d.response_topic(&msg, &mut buf).is_ok() || t.len() > 128);
+            }
+            let _ = d.ext_rrpc_filter(&rrpc_tail, &mut buf);
+        }
+        if let Ok(Downlink::DesiredGetReply(r)) = classify(&d, topic(Topic::DesiredGetReply).as_bytes(), json.as_bytes()) {
+            for (_, v) in r.properties() {
+                let _ = v.parse::<serde::de::IgnoredAny>();
+            }
+        }
+        let names: Vec<&str> = json.split(',').collect();
+        let _ = write_desired_get(1, &names, &mut String::<256>::new());
         let _ = NtpResponse::parse(&payload);
         let _ = NtpResponse::parse(json.as_bytes());
         // Real topics with arbitrary payloads reach every JSON path.
@@ -699,6 +1150,8 @@ proptest! {
             topic(Topic::RrpcRequest("1")),
             topic(Topic::NtpResponse),
             topic(Topic::EventPostReply("e")),
+            topic(Topic::DesiredGetReply),
+            topic(Topic::DesiredDeleteReply),
         ];
         let t = &topics[level];
         for p in [&payload[..], json.as_bytes()] {

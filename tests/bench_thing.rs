@@ -1,20 +1,26 @@
 //! The thing model end to end on the bench: a device subscribed to every downlink filter
 //! posts a property written by `aliyun::thing`, the bench's local Aliyun answers on
 //! `…/post_reply` (its own Alink grammar), and the reply is classified and matched to the
-//! pending post by id; an NTP request gets the bench's response and yields its clock.
+//! pending post by id; an NTP request gets the bench's response and yields its clock. Then
+//! the platform calls the device synchronously on both RRPC forms (system topics, and
+//! `/ext/rrpc/…` on a custom topic and on a TSL service), the device answering through
+//! `Device::response_topic`, and a desired-property get returns the platform's value.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use atmodem::aliyun::flow;
 use atmodem::aliyun::ntp::write_ntp_request;
+use std::time::Duration;
+
 use atmodem::aliyun::thing::{
     Ack, DOWNLINK_FILTERS, Device, Downlink, Outcome, Pending, ThingTopic, Topic, classify,
-    write_property_post,
+    write_desired_get, write_property_post, write_reply,
 };
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
 use atmodem::client::{Client, Mqtt, MqttSession};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::host::TokioDelay as Delay;
+use atmodem_sim::platform::Rrpc;
 use atmodem_sim::transport::uart;
 use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 
@@ -94,6 +100,110 @@ where
         before <= utc && utc <= after,
         "{before} <= {utc} <= {after}"
     );
+
+    rrpc_and_desired(p, modem, &dev).await;
+}
+
+/// The next downlink that is not one of the device's own RRPC responses echoed back (the
+/// bench broker, like MQTT 3.1.1, delivers a publish to its own publisher's matching
+/// subscription), as `(topic, payload)`.
+async fn next_downlink<C>(
+    modem: &mut C,
+    answered: &[std::string::String],
+) -> (std::string::String, Vec<u8>)
+where
+    C: Mqtt,
+    C::Error: core::fmt::Debug,
+{
+    loop {
+        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        if !answered.iter().any(|t| t == m.topic) {
+            return (m.topic.to_string(), m.payload.to_vec());
+        }
+    }
+}
+
+async fn rrpc_and_desired<C>(p: &Platform, modem: &mut C, dev: &Device<'_>)
+where
+    C: Mqtt,
+    C::Error: core::fmt::Debug,
+{
+    let custom = format!("/{PK}/{DN}/user/get");
+    let mut t = ThingTopic::new();
+    dev.ext_rrpc_filter(&custom, &mut t).unwrap();
+    modem.mqtt_subscribe(0, &t, 0).await.unwrap();
+    let service = format!("/sys/{PK}/{DN}/thing/service/SetLight");
+    let mut answered = Vec::new();
+    for (form, request) in [
+        (Rrpc::System, &b"\x00opaque request"[..]),
+        (Rrpc::Custom(&custom), b"{\"query\":\"state\"}"),
+        (
+            Rrpc::Custom(&service),
+            br#"{"id":"123","version":"1.0","params":{"Power":"on"},"method":"thing.service.SetLight"}"#,
+        ),
+    ] {
+        let call = {
+            let p = p.clone();
+            let form = match form {
+                Rrpc::System => None,
+                Rrpc::Custom(t) => Some(t.to_string()),
+            };
+            let request = request.to_vec();
+            tokio::spawn(async move {
+                let form = form.as_deref().map_or(Rrpc::System, Rrpc::Custom);
+                p.rrpc_call(PK, DN, form, &request, Duration::from_secs(7))
+                    .await
+            })
+        };
+        let (topic, payload) = next_downlink(modem, &answered).await;
+        let msg = classify(dev, topic.as_bytes(), &payload).unwrap();
+        dev.response_topic(&msg, &mut t).unwrap();
+        let mut reply = heapless::String::<64>::new();
+        let response: &[u8] = match msg {
+            Downlink::Rrpc { payload, .. } => {
+                assert_eq!(payload, request);
+                b"pong"
+            }
+            Downlink::ExtRrpc { topic: inner, payload, .. } if inner == custom => {
+                assert_eq!(payload, request);
+                b"{\"state\":\"on\"}"
+            }
+            Downlink::ExtRrpc { topic: inner, payload, .. } => {
+                assert_eq!(inner, service);
+                let Downlink::ServiceCall { identifier, id, params } =
+                    classify(dev, inner.as_bytes(), payload).unwrap()
+                else {
+                    panic!("not a service call: {inner}");
+                };
+                assert_eq!((identifier, params.as_str()), ("SetLight", r#"{"Power":"on"}"#));
+                write_reply(id, 200, r#"{"Power":"on"}"#, &mut reply).unwrap();
+                reply.as_bytes()
+            }
+            other => panic!("not an RRPC request: {other:?}"),
+        };
+        let expected = response.to_vec();
+        // RRPC responses go at QoS 0.
+        modem.mqtt_publish(0, &t, response, 0, false).await.unwrap();
+        answered.push(t.as_str().to_string());
+        assert_eq!(call.await.unwrap(), Some(expected), "{form:?}");
+    }
+
+    // Desired properties: the platform holds a value, the device asks for it.
+    p.set_desired(PK, DN, "LightSwitch", "1");
+    dev.topic(Topic::DesiredGet, &mut t).unwrap();
+    let mut req = heapless::String::<128>::new();
+    write_desired_get(41, &["LightSwitch", "Color"], &mut req).unwrap();
+    modem
+        .mqtt_publish(0, &t, req.as_bytes(), 0, false)
+        .await
+        .unwrap();
+    let (topic, payload) = next_downlink(modem, &answered).await;
+    let Downlink::DesiredGetReply(r) = classify(dev, topic.as_bytes(), &payload).unwrap() else {
+        panic!("not a desired get reply: {topic}");
+    };
+    assert_eq!((r.id, r.code), (41, 200));
+    let got: Vec<(&str, &str)> = r.properties().map(|(k, v)| (k, v.as_str())).collect();
+    assert_eq!(got, [("LightSwitch", r#"{"value":1,"version":1}"#)]);
 }
 
 #[tokio::test]

@@ -448,6 +448,73 @@ pub fn alink_reply(topic: &str, payload: &[u8]) -> Option<(String, String)> {
     Some((reply_topic, reply))
 }
 
+/// Desired values of one device: identifier → (JSON value text, version).
+pub type Desired = BTreeMap<String, (String, u64)>;
+
+/// The platform's `_reply` to a desired-properties get or delete on `topic`
+/// (`/sys/<pk>/<dn>/thing/property/desired/get` / `…/delete`), reading and updating the
+/// device's `desired` values; `None` for any other topic. A get answers, in the Alink reply
+/// envelope, each asked identifier that has a desired value as `{"value":…,"version":…}`
+/// (the version the delete request's `params` refer to); a delete removes the named ones.
+/// A request without an `id` or with `params` of the wrong shape gets code 460.
+pub fn desired_reply(
+    topic: &str,
+    payload: &[u8],
+    desired: &mut Desired,
+) -> Option<(String, String)> {
+    let parts: Vec<&str> = topic.split('/').collect();
+    let [
+        "",
+        "sys",
+        _,
+        _,
+        "thing",
+        "property",
+        "desired",
+        op @ ("get" | "delete"),
+    ] = parts[..]
+    else {
+        return None;
+    };
+    let method = format!("thing.property.desired.{op}");
+    let reply_topic = format!("{topic}_reply");
+    let v: Option<serde_json::Value> = serde_json::from_slice(payload).ok();
+    let id = v.as_ref().and_then(alink_id);
+    let params = v.as_ref().and_then(|v| v.get("params"));
+    let data = match (op, params) {
+        ("get", Some(serde_json::Value::Array(names))) => {
+            let mut data = serde_json::Map::new();
+            for name in names.iter().filter_map(|n| n.as_str()) {
+                if let Some((value, version)) = desired.get(name) {
+                    let value: serde_json::Value = serde_json::from_str(value).ok()?;
+                    data.insert(
+                        name.into(),
+                        serde_json::json!({"value": value, "version": version}),
+                    );
+                }
+            }
+            Some(serde_json::Value::Object(data).to_string())
+        }
+        ("delete", Some(serde_json::Value::Object(names))) => {
+            for name in names.keys() {
+                desired.remove(name);
+            }
+            Some("{}".to_string())
+        }
+        _ => None,
+    };
+    let reply = match (id, data) {
+        (Some(id), Some(data)) => format!(
+            r#"{{"code":200,"data":{data},"id":"{id}","message":"success","method":"{method}","version":"1.0"}}"#
+        ),
+        (id, _) => format!(
+            r#"{{"code":460,"data":{{}},"id":"{}","message":"request parameter error","method":"{method}","version":"1.0"}}"#,
+            id.unwrap_or_default()
+        ),
+    };
+    Some((reply_topic, reply))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,5 +539,36 @@ mod tests {
         assert!(alink_reply("/pk/dn/user/update", b"x").is_none());
         let no_ack = br#"{"id":"1","params":{},"sys":{"ack":0}}"#;
         assert!(alink_reply("/sys/pk/dn/thing/event/property/post", no_ack).is_none());
+    }
+
+    #[test]
+    fn desired_get_and_delete() {
+        let mut d = Desired::new();
+        d.insert("LightSwitch".into(), ("1".into(), 2));
+        let get = "/sys/pk/dn/thing/property/desired/get";
+        let (t, r) = desired_reply(
+            get,
+            br#"{"id":"7","params":["LightSwitch","Color"]}"#,
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!(t, "/sys/pk/dn/thing/property/desired/get_reply");
+        assert!(
+            r.starts_with(r#"{"code":200,"data":{"LightSwitch":{"value":1,"version":2}},"id":"7""#),
+            "{r}"
+        );
+        let (_, r) = desired_reply(get, br#"{"id":"8","params":{}}"#, &mut d).unwrap();
+        assert!(r.starts_with(r#"{"code":460"#), "{r}");
+        let del = "/sys/pk/dn/thing/property/desired/delete";
+        desired_reply(
+            del,
+            br#"{"id":"9","params":{"LightSwitch":{"version":2}}}"#,
+            &mut d,
+        )
+        .unwrap();
+        assert!(d.is_empty());
+        assert!(
+            desired_reply("/sys/pk/dn/thing/property/desired/get_reply", b"{}", &mut d).is_none()
+        );
     }
 }

@@ -63,6 +63,17 @@ impl HostMap {
 type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 /// The last firmware offered to each device, `(productKey, deviceName)` → the Alink `data`.
 type Offers = Arc<Mutex<HashMap<(String, String), String>>>;
+/// The desired property values of each device.
+type DesiredMap = Arc<Mutex<HashMap<(String, String), aliyun::Desired>>>;
+
+/// The form of a synchronous call ([`Platform::rrpc_call`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rrpc<'a> {
+    /// `/sys/<pk>/<dn>/rrpc/request/<messageId>`, answered on `…/rrpc/response/<messageId>`.
+    System,
+    /// `/ext/rrpc/<messageId><topic>` (`topic` with its leading `/`), answered on the same topic.
+    Custom(&'a str),
+}
 
 /// The local platform.
 #[derive(Clone)]
@@ -71,6 +82,7 @@ pub struct Platform {
     http: SocketAddr,
     files: Files,
     offers: Offers,
+    desired: DesiredMap,
     skew_ms: Arc<AtomicI64>,
     next_id: Arc<AtomicU64>,
     devices: Vec<TestDevice>,
@@ -96,6 +108,7 @@ impl Platform {
             http,
             files,
             offers: Offers::default(),
+            desired: DesiredMap::default(),
             skew_ms: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
             devices,
@@ -107,10 +120,11 @@ impl Platform {
     /// Replies to property/event posts, NTP requests and firmware queries.
     fn spawn_services(&self) {
         let mut rx = self.broker.uplink();
-        let (broker, skew, offers) = (
+        let (broker, skew, offers, desired) = (
             self.broker.clone(),
             self.skew_ms.clone(),
             self.offers.clone(),
+            self.desired.clone(),
         );
         tokio::spawn(async move {
             loop {
@@ -122,7 +136,13 @@ impl Platform {
                 if up.device.is_none() {
                     continue;
                 }
+                let desired_reply = up.device.clone().and_then(|d| {
+                    let mut all = desired.lock().ok()?;
+                    aliyun::desired_reply(&up.topic, &up.payload, all.entry(d).or_default())
+                });
                 if let Some((topic, reply)) = aliyun::alink_reply(&up.topic, &up.payload) {
+                    broker.publish(&topic, reply.as_bytes(), 0);
+                } else if let Some((topic, reply)) = desired_reply {
                     broker.publish(&topic, reply.as_bytes(), 0);
                 } else if up.topic.ends_with("/thing/ota/firmware/get") {
                     // The last offer to that device, `{}` when there is none.
@@ -241,6 +261,58 @@ impl Platform {
         let msg = format!(r#"{{"code":"1000","data":{data},"id":{id},"message":"success"}}"#);
         self.publish(&format!("/ota/device/upgrade/{pk}/{dn}"), msg.as_bytes(), 0);
         url
+    }
+
+    /// Sets the desired value (JSON text) of a device's property, bumping its version; later
+    /// `thing/property/desired/get` requests of that device answer with it.
+    pub fn set_desired(&self, pk: &str, dn: &str, identifier: &str, value: &str) {
+        if let Ok(mut all) = self.desired.lock() {
+            let d = all.entry((pk.into(), dn.into())).or_default();
+            let version = d.get(identifier).map_or(1, |(_, v)| v + 1);
+            d.insert(identifier.into(), (value.into(), version));
+        }
+    }
+
+    /// Calls the device synchronously, as the `RRpc` API does: sends `payload` on the
+    /// request topic of `form` with a fresh messageId and returns the payload of the
+    /// device's response, `None` when none comes within `timeout` (the API allows 1–8 s). Only
+    /// a QoS 0 response on the matching topic counts, as on the platform.
+    pub async fn rrpc_call(
+        &self,
+        pk: &str,
+        dn: &str,
+        form: Rrpc<'_>,
+        payload: &[u8],
+        timeout: Duration,
+    ) -> Option<Vec<u8>> {
+        let message_id = self.next_id.fetch_add(1, Ordering::Relaxed).to_string();
+        let (request, response) = match form {
+            Rrpc::System => (
+                format!("/sys/{pk}/{dn}/rrpc/request/{message_id}"),
+                format!("/sys/{pk}/{dn}/rrpc/response/{message_id}"),
+            ),
+            Rrpc::Custom(topic) => {
+                let t = format!("/ext/rrpc/{message_id}{topic}");
+                (t.clone(), t)
+            }
+        };
+        let mut rx = self.uplink();
+        self.publish(&request, payload, 0);
+        let device = Some((pk.to_string(), dn.to_string()));
+        tokio::time::timeout(timeout, async {
+            loop {
+                match rx.recv().await {
+                    Ok(u) if u.topic == response && u.device == device && u.qos == 0 => {
+                        return Some(u.payload);
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return None,
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     /// Skews the platform's clock (NTP replies) by `ms`.

@@ -8,15 +8,24 @@
 //! | event post / reply | `/sys/{pk}/{dn}/thing/event/{identifier}/post` / `…/post_reply` | up / down |
 //! | async service / reply | `/sys/{pk}/{dn}/thing/service/{identifier}` / `…_reply` | down / up |
 //! | RRPC | `/sys/{pk}/{dn}/rrpc/request/{messageId}` / `…/rrpc/response/{messageId}` | down / up |
+//! | RRPC on a custom topic | `/ext/rrpc/{messageId}{topic}`, answered on the same topic | down / up |
+//! | desired properties get / delete | `/sys/{pk}/{dn}/thing/property/desired/get` / `…/delete` (+`_reply`) | up (down) |
 //! | NTP | `/ext/ntp/{pk}/{dn}/request` / `…/response` | up / down |
 //! | OTA version inform / progress | `/ota/device/inform/{pk}/{dn}` / `/ota/device/progress/{pk}/{dn}` | up |
 //! | OTA upgrade push | `/ota/device/upgrade/{pk}/{dn}` | down |
 //! | OTA firmware get / reply | `/sys/{pk}/{dn}/thing/ota/firmware/get` / `…/get_reply` | up / down |
 //!
 //! A device that connects with a generic MQTT client is not subscribed automatically:
-//! subscribe to every filter of [`DOWNLINK_FILTERS`] after each (re)connect. In MQTT `+`
+//! subscribe to every filter of [`DOWNLINK_FILTERS`] after each (re)connect, plus
+//! [`Device::ext_rrpc_filter`] for each custom topic called over RRPC. In MQTT `+`
 //! matches exactly one level, so `…/thing/service/+` does not cover
 //! `…/thing/service/property/set`; [`classify`] matches whole levels the same way.
+//!
+//! A synchronous call (RRPC) comes in one of two forms: `/sys/{pk}/{dn}/rrpc/request/{messageId}`
+//! ([`Downlink::Rrpc`], answered on `…/rrpc/response/{messageId}`) or
+//! `/ext/rrpc/{messageId}{topic}` ([`Downlink::ExtRrpc`], answered on the very same topic).
+//! [`Device::response_topic`] gives the topic to answer on; answer at QoS 0 (the platform
+//! takes no other) within 7 s.
 //!
 //! Nothing here does I/O, allocates or formats with `core::fmt`: outputs go to caller
 //! buffers, inputs are borrowed. Replies are parsed by a non-recursive scan of the top-level
@@ -67,6 +76,9 @@ pub enum ThingField {
     Identifier,
     /// The RRPC `messageId` topic level.
     MessageId,
+    /// A topic: the custom topic inside an `/ext/rrpc/…` topic, or a topic that is not a
+    /// request of the device.
+    Topic,
     /// `deviceSendTime`
     DeviceSendTime,
     /// `serverRecvTime`
@@ -93,6 +105,7 @@ impl ThingField {
             Self::Time => "time",
             Self::Identifier => "identifier",
             Self::MessageId => "messageId",
+            Self::Topic => "topic",
             Self::DeviceSendTime => "deviceSendTime",
             Self::ServerRecvTime => "serverRecvTime",
             Self::ServerSendTime => "serverSendTime",
@@ -257,6 +270,24 @@ pub enum Topic<'a> {
     RrpcRequest(&'a str),
     /// `/sys/{pk}/{dn}/rrpc/response/{messageId}` (up, QoS 0).
     RrpcResponse(&'a str),
+    /// `/ext/rrpc/{messageId}{topic}`: a synchronous call on a custom topic (down) and its
+    /// response on the very same topic (up, QoS 0). `topic` keeps its leading `/`, e.g.
+    /// `/{pk}/{dn}/user/get` or, for a TSL service called synchronously,
+    /// `/sys/{pk}/{dn}/thing/service/{identifier}`.
+    ExtRrpc {
+        /// The `messageId` topic level the platform chose.
+        message_id: &'a str,
+        /// The custom topic, leading `/` included.
+        topic: &'a str,
+    },
+    /// `/sys/{pk}/{dn}/thing/property/desired/get` (up): ask for desired values.
+    DesiredGet,
+    /// `/sys/{pk}/{dn}/thing/property/desired/get_reply` (down).
+    DesiredGetReply,
+    /// `/sys/{pk}/{dn}/thing/property/desired/delete` (up): clear desired values.
+    DesiredDelete,
+    /// `/sys/{pk}/{dn}/thing/property/desired/delete_reply` (down).
+    DesiredDeleteReply,
     /// `/ext/ntp/{pk}/{dn}/request` (up, QoS 0).
     NtpRequest,
     /// `/ext/ntp/{pk}/{dn}/response` (down).
@@ -285,24 +316,35 @@ pub enum Filter {
     Services,
     /// `/sys/{pk}/{dn}/rrpc/request/+`: RRPC requests.
     RrpcRequests,
+    /// `/ext/rrpc/+/sys/{pk}/{dn}/thing/service/+`: TSL services called synchronously (the
+    /// custom-topic RRPC form Link SDK C uses). RRPC on other custom topics needs its own
+    /// filter, [`Device::ext_rrpc_filter`].
+    SyncServices,
     /// `/ext/ntp/{pk}/{dn}/response`.
     NtpResponse,
     /// `/ota/device/upgrade/{pk}/{dn}`: OTA upgrade pushes.
     OtaUpgrade,
     /// `/sys/{pk}/{dn}/thing/ota/firmware/get_reply`: replies to an OTA firmware get.
     OtaFirmwareGetReply,
+    /// `/sys/{pk}/{dn}/thing/property/desired/get_reply`.
+    DesiredGetReply,
+    /// `/sys/{pk}/{dn}/thing/property/desired/delete_reply`.
+    DesiredDeleteReply,
 }
 
 /// Every filter a device must subscribe to (again after each reconnect) to receive what
 /// [`classify`] knows.
-pub const DOWNLINK_FILTERS: [Filter; 7] = [
+pub const DOWNLINK_FILTERS: [Filter; 10] = [
     Filter::PostReplies,
     Filter::PropertySet,
     Filter::Services,
     Filter::RrpcRequests,
+    Filter::SyncServices,
     Filter::NtpResponse,
     Filter::OtaUpgrade,
     Filter::OtaFirmwareGetReply,
+    Filter::DesiredGetReply,
+    Filter::DesiredDeleteReply,
 ];
 
 /// A TSL identifier: `[A-Za-z0-9_]`, optionally `functionBlockId:identifier`, 1 to
@@ -324,6 +366,30 @@ fn check_message_id(s: &str) -> Result<(), ThingError> {
             .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b'+' | b'#'));
     ok.then_some(())
         .ok_or(ThingError::Invalid(ThingField::MessageId))
+}
+
+/// The custom topic of an `/ext/rrpc/…` topic: `/` then levels of printable ASCII other than
+/// `+` and `#`, none empty, at most [`THING_TOPIC_CAP`] bytes; with `wildcards`, a level may
+/// be `+` and the last one `#` (a subscription filter).
+fn check_custom_topic(s: &str, wildcards: bool) -> Result<(), ThingError> {
+    let bad = ThingError::Invalid(ThingField::Topic);
+    if s.len() > THING_TOPIC_CAP {
+        return Err(bad);
+    }
+    let rest = s.strip_prefix('/').ok_or(bad)?;
+    let mut levels = rest.split('/').peekable();
+    while let Some(level) = levels.next() {
+        let last = levels.peek().is_none();
+        let wildcard = wildcards && (level == "+" || (last && level == "#"));
+        let plain = !level.is_empty()
+            && level
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'+' | b'#'));
+        if !(wildcard || plain) {
+            return Err(bad);
+        }
+    }
+    Ok(())
 }
 
 impl<'a> Device<'a> {
@@ -406,6 +472,17 @@ impl<'a> Device<'a> {
                 check_message_id(m)?;
                 sys(&mut put, &["/rrpc/response/", m])
             }
+            Topic::ExtRrpc { message_id, topic } => {
+                check_message_id(message_id)?;
+                check_custom_topic(topic, false)?;
+                ["/ext/rrpc/", message_id, topic]
+                    .iter()
+                    .try_for_each(|p| put(p))
+            }
+            Topic::DesiredGet => sys(&mut put, &["/thing/property/desired/get"]),
+            Topic::DesiredGetReply => sys(&mut put, &["/thing/property/desired/get_reply"]),
+            Topic::DesiredDelete => sys(&mut put, &["/thing/property/desired/delete"]),
+            Topic::DesiredDeleteReply => sys(&mut put, &["/thing/property/desired/delete_reply"]),
             Topic::NtpRequest => ["/ext/ntp/", pk, "/", dn, "/request"]
                 .iter()
                 .try_for_each(|p| put(p)),
@@ -501,17 +578,96 @@ impl<'a> Device<'a> {
             }
             Filter::Services => put_all(out, &["/sys/", pk, "/", dn, "/thing/service/+"]),
             Filter::RrpcRequests => put_all(out, &["/sys/", pk, "/", dn, "/rrpc/request/+"]),
+            Filter::SyncServices => {
+                put_all(out, &["/ext/rrpc/+/sys/", pk, "/", dn, "/thing/service/+"])
+            }
             Filter::NtpResponse => put_all(out, &["/ext/ntp/", pk, "/", dn, "/response"]),
             Filter::OtaUpgrade => put_all(out, &["/ota/device/upgrade/", pk, "/", dn]),
             Filter::OtaFirmwareGetReply => put_all(
                 out,
                 &["/sys/", pk, "/", dn, "/thing/ota/firmware/get_reply"],
             ),
+            Filter::DesiredGetReply => put_all(
+                out,
+                &["/sys/", pk, "/", dn, "/thing/property/desired/get_reply"],
+            ),
+            Filter::DesiredDeleteReply => put_all(
+                out,
+                &["/sys/", pk, "/", dn, "/thing/property/desired/delete_reply"],
+            ),
         };
         if r.is_err() {
             out.clear();
         }
         r
+    }
+
+    /// Write the subscription for RRPC calls on the custom topic `topic` into `out` (cleared
+    /// first): `/ext/rrpc/+{topic}`, `+` standing for the `messageId` level. `topic` keeps its
+    /// leading `/` and may itself hold `+` levels and a final `#`; anything else that could
+    /// not be topic levels (empty level, no leading `/`, `+`/`#` inside a level) is
+    /// [`ThingError::Invalid`] on [`ThingField::Topic`], a filter longer than `N`
+    /// [`ThingError::Capacity`].
+    ///
+    /// ```
+    /// use atmodem::aliyun::thing::{Device, ThingTopic};
+    /// let dev = Device::new("a1FlqIQabcd", "device1")?;
+    /// let mut t = ThingTopic::new();
+    /// dev.ext_rrpc_filter("/a1FlqIQabcd/device1/user/get", &mut t)?;
+    /// assert_eq!(t.as_str(), "/ext/rrpc/+/a1FlqIQabcd/device1/user/get");
+    /// dev.ext_rrpc_filter("/a1FlqIQabcd/device1/user/#", &mut t)?;
+    /// assert_eq!(t.as_str(), "/ext/rrpc/+/a1FlqIQabcd/device1/user/#");
+    /// assert!(dev.ext_rrpc_filter("a1FlqIQabcd/device1/user/get", &mut t).is_err());
+    /// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+    /// ```
+    pub fn ext_rrpc_filter<const N: usize>(
+        &self,
+        topic: &str,
+        out: &mut String<N>,
+    ) -> Result<(), ThingError> {
+        out.clear();
+        let r =
+            check_custom_topic(topic, true).and_then(|()| put_all(out, &["/ext/rrpc/+", topic]));
+        finish(out, r)
+    }
+
+    /// Write into `out` (cleared first) the topic that answers `request`, a message
+    /// [`classify`] returned for this device: [`Topic::RrpcResponse`] for
+    /// [`Downlink::Rrpc`], the request's own topic for [`Downlink::ExtRrpc`],
+    /// [`Topic::PropertySetReply`] and [`Topic::ServiceReply`] for property sets and
+    /// asynchronous service calls. Publish RRPC responses at QoS 0. Any other message takes
+    /// no answer: [`ThingError::Invalid`] on [`ThingField::Topic`].
+    ///
+    /// ```
+    /// use atmodem::aliyun::thing::{Device, ThingTopic, classify};
+    /// let dev = Device::new("a1FlqIQabcd", "device1")?;
+    /// let mut t = ThingTopic::new();
+    /// let req = classify(&dev, b"/sys/a1FlqIQabcd/device1/rrpc/request/1213074100", b"ping")?;
+    /// dev.response_topic(&req, &mut t)?;
+    /// assert_eq!(t.as_str(), "/sys/a1FlqIQabcd/device1/rrpc/response/1213074100");
+    /// let req = classify(&dev, b"/ext/rrpc/1213074100/a1FlqIQabcd/device1/user/get", b"ping")?;
+    /// dev.response_topic(&req, &mut t)?;
+    /// assert_eq!(t.as_str(), "/ext/rrpc/1213074100/a1FlqIQabcd/device1/user/get");
+    /// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+    /// ```
+    pub fn response_topic<const N: usize>(
+        &self,
+        request: &Downlink<'_>,
+        out: &mut String<N>,
+    ) -> Result<(), ThingError> {
+        let topic = match *request {
+            Downlink::Rrpc { message_id, .. } => Topic::RrpcResponse(message_id),
+            Downlink::ExtRrpc {
+                message_id, topic, ..
+            } => Topic::ExtRrpc { message_id, topic },
+            Downlink::PropertySet { .. } => Topic::PropertySetReply,
+            Downlink::ServiceCall { identifier, .. } => Topic::ServiceReply(identifier),
+            _ => {
+                out.clear();
+                return Err(ThingError::Invalid(ThingField::Topic));
+            }
+        };
+        self.topic(topic, out)
     }
 }
 
@@ -780,8 +936,9 @@ fn params_of<'a>(m: &Members<'a>) -> Result<RawJson<'a>, ThingError> {
 // ---------------------------------------------------------------------------------------
 // Downlink
 
-/// A JSON object borrowed from a downlink payload (e.g. `params` of a property set),
-/// brackets paired and nesting bounded; parse it with [`RawJson::parse`].
+/// JSON borrowed from a downlink payload: an object such as `params` of a property set, or
+/// one property's value of a [`DesiredReply`]; brackets paired and nesting bounded. Parse
+/// it with [`RawJson::parse`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RawJson<'a>(pub(crate) &'a str);
@@ -841,6 +998,80 @@ pub struct PostReply<'a> {
     pub message: &'a str,
 }
 
+/// The platform's answer to a desired-properties get (`…/thing/property/desired/get_reply`):
+/// `{"id":…,"code":…,"data":{…},"message":…}`, `data` holding one member per property.
+///
+/// ```
+/// use atmodem::aliyun::thing::{Device, Downlink, classify};
+/// let dev = Device::new("a1FlqIQabcd", "device1")?;
+/// let msg = classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/property/desired/get_reply",
+///     br#"{"id":"7","code":200,"data":{"LightSwitch":{"value":1,"version":3}}}"#)?;
+/// let Downlink::DesiredGetReply(r) = msg else { panic!() };
+/// assert_eq!((r.id, r.code), (7, 200));
+/// assert_eq!(r.get("LightSwitch").map(|v| v.as_str()), Some(r#"{"value":1,"version":3}"#));
+/// assert_eq!(r.get("Color"), None);
+/// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DesiredReply<'a> {
+    /// The id of the get this answers.
+    pub id: u64,
+    /// 200 on success.
+    pub code: i64,
+    /// `message` as between its quotes, empty when absent; escapes not decoded.
+    pub message: &'a str,
+    /// The `data` object as it appears in the payload (`{}` when a failure reply has none).
+    pub data: RawJson<'a>,
+}
+
+impl<'a> DesiredReply<'a> {
+    /// Each property of `data` in payload order: its identifier (as between its quotes) and
+    /// its value, unread (the platform's per-property object, parse it with
+    /// [`RawJson::parse`]).
+    ///
+    /// ```
+    /// use atmodem::aliyun::thing::{Device, Downlink, classify};
+    /// let dev = Device::new("a1FlqIQabcd", "device1")?;
+    /// let msg = classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/property/desired/get_reply",
+    ///     br#"{"id":"7","code":200,"data":{"A":{"value":1},"B":{}}}"#)?;
+    /// let Downlink::DesiredGetReply(r) = msg else { panic!() };
+    /// let names: Vec<&str> = r.properties().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["A", "B"]);
+    /// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+    /// ```
+    pub fn properties(&self) -> impl Iterator<Item = (&'a str, RawJson<'a>)> + 'a {
+        Members::new(self.data.0.as_bytes())
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                let (k, v) = m.ok()?;
+                Some((
+                    core::str::from_utf8(k).ok()?,
+                    RawJson(core::str::from_utf8(v).ok()?),
+                ))
+            })
+    }
+
+    /// The value of property `identifier`, `None` when `data` does not hold it.
+    ///
+    /// ```
+    /// use atmodem::aliyun::thing::{Device, Downlink, classify};
+    /// let dev = Device::new("a1FlqIQabcd", "device1")?;
+    /// let msg = classify(&dev, b"/sys/a1FlqIQabcd/device1/thing/property/desired/get_reply",
+    ///     br#"{"id":"7","code":200,"data":{}}"#)?;
+    /// let Downlink::DesiredGetReply(r) = msg else { panic!() };
+    /// assert!(r.get("LightSwitch").is_none());
+    /// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+    /// ```
+    #[must_use]
+    pub fn get(&self, identifier: &str) -> Option<RawJson<'a>> {
+        self.properties()
+            .find(|(k, _)| *k == identifier)
+            .map(|(_, v)| v)
+    }
+}
+
 /// A message the platform sent to the device, by topic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -878,6 +1109,27 @@ pub enum Downlink<'a> {
         /// The opaque request payload.
         payload: &'a [u8],
     },
+    /// `/ext/rrpc/{messageId}{topic}`, `topic` being a topic of this device
+    /// (`/{pk}/{dn}/…` or `/sys/{pk}/{dn}/…`): a synchronous call on a custom topic. Answer on
+    /// the same topic ([`Device::response_topic`]), QoS 0, within 7 s. For a TSL service
+    /// called synchronously (`topic` = `/sys/{pk}/{dn}/thing/service/{identifier}`) the
+    /// payload is an Alink request: `classify(device, topic, payload)` reads it as a
+    /// [`Downlink::ServiceCall`], answered with [`write_reply`]. As the response goes out on
+    /// the request's topic, a broker that hands a client its own publishes (as MQTT 3.1.1
+    /// allows) delivers the response back too: skip a `message_id` already answered.
+    ExtRrpc {
+        /// The `messageId` topic level.
+        message_id: &'a str,
+        /// The custom topic, leading `/` included.
+        topic: &'a str,
+        /// The request payload, unread.
+        payload: &'a [u8],
+    },
+    /// `…/thing/property/desired/get_reply`: the desired values asked for with
+    /// [`write_desired_get`].
+    DesiredGetReply(DesiredReply<'a>),
+    /// `…/thing/property/desired/delete_reply`: the answer to [`write_desired_delete`].
+    DesiredDeleteReply(PostReply<'a>),
     /// `/ext/ntp/{pk}/{dn}/response`.
     NtpResponse(super::ntp::NtpResponse),
     /// `/ota/device/upgrade/{pk}/{dn}`: a package to install (see [`super::ota`]).
@@ -893,7 +1145,10 @@ pub enum Downlink<'a> {
 ///
 /// Topics are compared level by level (so `…/thing/service/property/set` is a property
 /// set, never a service named `property`); a topic of another device, or one not listed in
-/// [`Downlink`], is `Ok(Downlink::Unknown)` without reading the payload. `…/service/x_reply`
+/// [`Downlink`], is `Ok(Downlink::Unknown)` without reading the payload. An
+/// `/ext/rrpc/{messageId}{topic}` topic is this device's when the first levels of `topic`
+/// are `{pk}/{dn}` or `sys/{pk}/{dn}`; its payload is not read, a bad `messageId` or
+/// `topic` is [`ThingError::Invalid`] naming it. `…/service/x_reply`
 /// (an uplink reply seen back) is also `Unknown`. JSON payloads that are too long
 /// ([`ThingError::TooLarge`]), too deep ([`ThingError::TooDeep`]), not one object or lack
 /// a field ([`ThingError::Missing`] / [`ThingError::Invalid`] naming it) are errors; it never
@@ -926,6 +1181,9 @@ pub fn classify<'a>(
     let Ok(topic) = core::str::from_utf8(topic) else {
         return Ok(Downlink::Unknown);
     };
+    if let Some(rest) = topic.strip_prefix("/ext/rrpc/") {
+        return classify_ext_rrpc(device, rest, payload);
+    }
     let mut levels = [""; 9];
     let mut n = 0usize;
     for level in topic.split('/') {
@@ -941,21 +1199,46 @@ pub fn classify<'a>(
         ["", "sys", p, d, "thing", "event", event, "post_reply"]
             if p == pk && d == dn && check_identifier(event).is_ok() =>
         {
-            let m = Members::new(payload)?;
-            let id = required_u64(&m, ThingField::Id)?;
-            let code_text = m.get("code").ok_or(ThingError::Missing(ThingField::Code))?;
-            let code = as_i64(code_text).ok_or(ThingError::Invalid(ThingField::Code))?;
-            let message = match m.get("message") {
-                None => "",
-                Some(v) => as_string(v)
-                    .and_then(|t| core::str::from_utf8(t).ok())
-                    .ok_or(ThingError::Invalid(ThingField::Message))?,
-            };
-            Ok(Downlink::PostReply {
-                event,
-                reply: PostReply { id, code, message },
-            })
+            let reply = reply_of(&Members::new(payload)?)?;
+            Ok(Downlink::PostReply { event, reply })
         }
+        ["", "sys", p, d, "thing", "property", "desired", "get_reply"] if p == pk && d == dn => {
+            let m = Members::new(payload)?;
+            let reply = reply_of(&m)?;
+            let data = match m.get("data") {
+                Some(v) if v.starts_with(b"{") => {
+                    core::str::from_utf8(v).map_err(|_| ThingError::Invalid(ThingField::Data))?
+                }
+                Some(_) => return Err(ThingError::Invalid(ThingField::Data)),
+                None if reply.code == 200 => return Err(ThingError::Missing(ThingField::Data)),
+                None => "{}",
+            };
+            // Every member of `data` is read once here, so `DesiredReply` never meets an error.
+            let members =
+                Members::new(data.as_bytes()).map_err(|_| ThingError::Invalid(ThingField::Data))?;
+            for member in members {
+                let (key, _) = member.map_err(|_| ThingError::Invalid(ThingField::Data))?;
+                core::str::from_utf8(key).map_err(|_| ThingError::Invalid(ThingField::Data))?;
+            }
+            Ok(Downlink::DesiredGetReply(DesiredReply {
+                id: reply.id,
+                code: reply.code,
+                message: reply.message,
+                data: RawJson(data),
+            }))
+        }
+        [
+            "",
+            "sys",
+            p,
+            d,
+            "thing",
+            "property",
+            "desired",
+            "delete_reply",
+        ] if p == pk && d == dn => Ok(Downlink::DesiredDeleteReply(reply_of(&Members::new(
+            payload,
+        )?)?)),
         ["", "sys", p, d, "thing", "service", "property", "set"] if p == pk && d == dn => {
             let m = Members::new(payload)?;
             let id = required_u64(&m, ThingField::Id)?;
@@ -995,6 +1278,47 @@ pub fn classify<'a>(
         ),
         _ => Ok(Downlink::Unknown),
     }
+}
+
+/// `rest` is what follows `/ext/rrpc/`: `{messageId}{topic}`.
+fn classify_ext_rrpc<'a>(
+    device: &Device<'_>,
+    rest: &'a str,
+    payload: &'a [u8],
+) -> Result<Downlink<'a>, ThingError> {
+    let Some(slash) = rest.find('/') else {
+        return Ok(Downlink::Unknown);
+    };
+    let (message_id, topic) = rest.split_at(slash);
+    let mut levels = topic.split('/').skip(1);
+    let owner = match (levels.next(), levels.next(), levels.next()) {
+        (Some("sys"), p, d) => (p, d),
+        (p, d, _) => (p, d),
+    };
+    if owner != (Some(device.product_key), Some(device.device_name)) {
+        return Ok(Downlink::Unknown);
+    }
+    check_message_id(message_id)?;
+    check_custom_topic(topic, false)?;
+    Ok(Downlink::ExtRrpc {
+        message_id,
+        topic,
+        payload,
+    })
+}
+
+/// `id`, `code` and `message` of a platform reply.
+fn reply_of<'a>(m: &Members<'a>) -> Result<PostReply<'a>, ThingError> {
+    let id = required_u64(m, ThingField::Id)?;
+    let code_text = m.get("code").ok_or(ThingError::Missing(ThingField::Code))?;
+    let code = as_i64(code_text).ok_or(ThingError::Invalid(ThingField::Code))?;
+    let message = match m.get("message") {
+        None => "",
+        Some(v) => as_string(v)
+            .and_then(|t| core::str::from_utf8(t).ok())
+            .ok_or(ThingError::Invalid(ThingField::Message))?,
+    };
+    Ok(PostReply { id, code, message })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1167,6 +1491,98 @@ pub fn write_reply<const N: usize>(
             "}",
         ],
     );
+    finish(out, r)
+}
+
+/// Write a desired-properties get into `out` (cleared first), published on
+/// [`Topic::DesiredGet`]:
+/// `{"id":"<id>","version":"1.0","params":["<identifier>",…],"method":"thing.property.desired.get"}`.
+/// The answer comes on `…/desired/get_reply` as [`Downlink::DesiredGetReply`].
+///
+/// No identifier, or one that is not a TSL identifier, is [`ThingError::Invalid`] on
+/// [`ThingField::Params`] / [`ThingField::Identifier`]; a message longer than `N` is
+/// [`ThingError::Capacity`] and leaves `out` empty.
+///
+/// ```
+/// use atmodem::aliyun::thing::write_desired_get;
+/// let mut out = heapless::String::<128>::new();
+/// write_desired_get(9, &["LightSwitch", "Color"], &mut out)?;
+/// assert_eq!(out.as_str(), r#"{"id":"9","version":"1.0","params":["LightSwitch","Color"],"method":"thing.property.desired.get"}"#);
+/// assert!(write_desired_get(9, &[], &mut out).is_err());
+/// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+/// ```
+pub fn write_desired_get<const N: usize>(
+    id: u32,
+    identifiers: &[&str],
+    out: &mut String<N>,
+) -> Result<(), ThingError> {
+    out.clear();
+    if identifiers.is_empty() {
+        return Err(ThingError::Invalid(ThingField::Params));
+    }
+    identifiers.iter().try_for_each(|i| check_identifier(i))?;
+    let mut idb = [0u8; 20];
+    let id = digits(u64::from(id), &mut idb);
+    let r = (|| {
+        put_all(
+            out,
+            &["{\"id\":\"", id, "\",\"version\":\"1.0\",\"params\":["],
+        )?;
+        for (n, identifier) in identifiers.iter().enumerate() {
+            put_all(out, &[if n == 0 { "\"" } else { ",\"" }, identifier, "\""])?;
+        }
+        out.put("],\"method\":\"thing.property.desired.get\"}")
+    })();
+    finish(out, r)
+}
+
+/// Write a desired-properties delete into `out` (cleared first), published on
+/// [`Topic::DesiredDelete`]: each `(identifier, version)` becomes
+/// `"<identifier>":{"version":<version>}`, or `"<identifier>":{}` without a version:
+/// `{"id":"<id>","version":"1.0","params":{…},"method":"thing.property.desired.delete"}`.
+/// The answer comes on `…/desired/delete_reply` as [`Downlink::DesiredDeleteReply`].
+///
+/// Errors as for [`write_desired_get`].
+///
+/// ```
+/// use atmodem::aliyun::thing::write_desired_delete;
+/// let mut out = heapless::String::<160>::new();
+/// write_desired_delete(10, &[("LightSwitch", Some(1)), ("Color", None)], &mut out)?;
+/// assert_eq!(out.as_str(), r#"{"id":"10","version":"1.0","params":{"LightSwitch":{"version":1},"Color":{}},"method":"thing.property.desired.delete"}"#);
+/// # Ok::<(), atmodem::aliyun::thing::ThingError>(())
+/// ```
+pub fn write_desired_delete<const N: usize>(
+    id: u32,
+    properties: &[(&str, Option<u32>)],
+    out: &mut String<N>,
+) -> Result<(), ThingError> {
+    out.clear();
+    if properties.is_empty() {
+        return Err(ThingError::Invalid(ThingField::Params));
+    }
+    properties
+        .iter()
+        .try_for_each(|(i, _)| check_identifier(i))?;
+    let mut idb = [0u8; 20];
+    let id = digits(u64::from(id), &mut idb);
+    let r = (|| {
+        put_all(
+            out,
+            &["{\"id\":\"", id, "\",\"version\":\"1.0\",\"params\":{"],
+        )?;
+        for (n, (identifier, version)) in properties.iter().enumerate() {
+            put_all(
+                out,
+                &[if n == 0 { "\"" } else { ",\"" }, identifier, "\":{"],
+            )?;
+            if let Some(v) = version {
+                let mut vb = [0u8; 20];
+                put_all(out, &["\"version\":", digits(u64::from(*v), &mut vb)])?;
+            }
+            out.put("}")?;
+        }
+        out.put("},\"method\":\"thing.property.desired.delete\"}")
+    })();
     finish(out, r)
 }
 
