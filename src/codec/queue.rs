@@ -153,8 +153,12 @@ pub struct LineQueue<const N: usize> {
     buf: [u8; N],
     /// First record not taken.
     head: usize,
-    /// One past the last record.
+    /// One past the last record of the first region (`head..tail`).
     tail: usize,
+    /// One past the last record of the second region (`0..wrap`, after the first in order;
+    /// 0 when there is none). New records go there once the first region reaches the end of
+    /// the storage while the space before `head` is free: no record is moved for them.
+    wrap: usize,
     /// Lines waiting (taken ones not counted).
     len: usize,
     /// Of them, lines tagged as a message, by client index (indexes from 7 up share the last
@@ -183,9 +187,10 @@ impl<const N: usize> core::fmt::Debug for LineQueue<N> {
 impl core::fmt::Debug for Repr<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Packed(p) => f
+            Self::Packed(p, q) => f
                 .debug_tuple("Packed")
                 .field(&super::redact::Len(p))
+                .field(&super::redact::Len(q))
                 .finish(),
             Self::Slice(s) => write!(f, "Slice(<{} lines>)", s.len()),
         }
@@ -221,6 +226,7 @@ impl<const N: usize> LineQueue<N> {
             buf: [0; N],
             head: 0,
             tail: 0,
+            wrap: 0,
             len: 0,
             messages: [0; 8],
             link_downs: 0,
@@ -293,12 +299,22 @@ impl<const N: usize> LineQueue<N> {
         })
     }
 
-    /// The records from the head, taken ones included.
+    /// The records in order (the first region, then the second), taken ones included.
     fn records(&self) -> impl Iterator<Item = Record> + '_ {
         let mut at = self.head;
+        let mut end = self.tail;
+        let mut second = self.wrap > 0;
         core::iter::from_fn(move || {
-            if at >= self.tail {
-                return None;
+            if at >= end {
+                if !second {
+                    return None;
+                }
+                second = false;
+                at = 0;
+                end = self.wrap;
+                if at >= end {
+                    return None;
+                }
             }
             let r = self.record(at)?;
             at = r.next;
@@ -322,24 +338,34 @@ impl<const N: usize> LineQueue<N> {
             _ => {}
         }
         self.live = self.live.saturating_sub(r.next.saturating_sub(r.at));
-        while self.head < self.tail {
-            match self.record(self.head) {
-                Some(h) if h.tag.is_none() => self.head = h.next,
-                _ => break,
+        loop {
+            while self.head < self.tail {
+                match self.record(self.head) {
+                    Some(h) if h.tag.is_none() => self.head = h.next,
+                    _ => break,
+                }
             }
+            if self.head < self.tail || self.wrap == 0 {
+                break;
+            }
+            // The first region is used up: the second one becomes the first.
+            self.head = 0;
+            self.tail = self.wrap;
+            self.wrap = 0;
         }
         if self.len == 0 {
             // The bytes stay in place until the next push, so a line just taken stays valid.
             self.head = 0;
             self.tail = 0;
+            self.wrap = 0;
         }
     }
 
-    /// Move the waiting records to the front, dropping taken ones: each byte moved once.
-    fn compact(&mut self) {
-        let mut to = 0usize;
-        let mut at = self.head;
-        while at < self.tail {
+    /// Squeeze the taken records out of `from..end`, moving the waiting ones down to `to`;
+    /// returns one past the last moved. Each waiting byte is moved once.
+    fn squeeze(&mut self, mut to: usize, from: usize, end: usize) -> usize {
+        let mut at = from;
+        while at < end {
             let Some(r) = self.record(at) else {
                 break;
             };
@@ -350,8 +376,28 @@ impl<const N: usize> LineQueue<N> {
             }
             at = r.next;
         }
+        to
+    }
+
+    /// Move the waiting records to the front, in order, dropping taken ones. With one region,
+    /// each waiting byte is moved once; with two (rare: a line taken from the middle keeps
+    /// space locked), the regions are squeezed and then swapped by one rotation.
+    fn compact(&mut self) {
+        if self.wrap == 0 {
+            self.tail = self.squeeze(0, self.head, self.tail);
+            self.head = 0;
+            return;
+        }
+        let second = self.squeeze(0, 0, self.wrap);
+        // The first region lies after the second (`wrap <= head`): moving it down is safe.
+        let end = self.squeeze(second, self.head, self.tail);
+        if let Some(both) = self.buf.get_mut(..end) {
+            // [second][first] → [first][second].
+            both.rotate_left(second.min(end));
+        }
         self.head = 0;
-        self.tail = to;
+        self.tail = end;
+        self.wrap = 0;
     }
 
     fn append(&mut self, line: &[u8], tag: Tag, spans: MessageSpans) -> bool {
@@ -360,10 +406,18 @@ impl<const N: usize> LineQueue<N> {
             return false;
         };
         let need = stored.saturating_add(HEADER);
-        if N.saturating_sub(self.tail) < need {
+        // Where the record goes, and whether that is the second region.
+        let (start, second) = if self.wrap > 0 && self.head.saturating_sub(self.wrap) >= need {
+            (self.wrap, true)
+        } else if self.wrap == 0 && N.saturating_sub(self.tail) >= need {
+            (self.tail, false)
+        } else if self.wrap == 0 && self.head >= need && self.tail > self.head {
+            // Start the second region before the head: nothing moves.
+            (0, true)
+        } else {
             self.compact();
-        }
-        let start = self.tail;
+            (self.tail, false)
+        };
         let Some(dst) = self.buf.get_mut(start..start.saturating_add(need)) else {
             return false;
         };
@@ -387,7 +441,11 @@ impl<const N: usize> LineQueue<N> {
             return false;
         }
         body.copy_from_slice(line);
-        self.tail = start.saturating_add(need);
+        if second {
+            self.wrap = start.saturating_add(need);
+        } else {
+            self.tail = start.saturating_add(need);
+        }
         self.len = self.len.saturating_add(1);
         match tag {
             Tag::Message(c) => {
@@ -570,6 +628,7 @@ impl<const N: usize> LineQueue<N> {
     pub fn lines(&self) -> Lines<'_> {
         Lines(Repr::Packed(
             self.buf.get(self.head..self.tail).unwrap_or_default(),
+            self.buf.get(..self.wrap).unwrap_or_default(),
         ))
     }
 
@@ -670,6 +729,7 @@ impl<const N: usize> LineQueue<N> {
     pub fn clear(&mut self) {
         self.head = 0;
         self.tail = 0;
+        self.wrap = 0;
         self.len = 0;
         self.messages = [0; 8];
         self.link_downs = 0;
@@ -721,9 +781,10 @@ pub struct Lines<'a>(Repr<'a>);
 
 #[derive(Clone, Copy)]
 enum Repr<'a> {
-    /// Records of a [`LineQueue`]: 2-byte big-endian length, 4-byte sequence number, 2-byte
-    /// tag, then (for a message) its 8 bytes of spans, then the line.
-    Packed(&'a [u8]),
+    /// Records of a [`LineQueue`], in two regions (the second follows the first in order):
+    /// 2-byte big-endian length, 4-byte sequence number, 2-byte tag, then (for a message) its
+    /// 8 bytes of spans, then the line.
+    Packed(&'a [u8], &'a [u8]),
     Slice(&'a [&'a [u8]]),
 }
 
@@ -779,7 +840,11 @@ impl<'a> Iterator for LinesIter<'a> {
                 *s = rest;
                 Some(first)
             }
-            Repr::Packed(p) => loop {
+            Repr::Packed(p, q) => loop {
+                if p.is_empty() {
+                    // The first region is read: go on with the second.
+                    *p = core::mem::take(q);
+                }
                 let (hdr, rest) = p.split_at_checked(HEADER)?;
                 let (n, k) = match hdr {
                     &[hi, lo, _, _, _, _, k, _] => (usize::from(u16::from_be_bytes([hi, lo])), k),
