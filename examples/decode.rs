@@ -316,11 +316,11 @@ impl Render for LuatUrc<'_> {
             LuatUrc::Pubrec => bare(o, "PUBREC"),
             LuatUrc::Pubcomp => bare(o, "PUBCOMP"),
             LuatUrc::Closed => bare(o, "CLOSED"),
-            LuatUrc::MsubUrc(MsubUrc::Message(m)) => {
+            LuatUrc::Msub(MsubUrc::Message(m)) => {
                 o.str("name", "+MSUB").num("len", m.payload.len());
                 message(o, m);
             }
-            LuatUrc::MsubUrc(MsubUrc::Stored { slot }) => {
+            LuatUrc::Msub(MsubUrc::Stored { slot }) => {
                 o.str("name", "+MSUB").num("slot", slot);
             }
             LuatUrc::MqttStatu(s) => {

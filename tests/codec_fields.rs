@@ -232,7 +232,7 @@ fn msub_lengths_and_topics() {
     // The cache notice.
     assert_eq!(
         luat(b"+MSUB: 3"),
-        Some(LuatUrc::MsubUrc(MsubUrc::Stored { slot: 3 }))
+        Some(LuatUrc::Msub(MsubUrc::Stored { slot: 3 }))
     );
 }
 

@@ -480,7 +480,7 @@ fn luat_urc_shapes() {
         (b"PUBREC", LuatUrc::Pubrec),
         (b"PUBCOMP", LuatUrc::Pubcomp),
         (b"CLOSED", LuatUrc::Closed),
-        (b"+MSUB: 2", LuatUrc::MsubUrc(MsubUrc::Stored { slot: 2 })),
+        (b"+MSUB: 2", LuatUrc::Msub(MsubUrc::Stored { slot: 2 })),
         (b"+MQTTSTATU :0", LuatUrc::MqttStatu(0)),
         (b"+E_UTRAN Service", LuatUrc::Service("+E_UTRAN Service")),
         (b"+GSM Service", LuatUrc::Service("+GSM Service")),

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-probes=(decoder luat framer client)
+probes=(decoder luat framer client thing ota)
 if [[ $# -ge 1 ]]; then probes=("$@"); fi
 
 if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then

@@ -1397,7 +1397,9 @@ impl<F: embedded_storage_async::nor_flash::NorFlash, const W: usize> FirmwareSin
         let mut rest = bytes;
         while !rest.is_empty() {
             let room = W.saturating_sub(self.filled);
-            let (now, later) = rest.split_at(room.min(rest.len()));
+            let Some((now, later)) = rest.split_at_checked(room.min(rest.len())) else {
+                break;
+            };
             let until = self.filled.saturating_add(now.len());
             self.block
                 .get_mut(self.filled..until)

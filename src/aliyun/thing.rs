@@ -1289,7 +1289,9 @@ fn classify_ext_rrpc<'a>(
     let Some(slash) = rest.find('/') else {
         return Ok(Downlink::Unknown);
     };
-    let (message_id, topic) = rest.split_at(slash);
+    let Some((message_id, topic)) = rest.split_at_checked(slash) else {
+        return Ok(Downlink::Unknown);
+    };
     let mut levels = topic.split('/').skip(1);
     let owner = match (levels.next(), levels.next(), levels.next()) {
         (Some("sys"), p, d) => (p, d),

@@ -425,10 +425,9 @@ impl<const N: usize> LineQueue<N> {
         let [s0, s1, s2, s3] = self.pushed.to_be_bytes();
         let [k, key] = tag.encode();
         let header = [l0, l1, s0, s1, s2, s3, k, key];
-        let (h, mut body) = dst.split_at_mut(HEADER.min(dst.len()));
-        if h.len() != HEADER {
+        let Some((h, mut body)) = dst.split_at_mut_checked(HEADER) else {
             return false;
-        }
+        };
         h.copy_from_slice(&header);
         if k == MESSAGE {
             let Some((s, rest)) = body.split_at_mut_checked(SPANS) else {

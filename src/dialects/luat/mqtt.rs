@@ -496,7 +496,7 @@ impl core::fmt::Debug for CachedMessages<'_> {
 
 fn cached(line: &[u8]) -> Option<MqttMessage<'_>> {
     match LuatUrc::parse(b"+MSUB", line)? {
-        LuatUrc::MsubUrc(MsubUrc::Message(m)) => Some(m),
+        LuatUrc::Msub(MsubUrc::Message(m)) => Some(m),
         _ => None,
     }
 }

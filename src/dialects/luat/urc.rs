@@ -60,7 +60,7 @@ pub enum LuatUrc<'a> {
     /// `CLOSED`: the TCP link dropped; start again from `AT+MCONFIG` / `AT+MIPSTART`.
     Closed,
     /// `+MSUB: ...`: a received message or a cache notice.
-    MsubUrc(MsubUrc<'a>),
+    Msub(MsubUrc<'a>),
     /// `+MQTTSTATU :<state>`: 0 offline, 1 connected, 2 TCP up but not MQTT-connected.
     MqttStatu(u8),
     /// `+E_UTRAN Service`, `+GSM Service`: the radio access technology in use.
@@ -244,7 +244,7 @@ impl<'a> LuatUrc<'a> {
         // The parsers check the header against `token`, which is usually the line's own head.
         let tok = token;
         let parsed = match k {
-            MSUB => msub(line).map(Self::MsubUrc),
+            MSUB => msub(line).map(Self::Msub),
             PUBACK => Some(Self::Puback),
             SUBACK => Some(Self::Suback),
             UNSUBACK => Some(Self::Unsuback),
@@ -284,7 +284,7 @@ impl<'a> LuatUrc<'a> {
     /// The MQTT message this URC carries, if it is one (`+MSUB` with a payload).
     pub fn message(&self) -> Option<MqttMessage<'a>> {
         match self {
-            Self::MsubUrc(MsubUrc::Message(m)) => Some(*m),
+            Self::Msub(MsubUrc::Message(m)) => Some(*m),
             _ => None,
         }
     }
