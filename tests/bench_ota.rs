@@ -528,6 +528,27 @@ where
     assert_eq!(steps(&mut rx).await, ["-1"]);
     assert!(p.firmware_requests().is_empty(), "{family:?}");
     assert_eq!(sink.inner.into_inner().writes, 0);
+
+    // A chunk buffer shorter than a chunk is refused before any request too.
+    let mut sink = Sink::new(64 * 1024);
+    let mut dl = Download::start(&fw, CHUNK, 3, &mut sink).await.unwrap();
+    let mut short = vec![0u8; CHUNK as usize - 1];
+    let e = download(
+        &mut c,
+        &dev(),
+        &fw,
+        &mut dl,
+        &mut sink,
+        &mut short,
+        &mut transfer(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, FetchError::BufferTooSmall { chunk: CHUNK }),
+        "{e:?}"
+    );
+    assert!(p.firmware_requests().is_empty(), "{family:?}");
 }
 
 #[tokio::test]

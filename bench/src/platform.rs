@@ -75,10 +75,12 @@ pub enum Rrpc<'a> {
     Custom(&'a str),
 }
 
-/// Every firmware-file request `(path, Range header)`, and whether `Range` is ignored.
+/// A firmware-file request: its path and its `Range` header.
+type Fetch = (String, Option<String>);
+/// Every firmware-file request, and whether `Range` is ignored.
 #[derive(Clone, Default)]
 struct Fetches {
-    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    log: Arc<Mutex<Vec<Fetch>>>,
     ignore_range: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -340,7 +342,7 @@ impl Platform {
     }
 
     /// Every firmware-file request so far: its path and its `Range` header.
-    pub fn firmware_requests(&self) -> Vec<(String, Option<String>)> {
+    pub fn firmware_requests(&self) -> Vec<Fetch> {
         self.fetches
             .log
             .lock()

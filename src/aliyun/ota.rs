@@ -1,7 +1,7 @@
 //! OTA firmware update: the payloads, the upgrade notice, image verification, a flash sink
 //! and a resumable download plan, without I/O; and the HTTPS download over a modem.
 //!
-//! The topics are [`Topic`](super::thing::Topic)s of the device
+//! The topics are [`Topic`]s of the device
 //! (`OtaInform`, `OtaProgress`, `OtaFirmwareGet` up; `OtaUpgrade`, `OtaFirmwareGetReply`
 //! down), and the two downlink ones are in [`DOWNLINK_FILTERS`](super::thing::DOWNLINK_FILTERS),
 //! so [`classify`](super::thing::classify) hands an upgrade push over as
@@ -258,7 +258,7 @@ fn write_with(
 
 /// Write the version report `{"id":"<id>","params":{"version":"<version>"[,"module":"<module>"]}}`
 /// into `buf`, returning the text; publish it on
-/// [`Topic::OtaInform`](super::thing::Topic::OtaInform), at boot and first thing after an
+/// [`Topic::OtaInform`], at boot and first thing after an
 /// upgrade. `module` is `None` for the `default` module (the whole device's firmware); report
 /// several modules as several messages.
 ///
@@ -300,7 +300,7 @@ pub fn write_version_inform<'b>(
 
 /// Write a progress report `{"id":"<id>","params":{"step":"<step>","desc":"<desc>"[,"module":"<module>"]}}`
 /// into `buf`, returning the text; publish it on
-/// [`Topic::OtaProgress`](super::thing::Topic::OtaProgress). `step` is a quoted integer,
+/// [`Topic::OtaProgress`]. `step` is a quoted integer,
 /// as the platform documents it and both Link SDKs send it. `desc` is free text (may be
 /// empty), JSON-escaped.
 ///
@@ -361,7 +361,7 @@ pub fn write_progress<'b>(
 
 /// Write a firmware request `{"id":"<id>","version":"1.0","params":{["module":"<module>"]},"method":"thing.ota.firmware.get"}`
 /// into `buf`, returning the text; publish it on
-/// [`Topic::OtaFirmwareGet`](super::thing::Topic::OtaFirmwareGet). The answer comes on
+/// [`Topic::OtaFirmwareGet`]. The answer comes on
 /// `…/firmware/get_reply` ([`FirmwareGetReply`]). `module` `None` asks for the `default`
 /// module. Errors as in [`write_version_inform`].
 ///
