@@ -1975,6 +1975,7 @@ impl Transfer {
 
 /// Why [`download`] stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum FetchError<E, S> {
     /// The link, the bearer or the module went down ([`ModemError::SessionDown`],
