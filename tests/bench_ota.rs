@@ -522,7 +522,7 @@ where
         })
     );
     assert_eq!(e.step(), Step::UpgradeFailed);
-    report_step::<_, _, ()>(&mut c, &dev(), &fw, &mut transfer(), e.step(), "too large")
+    report_step(&mut c, &dev(), &fw, &mut transfer(), e.step(), "too large")
         .await
         .unwrap();
     assert_eq!(steps(&mut rx).await, ["-1"]);

@@ -1989,8 +1989,7 @@ pub enum FetchError<E, S> {
     /// [`Topic::OtaProgress`] (if the link still carried it).
     #[error("{0}")]
     Download(DownloadError<S>),
-    /// The package URL does not decode into [`MAX_OTA_URL`] bytes, or a report does not
-    /// fit its buffer (a very long module name).
+    /// The package URL does not decode into [`MAX_OTA_URL`] bytes.
     #[error("{0}")]
     Ota(OtaError),
     /// The package comes over MQTT ([`Source::Mqtt`]), not HTTPS.
@@ -2038,43 +2037,45 @@ const fn lost_range<E>(e: &ModemError<E>) -> bool {
 /// `transfer.next_id`, which then moves on. Use it for a step [`download`] cannot report
 /// itself, such as the `-1` of a [`Download::start`] that refused the image.
 ///
-/// A report that does not fit (a very long module name) is [`FetchError::Ota`]; a publish
-/// that fails is [`FetchError::Modem`].
+/// A publish that fails is its modem error; a report that cannot be written (a very long
+/// module name) is [`ModemError::Encode`], nothing sent.
 ///
 /// ```no_run
 /// # async fn demo<M: atmodem::client::Mqtt<Error = atmodem::client::Error<E>>, E>(
 /// #     modem: &mut M, fw: &atmodem::aliyun::ota::Firmware<'_>,
-/// # ) -> Result<(), atmodem::aliyun::ota::FetchError<E, ()>> {
+/// # ) -> Result<(), atmodem::client::Error<E>> {
 /// use atmodem::aliyun::ota::{Step, Transfer, report_step};
 /// use atmodem::aliyun::thing::Device;
 /// let dev = Device::new("a1FlqIQabcd", "device1").unwrap();
 /// report_step(modem, &dev, fw, &mut Transfer::new(0), Step::UpgradeFailed, "image too large").await?;
 /// # Ok(()) }
 /// ```
-pub async fn report_step<M, E, S>(
+pub async fn report_step<M, E>(
     modem: &mut M,
     device: &Device<'_>,
     firmware: &Firmware<'_>,
     transfer: &mut Transfer,
     step: Step,
     desc: &str,
-) -> Result<(), FetchError<E, S>>
+) -> Result<(), ModemError<E>>
 where
     M: Mqtt<Error = ModemError<E>>,
 {
+    use crate::codec::EncodeError;
     let mut topic = ThingTopic::new();
     device
         .topic(Topic::OtaProgress, &mut topic)
-        .map_err(|_| FetchError::Ota(OtaError::Capacity))?;
+        .map_err(|_| EncodeError::BufferFull)?;
     let mut buf = [0u8; 256];
     let id = transfer.next_id;
     transfer.next_id = id.wrapping_add(1);
-    let json =
-        write_progress(id, step, desc, firmware.module, &mut buf).map_err(FetchError::Ota)?;
+    let json = write_progress(id, step, desc, firmware.module, &mut buf).map_err(|e| match e {
+        OtaError::Invalid { field, .. } => EncodeError::InvalidArgument(field.name()),
+        _ => EncodeError::BufferFull,
+    })?;
     modem
         .mqtt_publish(transfer.client, &topic, json.as_bytes(), 0, false)
         .await
-        .map_err(FetchError::Modem)
 }
 
 /// Report the progress if one is due ([`Download::progress_due`]); a report that could not
@@ -2097,7 +2098,7 @@ where
     if sent.is_err() {
         download.reported = before;
     }
-    sent
+    sent.map_err(FetchError::Modem)
 }
 
 /// Report a failure's step (best effort: the failure is what the caller hears of) and
@@ -2118,7 +2119,7 @@ where
         Step::FlashFailed => "flash write failed",
         _ => "upgrade failed",
     };
-    let _ = report_step::<M, E, S>(modem, device, firmware, transfer, e.step(), desc).await;
+    let _ = report_step(modem, device, firmware, transfer, e.step(), desc).await;
     FetchError::Download(e)
 }
 
