@@ -310,7 +310,9 @@ enum Cut {
     Reboot,
 }
 
-async fn interrupted<D: atmodem::codec::Dialect>(family: Family, cut: Cut)
+/// `every`: the progress step; with 100 no report comes between the first and the last, so
+/// the cut lands on a range rather than on a report.
+async fn interrupted<D: atmodem::codec::Dialect>(family: Family, cut: Cut, every: u8)
 where
     C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
@@ -329,7 +331,10 @@ where
     });
     let mut dl = Download::start(&fw, CHUNK, 3, &mut sink).await.unwrap();
     let mut buf = vec![0u8; CHUNK as usize];
-    let mut t = transfer();
+    let mut t = Transfer {
+        report_every: every,
+        ..transfer()
+    };
     let e = download(&mut c, &dev(), &fw, &mut dl, &mut sink, &mut buf, &mut t)
         .await
         .unwrap_err();
@@ -345,6 +350,7 @@ where
         "{family:?} {cut:?}: {resumed_at}"
     );
     assert_eq!(resumed_at % CHUNK, 0);
+    eprintln!("{family:?} {cut:?}: stopped at byte {resumed_at} with {e:?}");
     let before = p.firmware_requests().len();
 
     // The device brings the module up again and calls again with the same state.
@@ -371,22 +377,28 @@ where
 
 #[tokio::test]
 async fn quectel_download_resumes_after_a_link_drop() {
-    interrupted::<Quectel>(Family::Quectel, Cut::LinkDrop).await;
+    interrupted::<Quectel>(Family::Quectel, Cut::LinkDrop, 5).await;
 }
 
 #[tokio::test]
 async fn luat_download_resumes_after_a_link_drop() {
-    interrupted::<Luat>(Family::Luat, Cut::LinkDrop).await;
+    interrupted::<Luat>(Family::Luat, Cut::LinkDrop, 5).await;
+}
+
+#[tokio::test]
+async fn luat_range_lost_to_a_link_drop_resumes() {
+    // The Luat module's HTTP needs the bearer: the next range fails, and with it the call.
+    interrupted::<Luat>(Family::Luat, Cut::LinkDrop, 100).await;
 }
 
 #[tokio::test]
 async fn quectel_download_resumes_after_a_reboot() {
-    interrupted::<Quectel>(Family::Quectel, Cut::Reboot).await;
+    interrupted::<Quectel>(Family::Quectel, Cut::Reboot, 5).await;
 }
 
 #[tokio::test]
 async fn luat_download_resumes_after_a_reboot() {
-    interrupted::<Luat>(Family::Luat, Cut::Reboot).await;
+    interrupted::<Luat>(Family::Luat, Cut::Reboot, 5).await;
 }
 
 // ---------------------------------------------------------------------------------------
