@@ -4,9 +4,9 @@
 //! `MPUB` with the `\XX` escapes or hex (`MQTTMODE`), `MPUBEX` with the `>` prompt, `PUBACK`,
 //! `PUBREC`/`PUBCOMP`, `+MSUB` pushed or cached (`MQTTMSGSET`, `MQTTMSGGET`), `MQTTSTATU`,
 //! `MDISCONNECT`, `MIPCLOSE`, `CLOSED`), and HTTP(S) (`AT+HTTPINIT`/`HTTPPARA`/`HTTPSSL`/
-//! `HTTPDATA` with `DOWNLOAD`/`HTTPACTION`/`HTTPREAD`/`HTTPHEAD`/`HTTPTERM`), SSL contexts
-//! (`AT+SSLCFG` set, query and erase) and local files (`AT+FSCREATE`, `AT+FSWRITE` with the
-//! `>` prompt, `AT+FSFLSIZE`, `AT+FSDEL`).
+//! `HTTPDATA` with `DOWNLOAD`/`HTTPACTION`/`HTTPREAD`/`HTTPHEAD`/`HTTPTERM`, ranged GETs with
+//! `HTTPPARA="BREAK"`/`"BREAKEND"`), SSL contexts (`AT+SSLCFG` set, query and erase) and
+//! local files (`AT+FSCREATE`, `AT+FSWRITE` with the `>` prompt, `AT+FSFLSIZE`, `AT+FSDEL`).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -97,6 +97,8 @@ struct Http {
     pending: Option<(u64, u8)>,
     response: Option<Response>,
     ssl: u8,
+    /// `"BREAK"` and `"BREAKEND"` (inclusive) of a ranged GET.
+    range: (u64, u64),
 }
 
 /// The Luat model's state.
@@ -662,7 +664,12 @@ impl Luat {
                 Ok(t) if t > 0 => self.http.timeout = t,
                 _ => return core.bad_args().await,
             },
-            "CID" | "UA" | "PROIP" | "PROPORT" | "REDIR" | "BREAK" | "BREAKEND" => {}
+            "BREAK" | "BREAKEND" => match value.parse::<u64>() {
+                Ok(n) if tag == "BREAK" => self.http.range.0 = n,
+                Ok(n) => self.http.range.1 = n,
+                _ => return core.bad_args().await,
+            },
+            "CID" | "UA" | "PROIP" | "PROPORT" | "REDIR" => {}
             _ => return core.bad_args().await,
         }
         core.ok().await
@@ -682,6 +689,14 @@ impl Luat {
         let mut headers = self.http.headers.clone();
         if let Some(c) = &self.http.content {
             headers.push(("Content-Type".into(), c.clone()));
+        }
+        // The HTTP guide's 断点续传: both 0 is no range, an end below the start reads to the
+        // end of the file.
+        match self.http.range {
+            (0, 0) => {}
+            (a, b) if m == 0 && b < a => headers.push(("Range".into(), format!("bytes={a}-"))),
+            (a, b) if m == 0 => headers.push(("Range".into(), format!("bytes={a}-{b}"))),
+            _ => {}
         }
         let method = match m {
             0 => "GET",

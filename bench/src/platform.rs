@@ -75,12 +75,22 @@ pub enum Rrpc<'a> {
     Custom(&'a str),
 }
 
+/// A firmware-file request: its path and its `Range` header.
+type Fetch = (String, Option<String>);
+/// Every firmware-file request, and whether `Range` is ignored.
+#[derive(Clone, Default)]
+struct Fetches {
+    log: Arc<Mutex<Vec<Fetch>>>,
+    ignore_range: Arc<std::sync::atomic::AtomicBool>,
+}
+
 /// The local platform.
 #[derive(Clone)]
 pub struct Platform {
     broker: Broker,
     http: SocketAddr,
     files: Files,
+    fetches: Fetches,
     offers: Offers,
     desired: DesiredMap,
     skew_ms: Arc<AtomicI64>,
@@ -98,15 +108,18 @@ impl Platform {
     pub async fn start_with(devices: Vec<TestDevice>) -> std::io::Result<Platform> {
         let broker = Broker::start(0, devices.clone()).await?;
         let files: Files = Arc::default();
+        let fetches = Fetches::default();
         let handler = {
             let (files, broker, devices) = (files.clone(), broker.clone(), devices.clone());
-            Arc::new(move |req: Request| handle_http(&devices, &broker, &files, req))
+            let fetches = fetches.clone();
+            Arc::new(move |req: Request| handle_http(&devices, &broker, &files, &fetches, req))
         };
         let http = http::serve(0, handler).await?;
         let p = Platform {
             broker,
             http,
             files,
+            fetches,
             offers: Offers::default(),
             desired: DesiredMap::default(),
             skew_ms: Arc::default(),
@@ -240,13 +253,26 @@ impl Platform {
     /// message (`/ota/device/upgrade/<pk>/<dn>`, MD5 digest) and answers later
     /// `thing/ota/firmware/get` queries of that device with it; returns the URL.
     pub fn push_firmware(&self, pk: &str, dn: &str, version: &str, image: &[u8]) -> String {
+        self.push_firmware_signed(pk, dn, version, image, image)
+    }
+
+    /// As [`Platform::push_firmware`], but the push's MD5 is that of `signed` (another image
+    /// than the one served: a corrupted download).
+    pub fn push_firmware_signed(
+        &self,
+        pk: &str,
+        dn: &str,
+        version: &str,
+        image: &[u8],
+        signed: &[u8],
+    ) -> String {
         use md5::Digest;
         let path = format!("/ota/{pk}/{dn}/{version}.bin");
         let url = format!("https://ota.bench.local{path}");
         if let Ok(mut f) = self.files.lock() {
             f.insert(path, image.to_vec());
         }
-        let digest: String = md5::Md5::digest(image)
+        let digest: String = md5::Md5::digest(signed)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
@@ -315,6 +341,20 @@ impl Platform {
         .flatten()
     }
 
+    /// Every firmware-file request so far: its path and its `Range` header.
+    pub fn firmware_requests(&self) -> Vec<Fetch> {
+        self.fetches
+            .log
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// Serve firmware files whole (`200`) whatever their `Range` (`true`), or honour it.
+    pub fn ignore_range(&self, on: bool) {
+        self.fetches.ignore_range.store(on, Ordering::Relaxed);
+    }
+
     /// Skews the platform's clock (NTP replies) by `ms`.
     pub fn skew_clock(&self, ms: i64) {
         self.skew_ms.store(ms, Ordering::Relaxed);
@@ -354,7 +394,13 @@ fn now_ms(skew: &AtomicI64) -> u64 {
     now.saturating_add(skew.load(Ordering::Relaxed)).max(0) as u64
 }
 
-fn handle_http(devices: &[TestDevice], broker: &Broker, files: &Files, req: Request) -> Response {
+fn handle_http(
+    devices: &[TestDevice],
+    broker: &Broker,
+    files: &Files,
+    fetches: &Fetches,
+    req: Request,
+) -> Response {
     let json = "application/json;charset=utf-8";
     let body = String::from_utf8_lossy(&req.body).into_owned();
     match (req.method.as_str(), req.path.as_str()) {
@@ -370,8 +416,15 @@ fn handle_http(devices: &[TestDevice], broker: &Broker, files: &Files, req: Requ
         }
         ("GET" | "HEAD", path) => {
             let file = files.lock().ok().and_then(|f| f.get(path).cloned());
+            let range = req.header("Range").map(str::to_string);
+            if file.is_some()
+                && let Ok(mut l) = fetches.log.lock()
+            {
+                l.push((path.to_string(), range.clone()));
+            }
+            let range = range.filter(|_| !fetches.ignore_range.load(Ordering::Relaxed));
             match file {
-                Some(data) => ranged(&data, req.header("Range")),
+                Some(data) => ranged(&data, range.as_deref()),
                 None => Response::new(404, "text/plain", "not found"),
             }
         }

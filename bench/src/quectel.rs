@@ -3,9 +3,9 @@
 //! (`AT+QMTCFG` with every option, `QMTOPEN`/`QMTCLOSE`/`QMTCONN`/`QMTDISC`/`QMTSUB`/`QMTUNS`,
 //! `QMTPUBEX` and `QMTPUB` with the `>` prompt, `+QMTRECV` in its three receive modes,
 //! `+QMTSTAT`), and HTTP(S) (`AT+QHTTPCFG`, `QHTTPURL`/`QHTTPPOST`/`QHTTPGET` with `CONNECT`,
-//! `QHTTPREAD`, `QHTTPSTOP`), SSL contexts 0..5 (`AT+QSSLCFG`) and UFS files (`AT+QFUPL`
-//! with `CONNECT` and its checksum, `AT+QFLST`, `AT+QFDEL`). The module's own Aliyun
-//! signing for `aliauth` is here too.
+//! the ranged `QHTTPGETEX`, `QHTTPREAD`, `QHTTPSTOP`), SSL contexts 0..5 (`AT+QSSLCFG`) and
+//! UFS files (`AT+QFUPL` with `CONNECT` and its checksum, `AT+QFLST`, `AT+QFDEL`). The
+//! module's own Aliyun signing for `aliauth` is here too.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -400,6 +400,7 @@ impl Quectel {
             }
             ("+QHTTPPOST", Form::Set) => self.qhttppost(core, cmd).await,
             ("+QHTTPGET", Form::Exec | Form::Set) => self.qhttpget(core, cmd).await,
+            ("+QHTTPGETEX", Form::Set) => self.qhttpgetex(core, cmd).await,
             ("+QHTTPREAD", Form::Exec | Form::Set) => self.qhttpread(core).await,
             ("+QHTTPSTOP", Form::Exec) => {
                 self.http.pending = None;
@@ -973,6 +974,32 @@ impl Quectel {
             body: Vec::new(),
             raw,
             timeout: Duration::from_secs(rsp.max(1) as u64),
+        };
+        self.http.response = None;
+        self.http.pending = Some((core.spawn_http(job), "+QHTTPGET"));
+    }
+
+    /// `AT+QHTTPGETEX=<rsptime>,<start_pos>,<read_len>`: `OK`, then a GET with
+    /// `Range: bytes=<start_pos>-<start_pos+read_len-1>` whose result comes as
+    /// `+QHTTPGET: <err>,<status>,<len>` (EC2x/EC200; rsptime 1-300 s).
+    async fn qhttpgetex(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(rsp @ 1..=300), Some(start @ 0..), Some(len @ 1..), 3) =
+            (cmd.int(0), cmd.int(1), cmd.int(2), cmd.args.len())
+        else {
+            return core.bad_args().await;
+        };
+        let Some(url) = self.http_ready(core).await else {
+            return;
+        };
+        core.ok().await;
+        let range = format!("bytes={start}-{}", start + len - 1);
+        let job = HttpJob {
+            method: "GET",
+            url,
+            headers: vec![("Range".into(), range)],
+            body: Vec::new(),
+            raw: None,
+            timeout: Duration::from_secs(rsp as u64),
         };
         self.http.response = None;
         self.http.pending = Some((core.spawn_http(job), "+QHTTPGET"));

@@ -1,7 +1,7 @@
-//! OTA firmware update, without I/O: the payloads, the upgrade notice, image verification,
-//! a flash sink and a resumable download plan.
+//! OTA firmware update: the payloads, the upgrade notice, image verification, a flash sink
+//! and a resumable download plan, without I/O; and the HTTPS download over a modem.
 //!
-//! The topics are [`Topic`](super::thing::Topic)s of the device
+//! The topics are [`Topic`]s of the device
 //! (`OtaInform`, `OtaProgress`, `OtaFirmwareGet` up; `OtaUpgrade`, `OtaFirmwareGetReply`
 //! down), and the two downlink ones are in [`DOWNLINK_FILTERS`](super::thing::DOWNLINK_FILTERS),
 //! so [`classify`](super::thing::classify) hands an upgrade push over as
@@ -23,8 +23,10 @@
 //!    [`FirmwareSink::finish`] and [`Verifier::finish`]; on a mismatch report
 //!    [`Step::VerifyFailed`] (`-3`).
 //!
-//! [`Download`] keeps steps 2 to 4 in order over any [`FirmwareSink`]; the transport (HTTP
-//! `Range` requests through the module, or MQTT chunks) stays the caller's.
+//! [`Download`] keeps steps 2 to 4 in order over any [`FirmwareSink`], without I/O;
+//! [`download`] runs steps 3 and 4 over a modem's [`Http`] (ranged GETs) and [`Mqtt`]
+//! (progress reports) capabilities and resumes after a link loss or a module reboot. An
+//! MQTT-served package ([`Source::Mqtt`]) stays the caller's.
 //!
 //! ```
 //! use atmodem::aliyun::ota::{DownloadPlan, UpgradeNotice, Verifier};
@@ -46,8 +48,10 @@
 //! ```
 
 use super::thing::{
-    Members, Out, RawJson, SliceOut, ThingError, as_i64, as_string, as_u64, digits, put_all,
+    Device, Members, Out, RawJson, SliceOut, ThingError, ThingTopic, Topic, as_i64, as_string,
+    as_u64, digits, put_all,
 };
+use crate::client::{Error as ModemError, Http, HttpTiming, Mqtt};
 
 // ---------------------------------------------------------------------------------------
 // Errors
@@ -254,7 +258,7 @@ fn write_with(
 
 /// Write the version report `{"id":"<id>","params":{"version":"<version>"[,"module":"<module>"]}}`
 /// into `buf`, returning the text; publish it on
-/// [`Topic::OtaInform`](super::thing::Topic::OtaInform), at boot and first thing after an
+/// [`Topic::OtaInform`], at boot and first thing after an
 /// upgrade. `module` is `None` for the `default` module (the whole device's firmware); report
 /// several modules as several messages.
 ///
@@ -296,7 +300,7 @@ pub fn write_version_inform<'b>(
 
 /// Write a progress report `{"id":"<id>","params":{"step":"<step>","desc":"<desc>"[,"module":"<module>"]}}`
 /// into `buf`, returning the text; publish it on
-/// [`Topic::OtaProgress`](super::thing::Topic::OtaProgress). `step` is a quoted integer,
+/// [`Topic::OtaProgress`]. `step` is a quoted integer,
 /// as the platform documents it and both Link SDKs send it. `desc` is free text (may be
 /// empty), JSON-escaped.
 ///
@@ -357,7 +361,7 @@ pub fn write_progress<'b>(
 
 /// Write a firmware request `{"id":"<id>","version":"1.0","params":{["module":"<module>"]},"method":"thing.ota.firmware.get"}`
 /// into `buf`, returning the text; publish it on
-/// [`Topic::OtaFirmwareGet`](super::thing::Topic::OtaFirmwareGet). The answer comes on
+/// [`Topic::OtaFirmwareGet`]. The answer comes on
 /// `…/firmware/get_reply` ([`FirmwareGetReply`]). `module` `None` asks for the `default`
 /// module. Errors as in [`write_version_inform`].
 ///
@@ -1924,4 +1928,301 @@ impl Download {
         sink.finish().await.map_err(DownloadError::Sink)?;
         self.verifier.finish().map_err(DownloadError::Verify)
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The download over a modem
+
+/// The longest package URL [`download`] sends, in bytes once its JSON escapes are decoded
+/// (OSS pre-signed URLs are a few hundred bytes).
+pub const MAX_OTA_URL: usize = 1024;
+
+/// How [`download`] runs: where it reports, how often, and the module's HTTP times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Transfer {
+    /// The MQTT client the progress reports are published on.
+    pub client: u8,
+    /// Report progress every this many percent ([`Download::progress_due`]; Link SDK's
+    /// demo: 5).
+    pub report_every: u8,
+    /// The module's HTTP times for each range.
+    pub timing: HttpTiming,
+    /// The Alink `id` of the next report; each report takes one.
+    pub next_id: u64,
+}
+
+impl Transfer {
+    /// Client `client`, a report every 5 %, 60 s HTTP times, ids from 1.
+    ///
+    /// ```
+    /// let t = atmodem::aliyun::ota::Transfer::new(0);
+    /// assert_eq!((t.report_every, t.next_id, t.timing.response_secs), (5, 1, 60));
+    /// ```
+    #[must_use]
+    pub const fn new(client: u8) -> Self {
+        Self {
+            client,
+            report_every: 5,
+            timing: HttpTiming {
+                url_input_secs: 60,
+                body_input_secs: 60,
+                response_secs: 60,
+                read_secs: 60,
+            },
+            next_id: 1,
+        }
+    }
+}
+
+/// Why [`download`] stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum FetchError<E, S> {
+    /// The link, the bearer or the module went down ([`ModemError::SessionDown`],
+    /// [`ModemError::Rebooted`], the transport), a progress report could not be published
+    /// (the link is down), or the modem refused a call outright (an encoding error,
+    /// [`ModemError::QueueFull`]). The [`Download`] keeps every accepted byte: bring the
+    /// module up again and call [`download`] again to resume.
+    #[error("modem: {0}")]
+    Modem(ModemError<E>),
+    /// The download failed for good; its [`DownloadError::step`] was reported on
+    /// [`Topic::OtaProgress`] (if the link still carried it).
+    #[error("{0}")]
+    Download(DownloadError<S>),
+    /// The package URL does not decode into [`MAX_OTA_URL`] bytes.
+    #[error("{0}")]
+    Ota(OtaError),
+    /// The package comes over MQTT ([`Source::Mqtt`]), not HTTPS.
+    #[error("the package is not served over HTTPS")]
+    NotHttps,
+    /// `chunk_buf` is shorter than a chunk of the [`Download`].
+    #[error("chunk buffer shorter than a {chunk}-byte chunk")]
+    BufferTooSmall {
+        /// The chunk's length.
+        chunk: u32,
+    },
+}
+
+/// Whether a failed range is worth asking for again at once: the module answered (an HTTP
+/// failure, a wrong status or length, a timeout), as opposed to the link or module being
+/// down, or a call that cannot work.
+const fn retry_in_place<E>(e: &ModemError<E>) -> bool {
+    matches!(
+        e,
+        ModemError::Action(_)
+            | ModemError::Timeout
+            | ModemError::Error
+            | ModemError::Cme(_)
+            | ModemError::Protocol
+            | ModemError::Parse(_)
+            | ModemError::ResponseTooLong
+    )
+}
+
+/// Whether the range in flight was lost to this error (and is to be [`Download::fail`]ed).
+const fn lost_range<E>(e: &ModemError<E>) -> bool {
+    matches!(
+        e,
+        ModemError::SessionDown
+            | ModemError::Rebooted
+            | ModemError::Transport(_)
+            | ModemError::Closed
+            | ModemError::QueueFull
+    )
+}
+
+/// Publish the progress report `step` of `firmware`'s module on `device`'s
+/// [`Topic::OtaProgress`] with QoS 0, as Link SDK C 4.x does (`_ota_publish_base` in
+/// `components/ota/aiot_ota_api.c` publishes with QoS 0); the report's id is
+/// `transfer.next_id`, which then moves on. Use it for a step [`download`] cannot report
+/// itself, such as the `-1` of a [`Download::start`] that refused the image.
+///
+/// A publish that fails is its modem error; a report that cannot be written (a very long
+/// module name) is [`ModemError::Encode`], nothing sent.
+///
+/// ```no_run
+/// # async fn demo<M: atmodem::client::Mqtt<Error = atmodem::client::Error<E>>, E>(
+/// #     modem: &mut M, fw: &atmodem::aliyun::ota::Firmware<'_>,
+/// # ) -> Result<(), atmodem::client::Error<E>> {
+/// use atmodem::aliyun::ota::{Step, Transfer, report_step};
+/// use atmodem::aliyun::thing::Device;
+/// let dev = Device::new("a1FlqIQabcd", "device1").unwrap();
+/// report_step(modem, &dev, fw, &mut Transfer::new(0), Step::UpgradeFailed, "image too large").await?;
+/// # Ok(()) }
+/// ```
+pub async fn report_step<M, E>(
+    modem: &mut M,
+    device: &Device<'_>,
+    firmware: &Firmware<'_>,
+    transfer: &mut Transfer,
+    step: Step,
+    desc: &str,
+) -> Result<(), ModemError<E>>
+where
+    M: Mqtt<Error = ModemError<E>>,
+{
+    use crate::codec::EncodeError;
+    let mut topic = ThingTopic::new();
+    device
+        .topic(Topic::OtaProgress, &mut topic)
+        .map_err(|_| EncodeError::BufferFull)?;
+    let mut buf = [0u8; 256];
+    let id = transfer.next_id;
+    transfer.next_id = id.wrapping_add(1);
+    let json = write_progress(id, step, desc, firmware.module, &mut buf).map_err(|e| match e {
+        OtaError::Invalid { field, .. } => EncodeError::InvalidArgument(field.name()),
+        _ => EncodeError::BufferFull,
+    })?;
+    modem
+        .mqtt_publish(transfer.client, &topic, json.as_bytes(), 0, false)
+        .await
+}
+
+/// Report the progress if one is due ([`Download::progress_due`]); a report that could not
+/// be published stays due.
+async fn report_due<M, E, S>(
+    modem: &mut M,
+    device: &Device<'_>,
+    firmware: &Firmware<'_>,
+    download: &mut Download,
+    transfer: &mut Transfer,
+) -> Result<(), FetchError<E, S>>
+where
+    M: Mqtt<Error = ModemError<E>>,
+{
+    let before = download.reported;
+    let Some(step) = download.progress_due(transfer.report_every) else {
+        return Ok(());
+    };
+    let sent = report_step(modem, device, firmware, transfer, step, "").await;
+    if sent.is_err() {
+        download.reported = before;
+    }
+    sent.map_err(FetchError::Modem)
+}
+
+/// Report a failure's step (best effort: the failure is what the caller hears of) and
+/// hand the failure back.
+async fn give_up<M, E, S>(
+    modem: &mut M,
+    device: &Device<'_>,
+    firmware: &Firmware<'_>,
+    transfer: &mut Transfer,
+    e: DownloadError<S>,
+) -> FetchError<E, S>
+where
+    M: Mqtt<Error = ModemError<E>>,
+{
+    let desc = match e.step() {
+        Step::DownloadFailed => "download failed",
+        Step::VerifyFailed => "digest mismatch",
+        Step::FlashFailed => "flash write failed",
+        _ => "upgrade failed",
+    };
+    let _ = report_step(modem, device, firmware, transfer, e.step(), desc).await;
+    FetchError::Download(e)
+}
+
+/// Download `firmware` into `sink` over the modem's HTTP, range by range, reporting progress
+/// on the device's [`Topic::OtaProgress`]; `Ok` once [`Download::finish`] verified the digest.
+///
+/// `download` comes from [`Download::start`], which refuses an image larger than the sink
+/// before any request. Each [`Download::next_range`] is fetched with
+/// [`Http::http_get_range`] into `chunk_buf` (at least one chunk long) and
+/// [`Download::accept`]ed only when it arrived whole with `206`. A range the module
+/// answered badly (an HTTP failure, `200` instead of `206`, a wrong length, a timeout) is
+/// [`Download::fail`]ed and asked for again at once; past the plan's retries the download
+/// fails with `-2`.
+///
+/// Reports ([`report_step`], QoS 0): the percent when the call starts (0 the first time)
+/// and every `transfer.report_every` percent, `100` only after the digest matched, and the
+/// failure's [`DownloadError::step`] (`-2` download, `-3` digest, `-4` flash) before
+/// [`FetchError::Download`].
+///
+/// **Resumable**: when the link or the module goes down ([`FetchError::Modem`]), the range
+/// in flight is failed and `download` keeps every accepted byte; bring the module up again
+/// (bearer, MQTT session) and call `download` again with the same `download`: it resumes at
+/// [`DownloadPlan::verified`]. A progress report lost with the link is sent by the next
+/// call. Called again after it succeeded, it verifies again and reports nothing.
+///
+/// ```no_run
+/// use atmodem::aliyun::ota::{Download, FetchError, Transfer, UpgradeNotice, download};
+/// use atmodem::aliyun::thing::Device;
+/// # use atmodem::aliyun::ota::FirmwareSink;
+/// # async fn demo<M, E, S: FirmwareSink>(modem: &mut M, sink: &mut S, push: &[u8]) -> Result<(), Box<dyn core::error::Error>>
+/// # where M: atmodem::client::Http<Error = atmodem::client::Error<E>> + atmodem::client::Mqtt,
+/// #       E: core::fmt::Debug + 'static, S::Error: core::fmt::Debug + 'static {
+/// let dev = Device::new("a1FlqIQabcd", "device1")?;
+/// let fw = UpgradeNotice::parse(push)?.firmware;
+/// let mut dl = Download::start(&fw, 2048, 3, sink).await.map_err(|_| "refused")?;
+/// let mut buf = [0u8; 2048];
+/// let mut transfer = Transfer::new(0);
+/// loop {
+///     match download(modem, &dev, &fw, &mut dl, sink, &mut buf, &mut transfer).await {
+///         Ok(()) => break, // activate the image, reboot, report the new version
+///         Err(FetchError::Modem(_)) => { /* bring the bearer and MQTT up again */ }
+///         Err(_) => return Err("upgrade failed".into()),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn download<M, E, S>(
+    modem: &mut M,
+    device: &Device<'_>,
+    firmware: &Firmware<'_>,
+    download: &mut Download,
+    sink: &mut S,
+    chunk_buf: &mut [u8],
+    transfer: &mut Transfer,
+) -> Result<(), FetchError<E, S::Error>>
+where
+    M: Http<Error = ModemError<E>> + Mqtt,
+    S: FirmwareSink,
+{
+    let Source::Https(url) = firmware.source else {
+        return Err(FetchError::NotHttps);
+    };
+    let mut url_buf = [0u8; MAX_OTA_URL];
+    let url = url.unescape_into(&mut url_buf).map_err(FetchError::Ota)?;
+    if let Some(first) = download.next_range() {
+        if usize::try_from(first.len).map_or(true, |n| n > chunk_buf.len()) {
+            return Err(FetchError::BufferTooSmall { chunk: first.len });
+        }
+        report_due(modem, device, firmware, download, transfer).await?;
+    }
+    while let Some(range) = download.next_range() {
+        let got = modem
+            .http_get_range(url, range.offset, range.len, transfer.timing, chunk_buf)
+            .await;
+        match got {
+            Ok(r) => {
+                let bytes = chunk_buf.get(..r.len).unwrap_or_default();
+                if let Err(e) = download.accept(sink, range, bytes).await {
+                    return Err(give_up(modem, device, firmware, transfer, e).await);
+                }
+                if download.plan().is_complete() {
+                    break;
+                }
+                report_due(modem, device, firmware, download, transfer).await?;
+            }
+            Err(e) if retry_in_place(&e) || lost_range(&e) => {
+                if let Err(p) = download.fail() {
+                    let failed = DownloadError::Plan(p);
+                    return Err(give_up(modem, device, firmware, transfer, failed).await);
+                }
+                if lost_range(&e) {
+                    return Err(FetchError::Modem(e));
+                }
+            }
+            Err(e) => return Err(FetchError::Modem(e)),
+        }
+    }
+    // `finish` takes the download; a copy is finished so that the caller's stays complete
+    // (and a call after a lost report verifies again).
+    if let Err(e) = download.clone().finish(sink).await {
+        return Err(give_up(modem, device, firmware, transfer, e).await);
+    }
+    report_due(modem, device, firmware, download, transfer).await
 }

@@ -4,16 +4,17 @@ use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
 use super::session::{
-    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, Mqtt, MqttLogin,
-    MqttSession,
+    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Mqtt,
+    MqttLogin, MqttSession, check_partial, check_range,
 };
 use super::{Client, Error, Links, Seen};
 use crate::codec::token;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
-    MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QhttpCfg, QhttpPost, QhttpRead,
-    QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose, QmtConn, QmtDisc,
-    QmtOpen, QmtPublish, QmtRecv, QmtRecvFetch, QmtSetting, QmtSub, QmtUns, Quectel, QuectelUrc,
+    MqttVersion, PdpAuth, PdpContext, PdpType, PublishForm, QhttpCfg, QhttpGetEx, QhttpPost,
+    QhttpRead, QhttpSetting, QhttpUrl, Qiact, QiactRead, Qicsgp, Qideact, QmtCfg, QmtClose,
+    QmtConn, QmtDisc, QmtOpen, QmtPublish, QmtRecv, QmtRecvFetch, QmtSetting, QmtSub, QmtUns,
+    Quectel, QuectelUrc,
 };
 use crate::dialects::{Deferred, MqttMessage, Redacted};
 
@@ -140,6 +141,45 @@ where
             read.result(&seen)
         })
         .await??;
+        Ok(HttpResponse { status, len: got })
+    }
+
+    async fn http_get_range(
+        &mut self,
+        url: &str,
+        offset: u32,
+        len: u32,
+        timing: HttpTiming,
+        body: &mut [u8],
+    ) -> Result<HttpResponse, Self::Error> {
+        let want = check_range(offset, len, body)?;
+        self.send(&QhttpUrl {
+            url,
+            input_secs: timing.url_input_secs,
+        })
+        .await?;
+        let result = self
+            .run(&QhttpGetEx {
+                response_secs: timing.response_secs,
+                start: offset,
+                len,
+            })
+            .await?;
+        let status = result.status.ok_or(Error::Protocol)?;
+        // Checked before the read: a `200` announces the whole file, which is not read.
+        check_partial(status, result.content_length.unwrap_or(0), want)?;
+        let read = QhttpRead {
+            wait_secs: Some(timing.read_secs),
+            len: want,
+            header: false,
+        };
+        let body = body.get_mut(..want).ok_or(Error::ResponseTooLong)?;
+        let ((), got) = self.send_into(&read, body).await?;
+        self.wait_for_result(Deferred::<Quectel>::result_timeout_ms(&read), |seen| {
+            read.result(&seen)
+        })
+        .await??;
+        check_partial(status, got, want)?;
         Ok(HttpResponse { status, len: got })
     }
 }

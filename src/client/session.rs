@@ -1,6 +1,6 @@
 //! Capabilities common to the module families, as traits implemented by the client of each
 //! dialect, so that flows are written once: network and bearer bring-up ([`Bearer`]), an
-//! HTTP(S) POST ([`Http`]) and an MQTT session ([`Mqtt`]).
+//! HTTP(S) POST and ranged GET ([`Http`]) and an MQTT session ([`Mqtt`]).
 //!
 //! ```no_run
 //! use atmodem::client::{Bearer, BearerConfig, Mqtt, MqttLogin, MqttSession};
@@ -224,6 +224,75 @@ pub trait Http: Modem {
         req: &HttpPost<'_>,
         body: &mut [u8],
     ) -> Result<HttpResponse, Self::Error>;
+
+    /// GET the `len` bytes of `url` from byte `offset` (HTTP `Range:
+    /// bytes=<offset>-<offset+len-1>`) into the start of `body`: the transport of an OTA
+    /// download. The forms are those of the lifecycle-tls-simcom research, §5 "Ranged HTTP
+    /// downloads for OTA".
+    ///
+    /// Quectel: `AT+QHTTPURL` + `CONNECT` + URL, `AT+QHTTPGETEX=<response_secs>,<offset>,<len>`
+    /// → `+QHTTPGET: 0,206,<len>`, `AT+QHTTPREAD` + `CONNECT` + body → `+QHTTPREAD: 0`.
+    /// Luat: `AT+HTTPINIT`, `AT+HTTPPARA="URL"`, `AT+HTTPPARA="BREAK",<offset>`,
+    /// `AT+HTTPPARA="BREAKEND",<offset+len-1>` (inclusive), `AT+HTTPACTION=0` →
+    /// `+HTTPACTION: 0,206,<len>`, `AT+HTTPREAD` → `+HTTPREAD: <len>` + body, `AT+HTTPTERM`
+    /// (also after a failure). Keep `len` within the module's HTTP buffer (Luat: about
+    /// 3 KiB of its 4 KiB).
+    ///
+    /// Success is `206` with exactly `len` bytes read, returned as [`HttpResponse`]. Any other
+    /// status (`200`: the server ignored the range), or another length announced or read,
+    /// is [`ActionError::Range`](crate::dialects::ActionError::Range): the body is not read
+    /// (announced) or not to be used (read). A `len` of 0 is
+    /// [`Error::Encode`](super::Error::Encode) and a `len` beyond `body` is
+    /// [`Error::ResponseTooLong`](super::Error::ResponseTooLong), both before anything is
+    /// sent. No answer within the times of `timing` is [`Error::Timeout`](super::Error::Timeout)
+    /// (the client stays usable); a module reboot meanwhile is
+    /// [`Error::Rebooted`](super::Error::Rebooted): bring the module up again and ask for
+    /// the range again. Luat: while bearer 1 is known down (`+PDP DEACT`, a reboot), it is
+    /// [`Error::SessionDown`](super::Error::SessionDown) at once, before anything is sent:
+    /// [`Bearer::bearer_up`] first.
+    ///
+    /// # Cancel safety
+    /// As `http_post`: the next request ends or overwrites the module's HTTP session.
+    async fn http_get_range(
+        &mut self,
+        url: &str,
+        offset: u32,
+        len: u32,
+        timing: HttpTiming,
+        body: &mut [u8],
+    ) -> Result<HttpResponse, Self::Error>;
+}
+
+/// The checks of [`Http::http_get_range`] before anything is sent: `len` not 0, within
+/// `body`, and the range within `u32`.
+pub(super) fn check_range<E>(offset: u32, len: u32, body: &[u8]) -> Result<usize, super::Error<E>> {
+    if len == 0 || offset.checked_add(len).is_none() {
+        return Err(super::Error::Encode(
+            crate::codec::EncodeError::InvalidArgument("len"),
+        ));
+    }
+    let n = usize::try_from(len).map_err(|_| super::Error::ResponseTooLong)?;
+    if n > body.len() {
+        return Err(super::Error::ResponseTooLong);
+    }
+    Ok(n)
+}
+
+/// A ranged GET's answer checked: `206` and exactly `want` bytes, else
+/// [`ActionError::Range`](crate::dialects::ActionError::Range).
+pub(super) fn check_partial<E>(
+    status: u16,
+    got: usize,
+    want: usize,
+) -> Result<(), super::Error<E>> {
+    if status == 206 && got == want {
+        Ok(())
+    } else {
+        Err(super::Error::Action(crate::dialects::ActionError::Range {
+            status,
+            len: got,
+        }))
+    }
 }
 
 /// How the MQTT client logs in.

@@ -149,6 +149,17 @@ pub enum ActionError {
     /// `+HTTPACTION` module codes 600-606 or `ERROR: <n>` codes.
     #[error("HTTP failure {0}")]
     Http(u16),
+    /// A ranged GET ([`Http::http_get_range`](crate::client::Http::http_get_range)) was
+    /// answered with a status other than `206 Partial Content` (`200`: the server ignored
+    /// the range and sent the whole file), or with another number of bytes than asked. The
+    /// bytes are never handed out as the range.
+    #[error("ranged GET answered {status} with {len} bytes")]
+    Range {
+        /// The HTTP status.
+        status: u16,
+        /// The length the module announced or delivered.
+        len: usize,
+    },
 }
 
 impl ActionError {

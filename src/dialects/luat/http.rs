@@ -37,7 +37,7 @@ execute_command!(
 pub enum HttpParaValue<'a> {
     /// A quoted text (`"URL"`, `"USER_DEFINED"`, `"CONTENT"`, `"UA"`).
     Text(&'a str),
-    /// A number (`"CID"`, `"TIMEOUT"`, `"REDIR"`, `"BREAK"`).
+    /// A number (`"CID"`, `"TIMEOUT"`, `"REDIR"`, `"BREAK"`, `"BREAKEND"`).
     Number(u32),
 }
 
@@ -80,6 +80,42 @@ impl<'a> HttpPara<'a> {
         Self {
             tag: "CONTENT",
             value: HttpParaValue::Text(content_type),
+        }
+    }
+
+    /// `AT+HTTPPARA="BREAK",<start>`: the first byte of a ranged `GET` (with
+    /// [`HttpPara::break_end`]); lifecycle-tls-simcom research §5 ("Ranged HTTP downloads
+    /// for OTA", from the Air780EP HTTP guide's 断点续传): `AT+HTTPPARA="BREAK",0`,
+    /// `AT+HTTPPARA="BREAKEND",3071`, `AT+HTTPACTION=0` → `+HTTPACTION: 0,206,3072`. Both 0
+    /// means no range; not every server honours it, so check for `206`.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::HttpPara;
+    /// let mut buf = [0u8; 40];
+    /// assert_eq!(HttpPara::break_start(3072).encode(&mut buf).unwrap(), b"AT+HTTPPARA=\"BREAK\",3072\r");
+    /// ```
+    pub const fn break_start(start: u32) -> Self {
+        Self {
+            tag: "BREAK",
+            value: HttpParaValue::Number(start),
+        }
+    }
+
+    /// `AT+HTTPPARA="BREAKEND",<end>`: the last byte of a ranged `GET`, **inclusive** (3071
+    /// for the first 3072 bytes); an end below [`HttpPara::break_start`]'s start means up
+    /// to the end of the file.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::HttpPara;
+    /// let mut buf = [0u8; 40];
+    /// assert_eq!(HttpPara::break_end(3071).encode(&mut buf).unwrap(), b"AT+HTTPPARA=\"BREAKEND\",3071\r");
+    /// ```
+    pub const fn break_end(end: u32) -> Self {
+        Self {
+            tag: "BREAKEND",
+            value: HttpParaValue::Number(end),
         }
     }
 

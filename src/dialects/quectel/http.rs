@@ -1,5 +1,5 @@
 //! Quectel HTTP(S): `AT+QHTTPCFG`, `AT+QHTTPURL`, `AT+QHTTPPOST`, `AT+QHTTPGET`,
-//! `AT+QHTTPREAD`, `AT+QHTTPSTOP`.
+//! `AT+QHTTPGETEX`, `AT+QHTTPREAD`, `AT+QHTTPSTOP`.
 //!
 //! Source: Quectel "LTE Standard HTTP(S) Application Note" (defaults: 60 s to type the URL
 //! or body, 60 s for the server's response) and Quectel's own host-side HTTP client (the
@@ -338,6 +338,65 @@ impl Deferred<Quectel> for QhttpGet {
 
     fn result_timeout_ms(&self) -> u32 {
         secs_ms(self.response_secs.unwrap_or(DEFAULT_WAIT_SECS)).saturating_add(5_000)
+    }
+
+    fn result(&self, seen: &Seen<'_, QuectelUrc<'_>>) -> Option<Result<HttpResult, ActionError>> {
+        match seen {
+            Seen::Urc(QuectelUrc::QhttpGet(r)) => Some(http_outcome(r)),
+            _ => None,
+        }
+    }
+}
+
+/// `AT+QHTTPGETEX=<rsptime>,<start_pos>,<read_len>`: a ranged GET of the URL set by
+/// [`QhttpUrl`], `len` bytes from byte `start` (lifecycle-tls-simcom research §5, "Ranged
+/// HTTP downloads for OTA": `AT+QHTTPGETEX=80,0,20480` → `OK`, then
+/// `+QHTTPGET: 0,206,20480`). The result is `+QHTTPGET: <err>[,<status>[,<len>]]` as for
+/// [`QhttpGet`] (what EC2x/EC200 drivers wait for); the `+QHTTPGETEX:` spelling of the BC660
+/// note is read as the same result. Then read the body with [`QhttpRead`].
+///
+/// Check the status: a server that ignores the range answers `200` with the whole file.
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::QhttpGetEx;
+/// let mut buf = [0u8; 40];
+/// let get = QhttpGetEx { response_secs: 80, start: 0, len: 20480 };
+/// assert_eq!(get.encode(&mut buf).unwrap(), b"AT+QHTTPGETEX=80,0,20480\r");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct QhttpGetEx {
+    /// Seconds to wait for the response (`<rsptime>`, 1 to 300 in the BC660 note).
+    pub response_secs: u16,
+    /// First byte (`<start_pos>`).
+    pub start: u32,
+    /// Number of bytes (`<read_len>`).
+    pub len: u32,
+}
+
+impl Command for QhttpGetEx {
+    no_response!();
+    const NAME: &'static str = "+QHTTPGETEX";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(self.response_secs.into())
+            .uint(self.start.into())
+            .uint(self.len.into());
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        5_000
+    }
+}
+
+impl Deferred<Quectel> for QhttpGetEx {
+    type Output = HttpResult;
+
+    fn result_timeout_ms(&self) -> u32 {
+        secs_ms(self.response_secs).saturating_add(5_000)
     }
 
     fn result(&self, seen: &Seen<'_, QuectelUrc<'_>>) -> Option<Result<HttpResult, ActionError>> {

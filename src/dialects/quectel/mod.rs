@@ -29,8 +29,8 @@ pub use file::{
     UploadMismatch, Uploaded, checksum, file_error_text,
 };
 pub use http::{
-    DEFAULT_WAIT_SECS, QhttpCfg, QhttpCfgQuery, QhttpGet, QhttpPost, QhttpRead, QhttpSetting,
-    QhttpStop, QhttpUrl, http_error_text,
+    DEFAULT_WAIT_SECS, QhttpCfg, QhttpCfgQuery, QhttpGet, QhttpGetEx, QhttpPost, QhttpRead,
+    QhttpSetting, QhttpStop, QhttpUrl, http_error_text,
 };
 pub use mqtt::{
     ACCEPT_TIMEOUT_MS, BufferStatus, CFG_TIMEOUT_MS, CLOSE_TIMEOUT_MS, CONN_TIMEOUT_MS, ConnStates,

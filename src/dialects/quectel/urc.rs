@@ -76,7 +76,9 @@ pub enum QuectelUrc<'a> {
     QmtRecv(QmtRecv<'a>),
     /// `+QIURC: "<event>",...` of the TCP/IP stack.
     Qiurc(Qiurc<'a>),
-    /// `+QHTTPGET: <err>[,<status>[,<content_length>]]`.
+    /// `+QHTTPGET: <err>[,<status>[,<content_length>]]`, the result of `AT+QHTTPGET` and
+    /// `AT+QHTTPGETEX` (whose `+QHTTPGETEX:` spelling, in the BC660 note, is read as this
+    /// too).
     QhttpGet(HttpResult),
     /// `+QHTTPPOST: <err>[,<status>[,<content_length>]]`.
     QhttpPost(HttpResult),
@@ -395,7 +397,7 @@ fn qmtconn(line: &[u8]) -> Option<QuectelUrc<'_>> {
 }
 
 /// The tokens of [`QuectelUrc`], most frequent first; the constants below index it.
-const TOKENS: [&[u8]; 19] = [
+const TOKENS: [&[u8]; 20] = [
     b"+QMTRECV",
     b"+QMTPUBEX",
     b"+QMTSTAT",
@@ -415,6 +417,7 @@ const TOKENS: [&[u8]; 19] = [
     b"+QUSIM",
     b"+QIND",
     b"APP RDY",
+    b"+QHTTPGETEX",
 ];
 const RECV: usize = 0;
 const PUBEX: usize = 1;
@@ -435,6 +438,7 @@ const CFUN: usize = 15;
 const QUSIM: usize = 16;
 const QIND: usize = 17;
 const APP_RDY: usize = 18;
+const HTTPGETEX: usize = 19;
 
 impl<'a> QuectelUrc<'a> {
     /// Classify a line by its whole token; `None` for tokens this dialect does not know.
@@ -461,7 +465,7 @@ impl<'a> QuectelUrc<'a> {
             DISC => two_ints(tok, line).map(|(client, result)| Self::QmtDisc { client, result }),
             CONN => qmtconn(line),
             QIURC => qiurc(line).map(Self::Qiurc),
-            HTTPGET => http_result(tok, line).map(Self::QhttpGet),
+            HTTPGET | HTTPGETEX => http_result(tok, line).map(Self::QhttpGet),
             HTTPPOST => http_result(tok, line).map(Self::QhttpPost),
             HTTPREAD => Cursor::header_u16(line, tok).map(|err| Self::QhttpRead { err }),
             CFUN => Cursor::header_u8(line, tok).map(Self::Cfun),
