@@ -24,7 +24,10 @@
 //! its module: `atmodem::codec`, `atmodem::dialects::*`, `atmodem::aliyun::*`.
 
 pub use crate::aliyun::flow::{self, FlowError, login_of};
-pub use crate::aliyun::ota::{self, Download, DownloadPlan, FirmwareSink, NorFlashSink, Step};
+pub use crate::aliyun::ota::{
+    self, Download, DownloadPlan, FetchError, FirmwareSink, NorFlashSink, Step, Transfer,
+    UpgradeNotice,
+};
 pub use crate::aliyun::thing::{self, DOWNLINK_FILTERS, Device, Downlink, Filter, Topic, classify};
 pub use crate::aliyun::{
     DeviceSecretLogin, MqttCredentials, MqttEndpoint, MqttRegistration, SecureMode, SignMethod,
