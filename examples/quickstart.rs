@@ -16,7 +16,9 @@
 //! Aliyun platform through its embedded broker. The device logs in with its
 //! one-device-one-secret credentials, subscribes, posts a property (the platform sees it and
 //! replies), receives a property set pushed by the platform and answers it with a
-//! `set_reply` (the platform sees that too). It prints a legend, the exchange on the module's
+//! `set_reply` (the platform sees that too), then receives an OTA upgrade push, fetches the
+//! image in ranges over the module's HTTP, checks its MD5 and reports progress (the platform
+//! sees `step` 100 once the digest matched). It prints a legend, the exchange on the module's
 //! AT port, and `# <name>: <value>` lines for what each side saw.
 //!
 //! On the scripted modem, each flow prints `# flow: <name>`, then its whole exchange in the
@@ -33,6 +35,7 @@
 use std::process::ExitCode;
 
 use atmodem::aliyun::flow::{self, login_of, luat as luat_flow, quectel};
+use atmodem::aliyun::ota;
 use atmodem::aliyun::{
     AuthType, DeviceSecretLogin, HttpsDeviceAuth, HttpsRegistration, MqttEndpoint,
     MqttRegistration, SignMethod, property_post_reply_topic, user_topic,
@@ -528,12 +531,13 @@ pub const LEGEND: &str = "\
 ";
 
 /// The device flow on the bench: one-device-one-secret login, subscriptions, a property post
-/// the platform sees and answers, a property set the platform pushes and the device answers.
-/// The same code for every module family: it needs only the `Mqtt` capability.
-async fn device_flow<C>(p: &Platform, c: &mut C) -> Result<Results, Fail>
+/// the platform sees and answers, a property set the platform pushes and the device answers,
+/// an OTA upgrade fetched in ranges, verified and reported. The same code for every module
+/// family: it needs only the `Mqtt`, `Http` and `Bearer` capabilities.
+async fn device_flow<C, E>(p: &Platform, c: &mut C) -> Result<Results, Fail>
 where
-    C: Mqtt,
-    C::Error: core::fmt::Debug,
+    C: Mqtt<Error = atmodem::client::Error<E>> + atmodem::client::Http + atmodem::client::Bearer,
+    E: core::fmt::Debug,
 {
     use std::time::Duration;
     let (pk, dn, ds) = (BENCH_PK, BENCH_DN, BENCH_DS);
@@ -589,8 +593,98 @@ where
         .await
         .ok_or("the platform did not see the set reply")?;
     results.push(("platform saw", text(&seen.payload)));
+
+    // An OTA upgrade: the platform pushes a firmware; the device fetches it in ranges over
+    // the module's HTTP, checks its MD5 and reports progress, 100 once the digest matched.
+    let dev = atmodem::aliyun::thing::Device::new(pk, dn).map_err(fail("device"))?;
+    let ota_topic = format!("/ota/device/upgrade/{pk}/{dn}");
+    c.mqtt_subscribe(0, &ota_topic, 0)
+        .await
+        .map_err(fail("subscribe"))?;
+    c.bearer_up(&BearerConfig::default())
+        .await
+        .map_err(fail("bearer"))?;
+    // Text, so that the printed exchange stays readable; any bytes would do.
+    let image: Vec<u8> = (0..80)
+        .flat_map(|i| format!("atmodem firmware 1.0.1, block {i:02}\n").into_bytes())
+        .collect();
+    p.push_firmware(pk, dn, "1.0.1", &image);
+    let push = c
+        .mqtt_next_message(0, 5_000)
+        .await
+        .map_err(fail("upgrade push"))?
+        .payload
+        .to_vec();
+    let firmware = ota::UpgradeNotice::parse(&push)
+        .map_err(fail("upgrade push"))?
+        .firmware;
+    let mut flash = RamFlash(vec![0xff; 8 * 1024]);
+    let mut download = ota::Download::start(&firmware, 1024, 3, &mut flash)
+        .await
+        .map_err(fail("OTA start"))?;
+    let mut chunk = [0u8; 1024];
+    let mut transfer = ota::Transfer {
+        report_every: 50,
+        ..ota::Transfer::new(0)
+    };
+    ota::download(
+        c,
+        &dev,
+        &firmware,
+        &mut download,
+        &mut flash,
+        &mut chunk,
+        &mut transfer,
+    )
+    .await
+    .map_err(fail("OTA download"))?;
+    if flash.0.get(..image.len()) != Some(&image[..]) {
+        return Err("the flashed image differs from the offered one".into());
+    }
+    let progress = format!("/ota/device/progress/{pk}/{dn}");
+    let mut last = None;
+    while let Some(seen) =
+        Platform::next_uplink(&mut uplink, &progress, Duration::from_millis(300)).await
+    {
+        last = Some(seen);
+    }
+    let last = last.ok_or("the platform saw no OTA progress")?;
+    results.push(("platform saw", text(&last.payload)));
     c.mqtt_disconnect(0).await.map_err(fail("disconnect"))?;
     Ok(results)
+}
+
+/// The device's firmware partition: RAM standing in for flash (erased to 0xFF).
+struct RamFlash(Vec<u8>);
+
+impl ota::FirmwareSink for RamFlash {
+    type Error = &'static str;
+
+    fn capacity(&self) -> u32 {
+        self.0.len() as u32
+    }
+
+    async fn erase(&mut self, offset: u32, len: u32) -> Result<(), Self::Error> {
+        let (a, b) = (offset as usize, (offset + len) as usize);
+        self.0
+            .get_mut(a..b)
+            .ok_or("erase past the partition")?
+            .fill(0xff);
+        Ok(())
+    }
+
+    async fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
+        let a = offset as usize;
+        self.0
+            .get_mut(a..a + bytes.len())
+            .ok_or("write past the partition")?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// The bench's test device (the Quectel note's) and the host its model reaches the local
@@ -673,7 +767,8 @@ const USAGE: &str =
 
 flows:
   device                          the bench (the default): login, subscribe, a property post
-                                  answered, a property set pushed down and its set_reply
+                                  answered, a property set pushed down and its set_reply,
+                                  an OTA upgrade fetched in ranges, verified and reported
   luat                            Luat application note: HTTPS registration, device auth,
                                   MQTT login over TLS, subscribe, publish
   quectel-device-secret-aliauth   Quectel note 4.1.1: the module signs (AT+QMTCFG=\"aliauth\")

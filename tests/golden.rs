@@ -164,7 +164,7 @@ fn quickstart_device_flow_on_the_bench() {
             .lines()
             .filter(|l| l.starts_with("# ") && l.contains(": {"))
             .collect();
-        assert_eq!(results.len(), 4, "{dialect}: {out}");
+        assert_eq!(results.len(), 5, "{dialect}: {out}");
         assert!(
             results[0].starts_with(
                 "# platform saw: {\"id\":1,\"params\":{\"Temp\":23.9,\"LightStatus\":1}"
@@ -175,6 +175,14 @@ fn quickstart_device_flow_on_the_bench() {
         assert!(
             results[3].starts_with("# platform saw: {\"id\":\"")
                 && results[3].contains("\"code\":200")
+        );
+        // The OTA upgrade: the last progress report the platform saw is 100 (the digest
+        // matched), in the documented shape `{"id":..,"params":{"step":"100","desc":..}}`.
+        assert!(
+            results[4].starts_with("# platform saw: {\"id\":\"")
+                && results[4].contains("\"params\":{\"step\":\"100\""),
+            "{}",
+            results[4]
         );
         // No blank-line noise.
         assert!(!out.lines().any(|l| l == "<<"));
