@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use atmodem::aliyun::thing::{
     Ack, DOWNLINK_FILTERS, Device, Downlink, Outcome, Pending, ThingTopic, Topic, classify,
-    write_desired_get, write_property_post, write_reply,
+    write_desired_get, write_event_post, write_property_post, write_reply,
 };
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
 use atmodem::client::{Client, Mqtt, MqttSession};
@@ -101,7 +101,131 @@ where
         "{before} <= {utc} <= {after}"
     );
 
+    set_event_and_service(p, modem, &dev).await;
     rrpc_and_desired(p, modem, &dev).await;
+}
+
+/// The application's own type for a property set, read with serde-json-core.
+#[derive(serde::Deserialize, Debug, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+struct Lamp {
+    light_switch: u8,
+    brightness: Option<u16>,
+}
+
+/// A property set into the application's serde type and its `set_reply` seen by the
+/// platform; an event post answered on its `post_reply` and matched by id; an asynchronous
+/// service call answered on its `_reply` topic. The platform's messages are in the shapes of
+/// the Alink documentation (`thing.service.property.set`, `thing.service.{identifier}`).
+async fn set_event_and_service<C>(p: &Platform, modem: &mut C, dev: &Device<'_>)
+where
+    C: Mqtt,
+    C::Error: core::fmt::Debug,
+{
+    let mut up = p.uplink();
+    let mut t = ThingTopic::new();
+    let mut json = heapless::String::<256>::new();
+
+    // Property set → the application's type → set_reply.
+    let id = p.set_properties(PK, DN, r#"{"LightSwitch":1,"Brightness":80}"#);
+    let (set_id, lamp) = {
+        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let Downlink::PropertySet { id, params } =
+            classify(dev, m.topic.as_bytes(), m.payload).unwrap()
+        else {
+            panic!("not a property set: {}", m.topic);
+        };
+        (id, params.parse::<Lamp>().unwrap())
+    };
+    assert_eq!(set_id.to_string(), id);
+    assert_eq!(
+        lamp,
+        Lamp {
+            light_switch: 1,
+            brightness: Some(80)
+        }
+    );
+    write_reply(set_id, 200, "{}", &mut json).unwrap();
+    dev.topic(Topic::PropertySetReply, &mut t).unwrap();
+    modem
+        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .await
+        .unwrap();
+    let seen = Platform::next_uplink(&mut up, &t, Duration::from_secs(5))
+        .await
+        .expect("the platform saw no set_reply");
+    let v: serde_json::Value = serde_json::from_slice(&seen.payload).unwrap();
+    assert_eq!(
+        (v["id"].as_str(), v["code"].as_i64()),
+        (Some(id.as_str()), Some(200))
+    );
+
+    // An event post, answered on `…/event/alarm/post_reply`, matched by id.
+    let mut pending = Pending::<2>::new();
+    let eid = pending.register(0, 5_000).unwrap();
+    write_event_post(eid, "alarm", r#"{"Level":2}"#, None, Ack::Reply, &mut json).unwrap();
+    dev.topic(Topic::EventPost("alarm"), &mut t).unwrap();
+    modem
+        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .await
+        .unwrap();
+    {
+        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let Downlink::PostReply { event, reply } =
+            classify(dev, m.topic.as_bytes(), m.payload).unwrap()
+        else {
+            panic!("not a post reply: {}", m.topic);
+        };
+        assert_eq!(event, "alarm");
+        assert_eq!(pending.complete(&reply), Some(Outcome::Accepted(eid)));
+    }
+
+    // An asynchronous service call, answered on `…/thing/service/reboot_reply`.
+    let call =
+        r#"{"id":"4321","version":"1.0","params":{"Delay":5},"method":"thing.service.reboot"}"#;
+    p.publish(
+        &format!("/sys/{PK}/{DN}/thing/service/reboot"),
+        call.as_bytes(),
+        0,
+    );
+    let (identifier, sid) = {
+        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let Downlink::ServiceCall {
+            identifier,
+            id,
+            params,
+        } = classify(dev, m.topic.as_bytes(), m.payload).unwrap()
+        else {
+            panic!("not a service call: {}", m.topic);
+        };
+        assert_eq!(params.as_str(), r#"{"Delay":5}"#);
+        let mut name = heapless::String::<32>::new();
+        name.push_str(identifier).unwrap();
+        (name, id)
+    };
+    assert_eq!((identifier.as_str(), sid), ("reboot", 4321));
+    write_reply(sid, 200, r#"{"Accepted":1}"#, &mut json).unwrap();
+    dev.topic(Topic::ServiceReply(&identifier), &mut t).unwrap();
+    modem
+        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .await
+        .unwrap();
+    let seen = Platform::next_uplink(&mut up, &t, Duration::from_secs(5))
+        .await
+        .expect("the platform saw no service reply");
+    // The bench broker, as MQTT 3.1.1 allows, also hands the reply back to the device: its
+    // topic matches the device's `…/thing/service/+` subscription. Take it out of the way.
+    let echo = modem.mqtt_next_message(0, 5_000).await.unwrap();
+    assert_eq!(echo.topic, t.as_str());
+    let v: serde_json::Value = serde_json::from_slice(&seen.payload).unwrap();
+    assert_eq!(
+        (
+            v["id"].as_str(),
+            v["code"].as_i64(),
+            v["data"]["Accepted"].as_i64()
+        ),
+        (Some("4321"), Some(200), Some(1))
+    );
 }
 
 /// The next downlink that is not one of the device's own RRPC responses echoed back (the
