@@ -1,0 +1,440 @@
+//! The supervisor (`atmodem::device::Device`) on the bench: bring-up from cold, recovery
+//! from an MQTT drop, a PDP loss and a module reboot (resubscribed, queued QoS 1 messages
+//! delivered), the failures that stop it (bad credentials, denied registration, no SIM,
+//! wrong PIN), and a seeded soak of random faults.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::expect_used
+)]
+
+use std::time::{Duration, Instant};
+
+use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow, user_topic};
+use atmodem::client::{BearerConfig, Client, MqttSession};
+use atmodem::device::{
+    BackoffPolicy, Device, DeviceConfig, DeviceError, Disconnect, Event, NoPin, Sent, StopReason,
+    Supervised,
+};
+use atmodem::dialects::luat::Luat;
+use atmodem::dialects::quectel::Quectel;
+use atmodem::host::TokioDelay as Delay;
+use atmodem_sim::transport::{Uart, uart};
+use atmodem_sim::{Family, ModemConfig, ModemHandle, Platform, Sim, spawn_model};
+
+const PK: &str = "i2uqc2dloOl";
+const DN: &str = "device001";
+const DS: &str = "c4fa40df9c8078073d75a26be2bc8f58";
+const HOST: &str = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
+
+/// Quick back-off and short waits: the bench answers in milliseconds.
+fn config<'a>(session: MqttSession<'a>, subs: &'a [(&'a str, u8)]) -> DeviceConfig<'a> {
+    DeviceConfig {
+        backoff: BackoffPolicy {
+            initial_ms: 20,
+            max_ms: 200,
+            jitter_permille: 500,
+        },
+        seed: 7,
+        registration_timeout_ms: 3_000,
+        registration_poll_ms: 50,
+        idle_ms: 100,
+        ..DeviceConfig::new(BearerConfig::default(), session, subs)
+    }
+}
+
+fn client<D: atmodem::codec::Dialect>(
+    p: &Platform,
+    tweak: impl FnOnce(&mut ModemConfig),
+    family: Family,
+) -> (Client<Uart, Delay, D>, ModemHandle) {
+    let mut cfg = ModemConfig::new(family, p.host_map());
+    tweak(&mut cfg);
+    let (io, faults) = spawn_model(cfg);
+    (Client::new(uart(io), Delay), faults)
+}
+
+/// The next event that `want` accepts (others are collected), within `within`.
+async fn until<C: Supervised>(
+    dev: &mut Device<'_, C, Delay, NoPin, NoPin, 4096>,
+    within: Duration,
+    seen: &mut Vec<String>,
+    want: impl Fn(&Event<'_>) -> bool,
+) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        let ev = dev.next_event().await;
+        seen.push(format!("{ev:?}"));
+        if want(&ev) {
+            return true;
+        }
+        if matches!(ev, Event::Stopped(_)) {
+            return false;
+        }
+    }
+    false
+}
+
+fn creds(secret: &str) -> atmodem::aliyun::MqttCredentials {
+    DeviceSecretLogin::new(PK, DN, secret)
+        .secure_mode(SecureMode::Tcp)
+        .build()
+        .unwrap()
+}
+
+/// A message published by the platform on `topic` reaches the application.
+async fn message_arrives<C: Supervised>(
+    p: &Platform,
+    dev: &mut Device<'_, C, Delay, NoPin, NoPin, 4096>,
+    topic: &str,
+    body: &[u8],
+) {
+    assert_eq!(p.publish(topic, body, 1), 1, "one subscriber on {topic}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(Instant::now() < deadline, "no message on {topic}");
+        if let Event::Message(m) = dev.next_event().await {
+            assert_eq!(m.topic, topic);
+            assert_eq!(m.payload, body);
+            return;
+        }
+    }
+}
+
+async fn cold_bring_up<D: atmodem::codec::Dialect>(family: Family)
+where
+    Client<Uart, Delay, D>: Supervised,
+{
+    let p = Platform::start().await.unwrap();
+    let (c, faults) = client::<D>(&p, |_| {}, family);
+    let creds = creds(DS);
+    let get = user_topic(PK, DN, "get").unwrap();
+    let subs = [(get.as_str(), 1)];
+    let cfg = config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs);
+    let mut dev: Device<_, _, NoPin, NoPin, 4096> = Device::with_pins(c, Delay, cfg, None, None);
+    let mut seen = Vec::new();
+    assert!(
+        until(&mut dev, Duration::from_secs(10), &mut seen, |e| {
+            *e == Event::Connected
+        })
+        .await,
+        "{family:?}: {seen:?}"
+    );
+    // Registered, then the signal the model reports (`+CSQ: 24,99`: -113 + 2*24 = -65 dBm),
+    // then connected.
+    assert_eq!(
+        seen,
+        ["Registered", "Signal(-65)", "Connected"],
+        "{family:?}"
+    );
+    // The bring-up order of the research notes: echo off and error mode before the SIM.
+    let log = faults.log();
+    let pos = |cmd: &str| {
+        log.iter()
+            .position(|l| l.starts_with(&format!("< {cmd}")))
+            .unwrap_or_else(|| panic!("{family:?}: {cmd} not sent: {log:?}"))
+    };
+    assert!(pos("ATE0") < pos("AT+CMEE=1"));
+    assert!(pos("AT+CMEE=1") < pos("AT+CPIN?"));
+    assert!(pos("AT+CPIN?") < pos("AT+CEREG?"));
+    message_arrives(&p, &mut dev, &get, b"hello").await;
+    assert!(dev.is_online());
+    assert_eq!(dev.stats().reconnects, 0);
+}
+
+#[tokio::test]
+async fn quectel_cold_bring_up() {
+    cold_bring_up::<Quectel>(Family::Quectel).await;
+}
+
+#[tokio::test]
+async fn luat_cold_bring_up() {
+    cold_bring_up::<Luat>(Family::Luat).await;
+}
+
+/// Each fault during a session: reported, reconnected within a bounded time, resubscribed,
+/// and the QoS 1 messages published while offline delivered in order.
+async fn faults_reconnect<D: atmodem::codec::Dialect>(family: Family)
+where
+    Client<Uart, Delay, D>: Supervised,
+{
+    let p = Platform::start().await.unwrap();
+    let (c, faults) = client::<D>(&p, |_| {}, family);
+    let creds = creds(DS);
+    let get = user_topic(PK, DN, "get").unwrap();
+    let up = user_topic(PK, DN, "update").unwrap();
+    let subs = [(get.as_str(), 1)];
+    let cfg = config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs);
+    let mut dev: Device<_, _, NoPin, NoPin, 4096> = Device::with_pins(c, Delay, cfg, None, None);
+    let mut seen = Vec::new();
+    assert!(
+        until(&mut dev, Duration::from_secs(10), &mut seen, |e| *e
+            == Event::Connected)
+        .await
+    );
+    let mut uplink = p.uplink();
+    for (round, fault) in ["drop", "pdp", "reboot"].into_iter().enumerate() {
+        match fault {
+            "drop" => faults.drop_mqtt(0, 2),
+            "pdp" => faults.pdp_deact(1),
+            _ => faults.reboot(),
+        }
+        let mut seen = Vec::new();
+        assert!(
+            until(&mut dev, Duration::from_secs(5), &mut seen, |e| matches!(
+                e,
+                Event::Disconnected(_)
+            ))
+            .await,
+            "{family:?} {fault}: {seen:?}"
+        );
+        let reason = seen.last().cloned().unwrap();
+        let expected = match fault {
+            "drop" => format!("{:?}", Event::Disconnected(Disconnect::Mqtt)),
+            "pdp" => format!("{:?}", Event::Disconnected(Disconnect::Bearer)),
+            // `POWERED DOWN` takes the links down first; `RDY` follows.
+            _ => String::new(),
+        };
+        if !expected.is_empty() {
+            assert_eq!(reason, expected, "{family:?} {fault}: {seen:?}");
+        }
+        // Offline: QoS 1 is queued, QoS 0 refused.
+        for i in 0..3 {
+            let body = format!("r{round}m{i}");
+            assert!(
+                matches!(dev.publish(&up, body.as_bytes(), 1).await, Ok(Sent::Queued)),
+                "{family:?} {fault}"
+            );
+        }
+        assert!(matches!(
+            dev.publish(&up, b"q0", 0).await,
+            Err(DeviceError::Offline)
+        ));
+        let t0 = Instant::now();
+        assert!(
+            until(&mut dev, Duration::from_secs(10), &mut seen, |e| *e
+                == Event::Connected)
+            .await,
+            "{family:?} {fault}: {seen:?}"
+        );
+        let took = t0.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "{family:?} {fault}: {took:?}"
+        );
+        if fault == "reboot" {
+            assert!(seen.iter().any(|e| e == "Rebooted"), "{family:?}: {seen:?}");
+        }
+        assert_eq!(dev.queued(), 0);
+        for i in 0..3 {
+            let u = Platform::next_uplink(&mut uplink, &up, Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|| panic!("{family:?} {fault}: message {i} not delivered"));
+            assert_eq!(u.payload, format!("r{round}m{i}").as_bytes(), "in order");
+            assert_eq!(u.qos, 1);
+        }
+        // Resubscribed: a message pushed after the reconnect arrives.
+        message_arrives(&p, &mut dev, &get, format!("after {fault}").as_bytes()).await;
+        eprintln!("{family:?} {fault}: reconnected in {took:?}, events {seen:?}");
+    }
+    let s = dev.stats();
+    assert_eq!(s.reconnects, 3, "{s:?}");
+    assert_eq!(s.reboots, 1, "{s:?}");
+}
+
+#[tokio::test]
+async fn quectel_faults_reconnect() {
+    faults_reconnect::<Quectel>(Family::Quectel).await;
+}
+
+#[tokio::test]
+async fn luat_faults_reconnect() {
+    faults_reconnect::<Luat>(Family::Luat).await;
+}
+
+/// A stop after exactly the given number of `cmd` lines, with `reason`.
+async fn stops<D: atmodem::codec::Dialect>(
+    family: Family,
+    secret: &str,
+    pin: Option<&str>,
+    tweak: impl FnOnce(&mut ModemConfig),
+    reason: StopReason,
+    cmd: &str,
+    times: usize,
+) where
+    Client<Uart, Delay, D>: Supervised,
+{
+    let p = Platform::start().await.unwrap();
+    let (c, faults) = client::<D>(&p, tweak, family);
+    let creds = creds(secret);
+    let subs = [];
+    let cfg = DeviceConfig {
+        pin,
+        ..config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs)
+    };
+    let mut dev: Device<_, _, NoPin, NoPin, 4096> = Device::with_pins(c, Delay, cfg, None, None);
+    let mut seen = Vec::new();
+    until(&mut dev, Duration::from_secs(10), &mut seen, |_| false).await;
+    assert_eq!(
+        seen.last().unwrap(),
+        &format!("Stopped({reason:?})"),
+        "{seen:?}"
+    );
+    assert_eq!(dev.stopped(), Some(reason));
+    // Stopped stays stopped, and says so again.
+    assert_eq!(dev.next_event().await, Event::Stopped(reason));
+    assert!(matches!(
+        dev.publish("t", b"x", 1).await,
+        Err(DeviceError::Stopped(r)) if r == reason
+    ));
+    let n = faults
+        .log()
+        .iter()
+        .filter(|l| l.starts_with(&format!("< {cmd}")))
+        .count();
+    assert_eq!(n, times, "{cmd}: {:?}", faults.log());
+}
+
+#[tokio::test]
+async fn bad_credentials_stop_after_one_attempt() {
+    // The bench broker answers a wrong secret with CONNACK 4 (bad user name or password,
+    // MQTT 3.1.1 §3.2.2.3), as aliyun-auth reports Aliyun does.
+    let p_secret = "00000000000000000000000000000000";
+    stops::<Quectel>(
+        Family::Quectel,
+        p_secret,
+        None,
+        |_| {},
+        StopReason::BadCredentials(4),
+        "AT+QMTCONN",
+        1,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn denied_registration_stops() {
+    for family in [Family::Quectel, Family::Luat] {
+        let f = |c: &mut ModemConfig| c.denied = true;
+        match family {
+            Family::Quectel => {
+                stops::<Quectel>(
+                    family,
+                    DS,
+                    None,
+                    f,
+                    StopReason::RegistrationDenied,
+                    "AT+CEREG?",
+                    1,
+                )
+                .await
+            }
+            Family::Luat => {
+                stops::<Luat>(
+                    family,
+                    DS,
+                    None,
+                    f,
+                    StopReason::RegistrationDenied,
+                    "AT+CEREG?",
+                    1,
+                )
+                .await
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn missing_sim_stops() {
+    let f = |c: &mut ModemConfig| c.sim = Sim::NotInserted;
+    stops::<Quectel>(
+        Family::Quectel,
+        DS,
+        None,
+        f,
+        StopReason::NoSim,
+        "AT+CPIN?",
+        1,
+    )
+    .await;
+    stops::<Luat>(Family::Luat, DS, None, f, StopReason::NoSim, "AT+CPIN?", 1).await;
+}
+
+#[tokio::test]
+async fn wrong_pin_is_entered_once_and_no_pin_stops_at_once() {
+    let f = |c: &mut ModemConfig| c.sim = Sim::PinRequired;
+    // The model accepts "1234".
+    stops::<Quectel>(
+        Family::Quectel,
+        DS,
+        Some("0000"),
+        f,
+        StopReason::WrongPin,
+        "AT+CPIN=",
+        1,
+    )
+    .await;
+    stops::<Luat>(
+        Family::Luat,
+        DS,
+        None,
+        f,
+        StopReason::PinRequired,
+        "AT+CPIN=",
+        0,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_right_pin_is_entered_and_the_device_connects() {
+    let p = Platform::start().await.unwrap();
+    let (c, faults) = client::<Quectel>(&p, |c| c.sim = Sim::PinRequired, Family::Quectel);
+    let creds = creds(DS);
+    let subs = [];
+    let cfg = DeviceConfig {
+        pin: Some("1234"),
+        ..config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs)
+    };
+    let mut dev: Device<_, _, NoPin, NoPin, 4096> = Device::with_pins(c, Delay, cfg, None, None);
+    let mut seen = Vec::new();
+    assert!(
+        until(&mut dev, Duration::from_secs(10), &mut seen, |e| *e
+            == Event::Connected)
+        .await,
+        "{seen:?}"
+    );
+    let pins = faults
+        .log()
+        .iter()
+        .filter(|l| l.starts_with("< AT+CPIN="))
+        .count();
+    assert_eq!(pins, 1);
+}
+
+/// `core::mem::size_of` of the device and of its main futures, printed for the docs.
+#[tokio::test]
+async fn device_sizes() {
+    let p = Platform::start().await.unwrap();
+    let (c, _faults) = client::<Quectel>(&p, |_| {}, Family::Quectel);
+    let creds = creds(DS);
+    let subs = [];
+    let cfg = config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs);
+    let mut dev: Device<_, _, NoPin, NoPin, 1024> = Device::with_pins(c, Delay, cfg, None, None);
+    let device = std::mem::size_of_val(&dev);
+    let client = std::mem::size_of::<Client<Uart, Delay, Quectel>>();
+    let next_event = std::mem::size_of_val(&dev.next_event());
+    let next_message = std::mem::size_of_val(&dev.next_message(0));
+    let publish = std::mem::size_of_val(&dev.publish("t", b"x", 1));
+    eprintln!(
+        "sizes: Device(OUT=1024) {device} B (client {client} B), next_event future {next_event} B, \
+         next_message future {next_message} B, publish future {publish} B"
+    );
+    assert!(
+        device > client + 1024,
+        "the device holds its client and queue"
+    );
+    assert!(device < client + 1024 + 1024, "{device}");
+}
