@@ -9,6 +9,7 @@
     clippy::expect_used
 )]
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow, user_topic};
@@ -437,4 +438,252 @@ async fn device_sizes() {
         "the device holds its client and queue"
     );
     assert!(device < client + 1024 + 1024, "{device}");
+}
+
+/// A RESET line wired to the model: a pulse (high, then low) brings a silent module back
+/// with a reboot, as a real reset would.
+struct ResetLine {
+    faults: ModemHandle,
+    high: bool,
+    pulses: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl embedded_hal::digital::ErrorType for ResetLine {
+    type Error = std::convert::Infallible;
+}
+
+impl embedded_hal::digital::OutputPin for ResetLine {
+    fn set_low(&mut self) -> Result<(), Self::Error> {
+        if std::mem::take(&mut self.high) {
+            self.pulses
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.faults.silent(false);
+            self.faults.reboot();
+        }
+        Ok(())
+    }
+
+    fn set_high(&mut self) -> Result<(), Self::Error> {
+        self.high = true;
+        Ok(())
+    }
+}
+
+/// A module that stops answering: timeouts in a row, a resynchronisation (which cannot
+/// help), then the RESET pulse, then a full bring-up; the QoS 1 message that timed out is
+/// delivered afterwards.
+#[tokio::test]
+async fn a_wedged_module_is_resynchronised_then_reset() {
+    use atmodem::client::Config;
+    use atmodem::device::{PinTimings, Recovery};
+    let p = Platform::start().await.unwrap();
+    let (io, faults) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
+    let c: Client<Uart, Delay, Quectel> = Client::with_config(
+        uart(io),
+        Delay,
+        Config {
+            resync_timeout_ms: 100,
+            resync_attempts: 2,
+            ..Config::default()
+        },
+    );
+    let creds = creds(DS);
+    let up = user_topic(PK, DN, "update").unwrap();
+    let subs = [];
+    let cfg = DeviceConfig {
+        pins: PinTimings {
+            power_pulse_ms: 10,
+            off_wait_ms: 10,
+            reset_pulse_ms: 10,
+            boot_ms: 100,
+        },
+        ..config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs)
+    };
+    let pulses = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let line = ResetLine {
+        faults: faults.clone(),
+        high: false,
+        pulses: pulses.clone(),
+    };
+    let mut dev: Device<_, _, ResetLine, NoPin, 4096> =
+        Device::with_pins(c, Delay, cfg, Some(line), None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dev.next_event().await != Event::Connected {
+        assert!(Instant::now() < deadline);
+    }
+    let mut uplink = p.uplink();
+    faults.silent(true);
+    // No acknowledgement: the message is kept for later.
+    assert!(matches!(
+        dev.publish(&up, b"kept", 1).await,
+        Ok(Sent::Queued)
+    ));
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "{seen:?}");
+        let ev = dev.next_event().await;
+        seen.push(format!("{ev:?}"));
+        if ev == Event::Connected {
+            break;
+        }
+    }
+    let resync = format!("{:?}", Event::Recovering(Recovery::Resync));
+    let reset = format!("{:?}", Event::Recovering(Recovery::Reset));
+    let i = seen.iter().position(|e| *e == resync).expect("resync");
+    let j = seen.iter().position(|e| *e == reset).expect("reset");
+    assert!(i < j, "{seen:?}");
+    assert!(seen.iter().any(|e| e == "Rebooted"), "{seen:?}");
+    let s = dev.stats();
+    assert_eq!((s.resyncs, s.resets, s.power_cycles), (1, 1, 0), "{s:?}");
+    assert_eq!(pulses.load(std::sync::atomic::Ordering::Relaxed), 1);
+    let u = Platform::next_uplink(&mut uplink, &up, Duration::from_secs(5))
+        .await
+        .expect("the kept message");
+    assert_eq!(u.payload, b"kept");
+    eprintln!("wedged: {seen:?} {s:?}");
+}
+
+/// A test-side xorshift64 (not the library's generator) choosing the faults.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// ≥ 1000 random faults over one session, each injected while the device is doing whatever
+/// it does (its calls are cut short at random points, which also exercises cancel
+/// safety), a QoS 1 message published after each. Every message the device accepted must
+/// reach the platform.
+async fn soak<D: atmodem::codec::Dialect>(family: Family, seed: u64)
+where
+    Client<Uart, Delay, D>: Supervised,
+{
+    const FAULTS: usize = 1000;
+    let started = Instant::now();
+    let p = Platform::start().await.unwrap();
+    let (c, faults) = client::<D>(&p, |_| {}, family);
+    let creds = creds(DS);
+    let up = user_topic(PK, DN, "update").unwrap();
+    let get = user_topic(PK, DN, "get").unwrap();
+    let subs = [(get.as_str(), 1)];
+    let cfg = DeviceConfig {
+        idle_ms: 20,
+        ..config(MqttSession::new(HOST, 1883, flow::login_of(&creds)), &subs)
+    };
+    let received = std::sync::Arc::new(std::sync::Mutex::new(HashSet::new()));
+    {
+        let mut rx = p.uplink();
+        let received = received.clone();
+        let up = up.to_string();
+        tokio::spawn(async move {
+            while let Ok(u) = rx.recv().await {
+                if u.topic == up {
+                    received
+                        .lock()
+                        .unwrap()
+                        .insert(String::from_utf8(u.payload).unwrap());
+                }
+            }
+        });
+    }
+    let mut dev: Device<_, _, NoPin, NoPin, 4096> = Device::with_pins(c, Delay, cfg, None, None);
+    let mut dice = Dice(seed);
+    let mut accepted = Vec::new();
+    let (mut full, mut refused, mut kinds) = (0, 0, [0usize; 5]);
+    for i in 0..FAULTS {
+        let kind = dice.roll(20);
+        let kind = match kind {
+            0..=6 => 0,
+            7..=13 => 1,
+            14 => 2,
+            15..=16 => 3,
+            _ => 4,
+        };
+        kinds[kind] += 1;
+        match kind {
+            0 => faults.drop_mqtt(0, 1 + dice.roll(4) as u8),
+            1 => faults.pdp_deact(1),
+            2 => faults.reboot(),
+            3 => faults.garbage(&[0xff, 0x00, 0xff]),
+            _ => faults.storm("+CREG: 1", 20),
+        }
+        let body = format!("soak {i}");
+        match dev.publish(&up, body.as_bytes(), 1).await {
+            Ok(_) => accepted.push(body),
+            Err(DeviceError::QueueFull) => full += 1,
+            Err(e) => {
+                refused += 1;
+                eprintln!(
+                    "{family:?}: publish {i} refused: {:?}",
+                    std::mem::discriminant(&e)
+                );
+            }
+        }
+        // Until reconnected, or cut short at a random point (most faults take a few
+        // milliseconds to repair, a reboot about 60).
+        let slice = Duration::from_millis(5 + dice.roll(60));
+        let _ = tokio::time::timeout(slice, async {
+            loop {
+                match dev.next_event().await {
+                    Event::Connected => return,
+                    Event::Stopped(r) => panic!("{family:?} stopped: {r:?}"),
+                    _ => {}
+                }
+            }
+        })
+        .await;
+    }
+    // Let it settle: connected with an empty queue.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(dev.is_online() && dev.queued() == 0) {
+        assert!(
+            Instant::now() < deadline,
+            "{family:?} did not settle: {dev:?}"
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(2), dev.next_event()).await;
+    }
+    // Still subscribed after all that.
+    message_arrives(&p, &mut dev, &get, b"still there").await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lost = loop {
+        let got = received.lock().unwrap().clone();
+        let lost: Vec<_> = accepted.iter().filter(|m| !got.contains(*m)).collect();
+        if lost.is_empty() || Instant::now() > deadline {
+            break lost.len();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let s = dev.stats();
+    eprintln!(
+        "soak {family:?} seed {seed}: {FAULTS} faults (drop/pdp/reboot/garbage/storm {kinds:?}), \
+         {} QoS 1 accepted, {lost} lost, {full} refused by a full queue, {refused} other refusals, \
+         reconnects {}, reboots {}, resyncs {}, resets {}, back-off {} ms, wall {:?}",
+        accepted.len(),
+        s.reconnects,
+        s.reboots,
+        s.resyncs,
+        s.resets,
+        s.backoff_ms,
+        started.elapsed()
+    );
+    assert_eq!(lost, 0, "{family:?}: lost QoS 1 messages");
+    assert!(s.reconnects > 100, "{s:?}");
+    assert_eq!(s.dropped_outbound, full as u32);
+    assert_eq!(refused, 0, "{family:?}: QoS 1 publishes refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quectel_soak() {
+    soak::<Quectel>(Family::Quectel, 0x5eed_0001).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn luat_soak() {
+    soak::<Luat>(Family::Luat, 0x5eed_0002).await;
 }

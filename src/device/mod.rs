@@ -196,7 +196,8 @@ pub struct DeviceStats {
     pub power_cycles: u32,
     /// Time spent in back-off, in milliseconds.
     pub backoff_ms: u64,
-    /// QoS 1 messages refused because the outbound queue was full.
+    /// QoS 1 messages refused because the outbound queue was full, and queued ones
+    /// dropped because they can never be sent ([`Failure::Rejected`]).
     pub dropped_outbound: u32,
     /// Events dropped because nobody took them (only `next_message` was called).
     pub dropped_events: u32,
@@ -604,14 +605,16 @@ where
     /// acknowledgement; a QoS 0 publish on Quectel also waits for the module's `+QMTPUBEX`
     /// result, as the manual describes `AT+QMTPUBEX`). Offline, a QoS 1 message is queued
     /// and sent, in order, after the next connect; a QoS 1 publish that fails on the way
-    /// (link lost, no acknowledgement in time) is queued too, so it may arrive twice
-    /// (QoS 1 is at least once). Nothing is sent while the device is offline: this does not
+    /// (link lost, no acknowledgement in time, `ERROR`) is queued too, so it may arrive
+    /// twice (QoS 1 is at least once); one that can never be sent ([`Failure::Rejected`]:
+    /// a topic that does not encode, a message longer than the client's buffers) is not. Nothing is sent while the device is offline: this does not
     /// bring the session up, [`next_event`](Self::next_event) does.
     ///
     /// # Errors
     /// [`DeviceError::Offline`] for QoS 0 while offline; [`DeviceError::QueueFull`] when a
     /// QoS 1 message does not fit (counted); [`DeviceError::Qos`] for QoS above 1;
-    /// [`DeviceError::Stopped`]; [`DeviceError::Modem`] when a QoS 0 publish failed.
+    /// [`DeviceError::Stopped`]; [`DeviceError::Modem`] when a QoS 0 publish failed or the
+    /// request was [`Failure::Rejected`].
     ///
     /// # Cancel safety
     /// Dropped while sending, the message may or may not have been delivered, and is not
@@ -666,13 +669,12 @@ where
                         self.step = Step::Flush;
                     }
                     Failure::Transport => self.step = Step::Stopped(StopReason::Transport),
-                    Failure::BadCredentials(_) | Failure::Other => {}
+                    Failure::BadCredentials(_) | Failure::Other | Failure::Rejected => {}
                 }
-                let retry = matches!(
-                    f,
-                    Failure::SessionDown | Failure::Rebooted | Failure::Timeout
-                );
-                if qos == 1 && retry {
+                // At least once: a QoS 1 message is kept unless the request itself is bad
+                // or the device stopped.
+                let keep = !matches!(f, Failure::Rejected | Failure::Transport);
+                if qos == 1 && keep {
                     self.enqueue(topic, payload)
                 } else {
                     Err(DeviceError::Modem(e))
@@ -817,7 +819,7 @@ where
                     self.back_off();
                 }
             }
-            Failure::Other => {
+            Failure::Other | Failure::Rejected => {
                 if matches!(self.step, Step::Subscribe(_) | Step::Flush) {
                     self.step = Step::Session;
                 }
@@ -937,9 +939,19 @@ where
             Step::Flush => {
                 let idx = self.cfg.session.client;
                 while let Some((topic, payload)) = self.outbox.front() {
-                    self.client
+                    match self
+                        .client
                         .mqtt_publish(idx, topic, payload, 1, false)
-                        .await?;
+                        .await
+                    {
+                        Ok(()) => {}
+                        // A message that can never be sent must not block the queue.
+                        Err(e) if C::failure(&e) == Failure::Rejected => {
+                            self.stats.dropped_outbound =
+                                self.stats.dropped_outbound.saturating_add(1);
+                        }
+                        Err(e) => return Err(e),
+                    }
                     self.outbox.pop();
                 }
                 self.online();

@@ -135,6 +135,9 @@ pub enum Failure {
     SessionDown,
     /// The transport itself failed or closed: stop.
     Transport,
+    /// The request itself cannot be sent (it does not encode, is longer than the client's
+    /// buffer, or the family cannot do it): retrying the same request cannot help.
+    Rejected,
     /// Anything else (`ERROR`, `+CME ERROR`, a failed action, a full URC queue): the module
     /// answered, so it is alive; retry after a back-off.
     Other,
@@ -150,6 +153,7 @@ impl Failure {
     /// assert_eq!(Failure::of::<()>(&Error::Action(ActionError::Refused(5))), Failure::BadCredentials(5));
     /// assert_eq!(Failure::of::<()>(&Error::Action(ActionError::Refused(3))), Failure::Other);
     /// assert_eq!(Failure::of::<()>(&Error::Timeout), Failure::Timeout);
+    /// assert_eq!(Failure::of::<()>(&Error::CommandTooLong { limit: 512 }), Failure::Rejected);
     /// ```
     pub fn of<E>(e: &Error<E>) -> Self {
         match e {
@@ -158,6 +162,7 @@ impl Failure {
             Error::Rebooted => Self::Rebooted,
             Error::SessionDown | Error::Action(ActionError::Closed(_)) => Self::SessionDown,
             Error::Transport(_) | Error::Closed => Self::Transport,
+            Error::Encode(_) | Error::CommandTooLong { .. } | Error::Unsupported => Self::Rejected,
             _ => Self::Other,
         }
     }
