@@ -178,3 +178,97 @@ impl Backoff {
         self.failures = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xorshift32_matches_marsaglia() {
+        // Computed independently in Python: x ^= x<<13; x ^= x>>17; x ^= x<<5 (32-bit),
+        // from x = 1.
+        let mut r = XorShift32::new(1);
+        let got: [u32; 5] = core::array::from_fn(|_| r.next_u32());
+        assert_eq!(got, [270369, 67634689, 2647435461, 307599695, 2398689233]);
+    }
+
+    #[test]
+    fn doubles_up_to_the_cap_without_jitter() {
+        let p = BackoffPolicy {
+            initial_ms: 2_000,
+            max_ms: 120_000,
+            jitter_permille: 0,
+        };
+        let mut b = Backoff::new(p);
+        let mut rng = XorShift32::new(5);
+        let got: [u32; 9] = core::array::from_fn(|_| b.next_delay(&mut rng));
+        // 2 s doubled: 2, 4, 8, 16, 32, 64, then capped at 120.
+        assert_eq!(
+            got,
+            [
+                2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000, 120_000
+            ]
+        );
+        // Many failures later the shift saturates and the cap still holds.
+        for _ in 0..100 {
+            assert_eq!(b.next_delay(&mut rng), 120_000);
+        }
+    }
+
+    #[test]
+    fn jitter_stays_in_its_band_and_varies() {
+        let p = BackoffPolicy {
+            initial_ms: 1_000,
+            max_ms: 4_000,
+            jitter_permille: 250,
+        };
+        let mut rng = XorShift32::new(42);
+        let mut seen = [0u32; 64];
+        for s in &mut seen {
+            let mut b = Backoff::new(p);
+            b.next_delay(&mut rng);
+            b.next_delay(&mut rng);
+            // Third attempt: base 4000, at most 25 % off.
+            *s = b.next_delay(&mut rng);
+            assert!((3_000..=4_000).contains(s), "{s}");
+        }
+        assert!(seen.iter().any(|&s| s != seen[0]), "jitter must vary");
+    }
+
+    #[test]
+    fn reset_after_success_starts_over() {
+        let p = BackoffPolicy {
+            initial_ms: 100,
+            max_ms: 10_000,
+            jitter_permille: 0,
+        };
+        let mut b = Backoff::new(p);
+        let mut rng = XorShift32::new(1);
+        for _ in 0..5 {
+            b.next_delay(&mut rng);
+        }
+        assert_eq!(b.next_delay(&mut rng), 3_200);
+        b.reset();
+        assert_eq!(b.next_delay(&mut rng), 100);
+    }
+
+    #[test]
+    fn extreme_policies_do_not_overflow() {
+        let p = BackoffPolicy {
+            initial_ms: u32::MAX,
+            max_ms: u32::MAX,
+            jitter_permille: u16::MAX,
+        };
+        let mut b = Backoff::new(p);
+        let mut rng = XorShift32::new(3);
+        for _ in 0..40 {
+            let _ = b.next_delay(&mut rng);
+        }
+        let zero = BackoffPolicy {
+            initial_ms: 0,
+            max_ms: 0,
+            jitter_permille: 1000,
+        };
+        assert_eq!(Backoff::new(zero).next_delay(&mut rng), 0);
+    }
+}

@@ -298,3 +298,60 @@ where
         matches!(e, Error::Cme(16))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type E = Error<()>;
+
+    #[test]
+    fn failure_classes() {
+        // Stop: CONNACK 4 and 5 (MQTT 3.1.1 §3.2.2.3: bad user name or password, not
+        // authorized); a closed transport.
+        assert_eq!(
+            Failure::of(&E::Action(ActionError::Refused(4))),
+            Failure::BadCredentials(4)
+        );
+        assert_eq!(
+            Failure::of(&E::Action(ActionError::Refused(5))),
+            Failure::BadCredentials(5)
+        );
+        assert_eq!(Failure::of(&E::Closed), Failure::Transport);
+        assert_eq!(Failure::of(&E::Transport(())), Failure::Transport);
+        // Retry: 1-3 (protocol version, identifier rejected, server unavailable).
+        for code in 1..=3 {
+            assert_eq!(
+                Failure::of(&E::Action(ActionError::Refused(code))),
+                Failure::Other
+            );
+        }
+        assert_eq!(Failure::of(&E::Timeout), Failure::Timeout);
+        assert_eq!(Failure::of(&E::Rebooted), Failure::Rebooted);
+        assert_eq!(Failure::of(&E::SessionDown), Failure::SessionDown);
+        assert_eq!(
+            Failure::of(&E::Action(ActionError::Closed(2))),
+            Failure::SessionDown
+        );
+        assert_eq!(Failure::of(&E::Error), Failure::Other);
+        assert_eq!(Failure::of(&E::Cme(3)), Failure::Other);
+        assert_eq!(Failure::of(&E::QueueFull), Failure::Other);
+        assert_eq!(
+            Failure::of(&E::Action(ActionError::Failed {
+                command: "+MCONNECT",
+                code: -1
+            })),
+            Failure::Other
+        );
+        assert_eq!(Failure::of(&E::Unsupported), Failure::Rejected);
+    }
+
+    #[test]
+    fn sim_states() {
+        assert_eq!(Sim::of(SimState::Ready), Sim::Ready);
+        assert_eq!(Sim::of(SimState::SimPin), Sim::PinRequired);
+        assert_eq!(Sim::of(SimState::SimPuk), Sim::Locked);
+        assert_eq!(Sim::of(SimState::NotInserted), Sim::NotInserted);
+        assert_eq!(Sim::of(SimState::NotReady), Sim::NotReady);
+    }
+}
