@@ -49,12 +49,12 @@
 //! ```
 //!
 //! # RAM
-//! A `Device` is its client plus the outbound queue (`OUT` bytes) plus about 200 bytes of
-//! state and configuration (pointers included). The bench test `device_sizes` prints the
-//! figures; on x86-64 with the default client (`RX` 1024, `RESP` 512, `Q` 1024) and
-//! `OUT` = 1024 they were 4136 bytes for the device, about 1.7 KiB for the
-//! `next_event` future and about 1.6 KiB for the `publish` future (the futures hold the
-//! client's futures, not its buffers).
+//! A `Device` is its client, plus the outbound queue (`OUT` bytes), plus about 700 bytes
+//! of state, configuration and held events (eight [`Event`]s). The bench test
+//! `device_sizes` measures them with `core::mem::size_of`; on x86-64 with the default
+//! client (`RX` 1024, `RESP` 512, `Q` 1024: 2952 bytes) and `OUT` = 1024: the device
+//! 4680 bytes, the `next_event` future 1312 bytes, `next_message` 1320 bytes, `publish`
+//! 1096 bytes (the futures hold the client's futures, not its buffers).
 
 use embedded_hal::digital::OutputPin;
 use embedded_hal_async::delay::DelayNs;
@@ -75,6 +75,11 @@ pub use pins::{NoPin, PinTimings};
 pub use supervised::{CfunRestart, Cmee, Failure, Family, Sim, Supervised};
 
 /// Why the device stopped. Retrying would not help: something must change first.
+///
+/// ```
+/// use atmodem::device::StopReason;
+/// assert_ne!(StopReason::BadCredentials(4), StopReason::BadCredentials(5));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum StopReason {
@@ -96,6 +101,11 @@ pub enum StopReason {
 }
 
 /// Why the session was lost.
+///
+/// ```
+/// use atmodem::device::{Disconnect, Event};
+/// assert_eq!(format!("{:?}", Event::Disconnected(Disconnect::Bearer)), "Disconnected(Bearer)");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Disconnect {
@@ -112,6 +122,11 @@ pub enum Disconnect {
 }
 
 /// A recovery step taken on a wedged module.
+///
+/// ```
+/// use atmodem::device::{Event, Recovery};
+/// assert!(matches!(Event::Recovering(Recovery::Reset), Event::Recovering(_)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Recovery {
@@ -124,6 +139,13 @@ pub enum Recovery {
 }
 
 /// What the application sees.
+///
+/// ```
+/// use atmodem::device::Event;
+/// // Events other than `Message` borrow nothing.
+/// let e: Event<'static> = Event::Signal(-65);
+/// assert_eq!(e, Event::Signal(-65));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event<'a> {
@@ -149,6 +171,11 @@ pub enum Event<'a> {
 }
 
 /// What [`Device::publish`] did with a message.
+///
+/// ```
+/// use atmodem::device::Sent;
+/// assert_ne!(Sent::Delivered, Sent::Queued);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Sent {
@@ -159,6 +186,11 @@ pub enum Sent {
 }
 
 /// What a device call can fail with.
+///
+/// ```
+/// use atmodem::device::DeviceError;
+/// assert_eq!(DeviceError::<()>::Offline.to_string(), "offline");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DeviceError<E> {
@@ -181,6 +213,11 @@ pub enum DeviceError<E> {
 }
 
 /// Counters of what the device did.
+///
+/// ```
+/// use atmodem::device::DeviceStats;
+/// assert_eq!(DeviceStats::default().power_cycles, 0);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeviceStats {
@@ -204,6 +241,14 @@ pub struct DeviceStats {
 }
 
 /// What the device is configured with.
+///
+/// ```
+/// use atmodem::client::{BearerConfig, MqttLogin, MqttSession};
+/// use atmodem::device::DeviceConfig;
+/// let subs = [("d/down", 1)];
+/// let cfg = DeviceConfig::new(BearerConfig::default(), MqttSession::new("h", 1883, MqttLogin::ClientId("d")), &subs);
+/// assert_eq!(cfg.wedge_after, 3);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DeviceConfig<'a> {
     /// The bearer to bring up.
@@ -321,6 +366,18 @@ struct Wait {
 }
 
 /// The supervisor. See the [module docs](self).
+///
+/// ```
+/// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+/// use atmodem::device::{Device, DeviceConfig, DeviceError};
+/// use atmodem::dialects::luat::Luat;
+/// use atmodem::sim::{InstantDelay, SimModem};
+/// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+/// let client: Client<_, _, Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+/// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+/// // Offline: QoS 0 is refused, not queued.
+/// assert!(matches!(embassy_futures::block_on(dev.publish("t", b"x", 0)), Err(DeviceError::Offline)));
+/// ```
 ///
 /// `C` is the client ([`Supervised`]), `DL` the device's delay (back-off, pin pulses),
 /// `RST` and `PWR` the RESET and PWRKEY pins ([`NoPin`] when not wired), `OUT` the bytes of
@@ -464,26 +521,77 @@ where
     ///
     /// Commands sent through it while the device is online are fine; closing the session
     /// behind the device's back is seen as a loss and repaired.
+    /// ```
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::device::{Device, DeviceConfig};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+    /// assert_eq!(dev.client().queued_urcs(), 0);
+    /// ```
     pub fn client(&mut self) -> &mut C {
         &mut self.client
     }
 
     /// Give the client back.
+    /// ```
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::device::{Device, DeviceConfig};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+    /// let client = dev.release();
+    /// assert!(client.transport().is_done());
+    /// ```
     pub fn release(self) -> C {
         self.client
     }
 
     /// The counters.
+    /// ```
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::device::{Device, DeviceConfig};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+    /// assert_eq!(dev.stats().reconnects, 0);
+    /// ```
     pub fn stats(&self) -> DeviceStats {
         self.stats
     }
 
     /// Whether the session is up (as far as the URCs read so far tell).
+    /// ```
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::device::{Device, DeviceConfig};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+    /// assert!(!dev.is_online());
+    /// ```
     pub fn is_online(&self) -> bool {
         self.step == Step::Online
     }
 
     /// Why the device stopped, if it did.
+    /// ```
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::device::{Device, DeviceConfig};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+    /// assert_eq!(dev.stopped(), None);
+    /// ```
     pub fn stopped(&self) -> Option<StopReason> {
         match self.step {
             Step::Stopped(r) => Some(r),
@@ -492,6 +600,19 @@ where
     }
 
     /// QoS 1 messages waiting in the outbound queue.
+    /// ```
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::device::{Device, DeviceConfig};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
+    /// // Offline: a QoS 1 message is queued, nothing is sent.
+    /// let sent = embassy_futures::block_on(dev.publish("t", b"x", 1));
+    /// assert_eq!(sent, Ok(atmodem::device::Sent::Queued));
+    /// assert_eq!(dev.queued(), 1);
+    /// ```
     pub fn queued(&self) -> usize {
         self.outbox.len()
     }

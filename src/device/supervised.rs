@@ -84,6 +84,12 @@ impl Command for CfunRestart {
 }
 
 /// The SIM as the supervisor sees it.
+///
+/// ```
+/// use atmodem::codec::SimState;
+/// use atmodem::device::Sim;
+/// assert_eq!(Sim::of(SimState::Ready), Sim::Ready);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Sim {
@@ -122,6 +128,12 @@ impl Sim {
 }
 
 /// How the supervisor reads a failed call.
+///
+/// ```
+/// use atmodem::client::Error;
+/// use atmodem::device::Failure;
+/// assert_eq!(Failure::of::<()>(&Error::SessionDown), Failure::SessionDown);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Failure {
@@ -171,6 +183,16 @@ impl Failure {
 /// The lifecycle steps [`Device`](super::Device) drives, on top of [`Bearer`] and [`Mqtt`].
 /// Every call is cancel-safe as [`Client::send`] is: a dropped call leaves the client out
 /// of step and the next one resynchronises.
+///
+/// ```no_run
+/// use atmodem::device::{Sim, Supervised};
+/// async fn ready<C: Supervised>(m: &mut C) -> Result<bool, C::Error> {
+///     m.await_ready().await?;
+///     m.echo_off().await?;
+///     m.numeric_errors().await?;
+///     Ok(m.sim().await? == Sim::Ready)
+/// }
+/// ```
 #[allow(async_fn_in_trait)]
 pub trait Supervised: Bearer + Mqtt {
     /// Wait until the module answers `AT` (Luat learns its baud rate from it): the client's
@@ -209,6 +231,12 @@ pub trait Supervised: Bearer + Mqtt {
 }
 
 /// The families the supervisor knows (sealed).
+///
+/// ```
+/// fn supervised<D: atmodem::device::Family>() {}
+/// supervised::<atmodem::dialects::quectel::Quectel>();
+/// supervised::<atmodem::dialects::luat::Luat>();
+/// ```
 pub trait Family: crate::codec::Dialect + sealed::Sealed {}
 impl Family for Quectel {}
 impl Family for Luat {}
