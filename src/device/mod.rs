@@ -838,6 +838,10 @@ where
         }
         if self.client.rebooted() {
             self.client.clear_rebooted();
+            if matches!(self.step, Step::PowerOn | Step::Ready) {
+                // The boot banner of a module being brought up anyway.
+                return;
+            }
             self.lose(Disconnect::Rebooted, Step::Ready);
             self.event(Event::Rebooted);
             self.stats.reboots = self.stats.reboots.saturating_add(1);
@@ -1030,6 +1034,8 @@ where
             }
             Step::Ready => {
                 self.client.await_ready().await?;
+                // A boot banner read by now is this boot's, not a reboot to report.
+                self.client.clear_rebooted();
                 self.client.echo_off().await?;
                 self.client.numeric_errors().await?;
                 self.step = Step::Sim;
