@@ -598,6 +598,7 @@ where
     let mut dice = Dice(seed);
     let mut accepted = Vec::new();
     let (mut full, mut refused, mut kinds) = (0, 0, [0usize; 5]);
+    let mut last_online = Instant::now();
     for i in 0..FAULTS {
         let kind = dice.roll(20);
         let kind = match kind {
@@ -640,6 +641,16 @@ where
             }
         })
         .await;
+        if dev.is_online() {
+            last_online = Instant::now();
+        } else if last_online.elapsed() > Duration::from_secs(3) {
+            let log = faults.log();
+            let tail = &log[log.len().saturating_sub(60)..];
+            panic!(
+                "{family:?} stuck at fault {i}: {dev:?}\n{}",
+                tail.join("\n")
+            );
+        }
     }
     // Let it settle: connected with an empty queue.
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -904,6 +904,7 @@ where
                 }
                 continue;
             }
+            self.client.discard_status_urcs().await;
             match self.advance().await {
                 Ok(()) => self.timeouts = 0,
                 Err(e) => self.failed(&e).await,

@@ -216,6 +216,12 @@ pub trait Supervised: Bearer + Mqtt {
     async fn resynchronise(&mut self) -> Result<(), Self::Error>;
     /// Software restart (`AT+CFUN=1,1`).
     async fn restart(&mut self) -> Result<(), Self::Error>;
+    /// Take the queued status URCs out of the client's queue (their effect on the links is
+    /// already recorded in [`Links`](crate::client::Links)); messages stay. A queue full of
+    /// URCs nobody takes would make every command fail with
+    /// [`Error::QueueFull`](crate::client::Error::QueueFull) and leave the module blocked on
+    /// its output.
+    async fn discard_status_urcs(&mut self);
     /// Whether the module rebooted (`RDY`) since [`clear_rebooted`](Self::clear_rebooted).
     fn rebooted(&self) -> bool;
     /// Clear the reboot latch.
@@ -230,16 +236,24 @@ pub trait Supervised: Bearer + Mqtt {
     fn is_wrong_pin(e: &Self::Error) -> bool;
 }
 
-/// The families the supervisor knows (sealed).
+/// The families the supervisor knows (sealed), with the token their MQTT message lines
+/// start with (kept when the supervisor clears status URCs).
 ///
 /// ```
 /// fn supervised<D: atmodem::device::Family>() {}
 /// supervised::<atmodem::dialects::quectel::Quectel>();
 /// supervised::<atmodem::dialects::luat::Luat>();
 /// ```
-pub trait Family: crate::codec::Dialect + sealed::Sealed {}
-impl Family for Quectel {}
-impl Family for Luat {}
+pub trait Family: crate::codec::Dialect + sealed::Sealed {
+    /// The start of a message line (and, on Quectel, of a buffered-mode notice).
+    const MESSAGE: &'static [u8];
+}
+impl Family for Quectel {
+    const MESSAGE: &'static [u8] = b"+QMTRECV:";
+}
+impl Family for Luat {
+    const MESSAGE: &'static [u8] = b"+MSUB:";
+}
 
 mod sealed {
     pub trait Sealed {}
@@ -300,6 +314,22 @@ where
 
     async fn restart(&mut self) -> Result<(), Self::Error> {
         self.send(&CfunRestart).await
+    }
+
+    async fn discard_status_urcs(&mut self) {
+        // Bounded: a module that never stops talking cannot hold the supervisor.
+        for _ in 0..64 {
+            if self.queued_urcs() == 0 {
+                break;
+            }
+            if self
+                .next_line_where(0, |l| !l.starts_with(D::MESSAGE))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
     }
 
     fn rebooted(&self) -> bool {
