@@ -17,6 +17,11 @@
 //!   QoS 1 while offline goes into a bounded queue ([`Outbox`]) flushed in order after the
 //!   next connect.
 //!
+//! Before each bring-up step the device takes the status URCs nobody took out of the
+//! client's queue (their effect on the sessions is already in
+//! [`Links`](crate::client::Links)); MQTT messages stay queued. An application that wants
+//! other URCs reads them through [`Device::client`] between calls.
+//!
 //! Luat reports a refused CONNACK as a bare `ERROR` after `AT+MCONNECT`'s `OK`, with no
 //! code: bad credentials cannot be told from a broker failure there, so they are retried
 //! with back-off like one. On Quectel they stop the device.
