@@ -635,7 +635,9 @@ where
     /// - **Cancellation**: cancel-safe. Dropped in the middle of a step, the step is done
     ///   again by the next call (the client resynchronises first); dropped in a back-off,
     ///   the whole back-off is waited again; dropped during a pin pulse, the pin is
-    ///   released first by the next call. Events are never lost to a dropped call.
+    ///   released first by the next call. Events are never lost to a dropped call. A
+    ///   call dropped again and again before its step can finish makes no progress: give
+    ///   it at least the module's command times now and then.
     /// - After [`Event::Stopped`] every call returns it again at once.
     ///
     /// ```no_run
