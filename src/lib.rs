@@ -26,6 +26,7 @@ extern crate std;
 pub mod aliyun;
 pub mod client;
 pub mod codec;
+pub mod device;
 pub mod dialects;
 #[cfg(feature = "tokio")]
 pub mod host;
