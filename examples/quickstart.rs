@@ -14,7 +14,7 @@
 //! By default the `device` flow runs on the test bench (`atmodem-sim`): a behavioural module
 //! model (Quectel, or Luat with `--dialect luat`) whose MQTT stack talks to the bench's local
 //! Aliyun platform through its embedded broker. The device logs in with its
-//! one-device-one-secret credentials, subscribes, posts a property (the platform sees it and
+//! one-device-one-secret credentials, subscribes, reports its firmware version, posts a property (the platform sees it and
 //! replies), receives a property set pushed by the platform and answers it with a
 //! `set_reply` (the platform sees that too), then receives an OTA upgrade push, fetches the
 //! image in ranges over the module's HTTP, checks its MD5 and reports progress (the platform
@@ -557,6 +557,20 @@ where
         .map_err(fail("subscribe"))?;
     let mut results = Results::new();
     let mut uplink = p.uplink();
+
+    // The running firmware's version, reported after the login (the platform decides from
+    // it whether an upgrade succeeded).
+    let inform_topic = format!("/ota/device/inform/{pk}/{dn}");
+    let mut inform = [0u8; 96];
+    let inform =
+        ota::write_version_inform(1, "1.0.0", None, &mut inform).map_err(fail("inform"))?;
+    c.mqtt_publish(0, &inform_topic, inform.as_bytes(), 0, false)
+        .await
+        .map_err(fail("inform"))?;
+    let seen = Platform::next_uplink(&mut uplink, &inform_topic, Duration::from_secs(5))
+        .await
+        .ok_or("the platform did not see the version report")?;
+    results.push(("platform saw", text(&seen.payload)));
 
     // A property post; the platform sees it and replies on `post_reply`.
     let post_topic = atmodem::aliyun::property_post_topic(pk, dn).map_err(fail("topic"))?;

@@ -160,11 +160,16 @@ fn quickstart_device_flow_on_the_bench() {
         let out = quickstart::on_bench(dialect).unwrap_or_else(|e| panic!("{dialect}: {e}"));
         assert!(out.starts_with("# legend: `>>`"), "{out}");
         assert!(out.contains("# flow: device\n"));
-        let results: Vec<&str> = out
+        let mut results: Vec<&str> = out
             .lines()
             .filter(|l| l.starts_with("# ") && l.contains(": {"))
             .collect();
-        assert_eq!(results.len(), 5, "{dialect}: {out}");
+        assert_eq!(results.len(), 6, "{dialect}: {out}");
+        // The version report, in the documented shape `{"id":..,"params":{"version":..}}`.
+        assert_eq!(
+            results.remove(0),
+            "# platform saw: {\"id\":\"1\",\"params\":{\"version\":\"1.0.0\"}}"
+        );
         assert!(
             results[0].starts_with(
                 "# platform saw: {\"id\":1,\"params\":{\"Temp\":23.9,\"LightStatus\":1}"

@@ -1,11 +1,12 @@
 //! An STM32F411 firmware that keeps a Quectel module connected to Aliyun by itself (the
-//! `atmodem::device` supervisor), posts a property every minute and answers property sets.
-//! The module is on USART2 (PA2 TX, PA3 RX) at 115,200 baud; time is embassy-time's.
+//! `atmodem::device` supervisor), reports its version after every connect, posts a property
+//! every minute and answers property sets. The module is on USART2 (PA2 TX, PA3 RX) at
+//! 115,200 baud; time is embassy-time's.
 #![no_std]
 #![no_main]
 
-use atmodem::aliyun::thing::{self, DOWNLINK_FILTERS, Downlink, ThingTopic, Topic};
-use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow::login_of};
+use atmodem::aliyun::thing::{self, Ack, DOWNLINK_FILTERS, Downlink, ThingTopic, Topic};
+use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow::login_of, ota};
 use atmodem::client::{BearerConfig, Client, MqttSession};
 use atmodem::device::{Device, DeviceConfig, Event};
 use atmodem::dialects::quectel::Quectel;
@@ -27,53 +28,55 @@ const HOST: &str = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
 async fn main(_spawner: Spawner) {
     let p = embassy_stm32::init(Default::default());
     let (mut tx, mut rx) = ([0u8; 256], [0u8; 2048]);
-    let cfg = usart::Config::default();
-    let Ok(uart) = BufferedUart::new(p.USART2, p.PA3, p.PA2, &mut tx, &mut rx, Irqs, cfg) else {
+    let cfg = usart::Config::default(); // 115,200 8N1
+    let uart = BufferedUart::new(p.USART2, p.PA3, p.PA2, &mut tx, &mut rx, Irqs, cfg);
+    let creds = DeviceSecretLogin::new(PK, DN, DS)
+        .secure_mode(SecureMode::Tcp)
+        .build();
+    let (Ok(uart), Ok(creds), Ok(dev)) = (uart, creds, thing::Device::new(PK, DN)) else {
         return;
     };
-    let (Ok(creds), Ok(dev)) = (
-        DeviceSecretLogin::new(PK, DN, DS).secure_mode(SecureMode::Tcp).build(),
-        thing::Device::new(PK, DN),
-    ) else {
-        return;
-    };
+    // Every downlink topic of the thing model (property set, services, OTA, ...).
     let mut filters: Vec<ThingTopic, 10> = Vec::new();
     for f in DOWNLINK_FILTERS {
         let mut t = ThingTopic::new();
-        if dev.filter(f, &mut t).is_ok() && filters.push(t).is_err() {
-            return;
-        }
+        let _ = dev.filter(f, &mut t).map(|()| filters.push(t));
     }
     let subs: Vec<(&str, u8), 10> = filters.iter().map(|t| (t.as_str(), 0)).collect();
     let session = MqttSession::new(HOST, 1883, login_of(&creds));
+    let config = DeviceConfig::new(BearerConfig::default(), session, &subs);
     let client: Client<_, _, Quectel> = Client::new(uart, Delay);
-    let mut modem: Device<_, _> =
-        Device::new(client, Delay, DeviceConfig::new(BearerConfig::default(), session, &subs));
-    let (mut topic, mut json) = (ThingTopic::new(), String::<256>::new());
+    let mut modem: Device<_, _> = Device::new(client, Delay, config);
+    let (mut topic, mut json, mut buf) = (ThingTopic::new(), String::<256>::new(), [0u8; 96]);
     let mut id = 0u32;
     loop {
-        // A property set waiting for its reply, taken out of the borrowed message.
-        let mut set = None;
-        match modem.next_event().await {
-            Event::Connected | Event::Idle => {
+        // What to send once the event (which may borrow the modem) is handled.
+        let send = match modem.next_event().await {
+            Event::Connected => {
+                let inform = ota::write_version_inform(0, "1.0.0", None, &mut buf).ok();
+                json.clear();
+                inform
+                    .and_then(|v| json.push_str(v).ok())
+                    .and(dev.topic(Topic::OtaInform, &mut topic).ok())
+            }
+            Event::Idle => {
                 id = id.wrapping_add(1);
-                let post = thing::write_property_post(id, r#"{"Temp":23.9}"#, thing::Ack::Reply, &mut json);
-                if post.is_ok() && dev.topic(Topic::PropertyPost, &mut topic).is_ok() {
-                    let _ = modem.publish(&topic, json.as_bytes(), 1).await;
-                }
+                thing::write_property_post(id, r#"{"Temp":23.9}"#, Ack::Reply, &mut json)
+                    .and(dev.topic(Topic::PropertyPost, &mut topic))
+                    .ok()
             }
-            Event::Message(m) => {
-                if let Ok(Downlink::PropertySet { id, .. }) = thing::classify(&dev, m.topic.as_bytes(), m.payload) {
-                    set = Some(id);
+            Event::Message(m) => match thing::classify(&dev, m.topic.as_bytes(), m.payload) {
+                Ok(Downlink::PropertySet { id, .. }) => {
+                    thing::write_reply(id, 200, "{}", &mut json)
+                        .and(dev.topic(Topic::PropertySetReply, &mut topic))
+                        .ok()
                 }
-            }
+                _ => None,
+            },
             Event::Stopped(_) => return,
-            _ => {}
-        }
-        if let Some(id) = set
-            && thing::write_reply(id, 200, "{}", &mut json).is_ok()
-            && dev.topic(Topic::PropertySetReply, &mut topic).is_ok()
-        {
+            _ => None,
+        };
+        if send.is_some() {
             let _ = modem.publish(&topic, json.as_bytes(), 0).await;
         }
     }
