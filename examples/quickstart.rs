@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --example quickstart                    # the device flow on the bench
 //! cargo run --example quickstart -- --dialect luat  # the same on the Luat model
+//! cargo run --example quickstart -- --flow supervised  # the supervisor through a drop and a reboot
 //! cargo run --example quickstart -- --scripted      # every note's flow, scripted modem
 //! cargo run --example quickstart -- --flow luat     # one of them
 //! cargo run --example quickstart -- --port /dev/ttyUSB0 --dialect quectel \
@@ -760,6 +761,143 @@ pub fn on_bench(dialect: &str) -> Result<String, String> {
     })
 }
 
+/// The supervisor on the bench: `atmodem::device::Device` brings the module up and keeps the
+/// session; the bench drops the MQTT link, then reboots the module; the device reconnects by
+/// itself each time, and a QoS 1 message published while it was offline reaches the platform
+/// after the reconnect.
+async fn supervised_flow<C>(
+    p: &Platform,
+    c: C,
+    faults: &atmodem_sim::ModemHandle,
+) -> (C, Result<Results, Fail>)
+where
+    C: atmodem::device::Supervised,
+    C::Error: core::fmt::Debug,
+{
+    use atmodem::device::{Device, DeviceConfig, Event};
+    use std::time::Duration;
+    let (pk, dn, ds) = (BENCH_PK, BENCH_DN, BENCH_DS);
+    let Ok(creds) = DeviceSecretLogin::new(pk, dn, ds)
+        .secure_mode(atmodem::aliyun::SecureMode::Tcp)
+        .build()
+    else {
+        return (c, Err("credentials".into()));
+    };
+    let get = format!("/{pk}/{dn}/user/get");
+    let update = format!("/{pk}/{dn}/user/update");
+    let subs = [(get.as_str(), 1)];
+    let session = MqttSession::new(BENCH_HOST, 1883, login_of(&creds));
+    let config = DeviceConfig {
+        idle_ms: 2_000,
+        ..DeviceConfig::new(BearerConfig::default(), session, &subs)
+    };
+    let mut dev: Device<_, _> = Device::new(c, TokioDelay, config);
+    let mut results = Results::new();
+    let mut uplink = p.uplink();
+    // Events until `stop` says so, within 10 s.
+    async fn until<C: atmodem::device::Supervised>(
+        dev: &mut Device<'_, C, TokioDelay>,
+        results: &mut Results,
+        stop: impl Fn(&Event<'_>) -> bool,
+    ) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            let e = dev.next_event().await;
+            let done = stop(&e);
+            if !matches!(e, Event::Idle) {
+                results.push(("event", format!("{e:?}")));
+            }
+            if done {
+                return true;
+            }
+        }
+        false
+    }
+    let step = async {
+        if !until(&mut dev, &mut results, |e| *e == Event::Connected).await {
+            return Err("no connection".to_string());
+        }
+        for (fault, name) in [
+            (0, "the broker drops the MQTT link"),
+            (1, "the module reboots"),
+        ] {
+            results.push(("fault", name.to_string()));
+            if fault == 0 {
+                faults.drop_mqtt(0, 2);
+            } else {
+                faults.reboot();
+            }
+            if !until(&mut dev, &mut results, |e| {
+                matches!(e, Event::Disconnected(_) | Event::Rebooted)
+            })
+            .await
+            {
+                return Err(format!("{name}: not seen"));
+            }
+            let body = format!("sent while offline ({name})");
+            let sent = dev.publish(&update, body.as_bytes(), 1).await;
+            results.push(("device publishes at QoS 1", format!("{sent:?}")));
+            if !until(&mut dev, &mut results, |e| *e == Event::Connected).await {
+                return Err(format!("{name}: no reconnection"));
+            }
+            let seen = Platform::next_uplink(&mut uplink, &update, Duration::from_secs(5))
+                .await
+                .ok_or("the queued message did not arrive")?;
+            results.push(("platform saw", text(&seen.payload)));
+        }
+        let stats = dev.stats();
+        results.push(("reconnects", stats.reconnects.to_string()));
+        Ok(())
+    };
+    let r = step.await;
+    (dev.release(), r.map(|()| results))
+}
+
+/// Run the supervised flow on the bench with the model of `dialect`.
+pub fn supervised_on_bench(dialect: &str) -> Result<String, String> {
+    let family = match dialect {
+        "quectel" => Family::Quectel,
+        "luat" => Family::Luat,
+        other => return Err(format!("unknown dialect {other}")),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let p = Platform::start().await.map_err(|e| e.to_string())?;
+        let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
+        let io = Recorder::new(atmodem_sim::transport::uart(io));
+        let (transcript, results) = if family == Family::Luat {
+            let c: Client<_, _, Luat> = Client::new(io, TokioDelay);
+            let (c, r) = supervised_flow(&p, c, &faults).await;
+            (c.transport().transcript(), r)
+        } else {
+            let c: Client<_, _, Quectel> = Client::new(io, TokioDelay);
+            let (c, r) = supervised_flow(&p, c, &faults).await;
+            (c.transport().transcript(), r)
+        };
+        let transcript: String = transcript
+            .lines()
+            .filter(|l| *l != "<<")
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let out = format!(
+            "{LEGEND}{}",
+            render(
+                "supervised",
+                &transcript,
+                &results.clone().unwrap_or_default()
+            )
+        );
+        match results {
+            Ok(_) => Ok(out),
+            Err(e) => Err(format!("{out}{e}")),
+        }
+    })
+}
+
 /// Command-line options.
 #[derive(Default)]
 struct Options {
@@ -783,6 +921,8 @@ flows:
   device                          the bench (the default): login, subscribe, a property post
                                   answered, a property set pushed down and its set_reply,
                                   an OTA upgrade fetched in ranges, verified and reported
+  supervised                      the bench: atmodem::device::Device keeps the session through
+                                  an MQTT link drop and a module reboot
   luat                            Luat application note: HTTPS registration, device auth,
                                   MQTT login over TLS, subscribe, publish
   quectel-device-secret-aliauth   Quectel note 4.1.1: the module signs (AT+QMTCFG=\"aliauth\")
@@ -831,6 +971,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if let Some(f) = &o.flow
         && f != "device"
+        && f != "supervised"
         && !FLOWS.iter().any(|(name, _)| name == f)
     {
         return Err(format!("no flow named {f}"));
@@ -913,6 +1054,18 @@ fn main() -> ExitCode {
     };
     if let Some(port) = &o.port {
         return match real(&o, port) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("quickstart: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    if !o.scripted && o.flow.as_deref() == Some("supervised") {
+        return match supervised_on_bench(o.dialect.as_deref().unwrap_or("quectel")) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS

@@ -193,3 +193,40 @@ fn quickstart_device_flow_on_the_bench() {
         assert!(!out.lines().any(|l| l == "<<"));
     }
 }
+
+/// `quickstart --flow supervised`: the supervisor rides out an MQTT link drop and a module
+/// reboot on the bench, both module models; a QoS 1 message published while offline is
+/// queued and reaches the platform after each reconnect.
+#[test]
+fn quickstart_supervised_flow_on_the_bench() {
+    for dialect in ["quectel", "luat"] {
+        let out =
+            quickstart::supervised_on_bench(dialect).unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        assert!(out.contains("# flow: supervised\n"), "{out}");
+        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("# ")).collect();
+        let pos = |l: &str, from: usize| {
+            lines[from..]
+                .iter()
+                .position(|x| *x == l)
+                .map(|i| i + from)
+                .unwrap_or_else(|| panic!("{dialect}: no `{l}` after line {from}: {lines:?}"))
+        };
+        let up = pos("# event: Connected", 0);
+        let drop = pos("# fault: the broker drops the MQTT link", up);
+        let down = pos("# event: Disconnected(Mqtt)", drop);
+        let queued = pos("# device publishes at QoS 1: Ok(Queued)", down);
+        let back = pos("# event: Connected", queued);
+        let seen = pos(
+            "# platform saw: sent while offline (the broker drops the MQTT link)",
+            back,
+        );
+        let reboot = pos("# fault: the module reboots", seen);
+        let rebooted = pos("# event: Rebooted", reboot);
+        let again = pos("# event: Connected", rebooted);
+        pos(
+            "# platform saw: sent while offline (the module reboots)",
+            again,
+        );
+        assert!(out.ends_with("# reconnects: 2\n"), "{dialect}: {out}");
+    }
+}
