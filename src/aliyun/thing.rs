@@ -1753,3 +1753,28 @@ impl<const N: usize> Pending<N> {
         self.slots = [None; N];
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Pending;
+
+    #[test]
+    fn ids_wrap_past_u32_max_to_1_and_skip_posts_still_pending() {
+        let mut t = Pending::<3> {
+            last: u32::MAX - 1,
+            slots: [None; 3],
+        };
+        assert_eq!(t.register(0, 10), Some(u32::MAX));
+        // 0 is never an id: after u32::MAX comes 1.
+        assert_eq!(t.register(0, 10), Some(1));
+        // With 2 still pending, the next round skips it.
+        t.last = 1;
+        assert!(t.is_pending(1));
+        t.slots[1] = None; // 1 answered
+        t.slots[2] = Some((2, 10)); // 2 still in flight
+        assert_eq!(t.register(0, 10), Some(3));
+        t.last = u32::MAX;
+        t.slots = [Some((1, 10)), Some((2, 10)), None];
+        assert_eq!(t.register(0, 10), Some(3));
+    }
+}
