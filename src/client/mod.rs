@@ -107,42 +107,137 @@ pub enum Event<'a, U> {
 }
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q> {
-    /// Give the transport back (e.g. to run PPP on it).
+    /// Give the transport back (e.g. to run PPP on it). Bytes the client had read and not
+    /// handed out yet, and queued URCs, are dropped with the client.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// let modem: SimModem = c.release();
+    /// assert!(modem.is_done());
+    /// ```
     pub fn release(self) -> IO {
         self.core.io
     }
 
     /// The transport, e.g. to inspect a simulated modem.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// assert!(!c.transport().is_done());
+    /// embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     pub fn transport(&self) -> &IO {
         &self.core.io
     }
 
     /// The transport, mutably (e.g. to inject URCs into a simulated modem).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// c.transport_mut().inject(b"\r\n+QMTSTAT: 0,1\r\n");
+    /// embassy_futures::block_on(c.next_urc_within(100)).unwrap();
+    /// assert!(c.links().mqtt_is_down(0));
+    /// ```
     pub fn transport_mut(&mut self) -> &mut IO {
         &mut self.core.io
     }
 
     /// The timing settings.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Config};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let config = Config { guard_ms: 20, ..Config::default() };
+    /// let c: Client<_, _, Quectel> =
+    ///     Client::with_config(SimModem::new("").unwrap(), InstantDelay, config);
+    /// assert_eq!(c.config().guard_ms, 20);
+    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// Session state learned from URCs.
+    /// Session state learned from URCs (a reboot, a closed MQTT client, a deactivated
+    /// context), updated whenever the client reads one.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // The module closes MQTT client 0 while answering a query.
+    /// let script = ">> AT+CSQ\n<< +QMTSTAT: 0,1\n<< +CSQ: 20,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// assert!(c.links().mqtt_is_down(0));
+    /// assert!(!c.links().rebooted);
+    /// ```
     pub fn links(&self) -> &Links {
         &self.core.links
     }
 
     /// Session state, to mark sessions up again after re-establishing them.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// c.transport_mut().inject(b"\r\n+QMTSTAT: 0,1\r\n");
+    /// embassy_futures::block_on(c.next_urc_within(100)).unwrap();
+    /// c.links_mut().mark_mqtt_up(0);
+    /// assert!(!c.links().mqtt_is_down(0));
+    /// ```
     pub fn links_mut(&mut self) -> &mut Links {
         &mut self.core.links
     }
 
     /// Number of queued URCs.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +CEREG: 5\n<< +CSQ: 20,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// assert_eq!(c.queued_urcs(), 1);
+    /// assert!(c.poll_urc().is_some());
+    /// assert_eq!(c.queued_urcs(), 0);
+    /// ```
     pub fn queued_urcs(&self) -> usize {
         self.core.urcs.len()
     }
 
-    /// The information lines of the last command, in order.
+    /// The information lines of the last command, in order (URCs that came in between are
+    /// queued, not listed here).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +CEREG: 5\n<< +CSQ: 20,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// assert!(c.response_lines().eq([&b"+CSQ: 20,99"[..]]));
+    /// ```
     pub fn response_lines(&self) -> impl Iterator<Item = &[u8]> {
         self.core.resp.iter()
     }
@@ -155,6 +250,21 @@ where
     D: Dialect,
 {
     /// Counters of dropped URCs, stray final codes, overflows, garbage and resyncs.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error};
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // The first query goes unanswered; the next one resynchronises with a marker first.
+    /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 2\n<< OK\n>> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # embassy_futures::block_on(async {
+    /// assert_eq!(c.send(&Csq).await.map(|_| ()), Err(Error::Timeout));
+    /// c.send(&Csq).await.unwrap();
+    /// # });
+    /// assert_eq!(c.stats().resyncs, 1);
+    /// ```
     pub fn stats(&self) -> Stats {
         let decoder = self.core.reader.decoder.stats();
         Stats {
@@ -165,12 +275,35 @@ where
         }
     }
 
-    /// A client over `io`, timing out with `delay`.
+    /// A client over `io`, timing out with `delay`, with the default [`Config`]. No I/O
+    /// happens until the first call.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let q = embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// assert_eq!(q.rssi, 20);
+    /// ```
     pub fn new(io: IO, delay: DL) -> Self {
         Self::with_config(io, delay, Config::default())
     }
 
-    /// A client with explicit timing settings.
+    /// A client with explicit timing settings. No I/O happens until the first call.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Config};
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let config = Config { idle_flush_ms: 0, ..Config::default() };
+    /// let mut c: Client<_, _, Quectel> = Client::with_config(modem, InstantDelay, config);
+    /// assert_eq!(embassy_futures::block_on(c.send(&Csq)).unwrap().rssi, 20);
+    /// ```
     pub fn with_config(io: IO, delay: DL, config: Config) -> Self {
         Self {
             core: Core {
@@ -199,13 +332,52 @@ where
     /// Send a typed command within its default timeout and return its typed response,
     /// borrowed from the client until the next call.
     ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let q = embassy_futures::block_on(c.send(&Csq)).unwrap();
+    /// assert_eq!((q.rssi, q.ber, q.dbm()), (20, 99, Some(-73)));
+    /// ```
+    ///
+    /// # Errors
+    /// The module's `ERROR` / `+CME ERROR` as [`Error::Error`] / [`Error::Cme`] (the client
+    /// stays in step); [`Error::Parse`] for a response the command cannot read.
+    ///
+    /// On a timeout it returns [`Error::Timeout`]; the client is then out of step and the
+    /// next call resynchronises first (see [`resync`](Self::resync)), so a late answer is
+    /// never taken for the next command's. A module reboot (`RDY`) while the command runs
+    /// ends it with [`Error::Rebooted`] and the next call resynchronises too.
+    ///
     /// # Cancel safety
-    /// As [`exchange`](Self::exchange): a dropped call makes the next one resynchronise.
+    /// As [`exchange`](Self::exchange): dropping the future is like a timeout, the next call
+    /// resynchronises.
     pub async fn send<C: Command>(&mut self, cmd: &C) -> Result<C::Response<'_>, Error<IO::Error>> {
         self.send_within(cmd, cmd.timeout_ms()).await
     }
 
     /// [`send`](Self::send) with another timeout, in milliseconds.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error};
+    /// # use atmodem::dialects::common::Csq;
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // No answer within 300 ms: a timeout; the next call resynchronises (`AT+CMEE?`).
+    /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 2\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,0\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # embassy_futures::block_on(async {
+    /// assert_eq!(c.send_within(&Csq, 300).await.map(|_| ()), Err(Error::Timeout));
+    /// assert_eq!(c.send_within(&Csq, 300).await.unwrap().rssi, 7);
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send`](Self::send): [`Error::Timeout`] after `timeout_ms` (the next call
+    /// resynchronises), [`Error::Rebooted`] on a module reboot.
     ///
     /// # Cancel safety
     /// As [`exchange`](Self::exchange).
@@ -222,6 +394,23 @@ where
     /// `AT+QHTTPREAD`); returns the typed response and the number of data bytes received.
     /// Data beyond `sink` is dropped and reported as [`Error::ResponseTooLong`].
     ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::quectel::{QhttpRead, Quectel};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+QHTTPREAD=200\n<< CONNECT\n<<| \"hello\"\n<< OK\n<< +QHTTPREAD: 0\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let read = QhttpRead { wait_secs: Some(200), len: 5, header: false };
+    /// let mut body = [0u8; 32];
+    /// let (_, n) = embassy_futures::block_on(c.send_into(&read, &mut body)).unwrap();
+    /// assert_eq!(&body[..n], b"hello");
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send`](Self::send): [`Error::Timeout`] when the data or the final code does not
+    /// come in time (the data phase is closed and the client resynchronised by the next
+    /// call), [`Error::Rebooted`] on a module reboot.
+    ///
     /// # Cancel safety
     /// As [`exchange`](Self::exchange).
     pub async fn send_into<C: Command>(
@@ -236,6 +425,23 @@ where
     /// Send a [`Deferred`] command, then wait for its real result (a URC) within its result
     /// timeout.
     ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::dialects::quectel::{QmtOpen, Quectel};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< +QMTOPEN: 0,0\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let open = QmtOpen { client: 0, host: "h", port: 1883 };
+    /// embassy_futures::block_on(c.run(&open)).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send`](Self::send) while the command runs. While waiting for the result:
+    /// [`Error::Timeout`] when it does not come within the result timeout (the client stays
+    /// in step: the command was answered), [`Error::Rebooted`] when the module reboots (or
+    /// powers down) first, [`Error::Action`] for a failed result.
+    ///
     /// # Cancel safety
     /// Dropped while the command runs: as [`exchange`](Self::exchange). Dropped while waiting
     /// for the result: nothing is lost; the result, when it comes, is queued as a URC.
@@ -244,6 +450,21 @@ where
     }
 
     /// [`run`](Self::run) with another result timeout, in milliseconds.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error};
+    /// # use atmodem::dialects::quectel::{QmtOpen, Quectel};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // The module reboots instead of giving the result.
+    /// let script = ">> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< RDY\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let open = QmtOpen { client: 0, host: "h", port: 1883 };
+    /// assert_eq!(embassy_futures::block_on(c.run_within(&open, 5_000)), Err(Error::Rebooted));
+    /// assert!(c.links().rebooted);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`run`](Self::run), with [`Error::Timeout`] after `result_timeout_ms`.
     ///
     /// # Cancel safety
     /// As [`run`](Self::run).
@@ -302,7 +523,25 @@ where
     }
 
     /// Run one untyped command exchange within `req.timeout_ms`. Data announced after
-    /// `CONNECT` goes into `sink`; returns the number of data bytes received.
+    /// `CONNECT` goes into `sink`; returns the number of data bytes received. The
+    /// information lines are then in [`response_lines`](Self::response_lines).
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Request};
+    /// # use atmodem::codec::{Expect, Generic};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let csq = Request::new(b"AT+CSQ\r", Expect::tokens(&[b"+CSQ"]), 300);
+    /// assert_eq!(embassy_futures::block_on(c.exchange(&csq, None)), Ok(0));
+    /// assert!(c.response_lines().eq([&b"+CSQ: 20,99"[..]]));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when no final code comes within `req.timeout_ms`: the client is
+    /// out of step and the next call resynchronises first. [`Error::Rebooted`] when the
+    /// module reboots (`RDY`) during the exchange; the next call resynchronises too.
+    /// `ERROR` / `+CME ERROR` / `+CMS ERROR` are answers: the client stays in step.
     ///
     /// # Cancel safety
     /// Dropping the future leaves the client marked out of step: the next call first
