@@ -22,6 +22,26 @@ where
     /// Wait up to `timeout_ms` for a URC (or unsolicited final code) that `matcher`
     /// accepts; everything else is queued. Queued URCs are offered first.
     ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::codec::{Generic, RegStatus, Urc};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new("<< +CSQ: 1,2\n<< +CEREG: 5\n").unwrap();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let stat = embassy_futures::block_on(c.wait_for(1_000, |seen| match seen {
+    ///     Seen::Urc(Urc::Cereg(r)) => Some(r.stat),
+    ///     _ => None,
+    /// }));
+    /// assert_eq!(stat, Ok(RegStatus::Roaming));
+    /// assert_eq!(c.poll_urc(), Some(Event::Unknown(b"+CSQ: 1,2")));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when nothing matched within `timeout_ms`; the client stays in step
+    /// (no command was sent) and what was read is queued. A module reboot does not end the
+    /// wait by itself: the `RDY` is offered to `matcher` (return something for it to stop
+    /// there), then queued and recorded in [`links`](Self::links).
+    ///
     /// # Cancel safety
     /// Cancel-safe: nothing is lost if the future is dropped; URCs read so far are queued.
     pub async fn wait_for<T>(
@@ -34,6 +54,31 @@ where
 
     /// [`wait_for`](Self::wait_for), offering only the queued lines that arrived after the
     /// last command was sent (a `+QMTSTAT` of an earlier session is not this command's).
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Request, Seen};
+    /// # use atmodem::codec::{Expect, Generic, Urc};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # use atmodem::codec::RegStatus;
+    /// // A `+CEREG` queued during an earlier command is not this command's result.
+    /// let script = ">> AT+CSQ\n<< +CEREG: 2\n<< +CSQ: 20,99\n<< OK\n>> AT+CEREG=1\n<< OK\n<< +CEREG: 1\n";
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let csq = Request::new(b"AT+CSQ\r", Expect::tokens(&[b"+CSQ"]), 300);
+    /// let cereg = Request::new(b"AT+CEREG=1\r", Expect::NOTHING, 300);
+    /// # embassy_futures::block_on(async {
+    /// c.exchange(&csq, None).await.unwrap();
+    /// c.exchange(&cereg, None).await.unwrap();
+    /// let stat = c.wait_for_result(1_000, |seen| match seen {
+    ///     Seen::Urc(Urc::Cereg(r)) => Some(r.stat),
+    ///     _ => None,
+    /// });
+    /// assert_eq!(stat.await, Ok(RegStatus::Home));
+    /// # });
+    /// assert_eq!(c.queued_urcs(), 1); // the earlier `+CEREG: 2`
+    /// ```
+    ///
+    /// # Errors
+    /// As [`wait_for`](Self::wait_for).
     ///
     /// # Cancel safety
     /// As [`wait_for`](Self::wait_for).
@@ -91,6 +136,20 @@ where
     }
 
     /// The oldest queued URC, without any I/O. It borrows from the client until the next call.
+    /// `None` when nothing is queued.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::codec::{Generic, RegStatus, Urc};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +CEREG: 5\n<< +CSQ: 20,99\n<< OK\n";
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # let csq = atmodem::client::Request::new(b"AT+CSQ\r", atmodem::codec::Expect::tokens(&[b"+CSQ"]), 300);
+    /// embassy_futures::block_on(c.exchange(&csq, None)).unwrap();
+    /// let Some(Event::Urc(Urc::Cereg(r))) = c.poll_urc() else { panic!() };
+    /// assert_eq!(r.stat, RegStatus::Roaming);
+    /// assert_eq!(c.poll_urc(), None);
+    /// ```
     pub fn poll_urc(&mut self) -> Option<Event<'_, D::Urc<'_>>> {
         let (line, tag) = self.core.urcs.pop_tagged()?;
         if tag == Tag::Unknown {
@@ -158,7 +217,19 @@ where
         }
     }
 
-    /// The oldest queued URC, reading from the transport until one arrives.
+    /// The oldest queued URC, reading from the transport until one arrives. There is no
+    /// timeout: race it with one, or use [`next_urc_within`](Self::next_urc_within). A
+    /// module reboot arrives as its URC (`RDY`), also recorded in [`links`](Self::links).
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::codec::{Generic, RegStatus, Urc};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< RDY\n").unwrap(), InstantDelay);
+    /// let urc = embassy_futures::block_on(c.next_urc()).unwrap();
+    /// assert_eq!(urc, Event::Urc(Urc::Ready));
+    /// assert!(c.links().rebooted);
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
@@ -167,7 +238,19 @@ where
         self.poll_urc().ok_or(Error::Protocol)
     }
 
-    /// Like [`next_urc`](Self::next_urc), giving up after `timeout_ms`.
+    /// Like [`next_urc`](Self::next_urc), giving up after `timeout_ms` with
+    /// [`Error::Timeout`] (the client stays in step; a partial line read so far is kept).
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::codec::{Generic, RegStatus, Urc};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< +QIND: 1\n").unwrap(), InstantDelay);
+    /// # embassy_futures::block_on(async {
+    /// assert_eq!(c.next_urc_within(500).await, Ok(Event::Unknown(b"+QIND: 1")));
+    /// assert_eq!(c.next_urc_within(500).await, Err(Error::Timeout));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`next_urc`](Self::next_urc).
@@ -181,6 +264,22 @@ where
 
     /// Wait up to `timeout_ms` for a queued or arriving line that `want` accepts, and take
     /// it out of the queue (borrowed until the next call); other lines stay queued.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::codec::{Generic, RegStatus, Urc};
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new("<< +CEREG: 5\n<< +QIND: \"FOTA\",\"END\",0\n").unwrap();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let line = embassy_futures::block_on(c.next_line_where(1_000, |l| l.starts_with(b"+QIND")));
+    /// assert_eq!(line, Ok(&br#"+QIND: "FOTA","END",0"#[..]));
+    /// assert_eq!(c.queued_urcs(), 1);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when no such line came within `timeout_ms` (the client stays in
+    /// step); [`Error::QueueFull`] when the queue is full of other lines. A reboot's `RDY` is
+    /// queued like any other line and does not end the wait unless `want` accepts it.
     ///
     /// # Cancel safety
     /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
