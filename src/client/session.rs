@@ -77,11 +77,54 @@ pub trait Modem {
 }
 
 /// Network registration and the data bearer.
+///
+/// Each call runs its commands as [`Client::send`](super::Client::send) does: a command
+/// not answered in time ends the call with [`Error::Timeout`](super::Error::Timeout), a
+/// module reboot during one with [`Error::Rebooted`](super::Error::Rebooted), and in both
+/// cases the next call resynchronises first.
+///
+/// ```
+/// # use atmodem::client::{Bearer, BearerConfig, Client};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+CEREG?
+/// << +CEREG: 0,1
+/// << OK
+/// >> AT+QICSGP=1,3,"cmnet","","",0
+/// << OK
+/// >> AT+QIACT=1
+/// << OK
+/// >> AT+CGPADDR=1
+/// << +CGPADDR: 1,"10.113.242.215"
+/// << OK
+/// >> AT+QIDEACT=1
+/// << OK
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// # embassy_futures::block_on(async {
+/// c.wait_network(10_000).await.unwrap();
+/// c.bearer_up(&BearerConfig { apn: "cmnet", ..BearerConfig::default() }).await.unwrap();
+/// assert_eq!(c.bearer_address(1).await.unwrap(), "10.113.242.215");
+/// c.bearer_down(1).await.unwrap();
+/// # });
+/// assert!(c.transport().is_done());
+/// ```
 #[allow(async_fn_in_trait)]
 pub trait Bearer: Modem {
     /// Wait until the module can carry data: Luat polls `AT+CGATT?` until `+CGATT: 1`,
     /// Quectel polls `AT+CEREG?` until registered (home or roaming). One query when it
     /// already is. [`Error::Timeout`](super::Error::Timeout) after `timeout_ms`.
+    ///
+    /// ```
+    /// # use atmodem::client::{Bearer, Client};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // Searching first, then registered (home).
+    /// let script = ">> AT+CEREG?\n<< +CEREG: 0,2\n<< OK\n>> AT+CEREG?\n<< +CEREG: 0,1\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.wait_network(10_000)).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     ///
     /// # Cancel safety
     /// Dropping it is like dropping [`Client::send`](super::Client::send): the next call resynchronises.
@@ -91,6 +134,23 @@ pub trait Bearer: Modem {
     /// `AT+SAPBR=1`; Quectel `AT+QICSGP` and `AT+QIACT`. A bearer that is already up counts
     /// as success.
     ///
+    /// ```
+    /// # use atmodem::client::{Bearer, BearerConfig, Client};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // `AT+QIACT` answers ERROR when the context is up; the query shows it is.
+    /// let script = r#">> AT+QICSGP=1,3,"","","",0
+    /// << OK
+    /// >> AT+QIACT=1
+    /// << ERROR
+    /// >> AT+QIACT?
+    /// << +QIACT: 1,1,1,"10.7.157.1"
+    /// << OK
+    /// "#;
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.bearer_up(&BearerConfig::default())).unwrap();
+    /// ```
+    ///
     /// # Cancel safety
     /// Dropping it is like dropping [`Client::send`](super::Client::send); the bearer may be half configured: call it again.
     async fn bearer_up(&mut self, cfg: &BearerConfig<'_>) -> Result<(), Self::Error>;
@@ -98,11 +158,30 @@ pub trait Bearer: Modem {
     /// The bearer's IP address as the module prints it (Luat `AT+SAPBR=2`, Quectel
     /// `AT+CGPADDR=<cid>`), borrowed from the client.
     ///
+    /// ```
+    /// # use atmodem::client::{Bearer, Client};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CGPADDR=1\n<< +CGPADDR: 1,\"10.7.157.1\"\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// assert_eq!(embassy_futures::block_on(c.bearer_address(1)), Ok("10.7.157.1"));
+    /// ```
+    ///
     /// # Cancel safety
     /// As [`Client::send`](super::Client::send).
     async fn bearer_address(&mut self, cid: u8) -> Result<&str, Self::Error>;
 
     /// Deactivate the bearer (Luat `AT+SAPBR=0`, Quectel `AT+QIDEACT`).
+    ///
+    /// ```
+    /// # use atmodem::client::{Bearer, Client};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut c: Client<_, _, Quectel> =
+    ///     Client::new(SimModem::new(">> AT+QIDEACT=1\n<< OK\n").unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.bearer_down(1)).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     ///
     /// # Cancel safety
     /// As [`Client::send`](super::Client::send).
@@ -179,7 +258,14 @@ impl defmt::Format for HttpPost<'_> {
 pub const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 
 impl<'a> HttpPost<'a> {
-    /// A form-urlencoded POST with default times.
+    /// A form-urlencoded POST with default times (60 s each).
+    ///
+    /// ```
+    /// # use atmodem::client::{FORM_URLENCODED, HttpPost};
+    /// let req = HttpPost::form("https://example.cn", b"a=1");
+    /// assert_eq!(req.content_type, FORM_URLENCODED);
+    /// assert_eq!(req.timing.response_secs, 60);
+    /// ```
     pub const fn form(url: &'a str, body: &'a [u8]) -> Self {
         Self {
             url,
@@ -217,6 +303,38 @@ pub trait Http: Modem {
     /// `AT+QHTTPPOST` + `CONNECT` + body → `+QHTTPPOST`, `AT+QHTTPREAD` + `CONNECT` + body →
     /// `+QHTTPREAD: 0`.
     ///
+    /// ```
+    /// # use atmodem::client::{Client, Http, HttpPost};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = r#">> AT+QHTTPURL=18,60
+    /// << CONNECT
+    /// >>| "https://example.cn"
+    /// << OK
+    /// >> AT+QHTTPPOST=3,60,60
+    /// << CONNECT
+    /// >>| "a=1"
+    /// << OK
+    /// << +QHTTPPOST: 0,200,2
+    /// >> AT+QHTTPREAD=60
+    /// << CONNECT
+    /// <<| "ok"
+    /// << OK
+    /// << +QHTTPREAD: 0
+    /// "#;
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut body = [0u8; 8];
+    /// let req = HttpPost::form("https://example.cn", b"a=1");
+    /// let r = embassy_futures::block_on(c.http_post(&req, &mut body)).unwrap();
+    /// assert_eq!((r.status, &body[..r.len]), (200, &b"ok"[..]));
+    /// ```
+    ///
+    /// A failed request is [`ActionError::Http`](crate::dialects::ActionError::Http) with
+    /// the module's code. No answer within the times of `req.timing` is
+    /// [`Error::Timeout`](super::Error::Timeout), a module reboot meanwhile
+    /// [`Error::Rebooted`](super::Error::Rebooted); the client stays usable (the next
+    /// command resynchronises when one was left unanswered).
+    ///
     /// # Cancel safety
     /// Dropping it leaves the module's HTTP session open; the next `http_post` ends it first (Luat `AT+HTTPTERM`) or overwrites it (Quectel).
     async fn http_post(
@@ -250,6 +368,31 @@ pub trait Http: Modem {
     /// the range again. Luat: while bearer 1 is known down (`+PDP DEACT`, a reboot), it is
     /// [`Error::SessionDown`](super::Error::SessionDown) at once, before anything is sent:
     /// [`Bearer::bearer_up`] first.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Http, HttpTiming};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = r#">> AT+QHTTPURL=26,80
+    /// << CONNECT
+    /// >>| "https://ota.example/fw.bin"
+    /// << OK
+    /// >> AT+QHTTPGETEX=80,4096,4
+    /// << OK
+    /// << +QHTTPGET: 0,206,4
+    /// >> AT+QHTTPREAD=80
+    /// << CONNECT
+    /// <<| "\u0001\u0002\u0003\u0004"
+    /// << OK
+    /// << +QHTTPREAD: 0
+    /// "#;
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let timing = HttpTiming { url_input_secs: 80, body_input_secs: 80, response_secs: 80, read_secs: 80 };
+    /// let mut chunk = [0u8; 16];
+    /// let r = embassy_futures::block_on(c.http_get_range("https://ota.example/fw.bin", 4096, 4, timing, &mut chunk));
+    /// assert_eq!(r.unwrap().len, 4);
+    /// assert_eq!(&chunk[..4], &[1, 2, 3, 4]);
+    /// ```
     ///
     /// # Cancel safety
     /// As `http_post`: the next request ends or overwrites the module's HTTP session.
@@ -326,6 +469,13 @@ pub enum MqttLogin<'a> {
 
 impl<'a> MqttLogin<'a> {
     /// The client id of any login.
+    ///
+    /// ```
+    /// # use atmodem::client::MqttLogin;
+    /// let login = MqttLogin::Password { client_id: "c1", username: "u", password: "p" };
+    /// assert_eq!(login.client_id(), "c1");
+    /// assert_eq!(MqttLogin::ClientId("c2").client_id(), "c2");
+    /// ```
     pub const fn client_id(&self) -> &'a str {
         match self {
             Self::ClientId(id)
@@ -401,6 +551,12 @@ pub struct MqttSession<'a> {
 
 impl<'a> MqttSession<'a> {
     /// Client 0, no TLS, keep-alive 120 s (the Quectel default), clean session.
+    ///
+    /// ```
+    /// # use atmodem::client::{MqttLogin, MqttSession};
+    /// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("dev-1"));
+    /// assert_eq!((s.client, s.tls, s.keepalive_secs, s.clean_session), (0, None, 120, true));
+    /// ```
     pub const fn new(host: &'a str, port: u16, login: MqttLogin<'a>) -> Self {
         Self {
             client: 0,
@@ -420,6 +576,70 @@ impl<'a> MqttSession<'a> {
 /// Calls on a session that a URC reported down (`+QMTSTAT`, `CLOSED`, PDP lost, reboot) fail
 /// at once with [`Error::SessionDown`](super::Error::SessionDown) until `mqtt_start` (or
 /// `mqtt_connect`) succeeds again.
+///
+/// Commands run as [`Client::send`](super::Client::send) does: one not answered in time ends
+/// the call with [`Error::Timeout`](super::Error::Timeout), a module reboot during one with
+/// [`Error::Rebooted`](super::Error::Rebooted) (the reboot also marks the session down), and
+/// the next call resynchronises first. A result URC that does not come in time (`+QMTOPEN`,
+/// `CONNACK`, an acknowledgement) is [`Error::Timeout`](super::Error::Timeout) with the client
+/// still in step; a reboot while waiting for it is [`Error::Rebooted`](super::Error::Rebooted).
+///
+/// Every method in one session: [`mqtt_start`](Self::mqtt_start) (that is
+/// [`mqtt_configure`](Self::mqtt_configure), [`mqtt_open`](Self::mqtt_open),
+/// [`mqtt_connect`](Self::mqtt_connect)), [`mqtt_subscribe`](Self::mqtt_subscribe),
+/// [`mqtt_publish`](Self::mqtt_publish), [`mqtt_next_message`](Self::mqtt_next_message),
+/// [`mqtt_unsubscribe`](Self::mqtt_unsubscribe), [`mqtt_disconnect`](Self::mqtt_disconnect),
+/// [`mqtt_close`](Self::mqtt_close) and [`mqtt_wait_closed`](Self::mqtt_wait_closed):
+///
+/// ```
+/// # use atmodem::client::{Client, Mqtt, MqttLogin, MqttSession};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+QMTCFG="version",0,4
+/// << OK
+/// >> AT+QMTCFG="recv/mode",0,0,1
+/// << OK
+/// >> AT+QMTOPEN=0,"h",1883
+/// << OK
+/// << +QMTOPEN: 0,0
+/// >> AT+QMTCONN=0,"dev-1"
+/// << OK
+/// << +QMTCONN: 0,0,0
+/// >> AT+QMTSUB=0,1,"t/x",1
+/// << OK
+/// << +QMTSUB: 0,1,0,1
+/// >> AT+QMTPUBEX=0,2,1,0,"t/x",2
+/// <<| "\r\n> "
+/// >>| "hi"
+/// << OK
+/// << +QMTPUBEX: 0,2,0
+/// << +QMTRECV: 0,0,"t/x",2,"ho"
+/// >> AT+QMTUNS=0,3,"t/x"
+/// << OK
+/// << +QMTUNS: 0,3,0
+/// >> AT+QMTDISC=0
+/// << OK
+/// << +QMTDISC: 0,0
+/// >> AT+QMTCLOSE=0
+/// << OK
+/// << +QMTCLOSE: 0,0
+/// << +QMTSTAT: 0,5
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("dev-1"));
+/// # embassy_futures::block_on(async {
+/// c.mqtt_start(&s).await.unwrap();
+/// c.mqtt_subscribe(0, "t/x", 1).await.unwrap();
+/// c.mqtt_publish(0, "t/x", b"hi", 1, false).await.unwrap();
+/// let m = c.mqtt_next_message(0, 1_000).await.unwrap();
+/// assert_eq!((m.topic, m.payload), ("t/x", &b"ho"[..]));
+/// c.mqtt_unsubscribe(0, "t/x").await.unwrap();
+/// c.mqtt_disconnect(0).await.unwrap();
+/// c.mqtt_close(0).await.unwrap();
+/// c.mqtt_wait_closed(0, 1_000).await.unwrap();
+/// # });
+/// assert!(c.transport().is_done());
+/// ```
 #[allow(async_fn_in_trait)]
 pub trait Mqtt: Modem {
     /// Configure the session. Quectel: `AT+QMTCFG` `"version"` (3.1.1), `"recv/mode"` with
