@@ -49,6 +49,14 @@ pub struct MessageSpans {
 impl MessageSpans {
     /// The spans of `topic` and `payload`, two sub-slices of `line`; `None` when either is
     /// not inside `line` or the line is longer than 65,535 bytes.
+    ///
+    /// ```
+    /// use atmodem::codec::MessageSpans;
+    /// let line = b"+QMTRECV: 0,1,\"up\",2,\"hi\"";
+    /// assert!(MessageSpans::of(line, &line[15..17], &line[22..24]).is_some());
+    /// // A slice that is not part of `line` has no span in it.
+    /// assert_eq!(MessageSpans::of(line, b"up", &line[22..24]), None);
+    /// ```
     pub fn of(line: &[u8], topic: &[u8], payload: &[u8]) -> Option<Self> {
         Some(Self {
             topic: span(line, topic)?,
@@ -57,11 +65,27 @@ impl MessageSpans {
     }
 
     /// The topic's bytes in `line` (the line the spans were found in).
+    ///
+    /// ```
+    /// use atmodem::codec::MessageSpans;
+    /// let line = b"+QMTRECV: 0,1,\"up\",2,\"hi\"";
+    /// let spans = MessageSpans::of(line, &line[15..17], &line[22..24]).unwrap();
+    /// assert_eq!(spans.topic(line), Some(&b"up"[..]));
+    /// // A shorter line does not hold the span.
+    /// assert_eq!(spans.topic(b"+QMTRECV"), None);
+    /// ```
     pub fn topic<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
         slice(line, self.topic)
     }
 
     /// The payload's bytes in `line` (the line the spans were found in).
+    ///
+    /// ```
+    /// use atmodem::codec::MessageSpans;
+    /// let line = b"+QMTRECV: 0,1,\"up\",2,\"hi\"";
+    /// let spans = MessageSpans::of(line, &line[15..17], &line[22..24]).unwrap();
+    /// assert_eq!(spans.payload(line), Some(&b"hi"[..]));
+    /// ```
     pub fn payload<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
         slice(line, self.payload)
     }
@@ -221,6 +245,12 @@ struct Record {
 
 impl<const N: usize> LineQueue<N> {
     /// An empty queue.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let q: LineQueue<64> = LineQueue::new();
+    /// assert!(q.is_empty() && q.iter().next().is_none());
+    /// ```
     pub const fn new() -> Self {
         Self {
             buf: [0; N],
@@ -237,38 +267,93 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Lines waiting.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+CEREG: 1");
+    /// q.push(b"RDY");
+    /// assert_eq!(q.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// No line waiting.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"RDY");
+    /// assert!(!q.is_empty());
+    /// q.pop();
+    /// assert!(q.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Lines dropped because the queue was full, since creation.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// // 24 bytes hold two 4-byte lines (8 bytes of bookkeeping each), not three.
+    /// let mut q: LineQueue<24> = LineQueue::new();
+    /// for line in [&b"AAAA"[..], b"BBBB", b"CCCC"] {
+    ///     q.push(line);
+    /// }
+    /// assert_eq!((q.len(), q.dropped()), (2, 1));
+    /// assert_eq!(q.pop(), Some(&b"BBBB"[..]));
+    /// ```
     pub fn dropped(&self) -> u32 {
         self.dropped
     }
 
     /// Whether a line of `len` bytes fits in the empty queue.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let q: LineQueue<64> = LineQueue::new();
+    /// assert!(q.can_hold(56) && !q.can_hold(57));
+    /// ```
     pub fn can_hold(&self, len: usize) -> bool {
         self.can_hold_tagged(len, Tag::Unknown)
     }
 
     /// Whether a line of `len` bytes with tag `tag` fits in the empty queue (a message costs
     /// 8 bytes more: its spans).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let q: LineQueue<64> = LineQueue::new();
+    /// assert!(q.can_hold_tagged(56, Tag::Urc));
+    /// assert!(!q.can_hold_tagged(56, Tag::Message(0)));
+    /// ```
     pub fn can_hold_tagged(&self, len: usize, tag: Tag) -> bool {
         let stored = stored_len(len, tag);
         stored.saturating_add(HEADER) <= N && u16::try_from(stored).is_ok()
     }
 
     /// Whether a line of `len` bytes would fit beside the lines waiting.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<32> = LineQueue::new();
+    /// q.push(b"0123456789");
+    /// assert!(q.fits(6) && !q.fits(7));
+    /// ```
     pub fn fits(&self, len: usize) -> bool {
         self.fits_tagged(len, Tag::Unknown)
     }
 
     /// Whether a line of `len` bytes with tag `tag` would fit beside the lines waiting.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<32> = LineQueue::new();
+    /// q.push(b"0123456789");
+    /// assert!(q.fits_tagged(6, Tag::Urc) && !q.fits_tagged(6, Tag::Message(1)));
+    /// ```
     pub fn fits_tagged(&self, len: usize, tag: Tag) -> bool {
         N.saturating_sub(self.live) >= stored_len(len, tag).saturating_add(HEADER)
     }
@@ -510,6 +595,17 @@ impl<const N: usize> LineQueue<N> {
 
     /// Take the oldest message of MQTT client `client`, with its spans when it was queued
     /// with them ([`push_message`](Self::push_message)). No line is parsed or moved.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, MessageSpans};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let line = b"+QMTRECV: 2,0,\"t\",2,\"hi\"";
+    /// q.push_message(line, 2, MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap());
+    /// assert_eq!(q.take_message(1), None);
+    /// let (got, spans) = q.take_message(2).unwrap();
+    /// assert_eq!(spans.and_then(|s| s.topic(got)), Some(&b"t"[..]));
+    /// assert!(q.is_empty());
+    /// ```
     pub fn take_message(&mut self, client: u8) -> Option<(&[u8], Option<MessageSpans>)> {
         if !self.may_hold_message(client) {
             return None;
@@ -522,6 +618,15 @@ impl<const N: usize> LineQueue<N> {
 
     /// Append an untagged line only if it fits beside the lines waiting: nothing is dropped.
     /// Returns `false` (and counts a drop of `line`) when it does not fit.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<24> = LineQueue::new();
+    /// assert!(q.push_keep(b"AAAA") && q.push_keep(b"BBBB"));
+    /// assert!(!q.push_keep(b"CCCC")); // refused: the older lines stay
+    /// assert_eq!((q.len(), q.dropped()), (2, 1));
+    /// assert_eq!(q.pop(), Some(&b"AAAA"[..]));
+    /// ```
     pub fn push_keep(&mut self, line: &[u8]) -> bool {
         if self.push_tagged(line, Tag::Unknown) {
             return true;
@@ -532,6 +637,16 @@ impl<const N: usize> LineQueue<N> {
 
     /// Append a line, dropping the oldest lines if needed. Returns `false` if `line` was
     /// itself too large to keep.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<24> = LineQueue::new();
+    /// assert!(q.push(b"AAAA") && q.push(b"BBBB") && q.push(b"CCCC"));
+    /// assert_eq!(q.pop(), Some(&b"BBBB"[..])); // the oldest went
+    /// // A line longer than the whole queue is not kept.
+    /// assert!(!q.push(&[b'x'; 17]));
+    /// assert_eq!(q.dropped(), 2);
+    /// ```
     pub fn push(&mut self, line: &[u8]) -> bool {
         if !self.can_hold(line.len()) {
             self.dropped = self.dropped.saturating_add(1);
@@ -548,17 +663,47 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Take the oldest line. It stays valid until the queue is changed again.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+CEREG: 1");
+    /// q.push(b"RDY");
+    /// assert_eq!(q.pop(), Some(&b"+CEREG: 1"[..]));
+    /// assert_eq!(q.pop(), Some(&b"RDY"[..]));
+    /// assert_eq!(q.pop(), None);
+    /// ```
     pub fn pop(&mut self) -> Option<&[u8]> {
         self.pop_tagged().map(|(l, _)| l)
     }
 
     /// Take the oldest line with its tag.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"RDY", Tag::LinkDown(None));
+    /// assert_eq!(q.pop_tagged(), Some((&b"RDY"[..], Tag::LinkDown(None))));
+    /// ```
     pub fn pop_tagged(&mut self) -> Option<(&[u8], Tag)> {
         self.take_tagged(None, |_| true)
     }
 
     /// Take the oldest line (pushed after `mark`, if given) whose tag `want` accepts. No line
     /// is parsed or moved.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
+    /// let mark = q.since();
+    /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
+    /// q.push_tagged(b"+QMTSTAT: 0,7", Tag::LinkDown(Some(0)));
+    /// let down = |t| matches!(t, Tag::LinkDown(_));
+    /// assert_eq!(q.take_tagged(Some(mark), down).map(|(l, _)| l), Some(&b"+QMTSTAT: 0,7"[..]));
+    /// assert_eq!(q.take_tagged(None, down).map(|(l, _)| l), Some(&b"+QMTSTAT: 0,1"[..]));
+    /// assert_eq!(q.len(), 1);
+    /// ```
     pub fn take_tagged(
         &mut self,
         mark: Option<u32>,
@@ -573,6 +718,14 @@ impl<const N: usize> LineQueue<N> {
 
     /// Whether a line tagged as a message of MQTT client `client` may be waiting: `false`
     /// means none is, without looking at any line (clients from 7 up share one count).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, MessageSpans};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let line = b"+QMTRECV: 3,0,\"t\",2,\"hi\"";
+    /// q.push_message(line, 3, MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap());
+    /// assert!(q.may_hold_message(3) && !q.may_hold_message(0));
+    /// ```
     pub fn may_hold_message(&self, client: u8) -> bool {
         self.messages
             .get(usize::from(client.min(7)))
@@ -597,6 +750,15 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Whether a line (pushed after `mark`, if given) has a tag `want` accepts.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
+    /// let mark = q.since();
+    /// assert!(q.any_tagged(None, |t| t == Tag::LinkDown(Some(0))));
+    /// assert!(!q.any_tagged(Some(mark), |t| t == Tag::LinkDown(Some(0))));
+    /// ```
     pub fn any_tagged(&self, mark: Option<u32>, mut want: impl FnMut(Tag) -> bool) -> bool {
         self.records()
             .any(|r| newer(r.seq, mark) && r.tag.is_some_and(&mut want))
@@ -604,6 +766,15 @@ impl<const N: usize> LineQueue<N> {
 
     /// Take the oldest waiting line whose tag `tag` accepts, to make room; returns whether
     /// one was discarded (and counts it).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
+    /// assert!(!q.discard_first(|t| t == Tag::Unknown));
+    /// assert!(q.discard_first(|t| t == Tag::Urc));
+    /// assert_eq!((q.len(), q.dropped()), (0, 1));
+    /// ```
     pub fn discard_first(&mut self, tag: impl FnMut(Tag) -> bool) -> bool {
         let found = self.take_tagged(None, tag).is_some();
         if found {
@@ -613,17 +784,41 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// The waiting lines, oldest first.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"a");
+    /// q.push(b"b");
+    /// assert!(q.iter().eq([&b"a"[..], b"b"]));
+    /// ```
     pub fn iter(&self) -> LinesIter<'_> {
         self.lines().iter()
     }
 
     /// The first `n` bytes of the storage, as left by [`scratch`](Self::scratch) (empty if
     /// `n` is beyond the storage).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<16> = LineQueue::new();
+    /// q.scratch()[..3].copy_from_slice(b"AT\r");
+    /// assert_eq!(q.scratch_bytes(3), b"AT\r");
+    /// assert_eq!(q.scratch_bytes(17), b"");
+    /// ```
     pub fn scratch_bytes(&self, n: usize) -> &[u8] {
         self.buf.get(..n).unwrap_or_default()
     }
 
     /// The waiting lines as a [`Lines`] view.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+CSQ: 20,99");
+    /// let lines = q.lines();
+    /// assert_eq!((lines.len(), lines.first()), (1, Some(&b"+CSQ: 20,99"[..])));
+    /// ```
     pub fn lines(&self) -> Lines<'_> {
         Lines(Repr::Packed(
             self.buf.get(self.head..self.tail).unwrap_or_default(),
@@ -633,6 +828,14 @@ impl<const N: usize> LineQueue<N> {
 
     /// The whole storage as scratch space, for a caller that uses the queue's RAM for
     /// something else between uses (the client encodes commands here). Empties the queue.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<16> = LineQueue::new();
+    /// q.push(b"RDY");
+    /// assert_eq!(q.scratch().len(), 16);
+    /// assert!(q.is_empty());
+    /// ```
     pub fn scratch(&mut self) -> &mut [u8] {
         self.clear();
         &mut self.buf
@@ -641,18 +844,49 @@ impl<const N: usize> LineQueue<N> {
     /// A mark for "now": lines pushed after it are the ones [`take_first_since`] looks at.
     ///
     /// [`take_first_since`]: Self::take_first_since
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"old");
+    /// let mark = q.since();
+    /// q.push(b"new");
+    /// assert_eq!(q.take_first_since(mark, |l| Some(l.len())), Some(3));
+    /// assert_eq!(q.pop(), Some(&b"old"[..]));
+    /// ```
     pub fn since(&self) -> u32 {
         self.pushed
     }
 
     /// Remove the oldest line for which `f` returns `Some`, and return that value. The other
     /// lines keep their order.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+CEREG: 1");
+    /// q.push(b"+CSQ: 20,99");
+    /// let rssi = q.take_first(|l| l.strip_prefix(b"+CSQ: ").map(|r| r[..2].to_vec()));
+    /// assert_eq!(rssi.as_deref(), Some(&b"20"[..]));
+    /// assert!(q.iter().eq([&b"+CEREG: 1"[..]]));
+    /// ```
     pub fn take_first<T>(&mut self, f: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
         self.take(None, f)
     }
 
     /// [`take_first`](Self::take_first) among the lines pushed after `mark` (from
     /// [`since`](Self::since)); older lines are neither offered nor removed.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+QMTOPEN: 0,3");
+    /// let mark = q.since();
+    /// q.push(b"+QMTOPEN: 0,0");
+    /// let code = q.take_first_since(mark, |l| l.strip_prefix(b"+QMTOPEN: 0,").map(|c| c[0]));
+    /// assert_eq!(code, Some(b'0'));
+    /// assert_eq!(q.len(), 1); // the earlier one is neither offered nor removed
+    /// ```
     pub fn take_first_since<T>(
         &mut self,
         mark: u32,
@@ -668,6 +902,15 @@ impl<const N: usize> LineQueue<N> {
     /// Remove the oldest line (pushed after `mark`, if given) for which `f`, given its tag and
     /// its bytes, returns `Some`, and return that value. `f` can decide on the tag alone and
     /// look at the bytes only when it must.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
+    /// q.push_tagged(b"RDY", Tag::LinkDown(None));
+    /// let got = q.take_with(None, |t, l| (t == Tag::LinkDown(None)).then_some(l.len()));
+    /// assert_eq!((got, q.len()), (Some(3), 1));
+    /// ```
     pub fn take_with<T>(
         &mut self,
         mark: Option<u32>,
@@ -692,6 +935,14 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Whether a line (pushed after `mark`, if given) satisfies `f`, given its tag and bytes.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
+    /// assert!(q.any_with(None, |t, l| t == Tag::LinkDown(Some(0)) && l.ends_with(b",1")));
+    /// assert!(!q.any_with(Some(q.since()), |_, _| true));
+    /// ```
     pub fn any_with(&self, mark: Option<u32>, mut f: impl FnMut(Tag, &[u8]) -> bool) -> bool {
         self.records().any(|r| {
             newer(r.seq, mark)
@@ -701,11 +952,28 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Whether any waiting line satisfies `f`.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+CEREG: 1");
+    /// assert!(q.any(|l| l.starts_with(b"+CEREG")));
+    /// assert!(!q.any(|l| l.starts_with(b"RDY")));
+    /// ```
     pub fn any(&self, f: impl FnMut(&[u8]) -> bool) -> bool {
         self.any_since(None, f)
     }
 
     /// [`any`](Self::any) among the lines pushed after `mark` (all lines when `None`).
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"RDY");
+    /// let mark = q.since();
+    /// assert!(q.any_since(None, |l| l == b"RDY"));
+    /// assert!(!q.any_since(Some(mark), |l| l == b"RDY"));
+    /// ```
     pub fn any_since(&self, mark: Option<u32>, mut f: impl FnMut(&[u8]) -> bool) -> bool {
         self.records().any(|r| {
             r.tag.is_some()
@@ -716,6 +984,16 @@ impl<const N: usize> LineQueue<N> {
 
     /// Remove the oldest line for which `f` is true and return it, borrowed until the queue
     /// is changed again. The other lines keep their order; nothing is moved.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"+CEREG: 1");
+    /// q.push(b"+QIND: 1");
+    /// assert_eq!(q.pop_first(|l| l.starts_with(b"+QIND")), Some(&b"+QIND: 1"[..]));
+    /// assert_eq!(q.pop_first(|l| l.starts_with(b"+QIND")), None);
+    /// assert_eq!(q.len(), 1);
+    /// ```
     pub fn pop_first(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Option<&[u8]> {
         let r = self
             .records()
@@ -725,6 +1003,14 @@ impl<const N: usize> LineQueue<N> {
     }
 
     /// Forget every waiting line.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, Tag};
+    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// q.push(b"RDY");
+    /// q.clear();
+    /// assert!(q.is_empty() && q.pop().is_none());
+    /// ```
     pub fn clear(&mut self) {
         self.head = 0;
         self.tail = 0;
@@ -789,6 +1075,12 @@ enum Repr<'a> {
 
 impl<'a> Lines<'a> {
     /// Lines given as a slice (for tests and for parsing lines from elsewhere).
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// let lines = Lines::from_slice(&[b"+CGPADDR: 1,\"10.0.0.1\""]);
+    /// assert_eq!(lines.len(), 1);
+    /// ```
     pub const fn from_slice(lines: &'a [&'a [u8]]) -> Self {
         Self(Repr::Slice(lines))
     }
@@ -797,21 +1089,45 @@ impl<'a> Lines<'a> {
     pub const EMPTY: Lines<'static> = Lines(Repr::Slice(&[]));
 
     /// The lines in order.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// let lines = Lines::from_slice(&[b"a", b"b"]);
+    /// assert!(lines.iter().eq([&b"a"[..], b"b"]));
+    /// ```
     pub fn iter(&self) -> LinesIter<'a> {
         LinesIter(self.0)
     }
 
     /// The first line, if any.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// assert_eq!(Lines::from_slice(&[b"a", b"b"]).first(), Some(&b"a"[..]));
+    /// assert_eq!(Lines::EMPTY.first(), None);
+    /// ```
     pub fn first(&self) -> Option<&'a [u8]> {
         self.iter().next()
     }
 
     /// Number of lines.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// assert_eq!(Lines::from_slice(&[b"a", b"b"]).len(), 2);
+    /// assert_eq!(Lines::EMPTY.len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.iter().count()
     }
 
     /// No lines at all.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// assert!(Lines::EMPTY.is_empty());
+    /// assert!(!Lines::from_slice(&[b""]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.first().is_none()
     }
