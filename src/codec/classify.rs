@@ -32,6 +32,12 @@ impl Expect {
     };
 
     /// A command whose information lines carry these tokens.
+    ///
+    /// ```
+    /// use atmodem::codec::Expect;
+    /// let e = Expect::tokens(&[b"+CGMR", b"Revision"]);
+    /// assert_eq!((e.tokens.len(), e.bare), (2, false));
+    /// ```
     pub const fn tokens(tokens: &'static [&'static [u8]]) -> Self {
         Self {
             tokens,
@@ -159,26 +165,71 @@ pub struct Classifier {
 
 impl Classifier {
     /// No command in flight.
+    ///
+    /// ```
+    /// use atmodem::codec::{Classifier, Expect, Frame, Generic, Item};
+    /// let mut c = Classifier::new();
+    /// assert!(!c.in_flight());
+    /// // With no command in flight, a final code is unsolicited.
+    /// let item = c.classify::<Generic>(Frame::Line(b"OK"));
+    /// assert!(matches!(item, Item::Unsolicited(_)));
+    /// ```
     pub const fn new() -> Self {
         Self { in_flight: None }
     }
 
     /// A command was sent; its information lines look like `expect`.
+    ///
+    /// ```
+    /// use atmodem::codec::{Classifier, Expect, Frame, Generic, Item};
+    /// let mut c = Classifier::new();
+    /// c.begin(Expect::tokens(&[b"+CSQ"]));
+    /// let item = c.classify::<Generic>(Frame::Line(b"+CSQ: 20,99"));
+    /// assert!(matches!(item, Item::Response { token: b"+CSQ", .. }));
+    /// ```
     pub fn begin(&mut self, expect: Expect) {
         self.in_flight = Some(expect);
     }
 
     /// Give up on the command in flight (timeout, cancellation).
+    ///
+    /// ```
+    /// use atmodem::codec::{Classifier, Expect, Frame, Generic, Item};
+    /// let mut c = Classifier::new();
+    /// c.begin(Expect::tokens(&[b"+CSQ"]));
+    /// c.abandon();
+    /// // A late answer is no longer taken for a response.
+    /// let item = c.classify::<Generic>(Frame::Line(b"+CSQ: 20,99"));
+    /// assert!(matches!(item, Item::Unknown { .. }));
+    /// ```
     pub fn abandon(&mut self) {
         self.in_flight = None;
     }
 
     /// Whether a command is waiting for its final result code.
+    ///
+    /// ```
+    /// use atmodem::codec::{Classifier, Expect, Frame, Generic, Item};
+    /// let mut c = Classifier::new();
+    /// c.begin(Expect::NOTHING);
+    /// assert!(c.in_flight());
+    /// let _ = c.classify::<Generic>(Frame::Line(b"OK"));
+    /// assert!(!c.in_flight()); // the final code ended it
+    /// ```
     pub fn in_flight(&self) -> bool {
         self.in_flight.is_some()
     }
 
     /// Classify one frame.
+    ///
+    /// ```
+    /// use atmodem::codec::{Classifier, Expect, FinalCode, Frame, Generic, Item, Urc};
+    /// let mut c = Classifier::new();
+    /// c.begin(Expect::NOTHING);
+    /// assert!(matches!(c.classify::<Generic>(Frame::Echo(b"AT")), Item::Echo(b"AT")));
+    /// assert!(matches!(c.classify::<Generic>(Frame::Line(b"RDY")), Item::Urc(Urc::Ready)));
+    /// assert!(matches!(c.classify::<Generic>(Frame::Line(b"OK")), Item::Final(FinalCode::Ok)));
+    /// ```
     pub fn classify<'a, D: Dialect>(&mut self, frame: Frame<'a>) -> Item<'a, D::Urc<'a>> {
         match frame {
             // A segment ended by a lone CR is the echo of a command. Some firmware (and some
@@ -251,6 +302,13 @@ impl<D: Dialect, B: AsRef<[u8]>> core::fmt::Debug for Reader<D, B> {
 
 impl<D: Dialect, const N: usize> Reader<D, [u8; N]> {
     /// An empty reader with an `N`-byte array buffer and no command in flight.
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// assert!(r.next_item().is_none());
+    /// assert!(!r.in_flight());
+    /// ```
     pub const fn new() -> Self {
         Self::with_buffer([0; N])
     }
@@ -258,6 +316,14 @@ impl<D: Dialect, const N: usize> Reader<D, [u8; N]> {
 
 impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
     /// An empty reader over caller-provided storage.
+    ///
+    /// ```
+    /// use atmodem::codec::{Generic, Item, Reader};
+    /// let mut storage = [0u8; 64];
+    /// let mut r: Reader<Generic, &mut [u8]> = Reader::with_buffer(&mut storage[..]);
+    /// r.feed(b"\r\n+QIND: 1\r\n");
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Unknown { line: b"+QIND: 1", .. }))));
+    /// ```
     pub const fn with_buffer(buf: B) -> Self {
         Self {
             decoder: Decoder::with_buffer(buf),
@@ -266,6 +332,13 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
     }
 
     /// Copy bytes in; see [`Decoder::feed`].
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 8]> = Reader::new();
+    /// // Only what fits is taken; feed the rest after taking items.
+    /// assert_eq!(r.feed(b"\r\nRDY\r\n\r\nOK\r\n"), 8);
+    /// ```
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.decoder.feed(bytes)
     }
@@ -288,27 +361,71 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
     }
 
     /// Give up on the command in flight (a timeout, a cancellation): later lines are URCs.
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// r.begin(Expect::tokens(&[b"+CSQ"]));
+    /// r.abandon();
+    /// r.feed(b"\r\nOK\r\n");
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Unsolicited(_)))));
+    /// ```
     pub fn abandon(&mut self) {
         self.classifier.abandon();
     }
 
     /// Whether a command is waiting for its final result code.
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// r.begin(Expect::NOTHING);
+    /// assert!(r.in_flight());
+    /// r.feed(b"\r\nERROR\r\n");
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Final(_)))));
+    /// assert!(!r.in_flight());
+    /// ```
     pub fn in_flight(&self) -> bool {
         self.classifier.in_flight()
     }
 
     /// The free space at the end of the buffer, for a transport to read into; follow with
     /// [`commit`](Self::commit). See [`Decoder::spare`].
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// let got = b"\r\nRDY\r\n";
+    /// r.spare()[..got.len()].copy_from_slice(got); // a transport's read
+    /// r.commit(got.len());
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Urc(_)))));
+    /// ```
     pub fn spare(&mut self) -> &mut [u8] {
         self.decoder.spare()
     }
 
     /// `n` bytes were read into [`spare`](Self::spare).
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// r.spare()[..4].copy_from_slice(b"\r\nOK");
+    /// r.commit(4);
+    /// assert!(r.next_item().is_none()); // the line has not ended yet
+    /// ```
     pub fn commit(&mut self, n: usize) {
         self.decoder.commit(n);
     }
 
     /// The framer, for its counters ([`Decoder::stats`]).
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// r.feed(b"\x00\x00\r\nRDY\r\n");
+    /// while let Some(_) = r.next_item() {}
+    /// assert_eq!(r.decoder().stats().overflows, 0);
+    /// ```
     pub fn decoder(&self) -> &Decoder<D, B> {
         &self.decoder
     }
@@ -317,18 +434,45 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
     /// [`Decoder::expect_prompt`] after a command that opens a data phase,
     /// [`Decoder::expect_data`] and [`Decoder::expect_header_block`] for data whose length
     /// the command gave). A client does this itself.
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// // A command was sent that answers with 3 data bytes after `CONNECT`.
+    /// r.begin(Expect::NOTHING);
+    /// r.decoder_mut().expect_data(3);
+    /// r.feed(b"abc\r\nOK\r\n");
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Data { bytes: b"abc", remaining: 0 }))));
+    /// ```
     pub fn decoder_mut(&mut self) -> &mut Decoder<D, B> {
         &mut self.decoder
     }
 
     /// Classify a partial line as if it had ended (the modem has been silent after it); see
     /// [`Decoder::flush_partial`].
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// // Old Luat firmware ends `CONNECT OK` without CRLF.
+    /// r.feed(b"\r\nCONNECT OK");
+    /// assert!(r.next_item().is_none());
+    /// assert!(matches!(r.flush_partial(), Some(Item::Unknown { line: b"CONNECT OK", .. })));
+    /// ```
     pub fn flush_partial(&mut self) -> Option<Item<'_, D::Urc<'_>>> {
         let frame = self.decoder.flush_partial()?;
         Some(self.classifier.classify::<D>(frame))
     }
 
     /// The next item, `None` when more bytes are needed, or a recoverable framing error.
+    ///
+    /// ```
+    /// use atmodem::codec::{Expect, Generic, Item, Reader};
+    /// let mut r: Reader<Generic, [u8; 64]> = Reader::new();
+    /// r.feed(b"\r\n+CEREG: 1\r\n");
+    /// assert!(matches!(r.next_item(), Some(Ok(Item::Urc(_)))));
+    /// assert!(r.next_item().is_none()); // more bytes needed
+    /// ```
     #[allow(clippy::should_implement_trait)]
     #[inline]
     pub fn next_item(&mut self) -> Option<Result<Item<'_, D::Urc<'_>>, DecodeError>> {

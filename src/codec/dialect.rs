@@ -104,6 +104,13 @@ pub enum LinkEvent {
 
 impl LinkEvent {
     /// The link events of the 3GPP URCs, for dialects to reuse.
+    ///
+    /// ```
+    /// use atmodem::codec::{LinkEvent, PdpEvent, Urc};
+    /// assert_eq!(LinkEvent::of_generic(&Urc::Ready), Some(LinkEvent::Rebooted));
+    /// assert_eq!(LinkEvent::of_generic(&Urc::Cgev(PdpEvent::NwPdnDeact(1))), Some(LinkEvent::BearerDown(1)));
+    /// assert_eq!(LinkEvent::of_generic(&Urc::PoweredDown), Some(LinkEvent::PoweredDown));
+    /// ```
     pub fn of_generic(urc: &Urc<'_>) -> Option<Self> {
         match urc {
             Urc::Ready => Some(Self::Rebooted),
