@@ -91,6 +91,14 @@ pub struct DeviceSecretReply<'a> {
 
 impl<'a> DeviceSecretReply<'a> {
     /// The one-device-one-secret login with the new secret (defaults of [`DeviceSecretLogin`]).
+    ///
+    /// ```
+    /// use atmodem::aliyun::reply::parse_register_reply;
+    /// let body = br#"{"code":200,"data":{"deviceName":"862991419835241","deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"b1KCi45LcCP"},"message":"success"}"#;
+    /// let creds = parse_register_reply(body)?.login().build()?;
+    /// assert_eq!(creds.username(), "862991419835241&b1KCi45LcCP");
+    /// # Ok::<(), Box<dyn std::error::Error + '_>>(())
+    /// ```
     #[must_use]
     pub const fn login(&self) -> DeviceSecretLogin<'a> {
         DeviceSecretLogin::new(
@@ -125,6 +133,15 @@ pub struct AuthReply<'a> {
 
 impl AuthReply<'_> {
     /// The MQTT login: `client_id` is the one the auth request used (bare).
+    ///
+    /// ```
+    /// use atmodem::aliyun::reply::parse_auth_reply;
+    /// let body = br#"{"code":200,"data":{"iotId":"42Ze0mk3556498a1AlTP","iotToken":"0d7fdeb9dc1f4344a2cc0d45edcb0bcb","resources":{"mqtt":{"host":"xxx.iot-as-mqtt.cn-shanghai.aliyuncs.com","port":1883}}},"message":"success"}"#;
+    /// let creds = parse_auth_reply(body)?.login("dev-1")?;
+    /// assert_eq!((creds.client_id(), creds.username()), ("dev-1", "42Ze0mk3556498a1AlTP"));
+    /// assert_eq!(creds.password().expose(), "0d7fdeb9dc1f4344a2cc0d45edcb0bcb");
+    /// # Ok::<(), Box<dyn std::error::Error + '_>>(())
+    /// ```
     pub fn login(&self, client_id: &str) -> Result<MqttCredentials, Error> {
         token_login(client_id, self.iot_id, self.iot_token.expose())
     }
@@ -146,6 +163,16 @@ pub struct RegnwlReply<'a> {
 
 impl RegnwlReply<'_> {
     /// The `authType=connwl` login built from this payload.
+    ///
+    /// ```
+    /// use atmodem::aliyun::reply::parse_regnwl_payload;
+    /// let payload = br#"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"#;
+    /// let creds = parse_regnwl_payload(payload)?.login()?;
+    /// assert_eq!(creds.client_id(), "KzLKNeWyE7SxiWLuPpZQ000100|securemode=-2,authType=connwl|");
+    /// assert_eq!(creds.username(), "Kit001&i2uq9ORmOSM");
+    /// assert_eq!(creds.password().expose(), "^1^1681709523062^c5cce0a49b03685");
+    /// # Ok::<(), Box<dyn std::error::Error + '_>>(())
+    /// ```
     pub fn login(&self) -> Result<MqttCredentials, Error> {
         connwl_login(
             self.product_key,
@@ -344,6 +371,15 @@ fn missing<'a>(field: Field, code: Option<i64>) -> ReplyError<'a> {
 }
 
 /// Parses the reply of HTTPS `/auth/register/device`.
+///
+/// ```
+/// use atmodem::aliyun::reply::{ReplyError, parse_register_reply};
+/// let body = br#"{"code":200,"data":{"deviceName":"862991419835241","deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"b1KCi45LcCP"},"message":"success"}"#;
+/// let r = parse_register_reply(body).unwrap();
+/// assert_eq!((r.product_key, r.device_secret.expose()), ("b1KCi45LcCP", "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7"));
+/// let refused = parse_register_reply(br#"{"code":6100,"message":"device not found"}"#);
+/// assert!(matches!(refused, Err(ReplyError::Platform { code: 6100, message: "device not found" })));
+/// ```
 pub fn parse_register_reply(body: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
     platform_error(body, SUCCESS_CODE)?;
     let raw: RawRegisterReply<'_> = from_json(body)?;
@@ -353,6 +389,14 @@ pub fn parse_register_reply(body: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyE
 }
 
 /// Parses the reply of HTTPS `/auth/devicename`.
+///
+/// ```
+/// use atmodem::aliyun::reply::{MqttResource, parse_auth_reply};
+/// let body = br#"{"code":200,"data":{"iotId":"42Ze0mk3556498a1AlTP","iotToken":"0d7fdeb9dc1f4344a2cc0d45edcb0bcb","resources":{"mqtt":{"host":"xxx.iot-as-mqtt.cn-shanghai.aliyuncs.com","port":1883}}},"message":"success"}"#;
+/// let r = parse_auth_reply(body).unwrap();
+/// assert_eq!(r.iot_id, "42Ze0mk3556498a1AlTP");
+/// assert_eq!(r.mqtt, Some(MqttResource { host: "xxx.iot-as-mqtt.cn-shanghai.aliyuncs.com", port: 1883 }));
+/// ```
 pub fn parse_auth_reply(body: &[u8]) -> Result<AuthReply<'_>, ReplyError<'_>> {
     platform_error(body, SUCCESS_CODE)?;
     let raw: RawAuthReply<'_> = from_json(body)?;
@@ -385,12 +429,28 @@ pub fn parse_auth_reply(body: &[u8]) -> Result<AuthReply<'_>, ReplyError<'_>> {
 }
 
 /// Parses the payload received on `/ext/register`.
+///
+/// ```
+/// use atmodem::aliyun::reply::parse_register_payload;
+/// let payload = br#"{"deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"pk","deviceName":"dev1"}"#;
+/// let r = parse_register_payload(payload).unwrap();
+/// assert_eq!((r.device_name, r.device_secret.expose()), ("dev1", "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7"));
+/// assert!(parse_register_payload(b"not json").is_err());
+/// ```
 pub fn parse_register_payload(payload: &[u8]) -> Result<DeviceSecretReply<'_>, ReplyError<'_>> {
     let code = platform_error(payload, SUCCESS_CODE)?;
     device_secret_reply(from_json(payload)?, code)
 }
 
 /// Parses the payload received on `/ext/regnwl`.
+///
+/// ```
+/// use atmodem::aliyun::reply::parse_regnwl_payload;
+/// let payload = br#"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"#;
+/// let r = parse_regnwl_payload(payload).unwrap();
+/// assert_eq!((r.client_id, r.device_name), ("KzLKNeWyE7SxiWLuPpZQ000100", "Kit001"));
+/// assert_eq!(r.device_token.expose(), "^1^1681709523062^c5cce0a49b03685");
+/// ```
 pub fn parse_regnwl_payload(payload: &[u8]) -> Result<RegnwlReply<'_>, ReplyError<'_>> {
     let code = platform_error(payload, SUCCESS_CODE)?;
     let raw: RawRegnwl<'_> = from_json(payload)?;
@@ -418,6 +478,14 @@ pub fn parse_regnwl_payload(payload: &[u8]) -> Result<RegnwlReply<'_>, ReplyErro
 }
 
 /// Parses the reply of the HTTP channel's `/auth`.
+///
+/// ```
+/// use atmodem::aliyun::reply::{ReplyError, parse_http_channel_reply};
+/// let body = br#"{"code":0,"message":"success","info":{"token":"6944e5bfb92e4d4ea3918d1eda3942f6"}}"#;
+/// assert_eq!(parse_http_channel_reply(body).unwrap().token.expose(), "6944e5bfb92e4d4ea3918d1eda3942f6");
+/// let expired = parse_http_channel_reply(br#"{"code":20001,"message":"token is expired"}"#);
+/// assert!(matches!(expired, Err(ReplyError::Platform { code: 20001, .. })));
+/// ```
 pub fn parse_http_channel_reply(body: &[u8]) -> Result<HttpChannelToken<'_>, ReplyError<'_>> {
     platform_error(body, HTTP_CHANNEL_SUCCESS_CODE)?;
     let raw: RawChannelReply<'_> = from_json(body)?;
