@@ -167,6 +167,43 @@ impl RegisteredDevice {
     }
 
     /// The one-device-one-secret login with the new secret.
+    ///
+    /// ```
+    /// # use atmodem::aliyun::{HttpsRegistration, SignMethod, flow};
+    /// # use atmodem::client::{Client, HttpTiming};
+    /// # use atmodem::dialects::luat::Luat;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let script = r#">> AT+HTTPINIT
+    /// # << OK
+    /// # >> AT+HTTPPARA="URL","https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device"
+    /// # << OK
+    /// # >> AT+HTTPPARA="USER_DEFINED","Content-Type: application/x-www-form-urlencoded"
+    /// # << OK
+    /// # >> AT+HTTPDATA=120,20000
+    /// # << DOWNLOAD
+    /// # >>| "productKey=b1KCi45LcCP&deviceName=862991419835241&random=123456&sign=1770d38260cc980dbc4337ed7fe1e8de&signMethod=HmacMD5"
+    /// # << OK
+    /// # >> AT+HTTPACTION=1
+    /// # << OK
+    /// # << +HTTPACTION: 1,200,151
+    /// # >> AT+HTTPREAD
+    /// # << +HTTPREAD: 151
+    /// # << {"code":200,"data":{"deviceName":"862991419835241","deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"b1KCi45LcCP"},"message":"success"}
+    /// # << OK
+    /// # >> AT+HTTPTERM
+    /// # << OK
+    /// # "#;
+    /// # let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # let reg = HttpsRegistration::new("b1KCi45LcCP", "862991419835241", "VWll9fiYWKiwraBk", "123456")
+    /// #     .sign_method(SignMethod::HmacMd5)
+    /// #     .sign_method_spelling("HmacMD5");
+    /// # let mut reply = [0u8; 256];
+    /// # let timing = HttpTiming { body_input_secs: 20, ..HttpTiming::default() };
+    /// # let dev = embassy_futures::block_on(flow::https_register(&mut c, &reg, timing, &mut reply)).unwrap();
+    /// // `dev` came from `flow::https_register`.
+    /// let creds = dev.login().build().unwrap();
+    /// assert_eq!(creds.username(), "862991419835241&b1KCi45LcCP");
+    /// ```
     pub fn login(&self) -> DeviceSecretLogin<'_> {
         DeviceSecretLogin::new(
             &self.product_key,
@@ -192,6 +229,33 @@ pub struct RegnwlDevice {
 
 impl RegnwlDevice {
     /// The `authType=connwl` login.
+    ///
+    /// ```
+    /// # use atmodem::aliyun::flow;
+    /// # use atmodem::client::{Client, MqttLogin, MqttSession};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// # let script = r#">> AT+QMTCFG="version",0,4
+    /// # << OK
+    /// # >> AT+QMTCFG="recv/mode",0,0,1
+    /// # << OK
+    /// # >> AT+QMTOPEN=0,"h",1883
+    /// # << OK
+    /// # << +QMTOPEN: 0,0
+    /// # >> AT+QMTCONN=0,"id","u","p"
+    /// # << OK
+    /// # << +QMTCONN: 0,0,0
+    /// # << +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
+    /// # << +QMTSTAT: 0,1
+    /// # "#;
+    /// # let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # let login = MqttLogin::Password { client_id: "id", username: "u", password: "p" };
+    /// # let dev = embassy_futures::block_on(flow::mqtt_regnwl(&mut c, &MqttSession::new("h", 1883, login))).unwrap();
+    /// // `dev` came from `flow::mqtt_regnwl`.
+    /// let creds = dev.login().unwrap();
+    /// assert_eq!(creds.client_id(), "KzLKNeWyE7SxiWLuPpZQ000100|securemode=-2,authType=connwl|");
+    /// assert_eq!(creds.password().expose(), "^1^1681709523062^c5cce0a49b03685");
+    /// ```
     pub fn login(&self) -> Result<MqttCredentials, AliyunError> {
         connwl_login(
             &self.product_key,
@@ -212,6 +276,15 @@ pub struct TokenLogin {
 }
 
 /// The [`MqttLogin`] of a set of Aliyun MQTT credentials.
+///
+/// ```
+/// use atmodem::aliyun::{DeviceSecretLogin, flow};
+/// use atmodem::client::MqttLogin;
+/// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58").build()?;
+/// let MqttLogin::Password { username, .. } = flow::login_of(&creds) else { unreachable!() };
+/// assert_eq!(username, "device001&i2uqc2dloOl");
+/// # Ok::<(), atmodem::aliyun::Error>(())
+/// ```
 pub fn login_of(c: &MqttCredentials) -> MqttLogin<'_> {
     MqttLogin::Password {
         client_id: c.client_id(),
@@ -247,6 +320,47 @@ where
 /// HTTPS dynamic registration (`/auth/register/device`, one-product-one-secret with
 /// pre-registration): the new deviceSecret. `reply` holds the response body (the platform's
 /// is under 200 bytes).
+///
+/// A module that does not answer in time is [`FlowError::Modem`] with
+/// [`Error::Timeout`](ModemError::Timeout), a module reboot meanwhile the same with
+/// [`Error::Rebooted`](ModemError::Rebooted); the client stays usable and nothing was
+/// registered on the device's side (ask again). Dropped, it is like a dropped
+/// [`Http::http_post`]: the next request ends or overwrites the module's HTTP session.
+///
+/// ```
+/// # use atmodem::aliyun::{HttpsRegistration, SignMethod, flow};
+/// # use atmodem::client::{Client, HttpTiming};
+/// # use atmodem::dialects::luat::Luat;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+HTTPINIT
+/// << OK
+/// >> AT+HTTPPARA="URL","https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device"
+/// << OK
+/// >> AT+HTTPPARA="USER_DEFINED","Content-Type: application/x-www-form-urlencoded"
+/// << OK
+/// >> AT+HTTPDATA=120,20000
+/// << DOWNLOAD
+/// >>| "productKey=b1KCi45LcCP&deviceName=862991419835241&random=123456&sign=1770d38260cc980dbc4337ed7fe1e8de&signMethod=HmacMD5"
+/// << OK
+/// >> AT+HTTPACTION=1
+/// << OK
+/// << +HTTPACTION: 1,200,151
+/// >> AT+HTTPREAD
+/// << +HTTPREAD: 151
+/// << {"code":200,"data":{"deviceName":"862991419835241","deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"b1KCi45LcCP"},"message":"success"}
+/// << OK
+/// >> AT+HTTPTERM
+/// << OK
+/// "#;
+/// let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let reg = HttpsRegistration::new("b1KCi45LcCP", "862991419835241", "VWll9fiYWKiwraBk", "123456")
+///     .sign_method(SignMethod::HmacMd5)
+///     .sign_method_spelling("HmacMD5");
+/// let mut reply = [0u8; 256];
+/// let timing = HttpTiming { body_input_secs: 20, ..HttpTiming::default() };
+/// let dev = embassy_futures::block_on(flow::https_register(&mut c, &reg, timing, &mut reply)).unwrap();
+/// assert_eq!(dev.device_secret.expose(), "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7");
+/// ```
 pub async fn https_register<C, E>(
     modem: &mut C,
     registration: &HttpsRegistration<'_>,
@@ -264,6 +378,55 @@ where
 
 /// HTTPS device authentication (`/auth/devicename`): the iotId / iotToken MQTT login, with
 /// the request's client id, bare.
+///
+/// A module that does not answer in time is [`FlowError::Modem`] with
+/// [`Error::Timeout`](ModemError::Timeout), a module reboot meanwhile the same with
+/// [`Error::Rebooted`](ModemError::Rebooted); the client stays usable and nothing was
+/// registered on the device's side (ask again). Dropped, it is like a dropped
+/// [`Http::http_post`]: the next request ends or overwrites the module's HTTP session.
+///
+/// ```
+/// # use atmodem::aliyun::{HttpsDeviceAuth, flow};
+/// # use atmodem::client::{Client, HttpTiming};
+/// # use atmodem::dialects::luat::Luat;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let auth = HttpsDeviceAuth::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58");
+/// // The platform's answer, in the shape of the Aliyun documentation.
+/// let answer = r#"{"code":200,"data":{"iotId":"42Ze0mk3556498a1AlTP","iotToken":"0d7fdeb9dc1f4344a2cc0d45edcb0bcb","resources":{"mqtt":{"host":"xxx.iot-as-mqtt.cn-shanghai.aliyuncs.com","port":1883}}},"message":"success"}"#;
+/// # let req = auth.build().unwrap();
+/// # let (url, body) = (req.url().unwrap(), req.body().expose());
+/// # let script = format!(
+/// #     ">> AT+HTTPINIT\n<< OK\n>> AT+HTTPPARA=\"URL\",\"{url}\"\n<< OK\n\
+/// #      >> AT+HTTPPARA=\"USER_DEFINED\",\"Content-Type: application/x-www-form-urlencoded\"\n<< OK\n\
+/// #      >> AT+HTTPDATA={},20000\n<< DOWNLOAD\n>>| \"{body}\"\n<< OK\n>> AT+HTTPACTION=1\n<< OK\n\
+/// #      << +HTTPACTION: 1,200,{n}\n>> AT+HTTPREAD\n<< +HTTPREAD: {n}\n<< {answer}\n<< OK\n\
+/// #      >> AT+HTTPTERM\n<< OK\n",
+/// #     body.len(),
+/// #     n = answer.len() + 2,
+/// # );
+/// let mut c: Client<_, _, Luat> = Client::new(SimModem::new(&script).unwrap(), InstantDelay);
+/// let timing = HttpTiming { body_input_secs: 20, ..HttpTiming::default() };
+/// let mut reply = [0u8; 512];
+/// let login = embassy_futures::block_on(flow::https_device_auth(&mut c, &auth, timing, &mut reply)).unwrap();
+/// assert_eq!(login.credentials.username(), "42Ze0mk3556498a1AlTP");
+/// assert_eq!(login.credentials.password().expose(), "0d7fdeb9dc1f4344a2cc0d45edcb0bcb");
+/// assert_eq!(login.mqtt.unwrap().1, 1883);
+/// assert!(c.transport().is_done());
+/// ```
+///
+/// ```
+/// # use atmodem::aliyun::{Error, Field, HttpsDeviceAuth, flow::{self, FlowError}};
+/// # use atmodem::client::{Client, HttpTiming};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// // An invalid input is refused before anything is sent.
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+/// let auth = HttpsDeviceAuth::new("", "device001", "c4fa40df9c8078073d75a26be2bc8f58");
+/// let mut reply = [0u8; 512];
+/// let r = embassy_futures::block_on(flow::https_device_auth(&mut c, &auth, HttpTiming::default(), &mut reply));
+/// assert!(matches!(r, Err(FlowError::Aliyun(Error::Invalid { field: Field::ProductKey, .. }))));
+/// assert!(c.transport().is_done());
+/// ```
 pub async fn https_device_auth<C, E>(
     modem: &mut C,
     auth: &HttpsDeviceAuth<'_>,
@@ -313,6 +476,24 @@ where
 }
 
 /// After a registration CONNECT: the deviceSecret on `/ext/register`, then the link close.
+///
+/// No message within `timeout_ms`, a link closed first or a module reboot (which takes the
+/// session with it) is [`FlowError::NoReply`]. Dropped, nothing is lost: a message that came
+/// stays queued for the next [`Mqtt::mqtt_next_message`].
+///
+/// ```
+/// # use atmodem::aliyun::flow;
+/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// // The session is up; the broker sends the secret, then closes the link.
+/// let script = r#"<< +QMTRECV: 0,0,"/ext/register",89,"{"deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"pk","deviceName":"dev1"}"
+/// << +QMTSTAT: 0,1
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let dev = embassy_futures::block_on(flow::await_register_reply(&mut c, 0, 5_000)).unwrap();
+/// assert_eq!((dev.device_name.as_str(), dev.device_secret.expose()), ("dev1", "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7"));
+/// ```
 pub async fn await_register_reply<C, E>(
     modem: &mut C,
     client: u8,
@@ -329,6 +510,23 @@ where
 
 /// After a registration-free CONNECT: the clientId and deviceToken on `/ext/regnwl`, then
 /// the link close.
+///
+/// No message within `timeout_ms`, a link closed first or a module reboot (which takes the
+/// session with it) is [`FlowError::NoReply`]. Dropped, nothing is lost: a message that came
+/// stays queued for the next [`Mqtt::mqtt_next_message`].
+///
+/// ```
+/// # use atmodem::aliyun::flow;
+/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#"<< +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
+/// << +QMTSTAT: 0,1
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let dev = embassy_futures::block_on(flow::await_regnwl_reply(&mut c, 0, 5_000)).unwrap();
+/// assert_eq!(dev.client_id.as_str(), "KzLKNeWyE7SxiWLuPpZQ000100");
+/// ```
 pub async fn await_regnwl_reply<C, E>(
     modem: &mut C,
     client: u8,
@@ -360,6 +558,34 @@ fn no_reply<E>(e: ModemError<E>) -> FlowError<E> {
 /// MQTT dynamic registration (`authType=register`) on any module family: start the
 /// session of `session` (its login the one of [`MqttRegistration`](super::MqttRegistration),
 /// over TLS), take the deviceSecret from `/ext/register` and let the broker close the link.
+///
+/// The session's start behaves as [`Mqtt::mqtt_start`] (a timeout or a reboot is
+/// [`FlowError::Modem`]); then, as [`await_register_reply`], no reply within
+/// [`REGISTRATION_TIMEOUT_MS`] or a reboot is [`FlowError::NoReply`].
+///
+/// ```
+/// # use atmodem::aliyun::flow;
+/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+QMTCFG="version",0,4
+/// << OK
+/// >> AT+QMTCFG="recv/mode",0,0,1
+/// << OK
+/// >> AT+QMTOPEN=0,"h",1883
+/// << OK
+/// << +QMTOPEN: 0,0
+/// >> AT+QMTCONN=0,"id","u","p"
+/// << OK
+/// << +QMTCONN: 0,0,0
+/// << +QMTRECV: 0,0,"/ext/register",89,"{"deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"pk","deviceName":"dev1"}"
+/// << +QMTSTAT: 0,1
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let login = MqttLogin::Password { client_id: "id", username: "u", password: "p" };
+/// let dev = embassy_futures::block_on(flow::mqtt_register(&mut c, &MqttSession::new("h", 1883, login))).unwrap();
+/// assert_eq!(dev.device_secret.expose(), "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7");
+/// ```
 pub async fn mqtt_register<C, E>(
     modem: &mut C,
     session: &crate::client::MqttSession<'_>,
@@ -373,6 +599,34 @@ where
 
 /// Registration-free MQTT registration (`authType=regnwl`) on any module family: the
 /// clientId and deviceToken of the `connwl` login.
+///
+/// The session's start behaves as [`Mqtt::mqtt_start`] (a timeout or a reboot is
+/// [`FlowError::Modem`]); then, as [`await_regnwl_reply`], no reply within
+/// [`REGISTRATION_TIMEOUT_MS`] or a reboot is [`FlowError::NoReply`].
+///
+/// ```
+/// # use atmodem::aliyun::flow;
+/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+QMTCFG="version",0,4
+/// << OK
+/// >> AT+QMTCFG="recv/mode",0,0,1
+/// << OK
+/// >> AT+QMTOPEN=0,"h",1883
+/// << OK
+/// << +QMTOPEN: 0,0
+/// >> AT+QMTCONN=0,"id","u","p"
+/// << OK
+/// << +QMTCONN: 0,0,0
+/// << +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
+/// << +QMTSTAT: 0,1
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let login = MqttLogin::Password { client_id: "id", username: "u", password: "p" };
+/// let dev = embassy_futures::block_on(flow::mqtt_regnwl(&mut c, &MqttSession::new("h", 1883, login))).unwrap();
+/// assert_eq!(dev.device_token.expose(), "^1^1681709523062^c5cce0a49b03685");
+/// ```
 pub async fn mqtt_regnwl<C, E>(
     modem: &mut C,
     session: &crate::client::MqttSession<'_>,
@@ -470,6 +724,29 @@ pub fn property_post_json(id: u64, params: &str) -> Result<String<ALINK_CAP>, Al
 /// Publish `params` (a JSON object text) to the device's
 /// `/sys/<pk>/<dn>/thing/event/property/post` as an Alink message with id `id`; the reply
 /// comes on `.../property/post_reply` (see [`parse_post_reply`]).
+///
+/// Bad `product_key`, `device_name` or `params` are [`FlowError::Aliyun`], nothing sent.
+/// Otherwise as [`Mqtt::mqtt_publish`]: a missing acknowledgement (QoS 1) is
+/// [`Error::Timeout`](ModemError::Timeout) with the client still usable, a reboot
+/// [`Error::Rebooted`](ModemError::Rebooted) or, once known, `SessionDown`; dropped, the
+/// message may or may not have gone.
+///
+/// ```
+/// # use atmodem::aliyun::flow;
+/// # use atmodem::client::Client;
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+QMTPUBEX=0,0,0,0,"/sys/i2uqc2dloOl/device001/thing/event/property/post",84
+/// <<| "\r\n> "
+/// >>| "{\"id\":7,\"params\":{\"Temp\":23.9},\"version\":\"1.0\",\"method\":\"thing.event.property.post\"}"
+/// << OK
+/// << +QMTPUBEX: 0,0,0
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let post = flow::post_properties(&mut c, 0, "i2uqc2dloOl", "device001", 7, r#"{"Temp":23.9}"#, 0);
+/// embassy_futures::block_on(post).unwrap();
+/// assert!(c.transport().is_done());
+/// ```
 pub async fn post_properties<C, E>(
     modem: &mut C,
     client: u8,
@@ -519,6 +796,15 @@ struct RawAlinkReply<'a> {
 /// `{"code":200,"data":{},"id":"1681363292898","message":"success",...}`. A `code` other
 /// than 200 is a [`ReplyError::Platform`]; a payload that is not such JSON, or nests deeper
 /// than [`MAX_REPLY_DEPTH`](super::json::MAX_REPLY_DEPTH), is [`ReplyError::Malformed`].
+///
+/// ```
+/// use atmodem::aliyun::{flow::parse_post_reply, reply::ReplyError};
+/// let r = parse_post_reply(br#"{"code":200,"data":{},"id":"1681363292898","message":"success","method":"thing.event.property.post","version":"1.0"}"#)?;
+/// assert_eq!((r.id, r.code, r.method), ("1681363292898", 200, Some("thing.event.property.post")));
+/// let bad = parse_post_reply(br#"{"code":6813,"data":{},"id":"8","message":"payload format error"}"#);
+/// assert!(matches!(bad, Err(ReplyError::Platform { code: 6813, .. })));
+/// # Ok::<(), ReplyError<'static>>(())
+/// ```
 pub fn parse_post_reply(payload: &[u8]) -> Result<AlinkReply<'_>, ReplyError<'_>> {
     let raw: RawAlinkReply<'_> = super::reply::from_json(payload)?;
     let message = raw.message.unwrap_or_default();

@@ -54,6 +54,40 @@ pub struct NetworkReport {
 
 /// The note's network checks and PDP activation: `AT+CEREG?`, `AT+QENG="servingcell"`,
 /// `AT+CGPADDR`, `AT+QICSGP=<cid>,3,"","","",0`, `AT+QIACT=<cid>`, `AT+CGPADDR`.
+///
+/// Each command runs as [`Client::send`]: one not answered in time is
+/// [`FlowError::Modem`] with `Error::Timeout`, a module reboot during one the same with
+/// `Error::Rebooted`, and the next call resynchronises first; dropped, likewise. A context
+/// already active counts as up, so running the checks again is safe.
+///
+/// ```
+/// # use atmodem::aliyun::flow::quectel;
+/// # use atmodem::client::Client;
+/// # use atmodem::codec::RegStatus;
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = r#">> AT+CEREG?
+/// << +CEREG: 0,1
+/// << OK
+/// >> AT+QENG="servingcell"
+/// << +QENG: "servingcell","NOCONN","LTE","TDD",460,00,5C4EF01,121,38400,39,5,5,550B,-98,-8,-70,21,42
+/// << OK
+/// >> AT+CGPADDR
+/// << +CGPADDR: 1,"0.0.0.0"
+/// << OK
+/// >> AT+QICSGP=1,3,"","","",0
+/// << OK
+/// >> AT+QIACT=1
+/// << OK
+/// >> AT+CGPADDR
+/// << +CGPADDR: 1,"10.113.242.215"
+/// << OK
+/// "#;
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let net = embassy_futures::block_on(quectel::network_checks(&mut c, 1)).unwrap();
+/// assert_eq!((net.registration, net.rsrp), (RegStatus::Home, Some(-98)));
+/// assert_eq!(net.ipv4.as_str(), "10.113.242.215");
+/// ```
 pub async fn network_checks<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
     c: &mut QClient<IO, DL, RX, RESP, Q>,
     cid: u8,
@@ -195,7 +229,20 @@ pub const NOTE_HTTP_TIMING: crate::client::HttpTiming = crate::client::HttpTimin
     read_secs: 200,
 };
 
-/// Disconnect politely: `AT+QMTCLOSE` (the note closes without `AT+QMTDISC`).
+/// Disconnect politely: `AT+QMTCLOSE` (the note closes without `AT+QMTDISC`). As
+/// [`Mqtt::mqtt_close`]: a link already closed counts as success; a timeout or a reboot is
+/// [`FlowError::Modem`].
+///
+/// ```
+/// # use atmodem::aliyun::flow::quectel;
+/// # use atmodem::client::Client;
+/// # use atmodem::dialects::quectel::Quectel;
+/// # use atmodem::sim::{InstantDelay, SimModem};
+/// let script = ">> AT+QMTCLOSE=0\n<< OK\n<< +QMTCLOSE: 0,0\n";
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// embassy_futures::block_on(quectel::close(&mut c, 0)).unwrap();
+/// assert!(c.transport().is_done());
+/// ```
 pub async fn close<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
     c: &mut QClient<IO, DL, RX, RESP, Q>,
     client: u8,
