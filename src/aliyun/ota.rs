@@ -1273,7 +1273,29 @@ impl<F: embedded_storage_async::nor_flash::NorFlash, const W: usize> NorFlashSin
     /// Wraps `flash`; [`SinkError::Config`] unless `W` is a non-zero multiple of
     /// `F::WRITE_SIZE` and `F::ERASE_SIZE` is not 0.
     ///
-    /// See [`NorFlashSink`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{NorFlashSink, SinkError};
+    /// # use embedded_storage_async::nor_flash::{ErrorType, NorFlash, ReadNorFlash, NorFlashErrorKind};
+    /// # struct Flash([u8; 64]);
+    /// # impl ErrorType for Flash { type Error = NorFlashErrorKind; }
+    /// # impl ReadNorFlash for Flash {
+    /// #     const READ_SIZE: usize = 1;
+    /// #     async fn read(&mut self, o: u32, b: &mut [u8]) -> Result<(), Self::Error> {
+    /// #         b.copy_from_slice(&self.0[o as usize..o as usize + b.len()]); Ok(()) }
+    /// #     fn capacity(&self) -> usize { 64 }
+    /// # }
+    /// # impl NorFlash for Flash {
+    /// #     const WRITE_SIZE: usize = 4;
+    /// #     const ERASE_SIZE: usize = 32;
+    /// #     async fn erase(&mut self, f: u32, t: u32) -> Result<(), Self::Error> {
+    /// #         self.0[f as usize..t as usize].fill(0xFF); Ok(()) }
+    /// #     async fn write(&mut self, o: u32, b: &[u8]) -> Result<(), Self::Error> {
+    /// #         self.0[o as usize..o as usize + b.len()].copy_from_slice(b); Ok(()) }
+    /// # }
+    /// assert!(NorFlashSink::<_, 8>::new(Flash([0; 64])).is_ok());
+    /// // 6 is not a multiple of the flash's 4-byte write unit.
+    /// assert!(matches!(NorFlashSink::<_, 6>::new(Flash([0; 64])), Err(SinkError::Config)));
+    /// ```
     pub fn new(flash: F) -> Result<Self, SinkError<F::Error>> {
         let ok = F::WRITE_SIZE > 0
             && F::ERASE_SIZE > 0
@@ -1296,14 +1318,69 @@ impl<F: embedded_storage_async::nor_flash::NorFlash, const W: usize> NorFlashSin
 
     /// The flash back.
     ///
-    /// See [`NorFlashSink`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{FirmwareSink, NorFlashSink};
+    /// # use embedded_storage_async::nor_flash::{ErrorType, NorFlash, ReadNorFlash, NorFlashErrorKind};
+    /// # struct Flash([u8; 64]);
+    /// # impl ErrorType for Flash { type Error = NorFlashErrorKind; }
+    /// # impl ReadNorFlash for Flash {
+    /// #     const READ_SIZE: usize = 1;
+    /// #     async fn read(&mut self, o: u32, b: &mut [u8]) -> Result<(), Self::Error> {
+    /// #         b.copy_from_slice(&self.0[o as usize..o as usize + b.len()]); Ok(()) }
+    /// #     fn capacity(&self) -> usize { 64 }
+    /// # }
+    /// # impl NorFlash for Flash {
+    /// #     const WRITE_SIZE: usize = 4;
+    /// #     const ERASE_SIZE: usize = 32;
+    /// #     async fn erase(&mut self, f: u32, t: u32) -> Result<(), Self::Error> {
+    /// #         self.0[f as usize..t as usize].fill(0xFF); Ok(()) }
+    /// #     async fn write(&mut self, o: u32, b: &[u8]) -> Result<(), Self::Error> {
+    /// #         self.0[o as usize..o as usize + b.len()].copy_from_slice(b); Ok(()) }
+    /// # }
+    /// let mut sink = NorFlashSink::<_, 4>::new(Flash([0; 64])).unwrap();
+    /// embassy_futures::block_on(async {
+    ///     sink.erase(0, 4).await?;
+    ///     sink.write(0, b"fw01").await?;
+    ///     sink.finish().await
+    /// }).unwrap();
+    /// assert_eq!(&sink.into_inner().0[..4], b"fw01");
+    /// ```
     pub fn into_inner(self) -> F {
         self.flash
     }
 
     /// Forget buffered bytes and start the next image at offset 0 (erase again first).
     ///
-    /// See [`NorFlashSink`] for the sink's use.
+    /// ```
+    /// use atmodem::aliyun::ota::{FirmwareSink, NorFlashSink};
+    /// # use embedded_storage_async::nor_flash::{ErrorType, NorFlash, ReadNorFlash, NorFlashErrorKind};
+    /// # struct Flash([u8; 64]);
+    /// # impl ErrorType for Flash { type Error = NorFlashErrorKind; }
+    /// # impl ReadNorFlash for Flash {
+    /// #     const READ_SIZE: usize = 1;
+    /// #     async fn read(&mut self, o: u32, b: &mut [u8]) -> Result<(), Self::Error> {
+    /// #         b.copy_from_slice(&self.0[o as usize..o as usize + b.len()]); Ok(()) }
+    /// #     fn capacity(&self) -> usize { 64 }
+    /// # }
+    /// # impl NorFlash for Flash {
+    /// #     const WRITE_SIZE: usize = 4;
+    /// #     const ERASE_SIZE: usize = 32;
+    /// #     async fn erase(&mut self, f: u32, t: u32) -> Result<(), Self::Error> {
+    /// #         self.0[f as usize..t as usize].fill(0xFF); Ok(()) }
+    /// #     async fn write(&mut self, o: u32, b: &[u8]) -> Result<(), Self::Error> {
+    /// #         self.0[o as usize..o as usize + b.len()].copy_from_slice(b); Ok(()) }
+    /// # }
+    /// let mut sink = NorFlashSink::<_, 4>::new(Flash([0; 64])).unwrap();
+    /// embassy_futures::block_on(async {
+    ///     sink.erase(0, 8).await?;
+    ///     sink.write(0, b"bad").await?; // buffered, not yet written
+    ///     sink.restart();                // a new image from offset 0
+    ///     sink.erase(0, 4).await?;
+    ///     sink.write(0, b"good").await?;
+    ///     sink.finish().await
+    /// }).unwrap();
+    /// assert_eq!(&sink.into_inner().0[..4], b"good");
+    /// ```
     pub fn restart(&mut self) {
         self.filled = 0;
         self.block_start = 0;
@@ -1793,7 +1870,36 @@ impl Download {
     /// digest ([`VerifyError`]) is refused before the sink is touched. Chunks are `chunk`
     /// bytes; each range may fail `max_retries` times.
     ///
-    /// See [`Download`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{Download, DownloadError, PlanError, UpgradeNotice};
+    /// # use atmodem::aliyun::ota::FirmwareSink;
+    /// # struct Ram(Vec<u8>);
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, b: &[u8]) -> Result<(), ()> { self.0.extend_from_slice(b); Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// // python3 -c "import hashlib;print(hashlib.sha256(b'hello').hexdigest())"
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut sink = Ram(Vec::new());
+    /// let dl = embassy_futures::block_on(Download::start(&fw, 2, 3, &mut sink))?;
+    /// assert_eq!(dl.plan().size(), 5);
+    /// // A sink too small for the image is refused before it is touched.
+    /// # struct Tiny;
+    /// # impl FirmwareSink for Tiny {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 4 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { panic!() }
+    /// #     async fn write(&mut self, _: u32, _: &[u8]) -> Result<(), ()> { panic!() }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { panic!() }
+    /// # }
+    /// let e = embassy_futures::block_on(Download::start(&fw, 2, 3, &mut Tiny)).unwrap_err();
+    /// assert!(matches!(e, DownloadError::Plan(PlanError::TooLarge { .. })));
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     pub async fn start<S: FirmwareSink>(
         firmware: &Firmware<'_>,
         chunk: u32,
@@ -1815,7 +1921,25 @@ impl Download {
 
     /// The next chunk to fetch ([`DownloadPlan::next_range`]); `None` when every byte is in.
     ///
-    /// See [`Download`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{ByteRange, Download, UpgradeNotice};
+    /// # use atmodem::aliyun::ota::FirmwareSink;
+    /// # struct Ram(Vec<u8>);
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, b: &[u8]) -> Result<(), ()> { self.0.extend_from_slice(b); Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// // python3 -c "import hashlib;print(hashlib.sha256(b'hello').hexdigest())"
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut sink = Ram(Vec::new());
+    /// let dl = embassy_futures::block_on(Download::start(&fw, 2, 3, &mut sink))?;
+    /// assert_eq!(dl.next_range(), Some(ByteRange { offset: 0, len: 2 }));
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn next_range(&self) -> Option<ByteRange> {
         self.plan.next_range()
@@ -1823,7 +1947,27 @@ impl Download {
 
     /// The plan, for [`DownloadPlan::rest`], [`DownloadPlan::percent`] and the like.
     ///
-    /// See [`Download`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{Download, UpgradeNotice};
+    /// # use atmodem::aliyun::ota::FirmwareSink;
+    /// # struct Ram(Vec<u8>);
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, b: &[u8]) -> Result<(), ()> { self.0.extend_from_slice(b); Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// // python3 -c "import hashlib;print(hashlib.sha256(b'hello').hexdigest())"
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut sink = Ram(Vec::new());
+    /// let mut dl = embassy_futures::block_on(Download::start(&fw, 2, 3, &mut sink))?;
+    /// let r = dl.next_range().unwrap();
+    /// embassy_futures::block_on(dl.accept(&mut sink, r, b"he"))?;
+    /// assert_eq!((dl.plan().percent(), dl.plan().size()), (40, 5));
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn plan(&self) -> &DownloadPlan {
         &self.plan
@@ -1834,7 +1978,33 @@ impl Download {
     /// written to `sink`, fed to the verifier and accepted. After a sink error, give up
     /// (report [`DownloadError::step`]).
     ///
-    /// See [`Download`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{ByteRange, Download, DownloadError, PlanError, UpgradeNotice};
+    /// # use atmodem::aliyun::ota::FirmwareSink;
+    /// # struct Ram(Vec<u8>);
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, b: &[u8]) -> Result<(), ()> { self.0.extend_from_slice(b); Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// // python3 -c "import hashlib;print(hashlib.sha256(b'hello').hexdigest())"
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut sink = Ram(Vec::new());
+    /// let mut dl = embassy_futures::block_on(Download::start(&fw, 2, 3, &mut sink))?;
+    /// # embassy_futures::block_on(async {
+    /// let r = dl.next_range().unwrap();
+    /// // A short chunk is refused and nothing is written.
+    /// let e = dl.accept(&mut sink, r, b"h").await.unwrap_err();
+    /// assert!(matches!(e, DownloadError::Plan(PlanError::Unexpected)));
+    /// dl.accept(&mut sink, r, b"he").await.unwrap();
+    /// assert_eq!(dl.next_range(), Some(ByteRange { offset: 2, len: 2 }));
+    /// # });
+    /// assert_eq!(sink.0, b"he");
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     pub async fn accept<S: FirmwareSink>(
         &mut self,
         sink: &mut S,
@@ -1914,7 +2084,33 @@ impl Download {
     /// matches ([`VerifyError::Incomplete`] / [`VerifyError::Mismatch`] otherwise). Then
     /// activate the image and, after the reboot, report the new version.
     ///
-    /// See [`Download`] for an example.
+    /// ```
+    /// use atmodem::aliyun::ota::{Download, DownloadError, UpgradeNotice, VerifyError};
+    /// # use atmodem::aliyun::ota::FirmwareSink;
+    /// # struct Ram(Vec<u8>);
+    /// # impl FirmwareSink for Ram {
+    /// #     type Error = ();
+    /// #     fn capacity(&self) -> u32 { 1024 }
+    /// #     async fn erase(&mut self, _: u32, _: u32) -> Result<(), ()> { Ok(()) }
+    /// #     async fn write(&mut self, _: u32, b: &[u8]) -> Result<(), ()> { self.0.extend_from_slice(b); Ok(()) }
+    /// #     async fn finish(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// // python3 -c "import hashlib;print(hashlib.sha256(b'hello').hexdigest())"
+    /// let push = br#"{"code":"1000","data":{"size":5,"version":"2","url":"https://h/p","sign":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","signMethod":"SHA256"}}"#;
+    /// let fw = UpgradeNotice::parse(push)?.firmware;
+    /// let mut sink = Ram(Vec::new());
+    /// # embassy_futures::block_on(async {
+    /// let mut dl = Download::start(&fw, 5, 3, &mut sink).await.unwrap();
+    /// let r = dl.next_range().unwrap();
+    /// dl.accept(&mut sink, r, b"hello").await.unwrap();
+    /// dl.finish(&mut sink).await.unwrap(); // every byte in, SHA-256 matches
+    /// // Finishing early is refused.
+    /// let early = Download::start(&fw, 5, 3, &mut sink).await.unwrap();
+    /// let e = early.finish(&mut sink).await.unwrap_err();
+    /// assert!(matches!(e, DownloadError::Verify(VerifyError::Incomplete { fed: 0, size: 5 })));
+    /// # });
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     pub async fn finish<S: FirmwareSink>(
         self,
         sink: &mut S,
