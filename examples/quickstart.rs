@@ -546,7 +546,7 @@ where
         .secure_mode(atmodem::aliyun::SecureMode::Tcp)
         .build()
         .map_err(fail("credentials"))?;
-    let session = MqttSession::new(BENCH_HOST, 1883, login_of(&creds));
+    let session = flow::session(BENCH_HOST, 1883, &creds, None).map_err(fail("session"))?;
     c.mqtt_start(&session).await.map_err(fail("login"))?;
     let set_topic = format!("/sys/{pk}/{dn}/thing/service/property/set");
     let reply_topic = property_post_reply_topic(pk, dn).map_err(fail("topic"))?;

@@ -350,3 +350,28 @@ fn question_mark_works_across_client_credentials_thing_and_ota() {
     let e = app(&mut q(">> AT+CSQ\n<< ERROR\n"), b"{}").unwrap_err();
     assert!(matches!(e, FlowError::Modem(_)), "{e:?}");
 }
+
+/// The registration logins declare TLS (`securemode=2` for `register`, `-2` for `regnwl` on an
+/// instance, as the Quectel note's client ids show): a session without an SSL context is
+/// refused before anything is sent; with one it is built.
+#[test]
+fn a_registration_session_needs_tls() {
+    use atmodem::aliyun::{AuthType, Error, Field, MqttRegistration, Problem, SecureMode};
+    let reg = MqttRegistration::new("i2uq9ORmOSM", "Kit001", "cSsjZJ19qkGDLvwR", "123")
+        .auth_type(AuthType::Regnwl)
+        .client_id("Kit001")
+        .sign_method(SignMethod::HmacSha1)
+        .instance_id("iot-06z00hxss3rggno")
+        .build()
+        .unwrap();
+    assert!(reg.client_id().contains("|securemode=-2,"));
+    assert_eq!(reg.secure_mode(), Some(SecureMode::TlsInstance));
+    assert_eq!(
+        flow::session("h", 1883, &reg, None).unwrap_err(),
+        Error::invalid(Field::SecureMode, Problem::Mismatch)
+    );
+    assert_eq!(
+        flow::session("h", 1883, &reg, Some(2)).unwrap().tls,
+        Some(2)
+    );
+}

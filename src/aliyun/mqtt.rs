@@ -166,6 +166,32 @@ impl MqttCredentials {
     pub const fn password(&self) -> &Secret<PASSWORD_CAP> {
         &self.password
     }
+
+    /// The `securemode` the client id declares (`…|securemode=2,…|`), or `None` when it
+    /// declares none (a `connwl` or token login built elsewhere may not).
+    ///
+    /// ```
+    /// use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .secure_mode(SecureMode::Tcp)
+    ///     .build()?;
+    /// assert_eq!(creds.secure_mode(), Some(SecureMode::Tcp));
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
+    #[must_use]
+    pub fn secure_mode(&self) -> Option<SecureMode> {
+        let (_, ext) = self.client_id.split_once('|')?;
+        let value = ext
+            .trim_end_matches('|')
+            .split(',')
+            .find_map(|kv| kv.strip_prefix("securemode="))?;
+        match value {
+            "2" => Some(SecureMode::Tls),
+            "3" => Some(SecureMode::Tcp),
+            "-2" => Some(SecureMode::TlsInstance),
+            _ => None,
+        }
+    }
 }
 
 fn username(device_name: &str, product_key: &str) -> Result<String<USERNAME_CAP>, Error> {

@@ -638,6 +638,56 @@ where
     await_regnwl_reply(modem, session.client, REGISTRATION_TIMEOUT_MS).await
 }
 
+/// The MQTT session of Aliyun credentials, with the transport their client id declares:
+/// `securemode=2` or `-2` (TLS) needs an SSL context (`tls: Some(ctx)`, one that holds
+/// Aliyun's CA, see [`ca`](super::ca)), `securemode=3` (TCP) needs none. A mismatch, which
+/// the platform would refuse or which would send a TLS login in the clear, is
+/// [`Error::Invalid`](AliyunError::Invalid) on [`Field::SecureMode`] with
+/// [`Problem::Mismatch`](super::Problem::Mismatch), before anything is sent. Credentials
+/// whose client id declares no `securemode` are taken as they are.
+///
+/// (The Quectel note's own 4.1.2 login sends `securemode=2` over plain port 1883; to
+/// reproduce it, build the `MqttSession` by hand.)
+///
+/// ```
+/// use atmodem::aliyun::{DeviceSecretLogin, Error, Field, Problem, SecureMode, flow};
+/// let host = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
+/// let tls = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+///     .build()?; // securemode=2
+/// let s = flow::session(host, 8883, &tls, Some(0))?;
+/// assert_eq!(s.tls, Some(0));
+/// assert_eq!(
+///     flow::session(host, 1883, &tls, None).unwrap_err(),
+///     Error::invalid(Field::SecureMode, Problem::Mismatch)
+/// );
+/// let tcp = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+///     .secure_mode(SecureMode::Tcp)
+///     .build()?;
+/// assert!(flow::session(host, 1883, &tcp, None).is_ok());
+/// assert!(flow::session(host, 1883, &tcp, Some(0)).is_err());
+/// # Ok::<(), Error>(())
+/// ```
+pub fn session<'a>(
+    host: &'a str,
+    port: u16,
+    credentials: &'a MqttCredentials,
+    tls: Option<u8>,
+) -> Result<crate::client::MqttSession<'a>, AliyunError> {
+    use super::SecureMode;
+    let wants_tls = match credentials.secure_mode() {
+        Some(SecureMode::Tls | SecureMode::TlsInstance) => Some(true),
+        Some(SecureMode::Tcp) => Some(false),
+        None => None,
+    };
+    if wants_tls.is_some_and(|t| t != tls.is_some()) {
+        return Err(AliyunError::invalid(Field::SecureMode, Problem::Mismatch));
+    }
+    Ok(crate::client::MqttSession {
+        tls,
+        ..crate::client::MqttSession::new(host, port, login_of(credentials))
+    })
+}
+
 /// Log in: the capability's [`Mqtt::mqtt_start`] (configure, open, connect) with a refused
 /// CONNACK 4 or 5 reported as [`FlowError::BadCredentials`] (retrying with the same
 /// credentials will not help). `session.login` is the login of
