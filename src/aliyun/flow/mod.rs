@@ -643,7 +643,7 @@ where
 /// Aliyun's CA, see [`ca`](super::ca)), `securemode=3` (TCP) needs none. A mismatch, which
 /// the platform would refuse or which would send a TLS login in the clear, is
 /// [`Error::Invalid`](AliyunError::Invalid) on [`Field::SecureMode`] with
-/// [`Problem::Mismatch`](super::Problem::Mismatch), before anything is sent. Credentials
+/// [`Problem::Mismatch`], before anything is sent. Credentials
 /// whose client id declares no `securemode` are taken as they are.
 ///
 /// (The Quectel note's own 4.1.2 login sends `securemode=2` over plain port 1883; to
