@@ -117,7 +117,15 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    /// A parse error for command `C`.
+    /// A parse error for command `C`, naming its [`Command::NAME`].
+    ///
+    /// ```
+    /// use atmodem::dialects::ParseError;
+    /// use atmodem::dialects::luat::SapbrQuery;
+    /// let e = ParseError::of::<SapbrQuery>();
+    /// assert_eq!(e.command, "+SAPBR");
+    /// assert_eq!(e.to_string(), "unexpected response to AT+SAPBR");
+    /// ```
     pub const fn of<C: Command>() -> Self {
         Self { command: C::NAME }
     }
@@ -165,6 +173,14 @@ pub enum ActionError {
 impl ActionError {
     /// Whether the broker refused the credentials (CONNACK 4 or 5): retrying with the same
     /// credentials will not help.
+    ///
+    /// ```
+    /// use atmodem::dialects::ActionError;
+    /// assert!(ActionError::Refused(4).is_bad_credentials());
+    /// assert!(ActionError::Refused(5).is_bad_credentials());
+    /// assert!(!ActionError::Refused(3).is_bad_credentials());
+    /// assert!(!ActionError::Closed(0).is_bad_credentials());
+    /// ```
     pub fn is_bad_credentials(&self) -> bool {
         matches!(self, Self::Refused(4 | 5))
     }
@@ -281,17 +297,34 @@ pub(crate) fn one_line<'a, C: Command, T>(
 pub struct Redacted<'a>(&'a str);
 
 impl<'a> Redacted<'a> {
-    /// Wrap a secret.
+    /// Wrap a secret; `Debug` then shows its length only.
+    ///
+    /// ```
+    /// use atmodem::dialects::Redacted;
+    /// let s = Redacted::new("bearer-pass-9f3k");
+    /// assert!(!format!("{s:?}").contains("9f3k"));
+    /// ```
     pub const fn new(secret: &'a str) -> Self {
         Self(secret)
     }
 
     /// The secret itself.
+    ///
+    /// ```
+    /// use atmodem::dialects::Redacted;
+    /// assert_eq!(Redacted::new("bearer-pass-9f3k").expose(), "bearer-pass-9f3k");
+    /// ```
     pub const fn expose(&self) -> &'a str {
         self.0
     }
 
     /// Whether it is empty (not configured).
+    ///
+    /// ```
+    /// use atmodem::dialects::Redacted;
+    /// assert!(Redacted::new("").is_empty());
+    /// assert!(!Redacted::new("s").is_empty());
+    /// ```
     pub const fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -199,7 +199,14 @@ pub struct BearerInfo<'a> {
 }
 
 impl<'a> BearerInfo<'a> {
-    /// Parse a `+SAPBR: <cid>,<status>,<ip>` line.
+    /// Parse a `+SAPBR: <cid>,<status>,<ip>` line; `None` when the line is not one.
+    ///
+    /// ```
+    /// use atmodem::dialects::luat::{BearerInfo, BearerStatus};
+    /// let b = BearerInfo::parse(b"+SAPBR: 1,1,\"10.159.1.145\"").unwrap();
+    /// assert_eq!((b.cid, b.status, b.ip), (1, BearerStatus::Connected, "10.159.1.145"));
+    /// assert_eq!(BearerInfo::parse(b"+SAPBR 1: DEACT"), None);
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         full(
             line,
@@ -220,6 +227,12 @@ impl<'a> BearerInfo<'a> {
     }
 
     /// The IPv4 address as four numbers (zero padding removed), if `ip` is a dotted quad.
+    ///
+    /// ```
+    /// use atmodem::dialects::luat::BearerInfo;
+    /// let b = BearerInfo::parse(b"+SAPBR: 1,1,010.169.179.213").unwrap();
+    /// assert_eq!(b.ipv4(), Some([10, 169, 179, 213]));
+    /// ```
     pub fn ipv4(&self) -> Option<[u8; 4]> {
         let mut out = [0u8; 4];
         let mut parts = self.ip.split('.');
@@ -288,12 +301,34 @@ fn param(line: &[u8]) -> Option<(&str, &str)> {
 }
 
 impl<'a> BearerParams<'a> {
-    /// Every `(tag, value)`.
+    /// Every `(tag, value)`, quotes removed.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::SapbrParams;
+    /// let p = SapbrParams { cid: 1 }
+    ///     .parse(Lines::from_slice(&[b"+SAPBR: \"CONTYPE\",\"GPRS\"", b"+SAPBR:APN,CMIOT"]))
+    ///     .unwrap();
+    /// let tags: Vec<_> = p.iter().map(|(t, _)| t).collect();
+    /// assert_eq!(tags, ["CONTYPE", "APN"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.0.iter().filter_map(param)
     }
 
-    /// The value of `tag`.
+    /// The value of `tag` (compared ignoring ASCII case), `None` when it was not listed.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::SapbrParams;
+    /// let p = SapbrParams { cid: 1 }
+    ///     .parse(Lines::from_slice(&[b"+SAPBR: \"CONTYPE\",\"GPRS\"", b"+SAPBR:APN,CMIOT"]))
+    ///     .unwrap();
+    /// assert_eq!(p.get("contype"), Some("GPRS"));
+    /// assert_eq!(p.get("USER"), None);
+    /// ```
     pub fn get(&self, tag: &str) -> Option<&'a str> {
         self.iter()
             .find(|(t, _)| t.eq_ignore_ascii_case(tag))

@@ -60,6 +60,16 @@ impl<'a> HttpPara<'a> {
     /// `AT+HTTPPARA="URL","<url>"` (≤ 500 bytes, http or https). The URL is checked by
     /// [`check_url`](crate::codec::check_url) when encoded: empty, or holding a space, a
     /// control or a non-ASCII byte, it is an [`EncodeError`] naming `url`.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::HttpPara;
+    /// let url = "https://iot-auth.cn-shanghai.aliyuncs.com/auth/devicename";
+    /// let mut buf = [0u8; 96];
+    /// let line = HttpPara::url(url).encode(&mut buf).unwrap();
+    /// assert_eq!(line, b"AT+HTTPPARA=\"URL\",\"https://iot-auth.cn-shanghai.aliyuncs.com/auth/devicename\"\r");
+    /// assert!(HttpPara::url("http://a b").encode(&mut buf).is_err());
+    /// ```
     pub const fn url(url: &'a str) -> Self {
         Self {
             tag: "URL",
@@ -68,6 +78,15 @@ impl<'a> HttpPara<'a> {
     }
 
     /// `AT+HTTPPARA="USER_DEFINED","<header>"`.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::HttpPara;
+    /// let h = HttpPara::header("Content-Type: application/x-www-form-urlencoded");
+    /// let mut buf = [0u8; 96];
+    /// let line = h.encode(&mut buf).unwrap();
+    /// assert_eq!(line, b"AT+HTTPPARA=\"USER_DEFINED\",\"Content-Type: application/x-www-form-urlencoded\"\r");
+    /// ```
     pub const fn header(header: &'a str) -> Self {
         Self {
             tag: "USER_DEFINED",
@@ -76,6 +95,14 @@ impl<'a> HttpPara<'a> {
     }
 
     /// `AT+HTTPPARA="CONTENT","<type>"`.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::HttpPara;
+    /// let mut buf = [0u8; 64];
+    /// let line = HttpPara::content("application/json").encode(&mut buf).unwrap();
+    /// assert_eq!(line, b"AT+HTTPPARA=\"CONTENT\",\"application/json\"\r");
+    /// ```
     pub const fn content(content_type: &'a str) -> Self {
         Self {
             tag: "CONTENT",
@@ -119,7 +146,14 @@ impl<'a> HttpPara<'a> {
         }
     }
 
-    /// `AT+HTTPPARA="CID",<cid>`.
+    /// `AT+HTTPPARA="CID",<cid>`: the bearer (1..=3) the session uses.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::HttpPara;
+    /// let mut buf = [0u8; 32];
+    /// assert_eq!(HttpPara::cid(1).encode(&mut buf).unwrap(), b"AT+HTTPPARA=\"CID\",1\r");
+    /// ```
     pub const fn cid(cid: u8) -> Self {
         Self {
             tag: "CID",

@@ -502,7 +502,17 @@ fn cached(line: &[u8]) -> Option<MqttMessage<'_>> {
 }
 
 impl<'a> CachedMessages<'a> {
-    /// The messages, in order.
+    /// The messages, in order; a line that is not a `+MSUB` message is skipped.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::luat::MqttMsgGet;
+    /// let lines: [&[u8]; 2] = [b"+MSUB: mqtt/topic,9 byte,SSSSddddd", b"+MSUB: \"a/b\",2 byte,hi"];
+    /// let cached = MqttMsgGet.parse(Lines::from_slice(&lines)).unwrap();
+    /// let topics: Vec<_> = cached.iter().map(|m| m.topic).collect();
+    /// assert_eq!(topics, ["mqtt/topic", "a/b"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = MqttMessage<'a>> + 'a {
         self.0.iter().filter_map(cached)
     }

@@ -232,7 +232,15 @@ const NITZ: usize = 21;
 const PDP_COLON: usize = 22;
 
 impl<'a> LuatUrc<'a> {
-    /// Classify a line by its whole token; `None` for tokens this dialect does not know.
+    /// Classify a line by its whole token; `None` for tokens this dialect does not know. A
+    /// known token on a line that does not parse is [`LuatUrc::Malformed`].
+    ///
+    /// ```
+    /// use atmodem::dialects::luat::{LuatUrc, MsubUrc};
+    /// assert_eq!(LuatUrc::parse(b"+MSUB", b"+MSUB: 2"), Some(LuatUrc::Msub(MsubUrc::Stored { slot: 2 })));
+    /// assert_eq!(LuatUrc::parse(b"+SAPBR", b"+SAPBR 1: DEACT"), Some(LuatUrc::SapbrDeact { cid: 1 }));
+    /// assert_eq!(LuatUrc::parse(b"+NOSUCH", b"+NOSUCH: 1"), None);
+    /// ```
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
         #[cfg(all(test, feature = "std"))]
         crate::parse_count::bump();
@@ -282,6 +290,14 @@ impl<'a> LuatUrc<'a> {
     }
 
     /// The MQTT message this URC carries, if it is one (`+MSUB` with a payload).
+    ///
+    /// ```
+    /// use atmodem::dialects::luat::LuatUrc;
+    /// let line = b"+MSUB: \"/a1mxL3s6Z7m/866714043075174/user/get\",11 byte,Hello World";
+    /// let m = LuatUrc::parse(b"+MSUB", line).unwrap().message().unwrap();
+    /// assert_eq!((m.topic, m.payload), ("/a1mxL3s6Z7m/866714043075174/user/get", &b"Hello World"[..]));
+    /// assert_eq!(LuatUrc::parse(b"+MSUB", b"+MSUB: 2").unwrap().message(), None);
+    /// ```
     pub fn message(&self) -> Option<MqttMessage<'a>> {
         match self {
             Self::Msub(MsubUrc::Message(m)) => Some(*m),
