@@ -17,7 +17,14 @@ use nom::Parser;
 pub const DEFAULT_WAIT_SECS: u16 = 60;
 
 /// The text of a Quectel HTTP(S) error code (`+CME ERROR: 7xx` or the `<err>` of the
-/// HTTP URCs).
+/// HTTP URCs); `None` for a code outside the table.
+///
+/// ```
+/// use atmodem::dialects::quectel::http_error_text;
+/// assert_eq!(http_error_text(702), Some("timeout"));
+/// assert_eq!(http_error_text(714), Some("DNS error"));
+/// assert_eq!(http_error_text(600), None);
+/// ```
 pub fn http_error_text(code: u16) -> Option<&'static str> {
     Some(match code {
         0 => "success",

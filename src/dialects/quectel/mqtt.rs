@@ -170,6 +170,12 @@ pub enum QmtSettingName {
 
 impl QmtSettingName {
     /// The name as written in the command.
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::QmtSettingName;
+    /// assert_eq!(QmtSettingName::RecvMode.as_str(), "recv/mode");
+    /// assert_eq!(QmtSettingName::AliAuth.as_str(), "aliauth");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Version => "version",
@@ -187,6 +193,12 @@ impl QmtSettingName {
 
 impl QmtSetting<'_> {
     /// Which setting this is.
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::{QmtSetting, QmtSettingName};
+    /// let s = QmtSetting::parse(b"+QMTCFG: \"will\",0").unwrap();
+    /// assert_eq!(s.name(), QmtSettingName::Will);
+    /// ```
     pub const fn name(&self) -> QmtSettingName {
         match self {
             Self::Version(_) => QmtSettingName::Version,
@@ -257,7 +269,17 @@ impl QmtSetting<'_> {
 }
 
 impl<'a> QmtSetting<'a> {
-    /// Parse a `+QMTCFG: "<name>",<values>` query response.
+    /// Parse a `+QMTCFG: "<name>",<values>` query response; `None` for an unknown name or
+    /// values of another shape.
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::QmtSetting;
+    /// assert_eq!(QmtSetting::parse(b"+QMTCFG: \"will\",0"), Some(QmtSetting::Will(None)));
+    /// let Some(QmtSetting::AliAuth { device_secret, .. }) = QmtSetting::parse(b"+QMTCFG: \"aliauth\",,,") else {
+    ///     panic!("not aliauth")
+    /// };
+    /// assert!(device_secret.is_empty());
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         let (values, (_, name)) = (header(b"+QMTCFG"), quoted_str).parse(line).ok()?;
         let flag = |i| dec_u8.map(|v: u8| v != 0).parse(i);
@@ -522,6 +544,16 @@ pub struct OpenLinks<'a>(Lines<'a>);
 
 impl<'a> OpenLinks<'a> {
     /// The open links.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QmtOpenRead;
+    /// let lines: [&[u8]; 1] = [b"+QMTOPEN: 0,\"iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com\",1883"];
+    /// let links = QmtOpenRead.parse(Lines::from_slice(&lines)).unwrap();
+    /// let l = links.iter().next().unwrap();
+    /// assert_eq!((l.client, l.host, l.port), (0, "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 1883));
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = OpenLink<'a>> + 'a {
         self.0.iter().filter_map(OpenLink::parse)
     }
@@ -708,11 +740,28 @@ fn conn_state(line: &[u8]) -> Option<(u8, u8)> {
 
 impl ConnStates<'_> {
     /// `(client, state)` pairs.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QmtConnRead;
+    /// let states = QmtConnRead.parse(Lines::from_slice(&[b"+QMTCONN: 0,3"])).unwrap();
+    /// assert_eq!(states.iter().collect::<Vec<_>>(), [(0, 3)]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
         self.0.iter().filter_map(conn_state)
     }
 
     /// The state of `client` (3 = connected), if reported.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QmtConnRead;
+    /// let states = QmtConnRead.parse(Lines::from_slice(&[b"+QMTCONN: 0,3"])).unwrap();
+    /// assert_eq!(states.state(0), Some(3));
+    /// assert_eq!(states.state(1), None);
+    /// ```
     pub fn state(&self, client: u8) -> Option<u8> {
         self.iter().find(|(c, _)| *c == client).map(|(_, s)| s)
     }
@@ -753,7 +802,17 @@ pub struct Granted {
 pub const MAX_TOPICS: usize = 8;
 
 impl Granted {
-    /// The granted QoS per topic.
+    /// The granted QoS per topic, in the order the topics were sent.
+    ///
+    /// ```
+    /// use atmodem::codec::Seen;
+    /// use atmodem::dialects::Deferred;
+    /// use atmodem::dialects::quectel::{QmtSub, QuectelUrc};
+    /// let sub = QmtSub { client: 0, msg_id: 2, topics: &[("a", 0), ("b", 1)] };
+    /// let urc = QuectelUrc::parse(b"+QMTSUB", b"+QMTSUB: 0,2,0,0,1").unwrap();
+    /// let granted = sub.result(&Seen::Urc(&urc)).unwrap().unwrap();
+    /// assert_eq!(granted.as_slice(), [0, 1]);
+    /// ```
     pub fn as_slice(&self) -> &[u8] {
         self.qos.get(..usize::from(self.len)).unwrap_or_default()
     }
@@ -1089,7 +1148,17 @@ fn stored_notice(line: &[u8]) -> Option<(u8, u8)> {
 }
 
 impl<'a> StoredMessages<'a> {
-    /// The messages, in order.
+    /// The messages, in order; notices and other lines are skipped.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QmtRecvFetch;
+    /// let read = QmtRecvFetch { client: 0, recv_id: None };
+    /// let got = read.parse(Lines::from_slice(&[b"+QMTRECV: 0,7,\"t\",2,\"hi\""])).unwrap();
+    /// let m = got.iter().next().unwrap();
+    /// assert_eq!((m.topic, m.payload), ("t", &b"hi"[..]));
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = MqttMessage<'a>> + 'a {
         self.0.iter().filter_map(stored_message)
     }

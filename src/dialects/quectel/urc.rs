@@ -120,7 +120,16 @@ pub struct MqttAck<'a> {
 }
 
 impl MqttAck<'_> {
-    /// The values of `value` as numbers (granted QoS per topic for `+QMTSUB`).
+    /// The values of `value` as numbers (granted QoS per topic for `+QMTSUB`); none when
+    /// `value` is absent.
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::QuectelUrc;
+    /// let Some(QuectelUrc::QmtSub(ack)) = QuectelUrc::parse(b"+QMTSUB", b"+QMTSUB: 0,2,0,0,1") else {
+    ///     panic!("not a +QMTSUB")
+    /// };
+    /// assert_eq!(ack.values().collect::<Vec<_>>(), [0, 1]);
+    /// ```
     pub fn values(&self) -> impl Iterator<Item = u16> + '_ {
         self.value
             .unwrap_or_default()
@@ -441,7 +450,16 @@ const APP_RDY: usize = 18;
 const HTTPGETEX: usize = 19;
 
 impl<'a> QuectelUrc<'a> {
-    /// Classify a line by its whole token; `None` for tokens this dialect does not know.
+    /// Classify a line by its whole token; `None` for tokens this dialect does not know. A
+    /// known token on a line that does not parse is [`QuectelUrc::Malformed`].
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::QuectelUrc;
+    /// let stat = QuectelUrc::parse(b"+QMTSTAT", b"+QMTSTAT: 0,7");
+    /// assert_eq!(stat, Some(QuectelUrc::QmtStat { client: 0, err: 7 }));
+    /// assert!(matches!(QuectelUrc::parse(b"+QMTSTAT", b"+QMTSTAT: x"), Some(QuectelUrc::Malformed { .. })));
+    /// assert_eq!(QuectelUrc::parse(b"+NOSUCH", b"+NOSUCH: 1"), None);
+    /// ```
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
         #[cfg(all(test, feature = "std"))]
         crate::parse_count::bump();
@@ -480,7 +498,16 @@ impl<'a> QuectelUrc<'a> {
         }))
     }
 
-    /// The MQTT message this URC carries, if it is one (`+QMTRECV` with a payload).
+    /// The MQTT message this URC carries, with its client index, if it is one (`+QMTRECV`
+    /// with a payload).
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::QuectelUrc;
+    /// let urc = QuectelUrc::parse(b"+QMTRECV", br#"+QMTRECV: 1,7,"a/b,c","say "hi", then "bye"""#).unwrap();
+    /// let (client, m) = urc.message().unwrap();
+    /// assert_eq!((client, m.topic, m.payload), (1, "a/b,c", &br#"say "hi", then "bye""#[..]));
+    /// assert_eq!(QuectelUrc::parse(b"+QMTRECV", b"+QMTRECV: 0,2").unwrap().message(), None);
+    /// ```
     pub fn message(&self) -> Option<(u8, MqttMessage<'a>)> {
         match self {
             Self::QmtRecv(QmtRecv::Message {
@@ -530,7 +557,13 @@ pub(crate) fn quoted_or_empty(i: &[u8]) -> Res<'_, &str> {
     alt((quoted_str, |i| Ok((i, "")))).parse(i)
 }
 
-/// The meaning of a `+QMTOPEN` result code.
+/// The meaning of a `+QMTOPEN` result code; `None` outside -1..=5.
+///
+/// ```
+/// use atmodem::dialects::quectel::open_result_text;
+/// assert_eq!(open_result_text(3), Some("failed to activate PDP"));
+/// assert_eq!(open_result_text(6), None);
+/// ```
 pub fn open_result_text(result: i8) -> Option<&'static str> {
     Some(match result {
         -1 => "failed to open network",
@@ -545,7 +578,13 @@ pub fn open_result_text(result: i8) -> Option<&'static str> {
 }
 
 /// The meaning of a `+QMTSTAT` error code. After 1, 2, 3, 4, 6 and 7 the client must be
-/// reopened with `AT+QMTOPEN`.
+/// reopened with `AT+QMTOPEN`. `None` for 0 and the reserved 8..=255.
+///
+/// ```
+/// use atmodem::dialects::quectel::stat_text;
+/// assert_eq!(stat_text(1), Some("connection closed or reset by peer"));
+/// assert_eq!(stat_text(8), None);
+/// ```
 pub fn stat_text(err: u8) -> Option<&'static str> {
     Some(match err {
         1 => "connection closed or reset by peer",
@@ -559,7 +598,13 @@ pub fn stat_text(err: u8) -> Option<&'static str> {
     })
 }
 
-/// The meaning of an MQTT CONNACK return code (`<ret_code>` of `+QMTCONN`).
+/// The meaning of an MQTT CONNACK return code (`<ret_code>` of `+QMTCONN`); `None` above 5.
+///
+/// ```
+/// use atmodem::dialects::quectel::connack_text;
+/// assert_eq!(connack_text(4), Some("connection refused: bad user name or password"));
+/// assert_eq!(connack_text(6), None);
+/// ```
 pub fn connack_text(code: u8) -> Option<&'static str> {
     Some(match code {
         0 => "connection accepted",
@@ -572,7 +617,15 @@ pub fn connack_text(code: u8) -> Option<&'static str> {
     })
 }
 
-/// The meaning of the `<result>` of `+QMTCONN`, `+QMTSUB`, `+QMTUNS`, `+QMTPUB`, `+QMTPUBEX`.
+/// The meaning of the `<result>` of `+QMTCONN`, `+QMTSUB`, `+QMTUNS`, `+QMTPUB`, `+QMTPUBEX`;
+/// `None` above 2.
+///
+/// ```
+/// use atmodem::dialects::quectel::packet_result_text;
+/// assert_eq!(packet_result_text(1), Some("packet retransmission"));
+/// assert_eq!(packet_result_text(2), Some("failed to send packet"));
+/// assert_eq!(packet_result_text(3), None);
+/// ```
 pub fn packet_result_text(result: u8) -> Option<&'static str> {
     Some(match result {
         0 => "packet sent successfully and ACK received from server",
