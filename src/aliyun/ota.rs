@@ -2235,8 +2235,11 @@ const fn lost_range<E>(e: &ModemError<E>) -> bool {
 /// `transfer.next_id`, which then moves on. Use it for a step [`download`] cannot report
 /// itself, such as the `-1` of a [`Download::start`] that refused the image.
 ///
-/// A publish that fails is its modem error; a report that cannot be written (a very long
-/// module name) is [`ModemError::Encode`], nothing sent.
+/// A publish that fails is its modem error (`Error::Timeout` when the module does not
+/// answer, `Error::Rebooted` or `Error::SessionDown` when the module or the link went down:
+/// the report is lost, send it again after the reconnect); a report that cannot be written
+/// (a very long module name) is [`ModemError::Encode`], nothing sent. Dropped, it is like a
+/// dropped `Mqtt::mqtt_publish`: the report may or may not have gone out.
 ///
 /// ```no_run
 /// # async fn demo<M: atmodem::client::Mqtt<Error = atmodem::client::Error<E>>, E>(
@@ -2342,6 +2345,13 @@ where
 /// (bearer, MQTT session) and call `download` again with the same `download`: it resumes at
 /// [`DownloadPlan::verified`]. A progress report lost with the link is sent by the next
 /// call. Called again after it succeeded, it verifies again and reports nothing.
+///
+/// A range that times out is failed and fetched again, within the plan's retries; a module
+/// reboot (`Error::Rebooted`) ends the call with [`FetchError::Modem`], the state intact.
+/// Dropped (cancelled) while a range is being fetched, the call leaves `download` at the last
+/// accepted range: the next call fetches that range again whole, and nothing is hashed twice.
+/// Dropped while a chunk is being written to the sink, the sink may hold part of it while the
+/// plan does not: start the download again (`Download::start`) rather than resume.
 ///
 /// ```no_run
 /// use atmodem::aliyun::ota::{Download, FetchError, Transfer, UpgradeNotice, download};

@@ -161,8 +161,9 @@ pub fn aliauth_login<'a>(
 /// than through `aliauth`; a query answered with `OK` alone counts as empty. Call it
 /// before [`connect`](super::connect) or [`mqtt_register`](super::mqtt_register).
 ///
-/// On a timeout the client stays usable and nothing was changed in the module; dropped, it
-/// is like a dropped [`Client::send`].
+/// On a timeout the client stays usable and nothing was changed in the module; a reboot
+/// during the query is the modem's `Error::Rebooted` (a rebooted module still holds a stored
+/// triple: ask again); dropped, it is like a dropped [`Client::send`].
 ///
 /// ```
 /// # async fn demo<IO: embedded_io_async::Read + embedded_io_async::Write, DL: embedded_hal_async::delay::DelayNs>(
