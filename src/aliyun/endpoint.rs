@@ -89,6 +89,15 @@ pub enum MqttEndpoint<'a> {
 
 impl MqttEndpoint<'_> {
     /// The broker's host name, after validating its parts.
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttEndpoint;
+    /// let old = MqttEndpoint::Public { product_key: "a1pk", region: "cn-shanghai" };
+    /// assert_eq!(old.host().unwrap(), "a1pk.iot-as-mqtt.cn-shanghai.aliyuncs.com");
+    /// let new = MqttEndpoint::Instance { instance_id: "iot-06z00hxss3rggno" };
+    /// assert_eq!(new.host().unwrap(), "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com");
+    /// assert!(MqttEndpoint::Public { product_key: "a1pk", region: "CN" }.host().is_err());
+    /// ```
     pub fn host(&self) -> Result<Host, Error> {
         let mut host = Host::new();
         match *self {
@@ -112,6 +121,13 @@ impl MqttEndpoint<'_> {
     }
 
     /// Ports that speak MQTT over TLS (`securemode=2` / `-2`), preferred first.
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttEndpoint;
+    /// // 8883 only on instance endpoints (Aliyun's own chain).
+    /// let new = MqttEndpoint::Instance { instance_id: "iot-06z00hxss3rggno" };
+    /// assert_eq!(new.tls_ports(), &[1883, 443, 8883]);
+    /// ```
     #[must_use]
     pub const fn tls_ports(&self) -> &'static [u16] {
         match self {
@@ -121,6 +137,12 @@ impl MqttEndpoint<'_> {
     }
 
     /// Ports that speak plain MQTT over TCP (`securemode=3`).
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttEndpoint;
+    /// let old = MqttEndpoint::Public { product_key: "a1pk", region: "cn-shanghai" };
+    /// assert_eq!(old.tcp_ports(), &[1883]);
+    /// ```
     #[must_use]
     pub const fn tcp_ports(&self) -> &'static [u16] {
         &[1883]
@@ -128,6 +150,13 @@ impl MqttEndpoint<'_> {
 }
 
 /// `iot-auth.<region>.aliyuncs.com`: HTTPS registration and device auth (port 443).
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::auth_host("cn-shanghai").unwrap(),
+///     "iot-auth.cn-shanghai.aliyuncs.com"
+/// );
+/// ```
 pub fn auth_host(region: &str) -> Result<Host, Error> {
     validate::region(region)?;
     let mut host = Host::new();
@@ -136,6 +165,13 @@ pub fn auth_host(region: &str) -> Result<Host, Error> {
 }
 
 /// `iot-as-http.<region>.aliyuncs.com`: the HTTP channel (port 443).
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::http_channel_host("ap-southeast-1").unwrap(),
+///     "iot-as-http.ap-southeast-1.aliyuncs.com"
+/// );
+/// ```
 pub fn http_channel_host(region: &str) -> Result<Host, Error> {
     validate::region(region)?;
     let mut host = Host::new();
@@ -151,16 +187,37 @@ pub(crate) fn https_url(host: &str, path: &str) -> Result<Url, Error> {
 }
 
 /// `https://iot-auth.<region>.aliyuncs.com/auth/register/device`.
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::register_url("cn-shanghai").unwrap(),
+///     "https://iot-auth.cn-shanghai.aliyuncs.com/auth/register/device"
+/// );
+/// ```
 pub fn register_url(region: &str) -> Result<Url, Error> {
     https_url(&auth_host(region)?, REGISTER_PATH)
 }
 
 /// `https://iot-auth.<region>.aliyuncs.com/auth/devicename`.
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::device_auth_url("cn-shanghai").unwrap(),
+///     "https://iot-auth.cn-shanghai.aliyuncs.com/auth/devicename"
+/// );
+/// ```
 pub fn device_auth_url(region: &str) -> Result<Url, Error> {
     https_url(&auth_host(region)?, DEVICE_AUTH_PATH)
 }
 
 /// `https://iot-as-http.<region>.aliyuncs.com/auth`.
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::http_channel_auth_url("cn-shanghai").unwrap(),
+///     "https://iot-as-http.cn-shanghai.aliyuncs.com/auth"
+/// );
+/// ```
 pub fn http_channel_auth_url(region: &str) -> Result<Url, Error> {
     https_url(&http_channel_host(region)?, HTTP_CHANNEL_AUTH_PATH)
 }
@@ -179,21 +236,51 @@ fn sys_topic(product_key: &str, device_name: &str, tail: &str) -> Result<Topic, 
 }
 
 /// `/sys/<pk>/<dn>/thing/event/property/post`: the device reports properties.
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::property_post_topic("a1pk", "dev1").unwrap(),
+///     "/sys/a1pk/dev1/thing/event/property/post"
+/// );
+/// assert!(atmodem::aliyun::property_post_topic("a1pk", "dev").is_err()); // deviceName: 4 or more
+/// ```
 pub fn property_post_topic(product_key: &str, device_name: &str) -> Result<Topic, Error> {
     sys_topic(product_key, device_name, "/thing/event/property/post")
 }
 
 /// `/sys/<pk>/<dn>/thing/event/property/post_reply`: the platform acknowledges a report.
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::property_post_reply_topic("a1pk", "dev1").unwrap(),
+///     "/sys/a1pk/dev1/thing/event/property/post_reply"
+/// );
+/// assert!(atmodem::aliyun::property_post_reply_topic("a1pk", "dev").is_err()); // deviceName: 4 or more
+/// ```
 pub fn property_post_reply_topic(product_key: &str, device_name: &str) -> Result<Topic, Error> {
     sys_topic(product_key, device_name, "/thing/event/property/post_reply")
 }
 
 /// `/sys/<pk>/<dn>/thing/service/property/set`: the platform sets properties.
+///
+/// ```
+/// assert_eq!(
+///     atmodem::aliyun::property_set_topic("a1pk", "dev1").unwrap(),
+///     "/sys/a1pk/dev1/thing/service/property/set"
+/// );
+/// assert!(atmodem::aliyun::property_set_topic("a1pk", "dev").is_err()); // deviceName: 4 or more
+/// ```
 pub fn property_set_topic(product_key: &str, device_name: &str) -> Result<Topic, Error> {
     sys_topic(product_key, device_name, "/thing/service/property/set")
 }
 
 /// `/<pk>/<dn>/user/<name>`: a custom topic (e.g. `update`, `get`, `update/error`).
+///
+/// ```
+/// use atmodem::aliyun::user_topic;
+/// assert_eq!(user_topic("a1pk", "dev1", "update/error").unwrap(), "/a1pk/dev1/user/update/error");
+/// assert!(user_topic("a1pk", "dev1", "a//b").is_err());
+/// ```
 pub fn user_topic(product_key: &str, device_name: &str, name: &str) -> Result<Topic, Error> {
     validate::product_key(product_key)?;
     validate::device_name(device_name)?;

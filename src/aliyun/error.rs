@@ -60,6 +60,12 @@ pub enum Field {
 
 impl Field {
     /// The field's name as Aliyun writes it.
+    ///
+    /// ```
+    /// use atmodem::aliyun::Field;
+    /// assert_eq!(Field::ProductKey.name(), "productKey");
+    /// assert_eq!(Field::ClientId.name(), "clientId");
+    /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -155,12 +161,25 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Error, Field, Problem};
+    /// let e = Error::invalid(Field::DeviceName, Problem::TooShort);
+    /// assert_eq!(e, Error::Invalid { field: Field::DeviceName, problem: Problem::TooShort });
+    /// ```
     #[must_use]
     pub const fn invalid(field: Field, problem: Problem) -> Self {
         Self::Invalid { field, problem }
     }
 
     /// The field named by an [`Error::Invalid`], if this is one.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Error, Field, validate};
+    /// let e = validate::product_key("").unwrap_err();
+    /// assert_eq!(e.field(), Some(Field::ProductKey));
+    /// assert_eq!(Error::Capacity.field(), None);
+    /// ```
     #[must_use]
     pub const fn field(&self) -> Option<Field> {
         match self {

@@ -37,12 +37,36 @@ pub struct PskCredentials {
 
 impl PskCredentials {
     /// PSK identity, e.g. `devicename|hmacsha256|pk&dn|2524608000000`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::TlsPsk;
+    /// // aliyun-auth: psk_id `devicename|hmacsha256|<pk>&<dn>|<ts>`,
+    /// // psk = hex(HMAC-SHA256(ds, "id<pk>&<dn>timestamp<ts>")), computed with Python's hmac.
+    /// let creds = TlsPsk::new("a1pk", "dev1", "Xy12ab34Cd56").build().unwrap();
+    /// assert_eq!(creds.identity(), "devicename|hmacsha256|a1pk&dev1|2524608000000");
+    /// assert_eq!(
+    ///     creds.key().expose(),
+    ///     "5c47a725c962a43d9795799d5125c5372ea1d7de41098f3ea661c3a694fb188c"
+    /// );
+    /// ```
     #[must_use]
     pub fn identity(&self) -> &str {
         &self.identity
     }
 
     /// PSK as 64 lower-case hex characters.
+    ///
+    /// ```
+    /// use atmodem::aliyun::TlsPsk;
+    /// // aliyun-auth: psk_id `devicename|hmacsha256|<pk>&<dn>|<ts>`,
+    /// // psk = hex(HMAC-SHA256(ds, "id<pk>&<dn>timestamp<ts>")), computed with Python's hmac.
+    /// let creds = TlsPsk::new("a1pk", "dev1", "Xy12ab34Cd56").build().unwrap();
+    /// assert_eq!(creds.identity(), "devicename|hmacsha256|a1pk&dev1|2524608000000");
+    /// assert_eq!(
+    ///     creds.key().expose(),
+    ///     "5c47a725c962a43d9795799d5125c5372ea1d7de41098f3ea661c3a694fb188c"
+    /// );
+    /// ```
     #[must_use]
     pub const fn key(&self) -> &Signature {
         &self.key
@@ -61,6 +85,18 @@ pub struct TlsPsk<'a> {
 
 impl<'a> TlsPsk<'a> {
     /// PSK credentials for the device triple.
+    ///
+    /// ```
+    /// use atmodem::aliyun::TlsPsk;
+    /// // aliyun-auth: psk_id `devicename|hmacsha256|<pk>&<dn>|<ts>`,
+    /// // psk = hex(HMAC-SHA256(ds, "id<pk>&<dn>timestamp<ts>")), computed with Python's hmac.
+    /// let creds = TlsPsk::new("a1pk", "dev1", "Xy12ab34Cd56").build().unwrap();
+    /// assert_eq!(creds.identity(), "devicename|hmacsha256|a1pk&dev1|2524608000000");
+    /// assert_eq!(
+    ///     creds.key().expose(),
+    ///     "5c47a725c962a43d9795799d5125c5372ea1d7de41098f3ea661c3a694fb188c"
+    /// );
+    /// ```
     #[must_use]
     pub const fn new(product_key: &'a str, device_name: &'a str, device_secret: &'a str) -> Self {
         Self {
@@ -72,6 +108,12 @@ impl<'a> TlsPsk<'a> {
     }
 
     /// Timestamp in ms (default [`DEFAULT_TIMESTAMP`]).
+    ///
+    /// ```
+    /// use atmodem::aliyun::TlsPsk;
+    /// let creds = TlsPsk::new("a1pk", "dev1", "Xy12ab34Cd56").timestamp("1700000000000");
+    /// assert_eq!(creds.build().unwrap().identity(), "devicename|hmacsha256|a1pk&dev1|1700000000000");
+    /// ```
     #[must_use]
     pub const fn timestamp(mut self, timestamp: &'a str) -> Self {
         self.timestamp = timestamp;
@@ -79,6 +121,12 @@ impl<'a> TlsPsk<'a> {
     }
 
     /// The exact text that is signed, after validation.
+    ///
+    /// ```
+    /// use atmodem::aliyun::TlsPsk;
+    /// let content = TlsPsk::new("a1pk", "dev1", "Xy12ab34Cd56").sign_content().unwrap();
+    /// assert_eq!(content, "ida1pk&dev1timestamp2524608000000");
+    /// ```
     pub fn sign_content(&self) -> Result<SignContent, Error> {
         validate::product_key(self.product_key)?;
         validate::device_name(self.device_name)?;
@@ -100,6 +148,18 @@ impl<'a> TlsPsk<'a> {
     }
 
     /// Validates and derives the identity and key.
+    ///
+    /// ```
+    /// use atmodem::aliyun::TlsPsk;
+    /// // aliyun-auth: psk_id `devicename|hmacsha256|<pk>&<dn>|<ts>`,
+    /// // psk = hex(HMAC-SHA256(ds, "id<pk>&<dn>timestamp<ts>")), computed with Python's hmac.
+    /// let creds = TlsPsk::new("a1pk", "dev1", "Xy12ab34Cd56").build().unwrap();
+    /// assert_eq!(creds.identity(), "devicename|hmacsha256|a1pk&dev1|2524608000000");
+    /// assert_eq!(
+    ///     creds.key().expose(),
+    ///     "5c47a725c962a43d9795799d5125c5372ea1d7de41098f3ea661c3a694fb188c"
+    /// );
+    /// ```
     pub fn build(&self) -> Result<PskCredentials, Error> {
         let content = self.sign_content()?;
         let key = sign::hmac_hex(

@@ -18,6 +18,13 @@ pub struct Secret<const N: usize> {
 
 impl<const N: usize> Secret<N> {
     /// An empty secret.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// let s: Secret<16> = Secret::new();
+    /// assert!(s.is_empty());
+    /// assert_eq!(s.capacity(), 16);
+    /// ```
     #[must_use]
     pub const fn new() -> Self {
         Self {
@@ -27,6 +34,14 @@ impl<const N: usize> Secret<N> {
     }
 
     /// Copies `value` into a new secret; [`Error::Capacity`] if it is longer than `N` bytes.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// let s: Secret<8> = Secret::try_from_str("Xy12ab").unwrap();
+    /// assert_eq!(s.expose(), "Xy12ab");
+    /// assert_eq!(format!("{s:?}"), "Secret(***)");
+    /// assert!(Secret::<4>::try_from_str("too long").is_err());
+    /// ```
     pub fn try_from_str(value: &str) -> Result<Self, Error> {
         let mut s = Self::new();
         s.push_str(value)?;
@@ -34,6 +49,12 @@ impl<const N: usize> Secret<N> {
     }
 
     /// The secret's text. Use it deliberately: everything it reaches can leak it.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// let s: Secret<8> = Secret::try_from_str("Xy12ab").unwrap();
+    /// assert_eq!(s.expose(), "Xy12ab");
+    /// ```
     #[must_use]
     pub fn expose(&self) -> &str {
         let bytes = self.buf.get(..self.len).unwrap_or_default();
@@ -41,18 +62,34 @@ impl<const N: usize> Secret<N> {
     }
 
     /// Length in bytes.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// let s: Secret<8> = Secret::try_from_str("Xy12ab").unwrap();
+    /// assert_eq!((s.len(), s.is_empty()), (6, false));
+    /// ```
     #[must_use]
     pub const fn len(&self) -> usize {
         self.len
     }
 
     /// True when the secret holds no bytes.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// assert!(Secret::<8>::default().is_empty());
+    /// ```
     #[must_use]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Maximum length in bytes.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// assert_eq!(Secret::<64>::new().capacity(), 64);
+    /// ```
     #[must_use]
     pub const fn capacity(&self) -> usize {
         N
@@ -122,18 +159,37 @@ pub struct SecretRef<'a>(&'a str);
 
 impl<'a> SecretRef<'a> {
     /// Wraps a borrowed secret.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// let r = SecretRef::new("Xy12ab");
+    /// assert_eq!(r.expose(), "Xy12ab");
+    /// assert!(!format!("{r:?}").contains("Xy12ab"));
+    /// ```
     #[must_use]
     pub const fn new(value: &'a str) -> Self {
         Self(value)
     }
 
     /// The secret's text. Use it deliberately: everything it reaches can leak it.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// assert_eq!(SecretRef::new("Xy12ab").expose(), "Xy12ab");
+    /// ```
     #[must_use]
     pub const fn expose(&self) -> &'a str {
         self.0
     }
 
     /// Copies the secret into an owned, zeroize-on-drop [`Secret`].
+    ///
+    /// ```
+    /// use atmodem::aliyun::{Secret, SecretRef};
+    /// let owned: Secret<8> = SecretRef::new("Xy12ab").to_secret().unwrap();
+    /// assert_eq!(owned.expose(), "Xy12ab");
+    /// assert!(SecretRef::new("Xy12ab").to_secret::<4>().is_err());
+    /// ```
     pub fn to_secret<const N: usize>(&self) -> Result<Secret<N>, Error> {
         Secret::try_from_str(self.0)
     }

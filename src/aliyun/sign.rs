@@ -40,6 +40,12 @@ impl SignMethod {
     pub const ALL: [Self; 3] = [Self::HmacMd5, Self::HmacSha1, Self::HmacSha256];
 
     /// Lower-case wire name: `hmacmd5`, `hmacsha1` or `hmacsha256`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SignMethod;
+    /// assert_eq!(SignMethod::HmacSha256.wire_name(), "hmacsha256");
+    /// assert_eq!(SignMethod::HmacMd5.to_string(), "hmacmd5");
+    /// ```
     #[must_use]
     pub const fn wire_name(self) -> &'static str {
         match self {
@@ -53,6 +59,13 @@ impl SignMethod {
     ///
     /// Unknown names give [`Error::Invalid`] on `signmethod`. A known name parses even when
     /// its feature is off; signing with it then fails with [`Error::UnsupportedSignMethod`].
+    ///
+    /// ```
+    /// use atmodem::aliyun::SignMethod;
+    /// assert_eq!(SignMethod::parse("HmacSHA1"), Ok(SignMethod::HmacSha1));
+    /// assert_eq!("hmacmd5".parse::<SignMethod>(), Ok(SignMethod::HmacMd5));
+    /// assert!(SignMethod::parse("hmacsha512").is_err());
+    /// ```
     pub fn parse(name: &str) -> Result<Self, Error> {
         Self::ALL
             .into_iter()
@@ -61,6 +74,13 @@ impl SignMethod {
     }
 
     /// Whether this build can compute the method.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SignMethod;
+    /// // HMAC-SHA256 needs no feature; the others follow `sha1` and `md5`.
+    /// assert!(SignMethod::HmacSha256.is_enabled());
+    /// assert_eq!(SignMethod::HmacSha1.is_enabled(), cfg!(feature = "sha1"));
+    /// ```
     #[must_use]
     pub const fn is_enabled(self) -> bool {
         match self {
@@ -71,6 +91,11 @@ impl SignMethod {
     }
 
     /// [`Error::UnsupportedSignMethod`] unless the method is enabled.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SignMethod;
+    /// assert_eq!(SignMethod::HmacSha256.ensure_enabled(), Ok(()));
+    /// ```
     pub const fn ensure_enabled(self) -> Result<(), Error> {
         if self.is_enabled() {
             Ok(())
@@ -80,6 +105,12 @@ impl SignMethod {
     }
 
     /// Digest length in bytes (16, 20 or 32).
+    ///
+    /// ```
+    /// use atmodem::aliyun::SignMethod;
+    /// // RFC 1321 / FIPS 180-4 output sizes.
+    /// assert_eq!(SignMethod::ALL.map(SignMethod::digest_len), [16, 20, 32]);
+    /// ```
     #[must_use]
     pub const fn digest_len(self) -> usize {
         match self {
@@ -90,6 +121,11 @@ impl SignMethod {
     }
 
     /// Hex digest length in characters (32, 40 or 64).
+    ///
+    /// ```
+    /// use atmodem::aliyun::SignMethod;
+    /// assert_eq!(SignMethod::ALL.map(SignMethod::hex_len), [32, 40, 64]);
+    /// ```
     #[must_use]
     pub const fn hex_len(self) -> usize {
         match self {
@@ -116,6 +152,13 @@ impl core::str::FromStr for SignMethod {
 
 /// Writes `bytes` as lower-case hex into the start of `out` and returns that text.
 /// [`Error::Capacity`] if `out` is shorter than twice `bytes`.
+///
+/// ```
+/// use atmodem::aliyun::sign::hex_lower;
+/// let mut out = [0u8; 8];
+/// assert_eq!(hex_lower(&[0x00, 0xab, 0x7f], &mut out).unwrap(), "00ab7f");
+/// assert!(hex_lower(&[1, 2, 3, 4, 5], &mut out).is_err()); // needs 10 bytes
+/// ```
 pub fn hex_lower<'b>(bytes: &[u8], out: &'b mut [u8]) -> Result<&'b str, Error> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let n = bytes.len().checked_mul(2).ok_or(Error::Capacity)?;
@@ -145,6 +188,28 @@ fn mac_into<M: Mac + KeyInit>(key: &[u8], message: &[u8], out: &mut [u8]) -> Res
 ///
 /// Keys are used as given (Aliyun secrets are not hex-decoded). Any key and message length is
 /// accepted; validation of Aliyun fields happens in the credential builders.
+///
+/// ```
+/// use atmodem::aliyun::SignMethod;
+/// use atmodem::aliyun::sign::hmac_hex;
+/// // Expected digests computed independently (Python's `hmac` module).
+/// let msg = b"The quick brown fox jumps over the lazy dog";
+/// let sig = hmac_hex(SignMethod::HmacSha256, b"key", msg).unwrap();
+/// assert_eq!(
+///     sig.expose(),
+///     "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+/// );
+/// # #[cfg(feature = "md5")]
+/// assert_eq!(
+///     hmac_hex(SignMethod::HmacMd5, b"key", msg).unwrap().expose(),
+///     "80070713463e7749b90c2dc24911e275"
+/// );
+/// # #[cfg(feature = "sha1")]
+/// assert_eq!(
+///     hmac_hex(SignMethod::HmacSha1, b"key", msg).unwrap().expose(),
+///     "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"
+/// );
+/// ```
 pub fn hmac_hex(method: SignMethod, key: &[u8], message: &[u8]) -> Result<Signature, Error> {
     method.ensure_enabled()?;
     let mut raw = [0u8; 32];
@@ -172,6 +237,20 @@ pub fn hmac_hex(method: SignMethod, key: &[u8], message: &[u8]) -> Result<Signat
 /// `name` + `value` for each, with no separators.
 ///
 /// `out` is cleared first. Pass only the parameters that are present and signed.
+///
+/// ```
+/// use atmodem::aliyun::sign::{SignContent, sign_content};
+/// // The MQTT password content (aliyun-auth: clientId, deviceName, productKey, timestamp).
+/// let mut params = [
+///     ("timestamp", "1700000000000"),
+///     ("productKey", "a1pk"),
+///     ("clientId", "dev1.a1pk"),
+///     ("deviceName", "dev1"),
+/// ];
+/// let mut out = SignContent::new();
+/// sign_content(&mut params, &mut out).unwrap();
+/// assert_eq!(out, "clientIddev1.a1pkdeviceNamedev1productKeya1pktimestamp1700000000000");
+/// ```
 pub fn sign_content<const N: usize>(
     params: &mut [(&str, &str)],
     out: &mut heapless::String<N>,

@@ -89,11 +89,29 @@ const fn token_char(b: u8) -> bool {
 }
 
 /// `productKey`: 1–20 ASCII letters or digits.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::product_key("a1B2c3D4e5F").is_ok());
+/// assert_eq!(
+///     validate::product_key("a1-b2"),
+///     Err(Error::invalid(Field::ProductKey, Problem::BadCharacter))
+/// );
+/// ```
 pub fn product_key(value: &str) -> Result<(), Error> {
     check(Field::ProductKey, value, 1, MAX_PRODUCT_KEY, alnum)
 }
 
 /// `deviceName`: 4–32 of `A-Z a-z 0-9 _ . @ : -`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::device_name("dev_01@site:a.b-c").is_ok());
+/// assert_eq!(
+///     validate::device_name("dev"),
+///     Err(Error::invalid(Field::DeviceName, Problem::TooShort))
+/// );
+/// ```
 pub fn device_name(value: &str) -> Result<(), Error> {
     check(
         Field::DeviceName,
@@ -105,11 +123,29 @@ pub fn device_name(value: &str) -> Result<(), Error> {
 }
 
 /// `deviceSecret`: 1–64 ASCII letters or digits.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::device_secret("Xy12ab34Cd56").is_ok());
+/// assert_eq!(
+///     validate::device_secret(""),
+///     Err(Error::invalid(Field::DeviceSecret, Problem::Empty))
+/// );
+/// ```
 pub fn device_secret(value: &str) -> Result<(), Error> {
     check(Field::DeviceSecret, value, 1, MAX_SECRET, alnum)
 }
 
 /// `productSecret`: 1–64 ASCII letters or digits.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::product_secret("Xy12ab34Cd56").is_ok());
+/// assert_eq!(
+///     validate::product_secret("secret with space"),
+///     Err(Error::invalid(Field::ProductSecret, Problem::BadCharacter))
+/// );
+/// ```
 pub fn product_secret(value: &str) -> Result<(), Error> {
     check(Field::ProductSecret, value, 1, MAX_SECRET, alnum)
 }
@@ -134,11 +170,29 @@ pub fn client_id(value: &str) -> Result<(), Error> {
 }
 
 /// `random`: 1–64 ASCII letters or digits.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::random("8fd3a9b2").is_ok());
+/// assert_eq!(
+///     validate::random("r-1"),
+///     Err(Error::invalid(Field::Random, Problem::BadCharacter))
+/// );
+/// ```
 pub fn random(value: &str) -> Result<(), Error> {
     check(Field::Random, value, 1, MAX_RANDOM, alnum)
 }
 
 /// `timestamp`: 1–20 decimal digits.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::timestamp("1700000000000").is_ok());
+/// assert_eq!(
+///     validate::timestamp("170000000000000000000"),
+///     Err(Error::invalid(Field::Timestamp, Problem::TooLong))
+/// );
+/// ```
 pub fn timestamp(value: &str) -> Result<(), Error> {
     check(Field::Timestamp, value, 1, MAX_TIMESTAMP, |b| {
         b.is_ascii_digit()
@@ -147,6 +201,15 @@ pub fn timestamp(value: &str) -> Result<(), Error> {
 
 /// `instanceId`: a host-name label of 1–63 letters, digits or `-`, not starting or ending
 /// with `-` (e.g. `iot-06z00hxss3rggno`).
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::instance_id("iot-06z00hxss3rggno").is_ok());
+/// assert_eq!(
+///     validate::instance_id("-iot"),
+///     Err(Error::invalid(Field::InstanceId, Problem::BadCharacter))
+/// );
+/// ```
 pub fn instance_id(value: &str) -> Result<(), Error> {
     check(Field::InstanceId, value, 1, MAX_INSTANCE_ID, |b| {
         b.is_ascii_alphanumeric() || b == b'-'
@@ -159,6 +222,15 @@ pub fn instance_id(value: &str) -> Result<(), Error> {
 
 /// Region id (e.g. `cn-shanghai`, `ap-southeast-1`): 1–32 of `a-z 0-9 -`, starting with a
 /// letter and not ending with `-`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::region("ap-southeast-1").is_ok());
+/// assert_eq!(
+///     validate::region("1cn"),
+///     Err(Error::invalid(Field::Region, Problem::BadCharacter))
+/// );
+/// ```
 pub fn region(value: &str) -> Result<(), Error> {
     check(Field::Region, value, 1, MAX_REGION, |b| {
         b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
@@ -171,26 +243,71 @@ pub fn region(value: &str) -> Result<(), Error> {
 }
 
 /// `deviceToken` (from `/ext/regnwl`): 1–128 visible ASCII characters except `"` and `\`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::device_token("^1^1681709523062^c5cce0a49b03685").is_ok());
+/// assert_eq!(
+///     validate::device_token("a\"b"),
+///     Err(Error::invalid(Field::DeviceToken, Problem::BadCharacter))
+/// );
+/// ```
 pub fn device_token(value: &str) -> Result<(), Error> {
     check(Field::DeviceToken, value, 1, MAX_TOKEN, token_char)
 }
 
 /// `iotToken` (from `/auth/devicename`): 1–128 visible ASCII characters except `"` and `\`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::iot_token("ef3ab5e6a5d0e4ac").is_ok());
+/// assert_eq!(
+///     validate::iot_token("tok en"),
+///     Err(Error::invalid(Field::IotToken, Problem::BadCharacter))
+/// );
+/// ```
 pub fn iot_token(value: &str) -> Result<(), Error> {
     check(Field::IotToken, value, 1, MAX_TOKEN, token_char)
 }
 
 /// HTTP channel `token`: 1–128 visible ASCII characters except `"` and `\`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::http_token("ef3ab5e6a5d0e4ac").is_ok());
+/// assert_eq!(
+///     validate::http_token(""),
+///     Err(Error::invalid(Field::Token, Problem::Empty))
+/// );
+/// ```
 pub fn http_token(value: &str) -> Result<(), Error> {
     check(Field::Token, value, 1, MAX_TOKEN, token_char)
 }
 
 /// `iotId` (from `/auth/devicename`): 1–64 visible ASCII characters except `"` and `\`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::iot_id("3kkHGvbIYx4mNTpC3bXH000100").is_ok());
+/// assert_eq!(
+///     validate::iot_id("a\\b"),
+///     Err(Error::invalid(Field::IotId, Problem::BadCharacter))
+/// );
+/// ```
 pub fn iot_id(value: &str) -> Result<(), Error> {
     check(Field::IotId, value, 1, MAX_IOT_ID, token_char)
 }
 
 /// `version` (of `/auth/devicename`): 1–16 of `A-Z a-z 0-9 _ . -`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::version("default").is_ok());
+/// assert_eq!(
+///     validate::version("1.0+beta"),
+///     Err(Error::invalid(Field::Version, Problem::BadCharacter))
+/// );
+/// ```
 pub fn version(value: &str) -> Result<(), Error> {
     check(Field::Version, value, 1, MAX_VERSION, |b| {
         b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
@@ -198,6 +315,15 @@ pub fn version(value: &str) -> Result<(), Error> {
 }
 
 /// `resources` (of `/auth/devicename`, e.g. `mqtt`): 1–32 of `A-Z a-z 0-9 _ . , -`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::resources("mqtt,codec").is_ok());
+/// assert_eq!(
+///     validate::resources("mqtt;codec"),
+///     Err(Error::invalid(Field::Resources, Problem::BadCharacter))
+/// );
+/// ```
 pub fn resources(value: &str) -> Result<(), Error> {
     check(Field::Resources, value, 1, MAX_RESOURCES, |b| {
         b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b',' | b'-')
@@ -205,6 +331,15 @@ pub fn resources(value: &str) -> Result<(), Error> {
 }
 
 /// A host name taken from a reply: 1–128 of `A-Z a-z 0-9 . -`.
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::host("iot-as-mqtt.cn-shanghai.aliyuncs.com").is_ok());
+/// assert_eq!(
+///     validate::host("host:1883"),
+///     Err(Error::invalid(Field::Host, Problem::BadCharacter))
+/// );
+/// ```
 pub fn host(value: &str) -> Result<(), Error> {
     check(Field::Host, value, 1, MAX_HOST, |b| {
         b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
@@ -214,6 +349,15 @@ pub fn host(value: &str) -> Result<(), Error> {
 /// A user topic name (what follows `/<productKey>/<deviceName>/user/`): 1–64 characters,
 /// `/`-separated non-empty levels of `A-Z a-z 0-9 _`; a level may instead be exactly `+`, and
 /// the last level may be exactly `#` (subscription wildcards).
+///
+/// ```
+/// use atmodem::aliyun::{Error, Field, Problem, validate};
+/// assert!(validate::topic_name("sensors/+/temp").is_ok());
+/// assert_eq!(
+///     validate::topic_name("a/#/b"),
+///     Err(Error::invalid(Field::Topic, Problem::BadCharacter))
+/// );
+/// ```
 pub fn topic_name(value: &str) -> Result<(), Error> {
     check(Field::Topic, value, 1, MAX_TOPIC_NAME, |b| {
         b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'+' | b'#')

@@ -57,6 +57,12 @@ pub struct Revision<'a>(pub &'a str);
 impl<'a> Revision<'a> {
     /// The Luat firmware number: the digits after `_V` (`AirM2M_Air724UG_V409_LTE_AT` → 409).
     /// Aliyun needs 409 or later on the Air72x.
+    ///
+    /// ```
+    /// use atmodem::dialects::common::Revision;
+    /// assert_eq!(Revision("AirM2M_Air724UG_V409_LTE_AT").luat_firmware(), Some(409));
+    /// assert_eq!(Revision("EC21EFAR06A01M4G").luat_firmware(), None);
+    /// ```
     pub fn luat_firmware(&self) -> Option<u32> {
         let text = self.0;
         text.match_indices("_V").find_map(|(i, _)| {
@@ -153,6 +159,14 @@ pub struct SignalQuality {
 
 impl SignalQuality {
     /// The received signal strength in dBm, if known (`rssi` 0..=31).
+    ///
+    /// ```
+    /// use atmodem::dialects::common::SignalQuality;
+    /// // 27.007 §8.5: 0 is -113 dBm, 31 is -51 dBm or more, 99 unknown.
+    /// assert_eq!(SignalQuality { rssi: 0, ber: 99 }.dbm(), Some(-113));
+    /// assert_eq!(SignalQuality { rssi: 31, ber: 0 }.dbm(), Some(-51));
+    /// assert_eq!(SignalQuality { rssi: 99, ber: 99 }.dbm(), None);
+    /// ```
     pub fn dbm(&self) -> Option<i16> {
         (self.rssi <= 31).then(|| i16::from(self.rssi).saturating_mul(2).saturating_sub(113))
     }
@@ -288,6 +302,13 @@ pub struct PdpAddress<'a> {
 
 impl<'a> PdpAddress<'a> {
     /// Parse one `+CGPADDR:` line.
+    ///
+    /// ```
+    /// use atmodem::dialects::common::PdpAddress;
+    /// let a = PdpAddress::parse(b"+CGPADDR: 1,\"10.12.34.56\"").unwrap();
+    /// assert_eq!((a.cid, a.first, a.second), (1, Some("10.12.34.56"), None));
+    /// assert!(PdpAddress::parse(b"+CSQ: 20,99").is_none());
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         let addr = |i: &'a [u8]| {
             opt((comma, opt(quoted_str)))
@@ -305,6 +326,13 @@ impl<'a> PdpAddress<'a> {
     }
 
     /// The IPv4 address, if one is printed (dotted quad).
+    ///
+    /// ```
+    /// use atmodem::dialects::common::PdpAddress;
+    /// // An IPv4v6 context prints both addresses (27.007 §10.1.14).
+    /// let a = PdpAddress::parse(b"+CGPADDR: 1,\"10.0.0.2\",\"2409:8900:0:0:0:0:0:1\"").unwrap();
+    /// assert_eq!(a.ipv4(), Some("10.0.0.2"));
+    /// ```
     pub fn ipv4(&self) -> Option<&'a str> {
         [self.first, self.second]
             .into_iter()
