@@ -190,7 +190,8 @@ pub struct ModemHandle {
 /// and all: it is a test tool), `fault: <what>` for each fault it applied.
 pub type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
-/// The module's file system (Quectel UFS): name → content. It survives reboots.
+/// The module's file system (Quectel UFS, Luat FS): name → content. It survives reboots,
+/// as a real module's flash does.
 pub type Files = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>>;
 
 impl ModemHandle {
@@ -202,6 +203,14 @@ impl ModemHandle {
     /// The content of file `name` in the module's file system, if it is there.
     pub fn file(&self, name: &str) -> Option<Vec<u8>> {
         self.files.lock().ok()?.get(name).cloned()
+    }
+
+    /// Puts a file in the module's file system, as if an earlier firmware or another host
+    /// had written it (it replaces one of the same name).
+    pub fn put_file(&self, name: &str, data: &[u8]) {
+        if let Ok(mut f) = self.files.lock() {
+            f.insert(name.to_string(), data.to_vec());
+        }
     }
 
     /// The names of the files in the module's file system, sorted.
