@@ -25,8 +25,8 @@ use crate::dialects::luat::{
     SslSetting, WriteMode,
 };
 use crate::dialects::quectel::{
-    FILE_EXISTS, OpenMode, Qfclose, Qfdel, Qflst, Qfopen, Qfread, Qfupl, QsslCfg, QsslSetting,
-    Quectel,
+    FILE_EXISTS, FILE_NOT_FOUND, OpenMode, Qfclose, Qfdel, Qflst, Qfopen, Qfread, Qfupl, QsslCfg,
+    QsslSetting, Quectel,
 };
 
 /// Bytes read back per command when the content is compared (a buffer of this size lives in
@@ -137,14 +137,20 @@ where
     DL: DelayNs,
 {
     let want = size_of(ca.data).ok_or(Error::Unsupported)?;
-    let listed = c
+    let listed = match c
         .send(&Qflst {
             pattern: Some(ca.name),
         })
-        .await?
-        .iter()
-        .find(|f| f.name == ca.name || f.name.strip_prefix("UFS:") == Some(ca.name))
-        .map(|f| f.size);
+        .await
+    {
+        Ok(files) => files
+            .iter()
+            .find(|f| f.name == ca.name || f.name.strip_prefix("UFS:") == Some(ca.name))
+            .map(|f| f.size),
+        // Some firmware answers a pattern that matches nothing with 405, file not found.
+        Err(Error::Cme(FILE_NOT_FOUND)) => None,
+        Err(e) => return Err(e),
+    };
     let check = match listed {
         None => CaCheck::Uploaded,
         Some(size) if size == want && quectel_same(c, ca).await? => CaCheck::Kept,
