@@ -897,3 +897,127 @@ proptest! {
         prop_assert_eq!(checksum(&joined), checksum(&a[..even]) ^ checksum(&b));
     }
 }
+
+// The read-back commands of the certificate check, against the manuals' grammar: Quectel
+// `AT+QFOPEN="<filename>"[,<mode>]` → `+QFOPEN: <filehandle>`, `AT+QFREAD=<filehandle>
+// [,<length>]` → `CONNECT <read_length>`, the bytes, `OK`, `AT+QFCLOSE=<filehandle>`
+// (lifecycle-tls-simcom §3.2); Luat `AT+FSREAD=<filename>,<mode>,<filesize>,<position>`, the
+// bytes after the answer's line end, `OK` (the Air780EP file system guide's log, §3.3).
+
+#[test]
+fn qfopen_qfread_qfclose_encode_as_the_manual_writes_them() {
+    use atmodem::dialects::quectel::{OpenMode, Qfclose, Qfopen, Qfread};
+    let open = |mode| Qfopen {
+        name: "UFS:aliyun_ca.pem",
+        mode,
+    };
+    assert_eq!(
+        enc(&open(OpenMode::ReadOnly)),
+        b"AT+QFOPEN=\"UFS:aliyun_ca.pem\",2\r"
+    );
+    assert_eq!(
+        enc(&open(OpenMode::Create)),
+        b"AT+QFOPEN=\"UFS:aliyun_ca.pem\",0\r"
+    );
+    assert_eq!(
+        enc(&open(OpenMode::Overwrite)),
+        b"AT+QFOPEN=\"UFS:aliyun_ca.pem\",1\r"
+    );
+    assert_eq!(
+        enc_err(&Qfopen {
+            name: "a\"b",
+            mode: OpenMode::ReadOnly
+        }),
+        EncodeError::InvalidArgument("name")
+    );
+    assert_eq!(
+        open(OpenMode::ReadOnly)
+            .parse(Lines::from_slice(&[b"+QFOPEN: 1027"]))
+            .unwrap(),
+        1027
+    );
+    for bad in [&b"+QFOPEN: x"[..], b"+QFOPEN: 1,2", b"+QFOPEN:"] {
+        assert!(
+            open(OpenMode::ReadOnly)
+                .parse(Lines::from_slice(&[bad]))
+                .is_err(),
+            "{bad:?}"
+        );
+    }
+    let read = Qfread {
+        handle: 1027,
+        len: 256,
+    };
+    assert_eq!(enc(&read), b"AT+QFREAD=1027,256\r");
+    assert_eq!(read.receive(), Some(256));
+    assert_eq!(
+        enc_err(&Qfread { handle: 1, len: 0 }),
+        EncodeError::InvalidArgument("len")
+    );
+    assert_eq!(enc(&Qfclose { handle: 1027 }), b"AT+QFCLOSE=1027\r");
+}
+
+#[test]
+fn fsread_encodes_as_the_manual_writes_it() {
+    use atmodem::dialects::luat::FsRead;
+    let r = FsRead {
+        name: "/testdir/test.txt",
+        position: 10,
+        len: 10,
+    };
+    assert_eq!(enc(&r), b"AT+FSREAD=\"/testdir/test.txt\",1,10,10\r");
+    // The answer's line end and the bytes.
+    assert_eq!(r.receive_at_once(), Some(12));
+    assert_eq!(
+        enc_err(&FsRead { len: 0, ..r }),
+        EncodeError::InvalidArgument("len")
+    );
+    assert_eq!(
+        enc_err(&FsRead { len: 10_241, ..r }),
+        EncodeError::TooLong {
+            arg: "len",
+            max: 10_240
+        }
+    );
+    assert!(matches!(
+        enc_err(&FsRead { name: "", ..r }),
+        EncodeError::InvalidArgument("name")
+    ));
+}
+
+#[test]
+fn the_read_back_data_reaches_the_sink_whatever_it_holds() {
+    use atmodem::client::Client;
+    use atmodem::dialects::luat::{FsRead, Luat};
+    use atmodem::dialects::quectel::{Qfread, Quectel};
+    use atmodem::sim::{InstantDelay, SimModem};
+    // Quectel: `CONNECT <n>`, n bytes (a line end and `OK` among them), `OK`.
+    let script = ">> AT+QFREAD=1027,10\n<< CONNECT 10\n<<| \"ab\\r\\nOK\\r\\ncd\"\n<< OK\n";
+    let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut sink = [0u8; 10];
+    let (_, n) = embassy_futures::block_on(c.send_into(
+        &Qfread {
+            handle: 1027,
+            len: 10,
+        },
+        &mut sink,
+    ))
+    .unwrap();
+    assert_eq!(&sink[..n], b"ab\r\nOK\r\ncd");
+    // Luat: the line end, the bytes (the guide's `1234567890`), `OK`.
+    let script =
+        ">> AT+FSREAD=\"/testdir/test.txt\",1,10,0\n<<| \"\\r\\n1234567890\\r\\nOK\\r\\n\"\n";
+    let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut sink = [0u8; 12];
+    let (_, n) = embassy_futures::block_on(c.send_into(
+        &FsRead {
+            name: "/testdir/test.txt",
+            position: 0,
+            len: 10,
+        },
+        &mut sink,
+    ))
+    .unwrap();
+    assert_eq!(&sink[..n], b"\r\n1234567890");
+    assert!(c.transport().is_done());
+}

@@ -21,8 +21,8 @@ use mqttbytes::v4::{
     ConnAck, ConnectReturnCode, Packet, PubAck, PubComp, PubRec, PubRel, Publish, SubAck,
     SubscribeReasonCode, UnsubAck,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
@@ -64,6 +64,8 @@ struct State {
     refuse: Option<Refusal>,
     devices: Vec<TestDevice>,
     listener: Option<JoinHandle<()>>,
+    /// Stopped (`stop`) and not restarted: in-process connections are refused too.
+    stopped: bool,
     connects: u64,
     silent: bool,
 }
@@ -92,6 +94,7 @@ impl Broker {
                 refuse: None,
                 devices,
                 listener: None,
+                stopped: false,
                 connects: 0,
                 silent: false,
             }),
@@ -113,8 +116,26 @@ impl Broker {
                 tokio::spawn(connection(shared.clone(), sock));
             }
         });
-        lock(&self.shared.state).listener = Some(task);
+        let mut st = lock(&self.shared.state);
+        st.listener = Some(task);
+        st.stopped = false;
         Ok(())
+    }
+
+    /// Serve the models' links to this broker's address in process (a `tokio::io::duplex`
+    /// pipe instead of a loopback TCP connection) from now on (`true`), or over TCP again
+    /// (`false`). The broker behaves the same either way (refusals, silence, stop and
+    /// restart included); what changes is that no byte goes through the kernel, so a test
+    /// on tokio's paused clock (`start_paused`) sees time advance only when every task
+    /// waits for a timer: virtual time, as fast as the CPU allows. (Over loopback TCP the
+    /// paused clock would also jump while a packet is in flight.)
+    pub fn serve_in_process(&self, on: bool) {
+        let addr = self.addr();
+        let mut reg = lock(registry());
+        reg.retain(|(a, b)| *a != addr && b.strong_count() > 0);
+        if on {
+            reg.push((addr, Arc::downgrade(&self.shared)));
+        }
     }
 
     /// The address it listens on.
@@ -128,6 +149,7 @@ impl Broker {
         if let Some(l) = st.listener.take() {
             l.abort();
         }
+        st.stopped = true;
         for (_, c) in st.conns.drain() {
             let _ = c.tx.send(Out::Close);
         }
@@ -202,6 +224,40 @@ impl Broker {
     }
 }
 
+/// Brokers serving in process, by address ([`Broker::serve_in_process`]).
+type Registry = Mutex<Vec<(SocketAddr, std::sync::Weak<Shared>)>>;
+
+fn registry() -> &'static Registry {
+    static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(Registry::default)
+}
+
+/// What a model's link to `addr` finds.
+pub(crate) enum Dial {
+    /// A broker serving in process: the client end of its pipe, or `None` when it is
+    /// stopped (a refused connection).
+    InProcess(Option<DuplexStream>),
+    /// Nothing in process: connect over TCP.
+    Tcp,
+}
+
+/// A link to `addr`, in process when a broker serves that address so.
+pub(crate) fn dial(addr: SocketAddr) -> Dial {
+    let shared = lock(registry())
+        .iter()
+        .find(|(a, _)| *a == addr)
+        .and_then(|(_, b)| b.upgrade());
+    let Some(shared) = shared else {
+        return Dial::Tcp;
+    };
+    if lock(&shared.state).stopped {
+        return Dial::InProcess(None);
+    }
+    let (client, server) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(connection(shared, server));
+    Dial::InProcess(Some(client))
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -244,7 +300,7 @@ fn route(shared: &Shared, topic: &str, payload: &[u8], qos: QoS) -> usize {
     n
 }
 
-async fn write(sock: &mut TcpStream, p: &Packet) -> std::io::Result<()> {
+async fn write<S: AsyncWrite + Unpin>(sock: &mut S, p: &Packet) -> std::io::Result<()> {
     let mut buf = BytesMut::new();
     let r = match p {
         Packet::ConnAck(x) => x.write(&mut buf),
@@ -263,7 +319,7 @@ async fn write(sock: &mut TcpStream, p: &Packet) -> std::io::Result<()> {
 }
 
 /// Reads one packet; `None` on EOF or a malformed stream.
-async fn read(sock: &mut TcpStream, buf: &mut BytesMut) -> Option<Packet> {
+async fn read<S: AsyncRead + Unpin>(sock: &mut S, buf: &mut BytesMut) -> Option<Packet> {
     loop {
         match mqttbytes::v4::read(buf, MAX_PACKET) {
             Ok(p) => return Some(p),
@@ -276,7 +332,7 @@ async fn read(sock: &mut TcpStream, buf: &mut BytesMut) -> Option<Packet> {
     }
 }
 
-async fn connection(shared: Arc<Shared>, mut sock: TcpStream) {
+async fn connection<S: AsyncRead + AsyncWrite + Unpin>(shared: Arc<Shared>, mut sock: S) {
     let mut buf = BytesMut::with_capacity(4096);
     let Some(Packet::Connect(connect)) = read(&mut sock, &mut buf).await else {
         return;

@@ -6,7 +6,8 @@
 //! `MDISCONNECT`, `MIPCLOSE`, `CLOSED`), and HTTP(S) (`AT+HTTPINIT`/`HTTPPARA`/`HTTPSSL`/
 //! `HTTPDATA` with `DOWNLOAD`/`HTTPACTION`/`HTTPREAD`/`HTTPHEAD`/`HTTPTERM`, ranged GETs with
 //! `HTTPPARA="BREAK"`/`"BREAKEND"`), SSL contexts (`AT+SSLCFG` set, query and erase) and
-//! local files (`AT+FSCREATE`, `AT+FSWRITE` with the `>` prompt, `AT+FSFLSIZE`, `AT+FSDEL`).
+//! local files (`AT+FSCREATE`, `AT+FSWRITE` with the `>` prompt, `AT+FSREAD`, `AT+FSFLSIZE`,
+//! `AT+FSDEL`; they outlive reboots).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -138,6 +139,7 @@ impl Luat {
                     None => core.error().await,
                 }
             }
+            ("+FSREAD", Form::Set) => self.fsread(core, cmd).await,
             ("+FSDEL", Form::Set) => {
                 let removed = cmd
                     .text(0)
@@ -543,6 +545,31 @@ impl Luat {
             }
             None => core.error().await,
         }
+    }
+
+    /// `AT+FSREAD=<name>,<mode>,<size>,<position>` (FS chapter): mode 0 from the start, 1
+    /// from `<position>` (below the file's size); at most `<size>` bytes (1..=10240; fewer
+    /// at the file's end). The answer is not announced: the line end, the bytes, `OK`
+    /// (the Air780EP file system guide's log).
+    async fn fsread(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(name), Some(mode @ 0..=1), Some(size @ 1..=MAX_FS_WRITE)) =
+            (cmd.text(0), cmd.int(1), cmd.int(2))
+        else {
+            return core.error().await;
+        };
+        let Some(data) = core.files.lock().unwrap().get(name).cloned() else {
+            return core.error().await;
+        };
+        let pos = match (mode, cmd.int(3)) {
+            (0, _) => 0,
+            (_, Some(p)) if p >= 0 && (p as usize) < data.len() => p as usize,
+            _ => return core.error().await,
+        };
+        let end = data.len().min(pos + size as usize);
+        let mut out = b"\r\n".to_vec();
+        out.extend_from_slice(&data[pos..end]);
+        core.raw(&out).await;
+        core.ok().await
     }
 
     /// `AT+FSWRITE=<name>,<mode>,<size>,<inputtime>`: `>`, then exactly `<size>` bytes, `OK`;

@@ -190,7 +190,8 @@ pub struct ModemHandle {
 /// and all: it is a test tool), `fault: <what>` for each fault it applied.
 pub type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
-/// The module's file system (Quectel UFS): name → content. It survives reboots.
+/// The module's file system (Quectel UFS, Luat FS): name → content. It survives reboots,
+/// as a real module's flash does.
 pub type Files = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>>;
 
 impl ModemHandle {
@@ -202,6 +203,14 @@ impl ModemHandle {
     /// The content of file `name` in the module's file system, if it is there.
     pub fn file(&self, name: &str) -> Option<Vec<u8>> {
         self.files.lock().ok()?.get(name).cloned()
+    }
+
+    /// Puts a file in the module's file system, as if an earlier firmware or another host
+    /// had written it (it replaces one of the same name).
+    pub fn put_file(&self, name: &str, data: &[u8]) {
+        if let Ok(mut f) = self.files.lock() {
+            f.insert(name.to_string(), data.to_vec());
+        }
     }
 
     /// The names of the files in the module's file system, sorted.
@@ -276,6 +285,10 @@ pub(crate) struct Core {
     silent: bool,
     slow: Option<Duration>,
     closed: bool,
+    /// Running a command of a concatenated line that is not the last: `ok` writes nothing
+    /// and sets `ok_swallowed` instead.
+    swallow_ok: bool,
+    ok_swallowed: bool,
     epoch: u64,
     log: Log,
     /// The file system (Quectel `AT+QFUPL`, `AT+QFLST`, `AT+QFDEL`).
@@ -352,6 +365,11 @@ impl Core {
 
     /// `OK`.
     pub async fn ok(&mut self) {
+        if self.swallow_ok {
+            // Not the last command of a concatenated line: its `OK` is not written.
+            self.ok_swallowed = true;
+            return;
+        }
         self.line("OK").await;
     }
 
@@ -569,6 +587,29 @@ impl Core {
             ("+CMEE", Form::Read) => {
                 let n = self.cmee;
                 self.line(&format!("+CMEE: {n}")).await;
+                self.ok().await
+            }
+            // The other queries the host's resynchronisation markers are made of, answered
+            // with the 27.007 / 27.005 defaults (character set, SMS PDU mode, no packet
+            // event reports, no extended ring, SMS service phase 2 with every message type).
+            ("+CSCS", Form::Read) => {
+                self.line("+CSCS: \"GSM\"").await;
+                self.ok().await
+            }
+            ("+CMGF", Form::Read) => {
+                self.line("+CMGF: 0").await;
+                self.ok().await
+            }
+            ("+CGEREP", Form::Read) => {
+                self.line("+CGEREP: 0,0").await;
+                self.ok().await
+            }
+            ("+CRC", Form::Read) => {
+                self.line("+CRC: 0").await;
+                self.ok().await
+            }
+            ("+CSMS", Form::Read) => {
+                self.line("+CSMS: 0,1,1,1").await;
                 self.ok().await
             }
             ("+CPIN", Form::Read) => match self.sim {
@@ -797,12 +838,47 @@ where
         silent: false,
         slow: None,
         closed: false,
+        swallow_ok: false,
+        ok_swallowed: false,
         epoch: 0,
         log: log.clone(),
         files: files.clone(),
     };
     tokio::spawn(run(core, rx));
     ModemHandle { tx, log, files }
+}
+
+/// The commands of one command line: `AT+CMEE?;+CSCS?` is `AT+CMEE?` and `AT+CSCS?`
+/// (V.250 §5.2.1; a `;` inside quotes is text). A line that is not `AT...` is itself.
+fn concatenated(line: &[u8]) -> Vec<Vec<u8>> {
+    let Some(body) = line
+        .get(..2)
+        .filter(|p| p.eq_ignore_ascii_case(b"AT"))
+        .and(line.get(2..))
+    else {
+        return vec![line.to_vec()];
+    };
+    let mut parts = Vec::new();
+    let (mut quoted, mut start) = (false, 0);
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b';' if !quoted => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    // A trailing `;` (`ATD<n>;`-style) belongs to its command.
+    if parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
+        return vec![line.to_vec()];
+    }
+    parts
+        .into_iter()
+        .map(|p| [&line[..2], p].concat())
+        .collect()
 }
 
 async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
@@ -837,14 +913,26 @@ async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
                 e.push(b'\r');
                 core.raw(&e).await;
             }
-            match at::parse(&line) {
-                Some(cmd) => {
-                    if !core.common(&cmd).await {
-                        model.command(&mut core, &cmd).await;
+            // V.250 §5.2.1: several commands on one line, separated by `;`, run in order;
+            // one final code ends the line, and the first failing command ends it early.
+            let parts = concatenated(&line);
+            let last = parts.len().saturating_sub(1);
+            for (i, part) in parts.into_iter().enumerate() {
+                core.swallow_ok = i < last;
+                core.ok_swallowed = false;
+                match at::parse(&part) {
+                    Some(cmd) => {
+                        if !core.common(&cmd).await {
+                            model.command(&mut core, &cmd).await;
+                        }
                     }
+                    None => core.error().await,
                 }
-                None => core.error().await,
+                if i < last && !core.ok_swallowed {
+                    break;
+                }
             }
+            core.swallow_ok = false;
             continue;
         }
         let mut chunk = [0u8; 1024];

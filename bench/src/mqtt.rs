@@ -1,4 +1,5 @@
-//! The modules' MQTT stack: a real MQTT 3.1.1 client over a tokio `TcpStream` and the
+//! The modules' MQTT stack: a real MQTT 3.1.1 client over a tokio `TcpStream` (or the in-process
+//! pipe of a broker that serves so, [`Broker::serve_in_process`](crate::Broker::serve_in_process)) and the
 //! `mqttbytes` codec, one task per link. The module model sends it [`ToLink`] orders and turns
 //! the [`FromLink`] events it reports into the family's URCs.
 
@@ -115,6 +116,17 @@ pub fn spawn(
 ) -> mpsc::UnboundedSender<ToLink> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
+        if let crate::broker::Dial::InProcess(pipe) = crate::broker::dial(addr) {
+            match pipe {
+                Some(pipe) => {
+                    report(FromLink::Opened(Ok(())));
+                    let reason = run(pipe, rx, &report).await;
+                    report(FromLink::Closed(reason));
+                }
+                None => report(FromLink::Opened(Err(()))),
+            }
+            return;
+        }
         let sock = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await;
         match sock {
             Ok(Ok(sock)) => {
@@ -156,8 +168,8 @@ fn encode(p: &Packet) -> Option<BytesMut> {
 }
 
 /// Runs the link; returns why it ended.
-async fn run(
-    mut sock: TcpStream,
+async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut sock: S,
     mut rx: mpsc::UnboundedReceiver<ToLink>,
     emit: &impl Fn(FromLink),
 ) -> CloseReason {
@@ -351,7 +363,7 @@ enum Step {
     Packet(Option<Packet>),
 }
 
-async fn read(sock: &mut TcpStream, buf: &mut BytesMut) -> Option<Packet> {
+async fn read<S: tokio::io::AsyncRead + Unpin>(sock: &mut S, buf: &mut BytesMut) -> Option<Packet> {
     loop {
         match mqttbytes::v4::read(buf, 1024 * 1024) {
             Ok(p) => return Some(p),

@@ -4,7 +4,8 @@
 //! `QMTPUBEX` and `QMTPUB` with the `>` prompt, `+QMTRECV` in its three receive modes,
 //! `+QMTSTAT`), and HTTP(S) (`AT+QHTTPCFG`, `QHTTPURL`/`QHTTPPOST`/`QHTTPGET` with `CONNECT`,
 //! the ranged `QHTTPGETEX`, `QHTTPREAD`, `QHTTPSTOP`), SSL contexts 0..5 (`AT+QSSLCFG`) and
-//! UFS files (`AT+QFUPL` with `CONNECT` and its checksum, `AT+QFLST`, `AT+QFDEL`). The
+//! UFS files (`AT+QFUPL` with `CONNECT` and its checksum, `AT+QFLST`, `AT+QFDEL`, and
+//! `AT+QFOPEN`/`AT+QFREAD`/`AT+QFCLOSE`; the files outlive reboots, open handles do not). The
 //! module's own Aliyun signing for `aliauth` is here too.
 
 use std::collections::HashMap;
@@ -277,6 +278,10 @@ pub(crate) struct Quectel {
     pdp: HashMap<u8, Pdp>,
     http: HttpState,
     ssl: [SslCtx; SSL_CTXS],
+    /// Open UFS files (`AT+QFOPEN`): handle → (name, position). Gone with a reboot; the
+    /// files themselves are not.
+    open: HashMap<u32, (String, usize)>,
+    next_handle: u32,
 }
 
 fn slot_index(a: &Arg) -> Option<usize> {
@@ -424,6 +429,13 @@ impl Quectel {
                 };
                 core.answer(lines).await
             }
+            ("+QFOPEN", Form::Set) => self.qfopen(core, cmd).await,
+            ("+QFREAD", Form::Set) => self.qfread(core, cmd).await,
+            ("+QFCLOSE", Form::Set) => match cmd.int(0).and_then(|h| u32::try_from(h).ok()) {
+                Some(h) if self.open.remove(&h).is_some() => core.ok().await,
+                // 416: invalid file descriptor.
+                _ => core.cme(416).await,
+            },
             ("+QFDEL", Form::Set) => {
                 let Some(pattern) = cmd.text(0).map(ufs_name) else {
                     return core.bad_args().await;
@@ -523,6 +535,71 @@ impl Quectel {
         let line = format!("+QFUPL: {},{:x}", data.len(), qfupl_checksum(&data));
         core.files.lock().unwrap().insert(name, data);
         core.line(&line).await;
+        core.ok().await
+    }
+
+    /// `AT+QFOPEN="<name>",<mode>`: 0 opens or creates, 1 creates or empties, 2 opens an
+    /// existing file read-only (405 when there is none); `+QFOPEN: <filehandle>`, `OK`.
+    async fn qfopen(&mut self, core: &mut Core, cmd: &Cmd) {
+        let (Some(name), mode) = (cmd.text(0).map(ufs_name), cmd.int(1).unwrap_or(0)) else {
+            return core.bad_args().await;
+        };
+        let name = name.to_string();
+        if name.is_empty() || name.len() > MAX_FILE_NAME || name.contains('*') {
+            return core.cme(406).await;
+        }
+        let refused = {
+            let mut files = core.files.lock().unwrap();
+            match mode {
+                0 => {
+                    files.entry(name.clone()).or_default();
+                    None
+                }
+                1 => {
+                    files.insert(name.clone(), Vec::new());
+                    None
+                }
+                2 if files.contains_key(&name) => None,
+                2 => Some(405),
+                _ => Some(50),
+            }
+        };
+        if let Some(code) = refused {
+            return core.cme(code).await;
+        }
+        self.next_handle += 1;
+        let handle = 1026 + self.next_handle;
+        self.open.insert(handle, (name, 0));
+        core.line(&format!("+QFOPEN: {handle}")).await;
+        core.ok().await
+    }
+
+    /// `AT+QFREAD=<filehandle>[,<length>]`: `CONNECT <n>`, the `n` bytes at the file's
+    /// position (`n` is fewer than asked at its end; the rest of the file without a
+    /// length), `OK`; the position moves past them.
+    async fn qfread(&mut self, core: &mut Core, cmd: &Cmd) {
+        let Some(handle) = cmd.int(0).and_then(|h| u32::try_from(h).ok()) else {
+            return core.bad_args().await;
+        };
+        let Some((name, pos)) = self.open.get(&handle).cloned() else {
+            return core.cme(416).await;
+        };
+        let data = core
+            .files
+            .lock()
+            .unwrap()
+            .get(&name)
+            .cloned()
+            .unwrap_or_default();
+        let rest = data.get(pos..).unwrap_or_default();
+        let n = match cmd.int(1) {
+            Some(len @ 1..) => rest.len().min(len as usize),
+            Some(_) => return core.bad_args().await,
+            None => rest.len(),
+        };
+        self.open.insert(handle, (name, pos + n));
+        core.line(&format!("CONNECT {n}")).await;
+        core.raw(&rest[..n]).await;
         core.ok().await
     }
 

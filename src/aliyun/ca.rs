@@ -14,6 +14,10 @@
 //! 1883 and 443 present one to [`GLOBALSIGN_ROOT_CA`], which **expires on 2028-01-28**.
 //! A module that takes one CA file gets [`BUNDLE`], all three.
 //!
+//! The supervisor uploads it itself when given
+//! [`DeviceConfig::ca`](crate::device::DeviceConfig::ca) (`CaFile::new(CA_FILE, BUNDLE)`):
+//! only when the module does not hold the same file already, since files survive reboots.
+//!
 //! ```
 //! use atmodem::aliyun::ca;
 //! assert!(ca::BUNDLE.starts_with(b"-----BEGIN CERTIFICATE-----\n"));

@@ -55,6 +55,14 @@ pub enum SecureMode {
 
 impl SecureMode {
     /// The number written after `securemode=`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SecureMode;
+    /// // aliyun-auth.md §1: 2 TLS, 3 TCP, -2 one-product-one-secret on new instances.
+    /// assert_eq!(SecureMode::Tls.value(), 2);
+    /// assert_eq!(SecureMode::Tcp.value(), 3);
+    /// assert_eq!(SecureMode::TlsInstance.value(), -2);
+    /// ```
     #[must_use]
     pub const fn value(self) -> i8 {
         match self {
@@ -65,6 +73,12 @@ impl SecureMode {
     }
 
     /// The text written after `securemode=`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SecureMode;
+    /// assert_eq!(SecureMode::Tls.as_str(), "2");
+    /// assert_eq!(SecureMode::TlsInstance.as_str(), "-2");
+    /// ```
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -75,6 +89,13 @@ impl SecureMode {
     }
 
     /// The mode for a number; [`Error::Invalid`] on `securemode` for any other value.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SecureMode;
+    /// assert_eq!(SecureMode::from_value(3), Ok(SecureMode::Tcp));
+    /// assert_eq!(SecureMode::from_value(-2), Ok(SecureMode::TlsInstance));
+    /// assert!(SecureMode::from_value(1).is_err());
+    /// ```
     pub const fn from_value(value: i64) -> Result<Self, Error> {
         match value {
             2 => Ok(Self::Tls),
@@ -85,6 +106,12 @@ impl SecureMode {
     }
 
     /// Whether the connection uses TLS.
+    ///
+    /// ```
+    /// use atmodem::aliyun::SecureMode;
+    /// assert!(SecureMode::Tls.is_tls() && SecureMode::TlsInstance.is_tls());
+    /// assert!(!SecureMode::Tcp.is_tls());
+    /// ```
     #[must_use]
     pub const fn is_tls(self) -> bool {
         !matches!(self, Self::Tcp)
@@ -104,6 +131,12 @@ pub enum AuthType {
 
 impl AuthType {
     /// Wire name: `register` or `regnwl`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::AuthType;
+    /// assert_eq!(AuthType::Register.wire_name(), "register");
+    /// assert_eq!(AuthType::Regnwl.wire_name(), "regnwl");
+    /// ```
     #[must_use]
     pub const fn wire_name(self) -> &'static str {
         match self {
@@ -113,6 +146,13 @@ impl AuthType {
     }
 
     /// Parses `register` or `regnwl` (case-insensitive); [`Error::Invalid`] on `authType`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::AuthType;
+    /// assert_eq!(AuthType::parse("regnwl"), Ok(AuthType::Regnwl));
+    /// assert_eq!(AuthType::parse("Register"), Ok(AuthType::Register));
+    /// assert!(AuthType::parse("connwl").is_err());
+    /// ```
     pub fn parse(name: &str) -> Result<Self, Error> {
         [Self::Register, Self::Regnwl]
             .into_iter()
@@ -121,6 +161,13 @@ impl AuthType {
     }
 
     /// Topic of the platform's one reply: `/ext/register` or `/ext/regnwl`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::AuthType;
+    /// // aliyun-auth.md §1(b), §1(c).
+    /// assert_eq!(AuthType::Register.reply_topic(), "/ext/register");
+    /// assert_eq!(AuthType::Regnwl.reply_topic(), "/ext/regnwl");
+    /// ```
     #[must_use]
     pub const fn reply_topic(self) -> &'static str {
         match self {
@@ -130,6 +177,12 @@ impl AuthType {
     }
 
     /// `securemode` used when none is given: 2 for `register`, -2 for `regnwl`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{AuthType, SecureMode};
+    /// assert_eq!(AuthType::Register.default_secure_mode(), SecureMode::Tls);
+    /// assert_eq!(AuthType::Regnwl.default_secure_mode(), SecureMode::TlsInstance);
+    /// ```
     #[must_use]
     pub const fn default_secure_mode(self) -> SecureMode {
         match self {
@@ -150,18 +203,46 @@ pub struct MqttCredentials {
 
 impl MqttCredentials {
     /// MQTT client id, e.g. `pk.dn|securemode=2,signmethod=hmacsha256|`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58").build()?;
+    /// assert_eq!(creds.client_id(), "i2uqc2dloOl.device001|securemode=2,signmethod=hmacsha256|");
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
 
     /// MQTT username, e.g. `dn&pk`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58").build()?;
+    /// assert_eq!(creds.username(), "device001&i2uqc2dloOl");
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub fn username(&self) -> &str {
         &self.username
     }
 
     /// MQTT password (a sign or a token).
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// // The Quectel note's login (seeds/004; its last two digits, masked there, are in
+    /// // seeds/README.md).
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .timestamp("1680937625134")
+    ///     .build()?;
+    /// assert_eq!(
+    ///     creds.password().expose(),
+    ///     "0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db"
+    /// );
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn password(&self) -> &Secret<PASSWORD_CAP> {
         &self.password
@@ -201,6 +282,14 @@ fn username(device_name: &str, product_key: &str) -> Result<String<USERNAME_CAP>
 }
 
 /// `<productKey>.<deviceName>`, the client id Aliyun's SDKs use; validated as a `clientId`.
+///
+/// ```
+/// use atmodem::aliyun::mqtt::default_client_id;
+/// assert_eq!(default_client_id("i2uqc2dloOl", "device001")?.as_str(), "i2uqc2dloOl.device001");
+/// // A device name is 4 to 32 characters (aliyun-auth.md §2).
+/// assert!(default_client_id("i2uqc2dloOl", "dev").is_err());
+/// # Ok::<(), atmodem::aliyun::Error>(())
+/// ```
 pub fn default_client_id(
     product_key: &str,
     device_name: &str,
@@ -254,6 +343,13 @@ pub struct DeviceSecretLogin<'a> {
 
 impl<'a> DeviceSecretLogin<'a> {
     /// A login for the device triple.
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// let login = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58");
+    /// // The secret never reaches Debug.
+    /// assert!(!format!("{login:?}").contains("c4fa40df"));
+    /// ```
     #[must_use]
     pub const fn new(product_key: &'a str, device_name: &'a str, device_secret: &'a str) -> Self {
         Self {
@@ -268,6 +364,15 @@ impl<'a> DeviceSecretLogin<'a> {
     }
 
     /// Client id (default `<productKey>.<deviceName>`).
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .client_id("864430010001091")
+    ///     .build()?;
+    /// assert_eq!(creds.client_id(), "864430010001091|securemode=2,signmethod=hmacsha256|");
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn client_id(mut self, client_id: &'a str) -> Self {
         self.client_id = Some(client_id);
@@ -275,6 +380,19 @@ impl<'a> DeviceSecretLogin<'a> {
     }
 
     /// Timestamp in ms (default none); it is not checked for freshness by the platform.
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// // seeds/004: the timestamp goes into the client id and the sign content.
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .timestamp("1680937625134")
+    ///     .build()?;
+    /// assert_eq!(
+    ///     creds.client_id(),
+    ///     "i2uqc2dloOl.device001|securemode=2,signmethod=hmacsha256,timestamp=1680937625134|"
+    /// );
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn timestamp(mut self, timestamp: &'a str) -> Self {
         self.timestamp = Some(timestamp);
@@ -282,6 +400,17 @@ impl<'a> DeviceSecretLogin<'a> {
     }
 
     /// Sign method (default `hmacsha256`).
+    ///
+    /// ```
+    /// use atmodem::aliyun::{DeviceSecretLogin, SignMethod};
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .sign_method(SignMethod::HmacSha1)
+    ///     .build()?;
+    /// assert_eq!(creds.client_id(), "i2uqc2dloOl.device001|securemode=2,signmethod=hmacsha1|");
+    /// // HMAC-SHA1: 20 bytes, 40 hex digits.
+    /// assert_eq!(creds.password().len(), 40);
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn sign_method(mut self, method: SignMethod) -> Self {
         self.sign_method = method;
@@ -289,6 +418,16 @@ impl<'a> DeviceSecretLogin<'a> {
     }
 
     /// `securemode`: [`SecureMode::Tls`] (default) or [`SecureMode::Tcp`].
+    ///
+    /// ```
+    /// use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
+    /// let login = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58");
+    /// let tcp = login.secure_mode(SecureMode::Tcp).build()?;
+    /// assert_eq!(tcp.client_id(), "i2uqc2dloOl.device001|securemode=3,signmethod=hmacsha256|");
+    /// // -2 is for one-product-one-secret only.
+    /// assert!(login.secure_mode(SecureMode::TlsInstance).build().is_err());
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn secure_mode(mut self, mode: SecureMode) -> Self {
         self.secure_mode = mode;
@@ -317,11 +456,36 @@ impl<'a> DeviceSecretLogin<'a> {
     }
 
     /// The exact text that is signed, after validation.
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// // aliyun-auth.md §1(a): "clientId"<clientId>"deviceName"<dn>"productKey"<pk>"timestamp"<ts>.
+    /// let login = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .timestamp("1680937625134");
+    /// assert_eq!(
+    ///     login.sign_content()?.as_str(),
+    ///     "clientIdi2uqc2dloOl.device001deviceNamedevice001productKeyi2uqc2dloOltimestamp1680937625134"
+    /// );
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     pub fn sign_content(&self) -> Result<SignContent, Error> {
         self.checked().map(|(_, content)| content)
     }
 
     /// Validates every field, signs, and formats the three CONNECT strings.
+    ///
+    /// ```
+    /// use atmodem::aliyun::DeviceSecretLogin;
+    /// // seeds/004 (password completed in seeds/README.md).
+    /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
+    ///     .timestamp("1680937625134")
+    ///     .build()?;
+    /// assert_eq!(creds.username(), "device001&i2uqc2dloOl");
+    /// assert_eq!(creds.password().expose(), "0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db");
+    /// // Secrets are alphanumeric (aliyun-auth.md §2).
+    /// assert!(DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa-40df").build().is_err());
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     pub fn build(&self) -> Result<MqttCredentials, Error> {
         let (id, content) = self.checked()?;
         let sign = sign::hmac_hex(
@@ -387,6 +551,13 @@ pub struct MqttRegistration<'a> {
 
 impl<'a> MqttRegistration<'a> {
     /// A registration of `device_name` under the product, with the caller's `random`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttRegistration;
+    /// let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123");
+    /// assert_eq!(reg.reply_topic(), "/ext/register");
+    /// assert!(!format!("{reg:?}").contains("xTzMxVmm9HUY19ab"));
+    /// ```
     #[must_use]
     pub const fn new(
         product_key: &'a str,
@@ -408,6 +579,14 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// `authType` (default `register`).
+    ///
+    /// ```
+    /// use atmodem::aliyun::{AuthType, MqttRegistration, SecureMode};
+    /// let reg = MqttRegistration::new("i2uq9ORmOSM", "Kit001", "cSsjZJ19qkGDLvab", "123")
+    ///     .auth_type(AuthType::Regnwl);
+    /// assert_eq!(reg.reply_topic(), "/ext/regnwl");
+    /// assert_eq!(reg.effective_secure_mode(), SecureMode::TlsInstance);
+    /// ```
     #[must_use]
     pub const fn auth_type(mut self, auth_type: AuthType) -> Self {
         self.auth_type = auth_type;
@@ -415,6 +594,15 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// Client id (default `<productKey>.<deviceName>`).
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttRegistration;
+    /// let creds = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123")
+    ///     .client_id("864430010001091")
+    ///     .build()?;
+    /// assert!(creds.client_id().starts_with("864430010001091|securemode=2,authType=register,"));
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn client_id(mut self, client_id: &'a str) -> Self {
         self.client_id = Some(client_id);
@@ -422,6 +610,14 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// Sign method (default `hmacsha256`).
+    ///
+    /// ```
+    /// use atmodem::aliyun::{MqttRegistration, SignMethod};
+    /// let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123")
+    ///     .sign_method(SignMethod::HmacSha1);
+    /// assert!(reg.build()?.client_id().contains(",signmethod=hmacsha1|"));
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn sign_method(mut self, method: SignMethod) -> Self {
         self.sign_method = method;
@@ -429,6 +625,16 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// `securemode`: [`SecureMode::Tls`] or [`SecureMode::TlsInstance`]; plain TCP is refused.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{MqttRegistration, SecureMode};
+    /// let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123");
+    /// let creds = reg.secure_mode(SecureMode::TlsInstance).build()?;
+    /// assert!(creds.client_id().contains("|securemode=-2,authType=register,"));
+    /// // Registration is TLS only (aliyun-auth.md §1(b)).
+    /// assert!(reg.secure_mode(SecureMode::Tcp).build().is_err());
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn secure_mode(mut self, mode: SecureMode) -> Self {
         self.secure_mode = Some(mode);
@@ -436,6 +642,15 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// `instanceId` of a new public or Enterprise instance.
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttRegistration;
+    /// let creds = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123")
+    ///     .instance_id("iot-06z00hxss3rggno")
+    ///     .build()?;
+    /// assert!(creds.client_id().ends_with(",instanceId=iot-06z00hxss3rggno|"));
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     #[must_use]
     pub const fn instance_id(mut self, instance_id: &'a str) -> Self {
         self.instance_id = Some(instance_id);
@@ -443,12 +658,27 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// Topic of the platform's reply: `/ext/register` or `/ext/regnwl`.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{AuthType, MqttRegistration};
+    /// let reg = MqttRegistration::new("i2uq9ORmOSM", "Kit001", "cSsjZJ19qkGDLvab", "123");
+    /// assert_eq!(reg.reply_topic(), "/ext/register");
+    /// assert_eq!(reg.auth_type(AuthType::Regnwl).reply_topic(), "/ext/regnwl");
+    /// ```
     #[must_use]
     pub const fn reply_topic(&self) -> &'static str {
         self.auth_type.reply_topic()
     }
 
     /// The `securemode` that [`Self::build`] writes.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{AuthType, MqttRegistration, SecureMode};
+    /// let reg = MqttRegistration::new("i2uq9ORmOSM", "Kit001", "cSsjZJ19qkGDLvab", "123");
+    /// assert_eq!(reg.effective_secure_mode(), SecureMode::Tls);
+    /// assert_eq!(reg.auth_type(AuthType::Regnwl).effective_secure_mode(), SecureMode::TlsInstance);
+    /// assert_eq!(reg.secure_mode(SecureMode::TlsInstance).effective_secure_mode(), SecureMode::TlsInstance);
+    /// ```
     #[must_use]
     pub const fn effective_secure_mode(&self) -> SecureMode {
         match self.secure_mode {
@@ -478,11 +708,36 @@ impl<'a> MqttRegistration<'a> {
     }
 
     /// The exact text that is signed, after validation.
+    ///
+    /// ```
+    /// use atmodem::aliyun::MqttRegistration;
+    /// // The Quectel note's registration example (seeds/004, §4.2.1).
+    /// let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123");
+    /// assert_eq!(reg.sign_content()?.as_str(), "deviceNamemeter001productKeyi2uqZnX9tZKrandom123");
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     pub fn sign_content(&self) -> Result<SignContent, Error> {
         self.checked().map(|(_, content)| content)
     }
 
     /// Validates every field, signs, and formats the three CONNECT strings.
+    ///
+    /// ```
+    /// use atmodem::aliyun::{MqttRegistration, SignMethod};
+    /// // The Quectel note's register login (seeds/004, §4.2.1; its product secret is masked
+    /// // there, so the password is not checked here).
+    /// let creds = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19ab", "123")
+    ///     .client_id("864430010001091")
+    ///     .sign_method(SignMethod::HmacSha1)
+    ///     .instance_id("iot-06z00hxss3rggno")
+    ///     .build()?;
+    /// assert_eq!(
+    ///     creds.client_id(),
+    ///     "864430010001091|securemode=2,authType=register,random=123,signmethod=hmacsha1,instanceId=iot-06z00hxss3rggno|"
+    /// );
+    /// assert_eq!(creds.username(), "meter001&i2uqZnX9tZK");
+    /// # Ok::<(), atmodem::aliyun::Error>(())
+    /// ```
     pub fn build(&self) -> Result<MqttCredentials, Error> {
         let (id, content) = self.checked()?;
         let sign = sign::hmac_hex(
@@ -528,6 +783,16 @@ impl<'a> MqttRegistration<'a> {
 /// ```
 ///
 /// Each regnwl run issues a new `clientId` and `deviceToken`; persist them.
+///
+/// ```
+/// use atmodem::aliyun::connwl_login;
+/// // The shape of aliyun-auth.md §1(c); the token as `/ext/regnwl` carries it.
+/// let creds = connwl_login("i2uq9ORmOSM", "Kit001", "KzLK000100", "^1^1681709523062^c5cce0a49b03685")?;
+/// assert_eq!(creds.client_id(), "KzLK000100|securemode=-2,authType=connwl|");
+/// assert_eq!(creds.username(), "Kit001&i2uq9ORmOSM");
+/// assert_eq!(creds.password().expose(), "^1^1681709523062^c5cce0a49b03685");
+/// # Ok::<(), atmodem::aliyun::Error>(())
+/// ```
 pub fn connwl_login(
     product_key: &str,
     device_name: &str,
@@ -551,6 +816,17 @@ pub fn connwl_login(
 
 /// The login after HTTPS `/auth/devicename`: the client id used there (bare, no `|...|`
 /// extension), username `iotId`, password `iotToken`.
+///
+/// ```
+/// use atmodem::aliyun::token_login;
+/// // The Luat note's `/auth/devicename` reply (seeds/000): its deviceId is the username,
+/// // its iotToken the password, the client id the one used for the request.
+/// let creds = token_login("862991419835241", "PbUqGh2URAJ1AtNyyd7X00107ceb00", "425656f625b64560a4bff2a0f16946a3")?;
+/// assert_eq!(creds.client_id(), "862991419835241");
+/// assert_eq!(creds.username(), "PbUqGh2URAJ1AtNyyd7X00107ceb00");
+/// assert_eq!(creds.password().expose(), "425656f625b64560a4bff2a0f16946a3");
+/// # Ok::<(), atmodem::aliyun::Error>(())
+/// ```
 pub fn token_login(
     client_id: &str,
     iot_id: &str,

@@ -59,6 +59,10 @@ pub(super) struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize
     pub(super) markers: heapless::Vec<u16, MARKERS_AWAITED>,
     /// The next marker to send (they take turns).
     pub(super) next_marker: u16,
+    /// Bytes the next command's answer starts with, unannounced
+    /// ([`Command::receive_at_once`](crate::dialects::Command::receive_at_once)); taken by
+    /// [`Core::run`].
+    pub(super) receive_at_once: Option<usize>,
 }
 
 /// Most reads a look at what the transport has ready makes, so that a modem that never stops
@@ -322,6 +326,7 @@ where
         req: &Request<'_>,
         mut sink: Option<&mut [u8]>,
     ) -> Result<usize, Error<IO::Error>> {
+        let receive_at_once = self.receive_at_once.take();
         self.truncated = false;
         self.received = 0;
         self.saw_echo = false;
@@ -345,6 +350,9 @@ where
             }
         }
         self.io.flush().await.map_err(Error::Transport)?;
+        if let Some(len) = receive_at_once {
+            self.reader.decoder.expect_data(len);
+        }
         // The response lines go where the command was encoded.
         self.resp.clear();
         let mut data_sent = req.send.is_none();

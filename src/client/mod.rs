@@ -319,6 +319,7 @@ where
                 data_phase: DataPhase::None,
                 markers: heapless::Vec::new(),
                 next_marker: 0,
+                receive_at_once: None,
                 saw_echo: false,
             },
             delay,
@@ -519,6 +520,7 @@ where
             receive_after_connect: cmd.receive(),
             receive_header: cmd.receive_header(),
         };
+        self.core.receive_at_once = cmd.receive_at_once();
         self.exchange_line(Line::Encoded(n), &req, sink).await
     }
 
@@ -556,6 +558,7 @@ where
             self.resync().await?;
         }
         self.core.drain_buffered();
+        self.core.receive_at_once = None;
         self.exchange_line(Line::Bytes(req.command), req, sink)
             .await
     }

@@ -70,11 +70,13 @@ use crate::dialects::MqttMessage;
 use crate::dialects::identity::RegOutcome;
 
 mod backoff;
+mod ca;
 mod outbox;
 mod pins;
 mod supervised;
 
 pub use backoff::{Backoff, BackoffPolicy, XorShift32};
+pub use ca::{CA_CHUNK, CaCheck, CaFile};
 pub use outbox::{Full, Outbox, RECORD_OVERHEAD};
 pub use pins::{NoPin, PinTimings};
 pub use supervised::{CfunRestart, Cmee, Failure, Family, Sim, Supervised};
@@ -243,6 +245,9 @@ pub struct DeviceStats {
     pub dropped_outbound: u32,
     /// Events dropped because nobody took them (only `next_message` was called).
     pub dropped_events: u32,
+    /// CA files the TLS step uploaded (missing or different in the module); a bring-up
+    /// that finds the same file uploads nothing.
+    pub ca_uploads: u32,
 }
 
 /// What the device is configured with.
@@ -279,6 +284,19 @@ pub struct DeviceConfig<'a> {
     pub pins: PinTimings,
     /// How long [`Device::next_event`] waits for a message before [`Event::Idle`].
     pub idle_ms: u32,
+    /// The CA file the TLS session's SSL context trusts ([`MqttSession::tls`]): checked
+    /// after the bearer of each bring-up, uploaded only when the module does not hold it
+    /// already ([`Supervised::install_ca`]). `None`: the module is set up otherwise.
+    ///
+    /// ```
+    /// use atmodem::aliyun::ca;
+    /// use atmodem::client::{BearerConfig, MqttLogin, MqttSession};
+    /// use atmodem::device::{CaFile, DeviceConfig};
+    /// let s = MqttSession { tls: Some(2), ..MqttSession::new("h", 8883, MqttLogin::ClientId("d")) };
+    /// let cfg = DeviceConfig { ca: Some(CaFile::new(ca::CA_FILE, ca::BUNDLE)), ..DeviceConfig::new(BearerConfig::default(), s, &[]) };
+    /// assert!(format!("{cfg:?}").contains("aliyun_ca.pem"));
+    /// ```
+    pub ca: Option<CaFile<'a>>,
 }
 
 impl core::fmt::Debug for DeviceConfig<'_> {
@@ -291,6 +309,7 @@ impl core::fmt::Debug for DeviceConfig<'_> {
             .field("backoff", &self.backoff)
             .field("registration_timeout_ms", &self.registration_timeout_ms)
             .field("wedge_after", &self.wedge_after)
+            .field("ca", &self.ca)
             .finish_non_exhaustive()
     }
 }
@@ -328,6 +347,7 @@ impl<'a> DeviceConfig<'a> {
             wedge_after: 3,
             pins: PinTimings::QUECTEL_EC2X,
             idle_ms: 60_000,
+            ca: None,
         }
     }
 }
@@ -345,6 +365,8 @@ enum Step {
     Register,
     /// The bearer.
     Bearer,
+    /// The CA file of a TLS session ([`DeviceConfig::ca`]), once per bring-up.
+    Tls,
     /// The MQTT session.
     Session,
     /// Subscriptions, from this index on.
@@ -409,6 +431,8 @@ pub struct Device<'a, C, DL, RST = NoPin, PWR = NoPin, const OUT: usize = 1024> 
     signal: Option<i16>,
     /// A pin pulse was interrupted: release both pins first.
     pin_held: bool,
+    /// The TLS step has checked the CA file since the last bring-up from `Ready`.
+    tls_ready: bool,
 }
 
 impl<C, DL, RST, PWR, const OUT: usize> core::fmt::Debug for Device<'_, C, DL, RST, PWR, OUT> {
@@ -519,6 +543,7 @@ where
             reg_waited_ms: 0,
             signal: None,
             pin_held: false,
+            tls_ready: false,
         }
     }
 
@@ -1046,12 +1071,25 @@ where
                 self.client.clear_rebooted();
                 self.client.echo_off().await?;
                 self.client.numeric_errors().await?;
+                // The module may have lost (or been given) anything: check the CA again.
+                self.tls_ready = false;
                 self.step = Step::Sim;
             }
             Step::Sim => self.sim().await?,
             Step::Register => self.register().await?,
             Step::Bearer => {
                 self.client.bearer_up(&self.cfg.bearer).await?;
+                self.step = Step::Tls;
+            }
+            Step::Tls => {
+                if let (Some(ctx), Some(file), false) =
+                    (self.cfg.session.tls, self.cfg.ca, self.tls_ready)
+                {
+                    if self.client.install_ca(ctx, &file).await? != CaCheck::Kept {
+                        self.stats.ca_uploads = self.stats.ca_uploads.saturating_add(1);
+                    }
+                    self.tls_ready = true;
+                }
                 self.step = Step::Session;
             }
             Step::Session => {

@@ -14,6 +14,8 @@ use crate::dialects::luat::Luat;
 use crate::dialects::quectel::Quectel;
 use crate::dialects::{ActionError, Command, ParseError};
 
+use super::ca::{CaCheck, CaFile};
+
 /// `AT+CMEE=<n>`: how the module reports errors (27.007 §9.1): 0 bare `ERROR`, 1 numeric
 /// `+CME ERROR: <n>`, 2 verbose text. Values above 2 are refused when encoded.
 ///
@@ -197,42 +199,267 @@ impl Failure {
 pub trait Supervised: Bearer + Mqtt {
     /// Wait until the module answers `AT` (Luat learns its baud rate from it): the client's
     /// [`Client::autobaud`]. [`Failure::Timeout`] when it never does.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.await_ready()).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     async fn await_ready(&mut self) -> Result<(), Self::Error>;
     /// `ATE0`.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> ATE0\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.echo_off()).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     async fn echo_off(&mut self) -> Result<(), Self::Error>;
     /// `AT+CMEE=1`: errors as `+CME ERROR: <n>`. Numeric, not verbose (2): the client keeps
     /// a text code only as `Cme(u16::MAX)`, so only numbers tell a missing SIM (10) from a
     /// wrong PIN (16).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CMEE=1\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.numeric_errors()).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     async fn numeric_errors(&mut self) -> Result<(), Self::Error>;
     /// `AT+CPIN?`, with the error answers of 27.007 §9.2.1 read as states.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CPIN?\n<< +CPIN: SIM PIN\n<< OK\n>> AT+CPIN?\n<< +CME ERROR: 10\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// // 27.007 §9.2.1: a PIN is needed; then error 10, SIM not inserted.
+    /// assert_eq!(embassy_futures::block_on(c.sim()), Ok(Sim::PinRequired));
+    /// assert_eq!(embassy_futures::block_on(c.sim()), Ok(Sim::NotInserted));
+    /// ```
     async fn sim(&mut self) -> Result<Sim, Self::Error>;
     /// `AT+CPIN="<pin>"`. A wrong PIN is `+CME ERROR: 16`.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// fn is_wrong_pin<C: Supervised>(_: &C, e: &C::Error) -> bool { C::is_wrong_pin(e) }
+    /// let script = ">> AT+CPIN=\"1234\"\n<< OK\n>> AT+CPIN=\"0000\"\n<< +CME ERROR: 16\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.enter_pin("1234")).unwrap();
+    /// let wrong = embassy_futures::block_on(c.enter_pin("0000")).unwrap_err();
+    /// assert!(is_wrong_pin(&c, &wrong));
+    /// ```
     async fn enter_pin(&mut self, pin: &str) -> Result<(), Self::Error>;
     /// One registration read (`AT+CEREG?`), as [`RegOutcome`] (denied is final).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CEREG?\n<< +CEREG: 0,5\n<< OK\n>> AT+CEREG?\n<< +CEREG: 0,3\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// use atmodem::dialects::identity::RegOutcome;
+    /// // 27.007 §10.1.22: stat 5 registered, roaming; 3 denied.
+    /// assert_eq!(embassy_futures::block_on(c.registration()), Ok(RegOutcome::Registered));
+    /// assert_eq!(embassy_futures::block_on(c.registration()), Ok(RegOutcome::Denied));
+    /// ```
     async fn registration(&mut self) -> Result<RegOutcome, Self::Error>;
     /// The received signal strength in dBm (`AT+CSQ`), if known.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +CSQ: 24,99\n<< OK\n>> AT+CSQ\n<< +CSQ: 99,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// // 27.007 §8.5: -113 dBm + 2 per step; 99 unknown.
+    /// assert_eq!(embassy_futures::block_on(c.signal_dbm()), Ok(Some(-65)));
+    /// assert_eq!(embassy_futures::block_on(c.signal_dbm()), Ok(None));
+    /// ```
     async fn signal_dbm(&mut self) -> Result<Option<i16>, Self::Error>;
     /// Resynchronise with the module ([`Client::resync`]).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CMEE?\n<< +CMEE: 1\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.resynchronise()).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     async fn resynchronise(&mut self) -> Result<(), Self::Error>;
     /// Software restart (`AT+CFUN=1,1`).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CFUN=1,1\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.restart()).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     async fn restart(&mut self) -> Result<(), Self::Error>;
+    /// The TLS step: make sure the module's file system holds `ca` (uploading it only when
+    /// it is missing or differs, see [`CaFile`]) and that SSL context `ctx` trusts it (Luat:
+    /// its MQTT context, 88, whatever `ctx`). Files survive reboots: after one, the check
+    /// finds the file and nothing is uploaded.
+    ///
+    /// - **Timeout**: [`Error::Timeout`](crate::client::Error::Timeout) as any command's;
+    ///   the step is done again.
+    /// - **Reboot** during it: [`Error::Rebooted`](crate::client::Error::Rebooted); the next
+    ///   bring-up checks again (an upload cut short leaves a file of another size or
+    ///   content, which is replaced).
+    /// - **Dropped**: as [`Client::send`]; the next call checks again.
+    /// - An upload the module reports stored otherwise (size or checksum) is deleted and
+    ///   the call fails with [`Error::Protocol`](crate::client::Error::Protocol).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+QFLST=\"ca.pem\"\n<< +QFLST: \"UFS:ca.pem\",2\n<< OK\n>> AT+QFOPEN=\"ca.pem\",2\n<< +QFOPEN: 1027\n<< OK\n>> AT+QFREAD=1027,2\n<< CONNECT 2\n<<| \"ab\"\n<< OK\n>> AT+QFCLOSE=1027\n<< OK\n>> AT+QSSLCFG=\"cacert\",2,\"UFS:ca.pem\"\n<< OK\n>> AT+QSSLCFG=\"seclevel\",2,1\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// use atmodem::device::{CaCheck, CaFile};
+    /// // The module holds the same two bytes: read back, compared, not uploaded.
+    /// let check = embassy_futures::block_on(c.install_ca(2, &CaFile::new("ca.pem", b"ab")));
+    /// assert_eq!(check, Ok(CaCheck::Kept));
+    /// assert!(c.transport().is_done());
+    /// ```
+    async fn install_ca(&mut self, ctx: u8, ca: &CaFile<'_>) -> Result<CaCheck, Self::Error>;
     /// Take the queued status URCs out of the client's queue (their effect on the links is
     /// already recorded in [`Links`](crate::client::Links)); messages stay. A queue full of
     /// URCs nobody takes would make every command fail with
     /// [`Error::QueueFull`](crate::client::Error::QueueFull) and leave the module blocked on
     /// its output.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +QMTSTAT: 0,1\n<< +CSQ: 24,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// embassy_futures::block_on(c.signal_dbm()).unwrap();
+    /// assert_eq!(c.queued_urcs(), 1);
+    /// embassy_futures::block_on(c.discard_status_urcs());
+    /// assert_eq!(c.queued_urcs(), 0);
+    /// ```
     async fn discard_status_urcs(&mut self);
     /// Whether the module rebooted (`RDY`) since [`clear_rebooted`](Self::clear_rebooted).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> ATE0\n<< RDY\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// // `RDY` during a command: a reboot.
+    /// assert!(embassy_futures::block_on(c.echo_off()).is_err());
+    /// assert!(c.rebooted());
+    /// c.clear_rebooted();
+    /// assert!(!c.rebooted());
+    /// ```
     fn rebooted(&self) -> bool;
     /// Clear the reboot latch.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> ATE0\n<< RDY\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let _ = embassy_futures::block_on(c.echo_off());
+    /// c.clear_rebooted();
+    /// assert!(!c.rebooted());
+    /// ```
     fn clear_rebooted(&mut self);
     /// Whether MQTT client `idx` is known to be down.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +QMTSTAT: 0,1\n<< +CSQ: 24,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// assert!(!c.mqtt_is_down(0));
+    /// embassy_futures::block_on(c.signal_dbm()).unwrap();
+    /// // `+QMTSTAT: 0,1`: the broker closed client 0.
+    /// assert!(c.mqtt_is_down(0) && !c.mqtt_is_down(1));
+    /// ```
     fn mqtt_is_down(&self, idx: u8) -> bool;
     /// Whether bearer `cid` is known to be down.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let script = ">> AT+CSQ\n<< +QIURC: \"pdpdeact\",1\n<< +CSQ: 24,99\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// assert!(!c.bearer_is_down(1));
+    /// embassy_futures::block_on(c.signal_dbm()).unwrap();
+    /// assert!(c.bearer_is_down(1));
+    /// ```
     fn bearer_is_down(&self, cid: u8) -> bool;
     /// The class of a failure.
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// fn failure<C: Supervised>(_: &C, e: &C::Error) -> Failure { C::failure(e) }
+    /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 1\n<< OK\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// // No answer within the command's time: a timeout, which counts towards a wedge.
+    /// let e = embassy_futures::block_on(c.signal_dbm()).unwrap_err();
+    /// assert_eq!(failure(&c, &e), Failure::Timeout);
+    /// ```
     fn failure(e: &Self::Error) -> Failure;
     /// Whether the error is a wrong PIN (`+CME ERROR: 16`).
+    ///
+    /// ```
+    /// # use atmodem::client::Client;
+    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// fn is_wrong_pin<C: Supervised>(_: &C, e: &C::Error) -> bool { C::is_wrong_pin(e) }
+    /// let script = ">> AT+CPIN=\"0000\"\n<< +CME ERROR: 16\n>> AT+CPIN=\"1111\"\n<< +CME ERROR: 12\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let wrong = embassy_futures::block_on(c.enter_pin("0000")).unwrap_err();
+    /// let puk = embassy_futures::block_on(c.enter_pin("1111")).unwrap_err();
+    /// assert!(is_wrong_pin(&c, &wrong));
+    /// // 12: SIM PUK required, not a wrong PIN.
+    /// assert!(!is_wrong_pin(&c, &puk));
+    /// ```
     fn is_wrong_pin(e: &Self::Error) -> bool;
 }
 
@@ -256,9 +483,55 @@ impl Family for Luat {
 }
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for crate::dialects::quectel::Quectel {}
-    impl Sealed for crate::dialects::luat::Luat {}
+    use embedded_hal_async::delay::DelayNs;
+    use embedded_io_async::{Read, Write};
+
+    use super::super::ca::{self, CaCheck, CaFile};
+    use crate::client::{Client, Error};
+    use crate::dialects::luat::Luat;
+    use crate::dialects::quectel::Quectel;
+
+    /// What differs between the families beyond their dialect.
+    #[allow(async_fn_in_trait)]
+    pub trait Sealed: crate::codec::Dialect + Sized {
+        /// The certificate check of the TLS step.
+        async fn install_ca<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
+            c: &mut Client<IO, DL, Self, RX, RESP, Q>,
+            ctx: u8,
+            file: &CaFile<'_>,
+        ) -> Result<CaCheck, Error<IO::Error>>
+        where
+            IO: Read + Write,
+            DL: DelayNs;
+    }
+
+    impl Sealed for Quectel {
+        async fn install_ca<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
+            c: &mut Client<IO, DL, Self, RX, RESP, Q>,
+            ctx: u8,
+            file: &CaFile<'_>,
+        ) -> Result<CaCheck, Error<IO::Error>>
+        where
+            IO: Read + Write,
+            DL: DelayNs,
+        {
+            ca::quectel(c, ctx, file).await
+        }
+    }
+
+    impl Sealed for Luat {
+        async fn install_ca<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
+            c: &mut Client<IO, DL, Self, RX, RESP, Q>,
+            _ctx: u8,
+            file: &CaFile<'_>,
+        ) -> Result<CaCheck, Error<IO::Error>>
+        where
+            IO: Read + Write,
+            DL: DelayNs,
+        {
+            ca::luat(c, file).await
+        }
+    }
 }
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Supervised
@@ -314,6 +587,10 @@ where
 
     async fn restart(&mut self) -> Result<(), Self::Error> {
         self.send(&CfunRestart).await
+    }
+
+    async fn install_ca(&mut self, ctx: u8, ca: &CaFile<'_>) -> Result<CaCheck, Self::Error> {
+        D::install_ca(self, ctx, ca).await
     }
 
     async fn discard_status_urcs(&mut self) {

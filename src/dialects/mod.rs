@@ -78,6 +78,21 @@ pub trait Command {
         None
     }
 
+    /// Exact number of bytes the modem sends right after the command, with no prompt or
+    /// header line announcing them (Luat `AT+FSREAD`: the line end that opens the answer,
+    /// then the file's bytes, then `OK`). They go to the sink of
+    /// [`Client::send_into`](crate::client::Client::send_into). Only for a module whose echo
+    /// is off: the bytes are counted from the first one after the command line is written.
+    ///
+    /// ```
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::common::Csq;
+    /// assert_eq!(Csq.receive_at_once(), None);
+    /// ```
+    fn receive_at_once(&self) -> Option<usize> {
+        None
+    }
+
     /// Whether an HTTP response header block, ended by an empty line, comes after the
     /// `CONNECT` and before the [`receive`](Self::receive) bytes (Quectel `AT+QHTTPREAD`
     /// after `AT+QHTTPCFG="responseheader",1`). Both go to the same sink.

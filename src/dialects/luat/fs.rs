@@ -1,4 +1,4 @@
-//! Luat local files: `AT+FSCREATE`, `AT+FSWRITE` (with the `>` prompt), `AT+FSFLSIZE`,
+//! Luat local files: `AT+FSCREATE`, `AT+FSWRITE` (with the `>` prompt), `AT+FSREAD`, `AT+FSFLSIZE`,
 //! `AT+FSDEL`.
 //!
 //! Source: the Luat AT manual, FS chapter (file names of at most 64 bytes; `AT+FSWRITE=
@@ -246,5 +246,65 @@ impl Command for FsDel<'_> {
 
     fn timeout_ms(&self) -> u32 {
         2_000
+    }
+}
+
+/// `AT+FSREAD="<name>",1,<len>,<position>`: read `len` bytes of a file from `position`
+/// (mode 1; mode 0 reads from the start whatever the position). The answer is not
+/// announced: the line end that opens it, exactly the bytes, then `OK` (the Air780EP file
+/// system guide: `AT+FSREAD="/testdir/test.txt",0,10,10` answered `1234567890`, `OK`).
+/// [`receive_at_once`](Command::receive_at_once) is `len + 2`, the line end included: the
+/// sink of [`Client::send_into`](crate::client::Client::send_into) gets `\r\n` and the
+/// bytes. The module reads fewer when the file ends first, so read no further than its
+/// size ([`FsFlSize`]), and with echo off.
+///
+/// A bad name is refused as by [`FsCreate`]; a `len` of 0 is
+/// [`EncodeError::InvalidArgument`] naming `len`, more than 10240
+/// [`EncodeError::TooLong`] (the manual's limit per read).
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::luat::FsRead;
+/// let r = FsRead { name: "/testdir/test.txt", position: 0, len: 10 };
+/// assert_eq!(r.encode(&mut [0u8; 48]).unwrap(), b"AT+FSREAD=\"/testdir/test.txt\",1,10,0\r");
+/// assert_eq!(r.receive_at_once(), Some(12));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FsRead<'a> {
+    /// The file.
+    pub name: &'a str,
+    /// Where to start, below the file's size.
+    pub position: u32,
+    /// Bytes to read, 1..=10240.
+    pub len: u32,
+}
+
+impl Command for FsRead<'_> {
+    no_response!();
+    const NAME: &'static str = "+FSREAD";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        if self.len == 0 {
+            return Err(EncodeError::InvalidArgument("len"));
+        }
+        if usize::try_from(self.len).map_or(true, |n| n > MAX_FS_WRITE) {
+            return Err(EncodeError::TooLong {
+                arg: "len",
+                max: MAX_FS_WRITE,
+            });
+        }
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        name_arg(&mut w, self.name)?;
+        w.uint(1).uint(self.len.into()).uint(self.position.into());
+        w.finish()
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        2_000
+    }
+
+    fn receive_at_once(&self) -> Option<usize> {
+        usize::try_from(self.len).ok()?.checked_add(2)
     }
 }

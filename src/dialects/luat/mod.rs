@@ -52,7 +52,7 @@ pub use bearer::{
     BearerInfo, BearerParams, BearerStatus, SapbrClose, SapbrOpen, SapbrParams, SapbrQuery,
     SapbrSet,
 };
-pub use fs::{FsCreate, FsDel, FsFlSize, FsWrite, MAX_FS_NAME, MAX_FS_WRITE, WriteMode};
+pub use fs::{FsCreate, FsDel, FsFlSize, FsRead, FsWrite, MAX_FS_NAME, MAX_FS_WRITE, WriteMode};
 pub use http::{
     HttpAction, HttpData, HttpHead, HttpInit, HttpMethod, HttpPara, HttpParaValue, HttpRead,
     HttpSsl, HttpSslRead, HttpStatus, HttpTerm,

@@ -1,4 +1,5 @@
-//! Quectel file system (UFS): `AT+QFUPL` (upload), `AT+QFLST` (list), `AT+QFDEL` (delete).
+//! Quectel file system (UFS): `AT+QFUPL` (upload), `AT+QFLST` (list), `AT+QFDEL` (delete),
+//! `AT+QFOPEN`, `AT+QFREAD`, `AT+QFCLOSE` (read back).
 //!
 //! Source: Quectel "BG96 FILE AT Commands Manual" (`AT+QFUPL=<filename>,<file_size>
 //! [,<timeout>[,<ackmode>]]`, file names of at most 80 bytes, `<timeout>` in seconds,
@@ -429,6 +430,164 @@ impl Command for Qfdel<'_> {
     }
 
     /// Quectel's SDK waits 5 s.
+    fn timeout_ms(&self) -> u32 {
+        5_000
+    }
+}
+
+/// How `AT+QFOPEN` opens a file (`<mode>` of the BG96 FILE manual).
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{OpenMode, Qfopen};
+/// let open = Qfopen { name: "ca.pem", mode: OpenMode::ReadOnly };
+/// assert_eq!(open.encode(&mut [0u8; 32]).unwrap(), b"AT+QFOPEN=\"ca.pem\",2\r");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum OpenMode {
+    /// 0: open it, or create it when it does not exist; read and write.
+    Create,
+    /// 1: create it, or empty it when it exists; read and write.
+    Overwrite,
+    /// 2: open an existing file read-only; one that does not exist is an error.
+    ReadOnly,
+}
+
+/// `AT+QFOPEN="<name>",<mode>`: open a file; the answer `+QFOPEN: <filehandle>` is the
+/// handle [`Qfread`] and [`Qfclose`] take. A name refused as by [`Qfupl`] is
+/// [`EncodeError::InvalidArgument`] or [`EncodeError::TooLong`]; an answer of another shape
+/// is a [`ParseError`]. A file that does not exist, opened [`OpenMode::ReadOnly`], is a
+/// `+CME ERROR` (405 in Quectel's table, [`FILE_NOT_FOUND`]).
+///
+/// ```
+/// use atmodem::codec::Lines;
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::{OpenMode, Qfopen};
+/// let open = Qfopen { name: "UFS:aliyun_ca.pem", mode: OpenMode::ReadOnly };
+/// assert_eq!(open.encode(&mut [0u8; 40]).unwrap(), b"AT+QFOPEN=\"UFS:aliyun_ca.pem\",2\r");
+/// assert_eq!(open.parse(Lines::from_slice(&[b"+QFOPEN: 1027"])).unwrap(), 1027);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Qfopen<'a> {
+    /// The file.
+    pub name: &'a str,
+    /// How to open it.
+    pub mode: OpenMode,
+}
+
+impl Command for Qfopen<'_> {
+    type Response<'a> = u32;
+    const NAME: &'static str = "+QFOPEN";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        check_file_name("name", self.name)?;
+        let mode = match self.mode {
+            OpenMode::Create => 0,
+            OpenMode::Overwrite => 1,
+            OpenMode::ReadOnly => 2,
+        };
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.string("name", self.name).uint(mode);
+        w.finish()
+    }
+
+    fn expect(&self) -> Expect {
+        Expect::tokens(&[b"+QFOPEN"])
+    }
+
+    /// Quectel's SDK waits 5 s for the file commands.
+    fn timeout_ms(&self) -> u32 {
+        5_000
+    }
+
+    fn parse<'a>(&self, lines: Lines<'a>) -> Result<u32, ParseError> {
+        one_line::<Self, _>(lines, |l| {
+            let mut c = Cursor::header(l, b"+QFOPEN")?;
+            let fh = u32::try_from(c.len()?).ok()?;
+            c.end()?;
+            Some(fh)
+        })
+    }
+}
+
+/// `AT+QFREAD=<filehandle>,<length>`: read `len` bytes at the file's position (which then
+/// moves past them). The module answers `CONNECT <n>`, exactly `n` bytes, then `OK`; `n` is
+/// `len` unless the file ends first. The bytes go to the sink of
+/// [`Client::send_into`](crate::client::Client::send_into), which expects exactly `len`:
+/// read no further than the file's size ([`Qflst`]), or the call ends with a timeout. A `len`
+/// of 0 is [`EncodeError::InvalidArgument`] naming `len` (without it the module reads the
+/// whole file, which no sink is sized for).
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::Qfread;
+/// let read = Qfread { handle: 1027, len: 512 };
+/// assert_eq!(read.encode(&mut [0u8; 32]).unwrap(), b"AT+QFREAD=1027,512\r");
+/// assert_eq!(read.receive(), Some(512));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Qfread {
+    /// The handle from [`Qfopen`].
+    pub handle: u32,
+    /// Bytes to read (1..).
+    pub len: u32,
+}
+
+impl Command for Qfread {
+    type Response<'a> = ();
+    const NAME: &'static str = "+QFREAD";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        if self.len == 0 {
+            return Err(EncodeError::InvalidArgument("len"));
+        }
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(self.handle.into()).uint(self.len.into());
+        w.finish()
+    }
+
+    /// 5 s, as the other file commands.
+    fn timeout_ms(&self) -> u32 {
+        5_000
+    }
+
+    fn receive(&self) -> Option<usize> {
+        usize::try_from(self.len).ok()
+    }
+
+    fn parse<'a>(&self, _lines: Lines<'a>) -> Result<(), ParseError> {
+        Ok(())
+    }
+}
+
+/// `AT+QFCLOSE=<filehandle>`: close a file opened with [`Qfopen`].
+///
+/// ```
+/// use atmodem::dialects::Command;
+/// use atmodem::dialects::quectel::Qfclose;
+/// assert_eq!(Qfclose { handle: 1027 }.encode(&mut [0u8; 24]).unwrap(), b"AT+QFCLOSE=1027\r");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Qfclose {
+    /// The handle from [`Qfopen`].
+    pub handle: u32,
+}
+
+impl Command for Qfclose {
+    no_response!();
+    const NAME: &'static str = "+QFCLOSE";
+
+    fn encode<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], EncodeError> {
+        let mut w = CommandWriter::new(buf, Self::NAME);
+        w.uint(self.handle.into());
+        w.finish()
+    }
+
+    /// 5 s, as the other file commands.
     fn timeout_ms(&self) -> u32 {
         5_000
     }

@@ -25,8 +25,8 @@ pub(crate) mod ssl;
 mod urc;
 
 pub use file::{
-    DEFAULT_UPLOAD_SECS, FILE_EXISTS, FILE_NOT_FOUND, FileEntry, Files, Qfdel, Qflst, Qfupl,
-    UploadMismatch, Uploaded, checksum, file_error_text,
+    DEFAULT_UPLOAD_SECS, FILE_EXISTS, FILE_NOT_FOUND, FileEntry, Files, OpenMode, Qfclose, Qfdel,
+    Qflst, Qfopen, Qfread, Qfupl, UploadMismatch, Uploaded, checksum, file_error_text,
 };
 pub use http::{
     DEFAULT_WAIT_SECS, QhttpCfg, QhttpCfgQuery, QhttpGet, QhttpGetEx, QhttpPost, QhttpRead,
