@@ -217,6 +217,20 @@ pub enum DeviceError<E> {
     Modem(E),
 }
 
+/// A modem error as the device's, so that `?` carries it.
+///
+/// ```
+/// use atmodem::client::{Awaited, Error};
+/// use atmodem::device::DeviceError;
+/// let e: DeviceError<Error<()>> = Error::Timeout(Awaited::Answer("+CSQ")).into();
+/// assert_eq!(e, DeviceError::Modem(Error::Timeout(Awaited::Answer("+CSQ"))));
+/// ```
+impl<E> From<E> for DeviceError<E> {
+    fn from(e: E) -> Self {
+        Self::Modem(e)
+    }
+}
+
 /// Counters of what the device did.
 ///
 /// ```
@@ -337,7 +351,7 @@ impl<'a> DeviceConfig<'a> {
 enum Step {
     /// Power the module on if it does not answer (only with a power pin).
     PowerOn,
-    /// `AT`, `ATE0`, `AT+CMEE=1`.
+    /// `AT`, `ATE0`, `AT+CMEE=2`.
     Ready,
     /// `AT+CPIN?` (and the PIN).
     Sim,
@@ -1045,7 +1059,7 @@ where
                 // A boot banner read by now is this boot's, not a reboot to report.
                 self.client.clear_rebooted();
                 self.client.echo_off().await?;
-                self.client.numeric_errors().await?;
+                self.client.verbose_errors().await?;
                 self.step = Step::Sim;
             }
             Step::Sim => self.sim().await?,
