@@ -36,7 +36,7 @@ use core::time::Duration;
 /// does not concern it: it only measures time.
 ///
 /// ```
-/// use atmodem::client::{Client, Error};
+/// use atmodem::client::{Awaited, Client, Error};
 /// use atmodem::dialects::common::Csq;
 /// use atmodem::dialects::quectel::Quectel;
 /// use atmodem::host::TokioDelay;
@@ -55,7 +55,8 @@ use core::time::Duration;
 ///     let (host, _modem) = tokio::io::duplex(256);
 ///     let mut c: Client<_, _, Quectel> = Client::new(FromTokio::new(host), TokioDelay);
 ///     let before = tokio::time::Instant::now();
-///     assert!(matches!(c.send(&Csq).await, Err(Error::Timeout)));
+///     let timed_out = c.send(&Csq).await.map(|_| ());
+///     assert!(matches!(timed_out, Err(Error::Timeout(Awaited::Answer("+CSQ")))));
 ///     assert!(before.elapsed() >= std::time::Duration::from_millis(300));
 /// }
 /// ```

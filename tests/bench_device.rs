@@ -138,8 +138,9 @@ where
             .position(|l| l.starts_with(&format!("< {cmd}")))
             .unwrap_or_else(|| panic!("{family:?}: {cmd} not sent: {log:?}"))
     };
-    assert!(pos("ATE0") < pos("AT+CMEE=1"));
-    assert!(pos("AT+CMEE=1") < pos("AT+CPIN?"));
+    // Verbose errors (`AT+CMEE=2`), as the device-runtime notes ask.
+    assert!(pos("ATE0") < pos("AT+CMEE=2"));
+    assert!(pos("AT+CMEE=2") < pos("AT+CPIN?"));
     assert!(pos("AT+CPIN?") < pos("AT+CEREG?"));
     message_arrives(&p, &mut dev, &get, b"hello").await;
     assert!(dev.is_online());
@@ -265,7 +266,8 @@ async fn stops<D: atmodem::codec::Dialect>(
     reason: StopReason,
     cmd: &str,
     times: usize,
-) where
+) -> Vec<String>
+where
     Client<Uart, Delay, D>: Supervised,
 {
     let p = Platform::start().await.unwrap();
@@ -297,6 +299,7 @@ async fn stops<D: atmodem::codec::Dialect>(
         .filter(|l| l.starts_with(&format!("< {cmd}")))
         .count();
     assert_eq!(n, times, "{cmd}: {:?}", faults.log());
+    faults.log()
 }
 
 #[tokio::test]
@@ -345,14 +348,17 @@ async fn denied_registration_stops() {
                 )
                 .await
             }
-        }
+        };
     }
 }
 
 #[tokio::test]
 async fn missing_sim_stops() {
     let f = |c: &mut ModemConfig| c.sim = Sim::NotInserted;
-    stops::<Quectel>(
+    // In verbose mode the module says `+CME ERROR: SIM not inserted` (27.007 §9.2.1, code
+    // 10): the supervisor reads the text as the missing SIM it is.
+    let verbose = "> +CME ERROR: SIM not inserted".to_string();
+    let log = stops::<Quectel>(
         Family::Quectel,
         DS,
         None,
@@ -362,14 +368,43 @@ async fn missing_sim_stops() {
         1,
     )
     .await;
-    stops::<Luat>(Family::Luat, DS, None, f, StopReason::NoSim, "AT+CPIN?", 1).await;
+    assert!(log.contains(&verbose), "{log:?}");
+    let log = stops::<Luat>(Family::Luat, DS, None, f, StopReason::NoSim, "AT+CPIN?", 1).await;
+    assert!(log.contains(&verbose), "{log:?}");
+}
+
+#[tokio::test]
+async fn a_missing_sim_stops_in_every_error_mode() {
+    // Whatever mode the module boots in, the bring-up's `AT+CMEE=2` comes before the SIM
+    // query; a module that kept numeric mode (`+CME ERROR: 10`) is read the same.
+    for boot_mode in [0, 1, 2] {
+        let f = move |c: &mut ModemConfig| {
+            c.sim = Sim::NotInserted;
+            c.cmee = boot_mode;
+        };
+        let log = stops::<Quectel>(
+            Family::Quectel,
+            DS,
+            None,
+            f,
+            StopReason::NoSim,
+            "AT+CPIN?",
+            1,
+        )
+        .await;
+        assert!(
+            log.contains(&"> +CME ERROR: SIM not inserted".to_string()),
+            "{boot_mode}: {log:?}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn wrong_pin_is_entered_once_and_no_pin_stops_at_once() {
     let f = |c: &mut ModemConfig| c.sim = Sim::PinRequired;
-    // The model accepts "1234".
-    stops::<Quectel>(
+    // The model accepts "1234". A wrong one is `+CME ERROR: incorrect password` in verbose
+    // mode (27.007 §9.2.1, code 16).
+    let log = stops::<Quectel>(
         Family::Quectel,
         DS,
         Some("0000"),
@@ -379,6 +414,10 @@ async fn wrong_pin_is_entered_once_and_no_pin_stops_at_once() {
         1,
     )
     .await;
+    assert!(
+        log.contains(&"> +CME ERROR: incorrect password".to_string()),
+        "{log:?}"
+    );
     stops::<Luat>(
         Family::Luat,
         DS,

@@ -616,7 +616,10 @@ where
     faults.silent(true);
     let e = c.send_within(&Csq, 300).await.map(|_| ()).unwrap_err();
     assert!(
-        matches!(e, atmodem::client::Error::Timeout),
+        matches!(
+            e,
+            atmodem::client::Error::Timeout(atmodem::client::Awaited::Answer("+CSQ"))
+        ),
         "{family:?}: {e:?}"
     );
     faults.silent(false);
@@ -677,7 +680,13 @@ async fn quectel_buffered_receive_through_the_mqtt_capability() {
     assert!(log.iter().any(|l| l.contains("AT+QMTRECV=0,")), "{log:?}");
     // Nothing more: a timeout, and the session is still usable.
     let e = c.mqtt_next_message(0, 600).await.map(|_| ()).unwrap_err();
-    assert!(matches!(e, atmodem::client::Error::Timeout), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            atmodem::client::Error::Timeout(atmodem::client::Awaited::Message)
+        ),
+        "{e:?}"
+    );
     p.publish(&get, b"after", 0);
     let m = c.mqtt_next_message(0, 5_000).await.unwrap();
     assert_eq!(m.payload, b"after");

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use atmodem::aliyun::ca;
-use atmodem::client::{Client, Error};
+use atmodem::client::Client;
 use atmodem::dialects::quectel::{
     FILE_EXISTS, FILE_NOT_FOUND, Qfdel, Qflst, Qfupl, QsslCfg, QsslCfgQuery, QsslSetting,
     QsslSettingName, Quectel, SecLevel, SslVersion,
@@ -32,7 +32,7 @@ async fn upload_list_delete_the_ca() {
     assert_eq!(module.file(ca::CA_FILE).unwrap(), ca::BUNDLE);
 
     // A second upload to the same name: +CME ERROR: 407, nothing sent after it.
-    assert!(matches!(c.send(&up).await, Err(Error::Cme(FILE_EXISTS))));
+    assert!(matches!(c.send(&up).await, Err(e) if e.cme_number() == Some(FILE_EXISTS)));
 
     let files = c.send(&Qflst { pattern: Some("*") }).await.unwrap();
     let listed: Vec<(String, u32)> = files.iter().map(|f| (f.name.into(), f.size)).collect();
@@ -54,7 +54,7 @@ async fn upload_list_delete_the_ca() {
     assert!(c.send(&Qflst { pattern: None }).await.unwrap().is_empty());
     assert!(matches!(
         c.send(&Qfdel { name: ca::CA_FILE }).await,
-        Err(Error::Cme(FILE_NOT_FOUND))
+        Err(e) if e.cme_number() == Some(FILE_NOT_FOUND)
     ));
 }
 

@@ -2,7 +2,9 @@
 //! queueing, timeouts and recovery, transport faults. Scripts follow V.250 / 27.007 framing.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Client, Config, Error, Event, PromptKind, Request, Seen};
+use atmodem::client::{
+    Awaited, Client, Config, Error, Event, ExtendedError, PromptKind, Request, Seen,
+};
 use atmodem::codec::{Expect, FinalCode, Generic, RegStatus, Urc};
 use atmodem::sim::{InstantDelay, SimError, SimModem};
 use embassy_futures::block_on;
@@ -46,8 +48,14 @@ fn urc_in_the_middle_is_queued_not_taken_for_the_response() {
 fn cme_error_is_typed_and_the_next_command_works() {
     let mut c =
         client(">> AT+CPIN?\n<<\n<< +CME ERROR: 10\n>> AT+CSQ\n<<\n<< +CSQ: 31,99\n<<\n<< OK\n");
-    let cpin = Request::new(b"AT+CPIN?\r", Expect::tokens(&[b"+CPIN"]), 5000);
-    assert_eq!(block_on(c.exchange(&cpin, None)), Err(Error::Cme(10)));
+    let cpin = Request::new(b"AT+CPIN?\r", Expect::tokens(&[b"+CPIN"]), 5000).named("+CPIN");
+    assert_eq!(
+        block_on(c.exchange(&cpin, None)),
+        Err(Error::Cme {
+            command: "+CPIN",
+            code: ExtendedError::numeric(10)
+        })
+    );
     block_on(c.exchange(&CSQ, None)).unwrap();
     assert_eq!(c.stats().resyncs, 0, "an ERROR answer needs no resync");
 }
@@ -74,7 +82,10 @@ fn timeout_then_resync_then_a_working_command() {
 << OK
 ";
     let mut c = client(script);
-    assert_eq!(block_on(c.exchange(&CSQ, None)), Err(Error::Timeout));
+    assert_eq!(
+        block_on(c.exchange(&CSQ, None)),
+        Err(Error::Timeout(Awaited::Answer("")))
+    );
     // Next call resynchronises first. The late `OK` comes before the marker's `+CMEE` line,
     // so it is counted as unsolicited; the marker's own `OK` ends the resync.
     block_on(c.exchange(&CSQ, None)).unwrap();
@@ -226,7 +237,10 @@ fn next_urc_reads_until_one_arrives_and_times_out_cleanly() {
         Event::Urc(Urc::Cpin(s)) => assert_eq!(s, atmodem::codec::SimState::Ready),
         other => panic!("{other:?}"),
     }
-    assert_eq!(block_on(c.next_urc_within(100)), Err(Error::Timeout));
+    assert_eq!(
+        block_on(c.next_urc_within(100)),
+        Err(Error::Timeout(Awaited::Urc))
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! come and transports that break. After each, the client must stay usable.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession};
+use atmodem::client::{Awaited, Client, Error, ExtendedError, Mqtt, MqttLogin, MqttSession};
 use atmodem::dialects::ActionError;
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::luat::{Luat, MqttStatu};
@@ -58,7 +58,7 @@ fn result_timeout_then_a_working_command() {
             host: "h",
             port: 1883
         })),
-        Err(Error::Timeout)
+        Err(Error::Timeout(Awaited::Result("+QMTOPEN")))
     );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 9);
     assert_eq!(c.stats().resyncs, 0);
@@ -69,7 +69,10 @@ fn result_timeout_then_a_working_command() {
 fn command_timeout_then_resync_then_a_working_command() {
     // No answer at all to AT+CSQ: the next call first sends a marker command.
     let mut c = q(">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 1\n<< OK\n>> AT+CSQ\n<< +CSQ: 12,99\n<< OK\n");
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 12);
     assert_eq!(c.stats().resyncs, 1);
     done(&c);
@@ -92,7 +95,13 @@ fn cme_error_in_the_middle_of_a_flow() {
         tls: Some(9),
         ..session()
     };
-    assert_eq!(block_on(c.mqtt_start(&s)), Err(Error::Cme(50)));
+    assert_eq!(
+        block_on(c.mqtt_start(&s)),
+        Err(Error::Cme {
+            command: "+QMTCFG",
+            code: ExtendedError::numeric(50)
+        })
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 20);
     done(&c);
 }
@@ -217,7 +226,7 @@ fn a_puback_that_never_comes_times_out_and_the_client_goes_on() {
     let mut c = l(script);
     assert_eq!(
         block_on(c.mqtt_publish(0, "t", b"x", 1, false)),
-        Err(Error::Timeout)
+        Err(Error::Timeout(Awaited::Result("+MPUB")))
     );
     assert_eq!(block_on(c.send(&MqttStatu)).unwrap(), 1);
     assert_eq!(c.stats().resyncs, 0);
@@ -271,7 +280,10 @@ fn a_module_left_in_numeric_mode_is_brought_back_to_verbose() {
     // `ATV1` first, and its marker is answered in verbose form again.
     let script = ">> AT+CSQ\n<<| \"0\\r\"\n>> AT+CMEE?\n<<| \"+CMEE: 1\\r\\n0\\r\"\n>> AT+CSCS?\n<<| \"+CSCS: \\\"GSM\\\"\\r\\n0\\r\"\n>> ATV1\n<< OK\n>> AT+CMGF?\n<< +CMGF: 0\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,99\n<< OK\n";
     let mut c = q(script);
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 7);
     done(&c);
 }

@@ -4,7 +4,7 @@
 //! After each, the client must have refused the input at once and stay usable.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession, Request};
+use atmodem::client::{Awaited, Client, Error, Mqtt, MqttLogin, MqttSession, Request};
 use atmodem::codec::{Decoder, Expect, Frame};
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::luat::Luat;
@@ -62,7 +62,10 @@ fn announced_data_that_never_comes_is_abandoned_by_the_resync() {
     let mut c = l(
         ">> AT+CSQ\n<< +HTTPREAD: 5000\n<< +CSQ: 20,99\n<< OK\n>> AT+CMEE?\n<< +CMEE: 1\n<< OK\n>> AT+CSQ\n<< +CSQ: 21,99\n<< OK\n",
     );
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 21);
     assert_eq!(c.stats().bad_lengths, 1);
     done(c.transport());
@@ -93,12 +96,18 @@ fn an_http_content_length_that_lies_is_refused_before_the_read() {
 fn a_late_ok_after_the_resync_is_not_the_next_commands() {
     // `ATE0` times out; its `OK` comes late, after the resync began. The module's answer to
     // the second `ATE0` is `ERROR`, and that is what the call returns.
-    let ate0 = Request::new(b"ATE0\r", Expect::NOTHING, 300);
+    let ate0 = Request::new(b"ATE0\r", Expect::NOTHING, 300).named("E");
     let mut c = q(
         ">> ATE0\n>> AT+CMEE?\n<< OK\n<< +CMEE: 1\n<< OK\n>> ATE0\n<< ERROR\n>> AT+CSQ\n<< +CSQ: 9,99\n<< OK\n",
     );
-    assert_eq!(block_on(c.exchange(&ate0, None)), Err(Error::Timeout));
-    assert_eq!(block_on(c.exchange(&ate0, None)), Err(Error::Error));
+    assert_eq!(
+        block_on(c.exchange(&ate0, None)),
+        Err(Error::Timeout(Awaited::Answer("E")))
+    );
+    assert_eq!(
+        block_on(c.exchange(&ate0, None)),
+        Err(Error::Error { command: "E" })
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 9);
     done(c.transport());
 }
@@ -119,7 +128,10 @@ fn a_busy_module_answering_everything_late_shifts_nothing() {
         ">> AT+CSQ\n<< +CSQ: 21,99\n<< OK\n",
         ">> AT+CSQ\n<< +CSQ: 22,99\n<< OK\n",
     ));
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 20);
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 21);
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 22);
@@ -140,8 +152,14 @@ fn consecutive_resyncs_never_send_the_same_marker_twice_in_a_row() {
         ">> AT+CSCS?\n<< +CSCS: \"GSM\"\n<< OK\n",
         ">> AT+CSQ\n<< +CSQ: 3,99\n<< OK\n",
     ));
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 3);
     done(c.transport());
 }
@@ -159,9 +177,15 @@ fn a_marker_still_unanswered_is_not_sent_again() {
         "<< +CMGF: 0\n<< OK\n<< +CGEREP: 0,0\n<< OK\n",
         ">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n",
     ));
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
-    // The first resync gets no answer at all.
-    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+CSQ"))
+    );
+    // The first resync gets no answer at all: the call ends with the resync's timeout.
+    assert_eq!(
+        block_on(c.send(&Csq)).unwrap_err(),
+        Error::Timeout(Awaited::Resync)
+    );
     // The second one sends the next marker, and only its answer ends it.
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 20);
     done(c.transport());
@@ -256,7 +280,10 @@ fn a_stalled_payload_of_announced_length_is_completed_before_the_resync() {
         ),
         b"hello",
     );
-    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&publish)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+QMTPUBEX"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 4);
     assert_eq!(c.stats().data_phases_closed, 1);
     done(&c.transport().inner);
@@ -282,7 +309,10 @@ fn a_stalled_payload_ended_by_ctrl_z_is_cancelled_with_esc() {
         ),
         b"hello",
     );
-    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&publish)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+QMTPUB"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 4);
     done(&c.transport().inner);
 }
@@ -310,7 +340,10 @@ fn a_prompt_that_comes_after_the_timeout_is_closed_too() {
         b"",
         b"AT+QMTPUBEX",
     );
-    assert_eq!(block_on(c.send(&publish)).unwrap_err(), Error::Timeout);
+    assert_eq!(
+        block_on(c.send(&publish)).unwrap_err(),
+        Error::Timeout(Awaited::Answer("+QMTPUBEX"))
+    );
     assert_eq!(block_on(c.send(&Csq)).unwrap().rssi, 4);
     assert_eq!(c.stats().data_phases_closed, 1);
     done(&c.transport().inner);

@@ -187,7 +187,8 @@ pub struct ModemHandle {
 }
 
 /// What a model did, one line an entry: `< <command line>` for each command it took (secrets
-/// and all: it is a test tool), `fault: <what>` for each fault it applied.
+/// and all: it is a test tool), `> <line>` for each `+CME ERROR` answer (or the `ERROR` that
+/// stands for it with `AT+CMEE=0`), `fault: <what>` for each fault it applied.
 pub type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// The module's file system (Quectel UFS, Luat FS): name → content. It survives reboots,
@@ -378,16 +379,16 @@ impl Core {
         self.line("ERROR").await;
     }
 
-    /// `+CME ERROR: <code>` as `AT+CMEE` says (`ERROR` with CMEE=0).
+    /// `+CME ERROR: <code>` as `AT+CMEE` says (`ERROR` with CMEE=0), noted in the log as
+    /// `> <line>`.
     pub async fn cme(&mut self, code: u16) {
-        match self.cmee {
-            0 => self.error().await,
-            1 => self.line(&format!("+CME ERROR: {code}")).await,
-            _ => {
-                self.line(&format!("+CME ERROR: {}", at::cme_text(code)))
-                    .await
-            }
-        }
+        let line = match self.cmee {
+            0 => "ERROR".to_string(),
+            1 => format!("+CME ERROR: {code}"),
+            _ => format!("+CME ERROR: {}", at::cme_text(code)),
+        };
+        self.note(format!("> {line}"));
+        self.line(&line).await;
     }
 
     /// Bad arguments: `+CME ERROR: 50` ("Incorrect parameters").

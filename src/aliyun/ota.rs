@@ -2208,10 +2208,11 @@ const fn retry_in_place<E>(e: &ModemError<E>) -> bool {
     matches!(
         e,
         ModemError::Action(_)
-            | ModemError::Timeout
-            | ModemError::Error
-            | ModemError::Cme(_)
-            | ModemError::Protocol
+            | ModemError::Timeout(_)
+            | ModemError::Error { .. }
+            | ModemError::Cme { .. }
+            | ModemError::NoDataPhase { .. }
+            | ModemError::Incomplete { .. }
             | ModemError::Parse(_)
             | ModemError::ResponseTooLong
     )

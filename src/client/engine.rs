@@ -5,6 +5,7 @@
 use embassy_futures::select::{Either, select};
 use embedded_io_async::{Read, Write};
 
+use super::error::Refusal;
 use super::recovery::{DataPhase, MARKERS_AWAITED};
 use super::{Error, Line, Links, Request, Stats};
 use crate::codec::{
@@ -13,13 +14,13 @@ use crate::codec::{
 };
 
 /// What one pass over the decoded items found.
-pub(super) enum Pump<T, E> {
+pub(super) enum Pump<T> {
     /// Nothing more is buffered: read from the transport.
     Empty,
     /// A prompt appeared.
     Prompt(PromptKind),
     /// The command in flight ended.
-    Final(Result<(), Error<E>>),
+    Final(Result<(), Refusal>),
     /// The matcher accepted a URC.
     Matched(T),
     /// The module rebooted (the `RDY` was queued).
@@ -184,7 +185,7 @@ where
         mut sink: Option<&mut [u8]>,
         matcher: &mut impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
         deliver: Option<u8>,
-    ) -> Pump<T, IO::Error> {
+    ) -> Pump<T> {
         loop {
             let mark = self.reader.decoder.mark();
             let base = self.reader.decoder.buffer_addr();
@@ -218,11 +219,7 @@ where
                     false
                 }
                 Item::Final(code) => {
-                    return Pump::Final(if code.is_ok() {
-                        Ok(())
-                    } else {
-                        Err(Error::from_final(&code))
-                    });
+                    return Pump::Final(Refusal::of(&code).map_or(Ok(()), Err));
                 }
                 Item::Unsolicited(code) => {
                     self.stats.unsolicited_finals = self.stats.unsolicited_finals.saturating_add(1);
@@ -399,9 +396,9 @@ where
                 Pump::Final(result) => {
                     // The module has ended the command: no data phase is open any more.
                     self.data_phase = DataPhase::None;
-                    result?;
+                    result.map_err(|r| r.error(req.name))?;
                     if !data_sent {
-                        return Err(Error::Protocol);
+                        return Err(Error::NoDataPhase { command: req.name });
                     }
                     if self.truncated {
                         self.stats.responses_truncated =

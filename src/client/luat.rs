@@ -67,10 +67,10 @@ where
         match self.send(&SapbrOpen { cid }).await {
             Ok(()) => {}
             // Refused because it is already open: check.
-            Err(Error::Cme(CME_NOT_ALLOWED)) => {
+            Err(e) if e.cme_number() == Some(CME_NOT_ALLOWED) => {
                 let b = self.send(&SapbrQuery { cid }).await?;
                 if b.status != BearerStatus::Connected {
-                    return Err(Error::Cme(CME_NOT_ALLOWED));
+                    return Err(e);
                 }
             }
             Err(e) => return Err(e),
@@ -156,7 +156,7 @@ where
         match self.send(&HttpInit).await {
             Ok(()) => {}
             // A session left open by an earlier failure: end it and start again.
-            Err(Error::Error | Error::Cme(_)) => {
+            Err(Error::Error { .. } | Error::Cme { .. }) => {
                 let _ = self.send(&HttpTerm).await;
                 self.send(&HttpInit).await?;
             }
@@ -241,7 +241,7 @@ where
     async fn http_init(&mut self) -> Result<(), Error<IO::Error>> {
         match self.send(&HttpInit).await {
             Ok(()) => Ok(()),
-            Err(Error::Error | Error::Cme(_)) => {
+            Err(Error::Error { .. } | Error::Cme { .. }) => {
                 let _ = self.send(&HttpTerm).await;
                 self.send(&HttpInit).await
             }
@@ -369,7 +369,8 @@ where
 
     async fn mqtt_close(&mut self, _client: u8) -> Result<(), Self::Error> {
         match self.send(&MipClose).await {
-            Ok(()) | Err(Error::Cme(CME_FAILED)) => Ok(()),
+            Ok(()) => Ok(()),
+            Err(e) if e.cme_number() == Some(CME_FAILED) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -47,10 +47,11 @@ mod request;
 mod session;
 mod waits;
 
+pub use crate::codec::ExtendedError;
 pub use crate::codec::{LineQueue, LinkEvent, PromptKind, Seen};
 pub use config::{Config, Stats};
 use engine::Core;
-pub use error::Error;
+pub use error::{Awaited, Error};
 pub use links::Links;
 use recovery::DataPhase;
 pub use recovery::{MARKER_QUERIES, MARKERS};
@@ -252,7 +253,7 @@ where
     /// Counters of dropped URCs, stray final codes, overflows, garbage and resyncs.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error};
+    /// # use atmodem::client::{Awaited, Client, Error};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
@@ -260,7 +261,7 @@ where
     /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 2\n<< OK\n>> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n";
     /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
     /// # embassy_futures::block_on(async {
-    /// assert_eq!(c.send(&Csq).await.map(|_| ()), Err(Error::Timeout));
+    /// assert_eq!(c.send(&Csq).await.map(|_| ()), Err(Error::Timeout(Awaited::Answer("+CSQ"))));
     /// c.send(&Csq).await.unwrap();
     /// # });
     /// assert_eq!(c.stats().resyncs, 1);
@@ -363,7 +364,7 @@ where
     /// [`send`](Self::send) with another timeout, in milliseconds.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error};
+    /// # use atmodem::client::{Awaited, Client, Error};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
@@ -371,7 +372,7 @@ where
     /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 2\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,0\n<< OK\n";
     /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
     /// # embassy_futures::block_on(async {
-    /// assert_eq!(c.send_within(&Csq, 300).await.map(|_| ()), Err(Error::Timeout));
+    /// assert_eq!(c.send_within(&Csq, 300).await.map(|_| ()), Err(Error::Timeout(Awaited::Answer("+CSQ"))));
     /// assert_eq!(c.send_within(&Csq, 300).await.unwrap().rssi, 7);
     /// # });
     /// ```
@@ -478,7 +479,9 @@ where
         if let Some(done) = cmd.immediate() {
             return Ok(done);
         }
-        self.wait_for_result(result_timeout_ms, |seen| {
+        let since = Some(self.sent_mark);
+        let awaited = Awaited::Result(cmd.name());
+        self.wait_since(since, result_timeout_ms, awaited, |seen| {
             // A reboot ends every session: the result will never come.
             if let Seen::Urc(u) = &seen
                 && matches!(
@@ -512,6 +515,7 @@ where
             })?
             .len();
         let req = Request {
+            name: cmd.name(),
             command: b"",
             expect: cmd.expect(),
             timeout_ms,
@@ -578,7 +582,7 @@ where
         .await
         {
             Either::First(r) => r,
-            Either::Second(()) => Err(Error::Timeout),
+            Either::Second(()) => Err(Error::Timeout(Awaited::Answer(req.name))),
         };
         match &result {
             // The modem answered: the exchange is complete, whatever it said.

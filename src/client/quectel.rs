@@ -7,7 +7,7 @@ use super::session::{
     Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Mqtt,
     MqttLogin, MqttSession, check_partial, check_range,
 };
-use super::{Client, Error, Links, Seen};
+use super::{Awaited, Client, Error, Links, Seen};
 use crate::codec::token;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
@@ -16,7 +16,7 @@ use crate::dialects::quectel::{
     QmtConn, QmtDisc, QmtOpen, QmtPublish, QmtRecv, QmtRecvFetch, QmtSetting, QmtSub, QmtUns,
     Quectel, QuectelUrc,
 };
-use crate::dialects::{Deferred, MqttMessage, Redacted};
+use crate::dialects::{Command, Deferred, MqttMessage, Redacted};
 
 type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
     Client<IO, DL, Quectel, RX, RESP, Q>;
@@ -54,7 +54,7 @@ where
             Ok(()) => {}
             // Already active is success; otherwise deactivate and try once more (what
             // Quectel's own drivers do).
-            Err(Error::Error | Error::Cme(_)) => {
+            Err(Error::Error { .. } | Error::Cme { .. }) => {
                 let up = self
                     .send(&QiactRead)
                     .await?
@@ -76,7 +76,10 @@ where
         addrs
             .get(cid)
             .and_then(|a| a.ipv4().or(a.first))
-            .ok_or(Error::Protocol)
+            .ok_or(Error::Incomplete {
+                command: Cgpaddr::NAME,
+                missing: "address",
+            })
     }
 
     async fn bearer_down(&mut self, cid: u8) -> Result<(), Self::Error> {
@@ -118,7 +121,10 @@ where
                 times: Some((req.timing.body_input_secs, req.timing.response_secs)),
             })
             .await?;
-        let status = result.status.ok_or(Error::Protocol)?;
+        let status = result.status.ok_or(Error::Incomplete {
+            command: QhttpPost::NAME,
+            missing: "HTTP status",
+        })?;
         let len = match result.content_length {
             Some(0) => return Ok(HttpResponse { status, len: 0 }),
             // A length beyond the caller's buffer is refused before anything is read: the
@@ -137,9 +143,14 @@ where
         };
         let ((), got) = self.send_into(&read, body).await?;
         // `+QHTTPREAD: <err>` ends the read.
-        self.wait_for_result(Deferred::<Quectel>::result_timeout_ms(&read), |seen| {
-            read.result(&seen)
-        })
+        let since = Some(self.sent_mark);
+        let awaited = Awaited::Result(QhttpRead::NAME);
+        self.wait_since(
+            since,
+            Deferred::<Quectel>::result_timeout_ms(&read),
+            awaited,
+            |seen| read.result(&seen),
+        )
         .await??;
         Ok(HttpResponse { status, len: got })
     }
@@ -165,7 +176,10 @@ where
                 len,
             })
             .await?;
-        let status = result.status.ok_or(Error::Protocol)?;
+        let status = result.status.ok_or(Error::Incomplete {
+            command: QhttpGetEx::NAME,
+            missing: "HTTP status",
+        })?;
         // Checked before the read: a `200` announces the whole file, which is not read.
         check_partial(status, result.content_length.unwrap_or(0), want)?;
         let read = QhttpRead {
@@ -175,9 +189,14 @@ where
         };
         let body = body.get_mut(..want).ok_or(Error::ResponseTooLong)?;
         let ((), got) = self.send_into(&read, body).await?;
-        self.wait_for_result(Deferred::<Quectel>::result_timeout_ms(&read), |seen| {
-            read.result(&seen)
-        })
+        let since = Some(self.sent_mark);
+        let awaited = Awaited::Result(QhttpRead::NAME);
+        self.wait_since(
+            since,
+            Deferred::<Quectel>::result_timeout_ms(&read),
+            awaited,
+            |seen| read.result(&seen),
+        )
         .await??;
         check_partial(status, got, want)?;
         Ok(HttpResponse { status, len: got })
@@ -210,7 +229,7 @@ where
             Ok(()) => self
                 .links_mut()
                 .set_recv_buffered(client, s.buffered_receive),
-            Err(Error::Error | Error::Cme(_)) => return Err(Error::Unsupported),
+            Err(Error::Error { .. } | Error::Cme { .. }) => return Err(Error::Unsupported),
             Err(e) => return Err(e),
         }
         if let Some(ctx) = s.tls {
@@ -402,7 +421,10 @@ where
                     .filter(|(c, _)| *c == client)
                     .map(|(_, m)| m)
             })
-            .ok_or(Error::Protocol)
+            .ok_or(Error::Incomplete {
+                command: QmtRecvFetch::NAME,
+                missing: "message",
+            })
     }
 
     /// Wait for a buffered-mode notice of `client` among the URCs, in slices so that a
@@ -433,11 +455,11 @@ where
             match notice {
                 Ok(id) => return Ok(id),
                 // Only what was already noticed can still be read from a session that is down.
-                Err(Error::Timeout) if down => return Err(Error::SessionDown),
-                Err(Error::Timeout) if waited.saturating_add(slice) >= timeout_ms => {
-                    return Err(Error::Timeout);
+                Err(Error::Timeout(_)) if down => return Err(Error::SessionDown),
+                Err(Error::Timeout(_)) if waited.saturating_add(slice) >= timeout_ms => {
+                    return Err(Error::Timeout(Awaited::Message));
                 }
-                Err(Error::Timeout) => *waited = waited.saturating_add(slice),
+                Err(Error::Timeout(_)) => *waited = waited.saturating_add(slice),
                 Err(e) => return Err(e),
             }
         }

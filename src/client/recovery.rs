@@ -7,7 +7,7 @@ use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
 use super::engine::{Core, Pump, write_all};
-use super::{Client, Error, Line, Request};
+use super::{Awaited, Client, Error, Line, Request};
 use crate::codec::{Dialect, Expect, Seen};
 
 /// The queries resynchronisation markers are made of, with the token of their answer line:
@@ -288,7 +288,7 @@ where
     /// A dropped call leaves the client out of step: the next command resynchronises.
     pub async fn autobaud(&mut self) -> Result<(), Error<IO::Error>> {
         let at = Request::new(b"AT\r", Expect::NOTHING, self.config.resync_timeout_ms);
-        let mut last = Error::Timeout;
+        let mut last = Error::Timeout(Awaited::Answer(at.name));
         for _ in 0..self.config.resync_attempts.max(1) {
             self.core.drain_buffered();
             match self.exchange_line(Line::Bytes(at.command), &at, None).await {
@@ -351,7 +351,7 @@ where
                 .await
                 {
                     Either::First(r) => r?,
-                    Either::Second(()) => return Err(Error::Timeout),
+                    Either::Second(()) => return Err(Error::Timeout(Awaited::Resync)),
                 }
             }
             DataPhase::AwaitingPrompt { len, ctrl_z } => {
@@ -407,7 +407,7 @@ where
                 Either::Second(()) => {}
             }
         }
-        Err(Error::Timeout)
+        Err(Error::Timeout(Awaited::Resync))
     }
 }
 

@@ -5,6 +5,11 @@ use crate::codec::{Expect, PromptKind};
 /// One untyped command exchange, as the client runs it.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
+    /// The command's name as written after `AT` (`+CSQ`), for the errors it ends with
+    /// ([`Error::Error`](super::Error::Error), [`Error::Cme`](super::Error::Cme),
+    /// [`Awaited::Answer`](super::Awaited::Answer), ...): `""` (that is, `AT`) unless set
+    /// with [`named`](Self::named).
+    pub name: &'static str,
     /// The encoded command line, `AT...\r`.
     pub command: &'a [u8],
     /// What its information lines look like.
@@ -27,6 +32,7 @@ impl<'a> Request<'a> {
     /// A command with no data phase.
     pub const fn new(command: &'a [u8], expect: Expect, timeout_ms: u32) -> Self {
         Self {
+            name: "",
             command,
             expect,
             timeout_ms,
@@ -35,6 +41,24 @@ impl<'a> Request<'a> {
             receive_after_connect: None,
             receive_header: false,
         }
+    }
+
+    /// The same request, named `name` (as written after `AT`) in the errors it ends with.
+    ///
+    /// ```
+    /// use atmodem::client::{Awaited, Client, Error, Request};
+    /// use atmodem::codec::{Expect, Generic};
+    /// use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+QPOWD=1\n<< ERROR\n").unwrap();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let off = Request::new(b"AT+QPOWD=1\r", Expect::NOTHING, 300).named("+QPOWD");
+    /// let e = embassy_futures::block_on(c.exchange(&off, None)).unwrap_err();
+    /// assert_eq!(e, Error::Error { command: "+QPOWD" });
+    /// assert_eq!(Request::new(b"AT\r", Expect::NOTHING, 300).name, "");
+    /// ```
+    pub const fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
     }
 
     /// Send `data` once `prompt` appears.

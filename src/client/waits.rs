@@ -6,7 +6,7 @@ use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
 use super::engine::{CATCH_UP_READS, Found, Room};
-use super::{Client, Error, Event};
+use super::{Awaited, Client, Error, Event};
 use crate::codec::{Dialect, LinkEvent, MessageSpans, Seen, Tag};
 use crate::dialects::{Command, MqttMessage};
 
@@ -49,7 +49,8 @@ where
         timeout_ms: u32,
         matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
-        self.wait_since(None, timeout_ms, matcher).await
+        self.wait_since(None, timeout_ms, Awaited::Urc, matcher)
+            .await
     }
 
     /// [`wait_for`](Self::wait_for), offering only the queued lines that arrived after the
@@ -87,7 +88,7 @@ where
         timeout_ms: u32,
         matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
-        self.wait_since(Some(self.sent_mark), timeout_ms, matcher)
+        self.wait_since(Some(self.sent_mark), timeout_ms, Awaited::Urc, matcher)
             .await
     }
 
@@ -95,6 +96,7 @@ where
         &mut self,
         since: Option<u32>,
         timeout_ms: u32,
+        awaited: Awaited,
         mut matcher: impl FnMut(Seen<'_, D::Urc<'_>>) -> Option<T>,
     ) -> Result<T, Error<IO::Error>> {
         // The result may have arrived while a command was in flight.
@@ -110,7 +112,7 @@ where
             .await
             {
                 Either::First(r) => r,
-                Either::Second(()) => Err(Error::Timeout),
+                Either::Second(()) => Err(Error::Timeout(awaited)),
             };
         }
         // Wait in idle-sized slices; a partial line that saw no new byte during a whole
@@ -130,7 +132,7 @@ where
                 return Ok(t);
             }
             if waited >= timeout_ms {
-                return Err(Error::Timeout);
+                return Err(Error::Timeout(awaited));
             }
         }
     }
@@ -212,7 +214,7 @@ where
                 }
             }
             if timeout_ms.is_some_and(|t| waited >= t) {
-                return Err(Error::Timeout);
+                return Err(Error::Timeout(Awaited::Urc));
             }
         }
     }
@@ -235,20 +237,20 @@ where
     /// Cancel-safe: bytes read stay in the decoder and URCs stay queued.
     pub async fn next_urc(&mut self) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
         self.until_queued(None).await?;
-        self.poll_urc().ok_or(Error::Protocol)
+        self.poll_urc().ok_or(Error::Internal)
     }
 
     /// Like [`next_urc`](Self::next_urc), giving up after `timeout_ms` with
     /// [`Error::Timeout`] (the client stays in step; a partial line read so far is kept).
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::client::{Awaited, Client, Error, Event, Seen};
     /// # use atmodem::codec::{Generic, RegStatus, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< +QIND: 1\n").unwrap(), InstantDelay);
     /// # embassy_futures::block_on(async {
     /// assert_eq!(c.next_urc_within(500).await, Ok(Event::Unknown(b"+QIND: 1")));
-    /// assert_eq!(c.next_urc_within(500).await, Err(Error::Timeout));
+    /// assert_eq!(c.next_urc_within(500).await, Err(Error::Timeout(Awaited::Urc)));
     /// # });
     /// ```
     ///
@@ -259,7 +261,7 @@ where
         timeout_ms: u32,
     ) -> Result<Event<'_, D::Urc<'_>>, Error<IO::Error>> {
         self.until_queued(Some(timeout_ms)).await?;
-        self.poll_urc().ok_or(Error::Protocol)
+        self.poll_urc().ok_or(Error::Internal)
     }
 
     /// Wait up to `timeout_ms` for a queued or arriving line that `want` accepts, and take
@@ -290,7 +292,7 @@ where
     ) -> Result<&[u8], Error<IO::Error>> {
         self.until_queued_where(Some(timeout_ms), None, &|_, l: &[u8]| want(l), Room::Keep)
             .await?;
-        self.core.urcs.pop_first(want).ok_or(Error::Protocol)
+        self.core.urcs.pop_first(want).ok_or(Error::Internal)
     }
 
     /// The next message of MQTT client `client`, as its line: a queued one first (classified
@@ -325,7 +327,7 @@ where
                 .and_then(D::message_parts)
                 .map(|(_, topic, payload)| MqttMessage { topic, payload }),
         };
-        message.ok_or(Error::Protocol)
+        message.ok_or(Error::Internal)
     }
 
     pub(super) async fn next_message_line(
@@ -335,7 +337,7 @@ where
     ) -> Result<(&[u8], Option<MessageSpans>), Error<IO::Error>> {
         let is_message = |t: Tag| t == Tag::Message(client);
         if self.core.urcs.may_hold_message(client) && self.core.urcs.any_tagged(None, is_message) {
-            return self.core.urcs.take_message(client).ok_or(Error::Protocol);
+            return self.core.urcs.take_message(client).ok_or(Error::Internal);
         }
         let mark = self.core.urcs.since();
         // A link known to be down: only what is already there can still be a message.
@@ -348,7 +350,7 @@ where
             .await
             {
                 Either::First(r) => r?,
-                Either::Second(()) => return Err(Error::Timeout),
+                Either::Second(()) => return Err(Error::Timeout(Awaited::Message)),
             }
         } else {
             self.core.until_message(client, mark, false).await?
@@ -360,7 +362,7 @@ where
                 .decoder
                 .buffer_at(start, len)
                 .map(|line| (line, spans))
-                .ok_or(Error::Protocol),
+                .ok_or(Error::Internal),
             Found::Ended | Found::Nothing => Err(Error::SessionDown),
         }
     }
@@ -401,7 +403,7 @@ where
         // Only what comes from now on: a session end queued earlier (boot URCs, an earlier
         // session's `+QMTSTAT`) is already reflected in `links`, and the link is up.
         let now = self.core.urcs.since();
-        self.wait_since(Some(now), timeout_ms, |seen| match seen {
+        self.wait_since(Some(now), timeout_ms, Awaited::Urc, |seen| match seen {
             Seen::Urc(u) => match D::link_event(u) {
                 Some(LinkEvent::MqttDown(c)) if c == client => Some(()),
                 Some(LinkEvent::MqttDown(_)) | None => None,
@@ -426,7 +428,7 @@ where
                 return Ok(());
             }
             if waited >= timeout_ms {
-                return Err(Error::Timeout);
+                return Err(Error::Timeout(Awaited::State(cmd.name())));
             }
             self.delay.delay_ms(POLL_MS).await;
             waited = waited.saturating_add(POLL_MS);

@@ -17,6 +17,7 @@
 //! ```
 
 mod classify;
+mod cme;
 mod decoder;
 mod dialect;
 mod encode;
@@ -27,6 +28,7 @@ mod result;
 mod urc;
 
 pub use classify::{Classifier, Expect, Item, Reader, Seen};
+pub use cme::{ExtendedError, cme_code, cme_text};
 pub use decoder::{DecodeError, Decoder, DecoderStats, Frame};
 pub use dialect::{Dialect, Framing, Generic, LinkEvent};
 pub(crate) use encode::format_u64;

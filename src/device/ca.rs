@@ -148,7 +148,7 @@ where
             .find(|f| f.name == ca.name || f.name.strip_prefix("UFS:") == Some(ca.name))
             .map(|f| f.size),
         // Some firmware answers a pattern that matches nothing with 405, file not found.
-        Err(Error::Cme(FILE_NOT_FOUND)) => None,
+        Err(e) if e.cme_number() == Some(FILE_NOT_FOUND) => None,
         Err(e) => return Err(e),
     };
     let check = match listed {
@@ -196,7 +196,7 @@ where
         timeout_secs: None,
     };
     let report = match c.send(&up).await {
-        Err(Error::Cme(FILE_EXISTS)) => {
+        Err(e) if e.cme_number() == Some(FILE_EXISTS) => {
             c.send(&Qfdel { name: ca.name }).await?;
             c.send(&up).await?
         }
@@ -205,7 +205,7 @@ where
     if report.verify(ca.data).is_err() {
         // What the module stored is not the data: do not leave it for the next check.
         let _ = c.send(&Qfdel { name: ca.name }).await;
-        return Err(Error::Protocol);
+        return Err(Error::Corrupted { command: "+QFUPL" });
     }
     Ok(())
 }
@@ -231,7 +231,10 @@ where
         if n == buf.len() {
             Ok(())
         } else {
-            Err(Error::Protocol)
+            Err(Error::Incomplete {
+                command: "+QFREAD",
+                missing: "the bytes asked for",
+            })
         }
     })
     .await;
@@ -255,7 +258,7 @@ where
     let size = match c.send(&FsFlSize { name: ca.name }).await {
         Ok(n) => Some(n),
         // No such file.
-        Err(Error::Error | Error::Cme(_)) => None,
+        Err(Error::Error { .. } | Error::Cme { .. }) => None,
         Err(e) => return Err(e),
     };
     let check = match size {
@@ -285,7 +288,9 @@ where
         // The module's answer is only `OK`: read the size back to see that it all arrived.
         if c.send(&FsFlSize { name: ca.name }).await? != want {
             let _ = c.send(&FsDel { name: ca.name }).await;
-            return Err(Error::Protocol);
+            return Err(Error::Corrupted {
+                command: "+FSWRITE",
+            });
         }
     }
     for setting in [
@@ -327,7 +332,10 @@ where
                 buf.copy_from_slice(data);
                 Ok(())
             }
-            _ => Err(Error::Protocol),
+            _ => Err(Error::Incomplete {
+                command: "+FSREAD",
+                missing: "the bytes asked for",
+            }),
         }
     })
     .await

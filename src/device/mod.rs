@@ -219,6 +219,20 @@ pub enum DeviceError<E> {
     Modem(E),
 }
 
+/// A modem error as the device's, so that `?` carries it.
+///
+/// ```
+/// use atmodem::client::{Awaited, Error};
+/// use atmodem::device::DeviceError;
+/// let e: DeviceError<Error<()>> = Error::Timeout(Awaited::Answer("+CSQ")).into();
+/// assert_eq!(e, DeviceError::Modem(Error::Timeout(Awaited::Answer("+CSQ"))));
+/// ```
+impl<E> From<E> for DeviceError<E> {
+    fn from(e: E) -> Self {
+        Self::Modem(e)
+    }
+}
+
 /// Counters of what the device did.
 ///
 /// ```
@@ -357,7 +371,7 @@ impl<'a> DeviceConfig<'a> {
 enum Step {
     /// Power the module on if it does not answer (only with a power pin).
     PowerOn,
-    /// `AT`, `ATE0`, `AT+CMEE=1`.
+    /// `AT`, `ATE0`, `AT+CMEE=2`.
     Ready,
     /// `AT+CPIN?` (and the PIN).
     Sim,
@@ -1070,7 +1084,7 @@ where
                 // A boot banner read by now is this boot's, not a reboot to report.
                 self.client.clear_rebooted();
                 self.client.echo_off().await?;
-                self.client.numeric_errors().await?;
+                self.client.verbose_errors().await?;
                 // The module may have lost (or been given) anything: check the CA again.
                 self.tls_ready = false;
                 self.step = Step::Sim;

@@ -161,18 +161,18 @@ impl Failure {
     /// The class of a client error.
     ///
     /// ```
-    /// use atmodem::client::Error;
+    /// use atmodem::client::{Awaited, Error};
     /// use atmodem::device::Failure;
     /// use atmodem::dialects::ActionError;
     /// assert_eq!(Failure::of::<()>(&Error::Action(ActionError::Refused(5))), Failure::BadCredentials(5));
     /// assert_eq!(Failure::of::<()>(&Error::Action(ActionError::Refused(3))), Failure::Other);
-    /// assert_eq!(Failure::of::<()>(&Error::Timeout), Failure::Timeout);
+    /// assert_eq!(Failure::of::<()>(&Error::Timeout(Awaited::Answer("+CSQ"))), Failure::Timeout);
     /// assert_eq!(Failure::of::<()>(&Error::CommandTooLong { limit: 512 }), Failure::Rejected);
     /// ```
     pub fn of<E>(e: &Error<E>) -> Self {
         match e {
             Error::Action(ActionError::Refused(code @ (4 | 5))) => Self::BadCredentials(*code),
-            Error::Timeout => Self::Timeout,
+            Error::Timeout(_) => Self::Timeout,
             Error::Rebooted => Self::Rebooted,
             Error::SessionDown | Error::Action(ActionError::Closed(_)) => Self::SessionDown,
             Error::Transport(_) | Error::Closed => Self::Transport,
@@ -191,7 +191,7 @@ impl Failure {
 /// async fn ready<C: Supervised>(m: &mut C) -> Result<bool, C::Error> {
 ///     m.await_ready().await?;
 ///     m.echo_off().await?;
-///     m.numeric_errors().await?;
+///     m.verbose_errors().await?;
 ///     Ok(m.sim().await? == Sim::Ready)
 /// }
 /// ```
@@ -224,21 +224,23 @@ pub trait Supervised: Bearer + Mqtt {
     /// assert!(c.transport().is_done());
     /// ```
     async fn echo_off(&mut self) -> Result<(), Self::Error>;
-    /// `AT+CMEE=1`: errors as `+CME ERROR: <n>`. Numeric, not verbose (2): the client keeps
-    /// a text code only as `Cme(u16::MAX)`, so only numbers tell a missing SIM (10) from a
-    /// wrong PIN (16).
+    /// `AT+CMEE=2`: errors as `+CME ERROR: <text>` (`SIM not inserted`). The client keeps
+    /// the text and maps the standard ones to their numbers
+    /// ([`Error::cme_number`](crate::client::Error::cme_number)), so a missing SIM (10) is
+    /// still told from a wrong PIN (16); a module that answers numerically anyway is read
+    /// the same.
     ///
     /// ```
     /// # use atmodem::client::Client;
-    /// # use atmodem::device::{Sim, Supervised, Failure};
+    /// # use atmodem::device::Supervised;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
-    /// let script = ">> AT+CMEE=1\n<< OK\n";
+    /// let script = ">> AT+CMEE=2\n<< OK\n";
     /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
-    /// embassy_futures::block_on(c.numeric_errors()).unwrap();
+    /// embassy_futures::block_on(c.verbose_errors()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
-    async fn numeric_errors(&mut self) -> Result<(), Self::Error>;
+    async fn verbose_errors(&mut self) -> Result<(), Self::Error>;
     /// `AT+CPIN?`, with the error answers of 27.007 §9.2.1 read as states.
     ///
     /// ```
@@ -335,7 +337,7 @@ pub trait Supervised: Bearer + Mqtt {
     ///   content, which is replaced).
     /// - **Dropped**: as [`Client::send`]; the next call checks again.
     /// - An upload the module reports stored otherwise (size or checksum) is deleted and
-    ///   the call fails with [`Error::Protocol`](crate::client::Error::Protocol).
+    ///   the call fails with [`Error::Corrupted`](crate::client::Error::Corrupted).
     ///
     /// ```
     /// # use atmodem::client::Client;
@@ -444,7 +446,8 @@ pub trait Supervised: Bearer + Mqtt {
     /// assert_eq!(failure(&c, &e), Failure::Timeout);
     /// ```
     fn failure(e: &Self::Error) -> Failure;
-    /// Whether the error is a wrong PIN (`+CME ERROR: 16`).
+    /// Whether the error is a wrong PIN (`+CME ERROR: 16`, or `incorrect password` in
+    /// verbose mode).
     ///
     /// ```
     /// # use atmodem::client::Client;
@@ -459,6 +462,11 @@ pub trait Supervised: Bearer + Mqtt {
     /// assert!(is_wrong_pin(&c, &wrong));
     /// // 12: SIM PUK required, not a wrong PIN.
     /// assert!(!is_wrong_pin(&c, &puk));
+    /// // The same in verbose mode (27.007 §9.2.1: 16 is "incorrect password").
+    /// let script = ">> AT+CPIN=\"0000\"\n<< +CME ERROR: incorrect password\n";
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let wrong = embassy_futures::block_on(c.enter_pin("0000")).unwrap_err();
+    /// assert!(is_wrong_pin(&c, &wrong));
     /// ```
     fn is_wrong_pin(e: &Self::Error) -> bool;
 }
@@ -550,22 +558,23 @@ where
         self.send(&Echo(false)).await
     }
 
-    async fn numeric_errors(&mut self) -> Result<(), Self::Error> {
-        self.send(&Cmee(1)).await
+    async fn verbose_errors(&mut self) -> Result<(), Self::Error> {
+        self.send(&Cmee(2)).await
     }
 
     async fn sim(&mut self) -> Result<Sim, Self::Error> {
         match self.send(&CpinRead).await {
             Ok(s) => Ok(Sim::of(s)),
-            Err(Error::Cme(n)) => {
-                match sim_state_of_error(&FinalCode::Cme(ErrorCode::Code(n))) {
+            // The number in either `AT+CMEE` mode: a verbose text is mapped to it.
+            Err(e) => match e.cme_number() {
+                Some(n) => match sim_state_of_error(&FinalCode::Cme(ErrorCode::Code(n))) {
                     Some(s) => Ok(Sim::of(s)),
                     // 13 SIM failure, 15 SIM wrong: no usable SIM.
                     None if matches!(n, 13 | 15) => Ok(Sim::NotInserted),
-                    None => Err(Error::Cme(n)),
-                }
-            }
-            Err(e) => Err(e),
+                    None => Err(e),
+                },
+                None => Err(e),
+            },
         }
     }
 
@@ -630,13 +639,14 @@ where
     }
 
     fn is_wrong_pin(e: &Self::Error) -> bool {
-        matches!(e, Error::Cme(16))
+        e.cme_number() == Some(16)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::{Awaited, ExtendedError};
 
     type E = Error<()>;
 
@@ -661,15 +671,25 @@ mod tests {
                 Failure::Other
             );
         }
-        assert_eq!(Failure::of(&E::Timeout), Failure::Timeout);
+        assert_eq!(
+            Failure::of(&E::Timeout(Awaited::Answer("+CEREG"))),
+            Failure::Timeout
+        );
+        assert_eq!(Failure::of(&E::Timeout(Awaited::Urc)), Failure::Timeout);
         assert_eq!(Failure::of(&E::Rebooted), Failure::Rebooted);
         assert_eq!(Failure::of(&E::SessionDown), Failure::SessionDown);
         assert_eq!(
             Failure::of(&E::Action(ActionError::Closed(2))),
             Failure::SessionDown
         );
-        assert_eq!(Failure::of(&E::Error), Failure::Other);
-        assert_eq!(Failure::of(&E::Cme(3)), Failure::Other);
+        assert_eq!(Failure::of(&E::Error { command: "+QIACT" }), Failure::Other);
+        assert_eq!(
+            Failure::of(&E::Cme {
+                command: "+QIACT",
+                code: ExtendedError::numeric(3)
+            }),
+            Failure::Other
+        );
         assert_eq!(Failure::of(&E::QueueFull), Failure::Other);
         assert_eq!(
             Failure::of(&E::Action(ActionError::Failed {

@@ -550,7 +550,7 @@ where
 /// A registration session that ends (or times out) before its message has no reply.
 fn no_reply<E>(e: ModemError<E>) -> FlowError<E> {
     match e {
-        ModemError::Timeout | ModemError::SessionDown => FlowError::NoReply,
+        ModemError::Timeout(_) | ModemError::SessionDown => FlowError::NoReply,
         e => e.into(),
     }
 }
