@@ -230,6 +230,9 @@ pub trait Supervised: Bearer + Mqtt {
     /// still told from a wrong PIN (16); a module that answers numerically anyway is read
     /// the same.
     ///
+    /// On a timeout, a reboot or a dropped future: as [`Client::send`] (the next call
+    /// resynchronises; the supervisor runs the step again on the next bring-up).
+    ///
     /// ```
     /// # use atmodem::client::Client;
     /// # use atmodem::device::Supervised;
