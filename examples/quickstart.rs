@@ -345,7 +345,12 @@ pub async fn quectel_device_secret_password<IO: Read + Write, DL: DelayNs>(
     }
     let creds = login.build().map_err(fail("credentials"))?;
     let host = d.host()?;
-    let session = MqttSession::new(&host, 1883, login_of(&creds));
+    // The note's 4.1.2 exchange as it was recorded: `securemode=2` with no SSL context (the
+    // signed login goes out in the clear). A product uses `flow::session` with TLS instead.
+    let session = MqttSession {
+        unchecked_transport: true,
+        ..MqttSession::new(&host, 1883, login_of(&creds))
+    };
     quectel::check_aliauth(c, &session)
         .await
         .map_err(fail("aliauth check"))?;
@@ -432,9 +437,12 @@ pub async fn quectel_mqtt_regnwl<IO: Read + Write, DL: DelayNs>(
         .await
         .map_err(fail("registration"))?;
     let connwl = device.login().map_err(fail("connwl login"))?;
-    flow::connect(c, &MqttSession::new(&host, 1883, login_of(&connwl)))
-        .await
-        .map_err(fail("connwl"))?;
+    // The note's 4.2.2 connwl login as recorded: `securemode=-2` with no SSL context.
+    let session = MqttSession {
+        unchecked_transport: true,
+        ..MqttSession::new(&host, 1883, login_of(&connwl))
+    };
+    flow::connect(c, &session).await.map_err(fail("connwl"))?;
     c.mqtt_close(0).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.extend([

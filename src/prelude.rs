@@ -9,7 +9,8 @@
 //! let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
 //!     .timestamp("1680937625134")
 //!     .build()?;
-//! let session = MqttSession::new("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 1883, login_of(&creds));
+//! // securemode=2: the session must use TLS (SSL context 0 here).
+//! let session = flow::session("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 8883, &creds, Some(0))?;
 //! assert_eq!(session.login.client_id(), creds.client_id());
 //! let dev = Device::new("i2uqc2dloOl", "device001")?;
 //! let mut buf = [0u8; 96];
@@ -33,8 +34,8 @@ pub use crate::aliyun::{
     DeviceSecretLogin, MqttCredentials, MqttEndpoint, MqttRegistration, SecureMode, SignMethod,
 };
 pub use crate::client::{
-    Bearer, BearerConfig, Client, Config, Error, Http, HttpPost, HttpResponse, HttpTiming, Modem,
-    Mqtt, MqttLogin, MqttSession, Stats,
+    Bearer, BearerConfig, Client, Config, Error, Http, HttpPost, HttpResponse, HttpTiming,
+    LoginTransport, Modem, Mqtt, MqttLogin, MqttSession, Stats,
 };
 pub use crate::dialects::MqttMessage;
 pub use crate::dialects::luat::Luat;

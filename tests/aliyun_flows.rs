@@ -147,6 +147,7 @@ fn connack_4_is_bad_credentials() {
         "c4fa40df9c8078073d75a26be2bc8f59",
     )
     .timestamp("1680937625134")
+    .secure_mode(atmodem::aliyun::SecureMode::Tcp)
     .build()
     .unwrap();
     let script = format!(

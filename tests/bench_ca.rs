@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use atmodem::aliyun::{DeviceSecretLogin, SecureMode, ca, flow, user_topic};
+use atmodem::aliyun::{DeviceSecretLogin, ca, flow, user_topic};
 use atmodem::client::{BearerConfig, Client, MqttSession};
 use atmodem::device::{BackoffPolicy, CaFile, Device, DeviceConfig, Event, NoPin, Supervised};
 use atmodem::dialects::luat::Luat;
@@ -108,10 +108,7 @@ where
         Before::OtherSize => h.put_file(ca::CA_FILE, ca::GLOBALSIGN_ROOT_CA),
     }
     let c: Client<Uart, Delay, D> = Client::new(uart(io), Delay);
-    let creds = DeviceSecretLogin::new(PK, DN, DS)
-        .secure_mode(SecureMode::Tcp)
-        .build()
-        .unwrap();
+    let creds = DeviceSecretLogin::new(PK, DN, DS).build().unwrap(); // securemode=2, TLS
     let get = user_topic(PK, DN, "get").unwrap();
     let subs = [(get.as_str(), 1)];
     let session = MqttSession {

@@ -184,12 +184,7 @@ async fn quectel_regnwl_then_connwl() {
     let device = flow::mqtt_regnwl(&mut c, &opts).await.unwrap();
     assert_eq!(device.client_id.as_str(), "IXywJDukE7AKz0sfbvmZ000100");
     let connwl = device.login().unwrap();
-    flow::connect(
-        &mut c,
-        &MqttSession::new(HOST, 1883, flow::login_of(&connwl)),
-    )
-    .await
-    .unwrap();
+    flow::connect(&mut c, &tls_session(&connwl)).await.unwrap();
     c.mqtt_close(0).await.unwrap();
 }
 

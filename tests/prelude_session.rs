@@ -1,7 +1,8 @@
 //! A program written only against `atmodem::prelude` (and the simulated modem, a test tool):
 //! an Aliyun MQTT session on a Quectel module, from login to close. The modem side is written
 //! from the Quectel MQTT application note's command forms; the login is the Quectel Aliyun
-//! note's 4.1.2 (clientId, username and the HMAC-SHA256 password it prints).
+//! note's 4.1.2 (clientId, username and the HMAC-SHA256 password it prints), sent over TLS
+//! (SSL context 0) as its `securemode=2` asks.
 #![allow(clippy::unwrap_used)]
 
 use atmodem::prelude::*;
@@ -12,7 +13,9 @@ const SCRIPT: &str = r#">> AT+QMTCFG="version",0,4
 << OK
 >> AT+QMTCFG="recv/mode",0,0,1
 << OK
->> AT+QMTOPEN=0,"iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com",1883
+>> AT+QMTCFG="ssl",0,1,0
+<< OK
+>> AT+QMTOPEN=0,"iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com",8883
 << OK
 << +QMTOPEN: 0,0
 >> AT+QMTCONN=0,"i2uqc2dloOl.device001|securemode=2,signmethod=hmacsha256,timestamp=1680937625134|","device001&i2uqc2dloOl","0309b31761c30d24d37a25558c5604de308c92eb6ac8656a1981f85783fb23db"
@@ -45,11 +48,13 @@ fn an_aliyun_session_with_the_prelude_only() {
     .timestamp("1680937625134")
     .build()
     .unwrap();
-    let session = MqttSession::new(
+    let session: MqttSession<'_> = flow::session(
         "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com",
-        1883,
-        login_of(&creds),
-    );
+        8883,
+        &creds,
+        Some(0),
+    )
+    .unwrap();
     let dev = Device::new("i2uqc2dloOl", "device001").unwrap();
     let mut topic = [0u8; 96];
     let result: Result<(), FlowError<_>> = block_on(async {

@@ -201,6 +201,12 @@ pub enum Error<E> {
         /// The response buffer's size (`RESP`).
         limit: usize,
     },
+    /// The login's client id declares a transport the session does not use
+    /// (`securemode=2` without TLS, `securemode=3` with it; see
+    /// [`MqttSession::transport_matches`](super::MqttSession::transport_matches)): nothing was
+    /// sent.
+    #[error("the client id's securemode does not match the session's TLS setting")]
+    TransportMismatch,
     /// The module family cannot do this (e.g. `aliauth` on Luat, an HTTP body of unknown
     /// length on Quectel).
     #[error("not supported by this module family")]

@@ -266,6 +266,7 @@ where
     DL: DelayNs,
 {
     async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        s.refuse_mismatch()?;
         let login = match s.login {
             MqttLogin::ClientId(_) => None,
             MqttLogin::Password {
@@ -281,6 +282,7 @@ where
     }
 
     async fn mqtt_open(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        s.refuse_mismatch()?;
         self.run(&MipStart {
             host: s.host,
             port: s.port,
@@ -290,6 +292,7 @@ where
     }
 
     async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        s.refuse_mismatch()?;
         self.run(&Mconnect {
             clean_session: s.clean_session,
             keepalive_secs: s.keepalive_secs,

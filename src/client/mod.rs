@@ -58,8 +58,8 @@ pub use recovery::{MARKER_QUERIES, MARKERS};
 use request::Line;
 pub use request::Request;
 pub use session::{
-    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Modem, Mqtt,
-    MqttLogin, MqttSession,
+    Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming,
+    LoginTransport, Modem, Mqtt, MqttLogin, MqttSession,
 };
 
 impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Modem

@@ -210,6 +210,7 @@ where
     DL: DelayNs,
 {
     async fn mqtt_configure(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        s.refuse_mismatch()?;
         let client = s.client;
         let cfg = async |this: &mut Self, setting| this.send(&QmtCfg { client, setting }).await;
         cfg(self, QmtSetting::Version(MqttVersion::V3_1_1)).await?;
@@ -269,6 +270,7 @@ where
     }
 
     async fn mqtt_open(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        s.refuse_mismatch()?;
         self.run(&QmtOpen {
             client: s.client,
             host: s.host,
@@ -278,6 +280,7 @@ where
     }
 
     async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+        s.refuse_mismatch()?;
         let login = match s.login {
             MqttLogin::Password {
                 username, password, ..

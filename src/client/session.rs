@@ -483,6 +483,59 @@ impl<'a> MqttLogin<'a> {
             | Self::AliAuth { client_id: id, .. } => id,
         }
     }
+
+    /// The transport the client id declares in Aliyun's `<id>|securemode=<n>,...|` form:
+    /// [`LoginTransport::Tls`] for `securemode=2` or `-2`, [`LoginTransport::Plain`] for
+    /// `securemode=3`, [`LoginTransport::Undeclared`] for a client id without one (or with a value
+    /// the platform does not define), [`LoginTransport::Conflicting`] when it declares both.
+    ///
+    /// ```
+    /// # use atmodem::client::{LoginTransport, MqttLogin};
+    /// let tls = MqttLogin::ClientId("pk.dev|securemode=2,signmethod=hmacsha256,timestamp=1|");
+    /// assert_eq!(tls.declared_transport(), LoginTransport::Tls);
+    /// let tcp = MqttLogin::ClientId("pk.dev|signmethod=hmacsha1,securemode=3|");
+    /// assert_eq!(tcp.declared_transport(), LoginTransport::Plain);
+    /// assert_eq!(MqttLogin::ClientId("dev-1").declared_transport(), LoginTransport::Undeclared);
+    /// let both = MqttLogin::ClientId("d|securemode=3,securemode=-2|");
+    /// assert_eq!(both.declared_transport(), LoginTransport::Conflicting);
+    /// ```
+    pub fn declared_transport(&self) -> LoginTransport {
+        let Some((_, ext)) = self.client_id().split_once('|') else {
+            return LoginTransport::Undeclared;
+        };
+        let ext = ext.split_once('|').map_or(ext, |(e, _)| e);
+        let (mut tls, mut plain) = (false, false);
+        for value in ext
+            .split(',')
+            .filter_map(|kv| kv.strip_prefix("securemode="))
+        {
+            match value {
+                "2" | "-2" => tls = true,
+                "3" => plain = true,
+                _ => {}
+            }
+        }
+        match (tls, plain) {
+            (true, true) => LoginTransport::Conflicting,
+            (true, false) => LoginTransport::Tls,
+            (false, true) => LoginTransport::Plain,
+            (false, false) => LoginTransport::Undeclared,
+        }
+    }
+}
+
+/// The transport an MQTT client id declares (see [`MqttLogin::declared_transport`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LoginTransport {
+    /// `securemode=2` or `-2`: the login must go over TLS.
+    Tls,
+    /// `securemode=3`: plain TCP.
+    Plain,
+    /// No `securemode` (not an Aliyun client id): any transport.
+    Undeclared,
+    /// Both a TLS and a plain `securemode`: no transport matches.
+    Conflicting,
 }
 
 impl core::fmt::Debug for MqttLogin<'_> {
@@ -547,6 +600,12 @@ pub struct MqttSession<'a> {
     pub buffered_receive: bool,
     /// How to log in.
     pub login: MqttLogin<'a>,
+    /// Send the login over the transport `tls` says even when its client id declares
+    /// another (see [`transport_matches`](Self::transport_matches)). `false` (the default) is
+    /// what a product wants; `true` exists only to reproduce exchanges recorded that way,
+    /// such as the Quectel Aliyun note's 4.1.2 login, which declares `securemode=2` and
+    /// opens port 1883 with no `AT+QMTCFG="ssl"`, so the signed login goes out in the clear.
+    pub unchecked_transport: bool,
 }
 
 impl<'a> MqttSession<'a> {
@@ -567,6 +626,46 @@ impl<'a> MqttSession<'a> {
             clean_session: true,
             buffered_receive: false,
             login,
+            unchecked_transport: false,
+        }
+    }
+
+    /// Whether the login may be sent over this session's transport: a client id that
+    /// declares `securemode=2` or `-2` needs `tls: Some(ctx)`, one that declares
+    /// `securemode=3` needs `tls: None`, one that declares both matches nothing, and one
+    /// that declares none matches either. Every family's `mqtt_configure`, `mqtt_open` and
+    /// `mqtt_connect` refuse a mismatch with
+    /// [`Error::TransportMismatch`](super::Error::TransportMismatch) before sending
+    /// anything, so a TLS login never goes out in the clear, unless
+    /// [`unchecked_transport`](Self::unchecked_transport) is set.
+    ///
+    /// ```
+    /// # use atmodem::client::{MqttLogin, MqttSession};
+    /// let id = "i2uqc2dloOl.device001|securemode=2,signmethod=hmacsha256,timestamp=1|";
+    /// let login = MqttLogin::Password { client_id: id, username: "u", password: "p" };
+    /// let plain = MqttSession::new("h", 1883, login);
+    /// assert!(!plain.transport_matches());
+    /// let tls = MqttSession { tls: Some(0), ..MqttSession::new("h", 8883, login) };
+    /// assert!(tls.transport_matches());
+    /// let seed = MqttSession { unchecked_transport: true, ..plain };
+    /// assert!(seed.transport_matches());
+    /// ```
+    pub fn transport_matches(&self) -> bool {
+        self.unchecked_transport
+            || match self.login.declared_transport() {
+                LoginTransport::Tls => self.tls.is_some(),
+                LoginTransport::Plain => self.tls.is_none(),
+                LoginTransport::Undeclared => true,
+                LoginTransport::Conflicting => false,
+            }
+    }
+
+    /// [`transport_matches`](Self::transport_matches) as the error the families return.
+    pub(crate) fn refuse_mismatch<E>(&self) -> Result<(), super::Error<E>> {
+        if self.transport_matches() {
+            Ok(())
+        } else {
+            Err(super::Error::TransportMismatch)
         }
     }
 }

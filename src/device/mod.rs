@@ -105,6 +105,10 @@ pub enum StopReason {
     SimLocked,
     /// The transport failed or closed.
     Transport,
+    /// The session's login declares a `securemode` its TLS setting does not match
+    /// ([`MqttSession::transport_matches`](crate::client::MqttSession::transport_matches)):
+    /// a configuration error, found before anything is sent to the module.
+    TransportMismatch,
 }
 
 /// Why the session was lost.
@@ -531,7 +535,9 @@ where
         reset: Option<RST>,
         power: Option<PWR>,
     ) -> Self {
-        let step = if power.is_some() {
+        let step = if !cfg.session.transport_matches() {
+            Step::Stopped(StopReason::TransportMismatch)
+        } else if power.is_some() {
             Step::PowerOn
         } else {
             Step::Ready

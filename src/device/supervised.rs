@@ -176,7 +176,10 @@ impl Failure {
             Error::Rebooted => Self::Rebooted,
             Error::SessionDown | Error::Action(ActionError::Closed(_)) => Self::SessionDown,
             Error::Transport(_) | Error::Closed => Self::Transport,
-            Error::Encode(_) | Error::CommandTooLong { .. } | Error::Unsupported => Self::Rejected,
+            Error::Encode(_)
+            | Error::CommandTooLong { .. }
+            | Error::Unsupported
+            | Error::TransportMismatch => Self::Rejected,
             _ => Self::Other,
         }
     }

@@ -646,8 +646,10 @@ where
 /// [`Problem::Mismatch`], before anything is sent. Credentials
 /// whose client id declares no `securemode` are taken as they are.
 ///
-/// (The Quectel note's own 4.1.2 login sends `securemode=2` over plain port 1883; to
-/// reproduce it, build the `MqttSession` by hand.)
+/// The same rule is checked again by every family's `mqtt_configure`, `mqtt_open` and
+/// `mqtt_connect` ([`MqttSession::transport_matches`](crate::client::MqttSession::transport_matches)).
+/// (The Quectel note's own 4.1.2 login declares `securemode=2` with no SSL context; to
+/// reproduce it, set [`unchecked_transport`](crate::client::MqttSession::unchecked_transport).)
 ///
 /// ```
 /// use atmodem::aliyun::{DeviceSecretLogin, Error, Field, Problem, SecureMode, flow};
@@ -673,19 +675,14 @@ pub fn session<'a>(
     credentials: &'a MqttCredentials,
     tls: Option<u8>,
 ) -> Result<crate::client::MqttSession<'a>, AliyunError> {
-    use super::SecureMode;
-    let wants_tls = match credentials.secure_mode() {
-        Some(SecureMode::Tls | SecureMode::TlsInstance) => Some(true),
-        Some(SecureMode::Tcp) => Some(false),
-        None => None,
-    };
-    if wants_tls.is_some_and(|t| t != tls.is_some()) {
-        return Err(AliyunError::invalid(Field::SecureMode, Problem::Mismatch));
-    }
-    Ok(crate::client::MqttSession {
+    let session = crate::client::MqttSession {
         tls,
         ..crate::client::MqttSession::new(host, port, login_of(credentials))
-    })
+    };
+    if !session.transport_matches() {
+        return Err(AliyunError::invalid(Field::SecureMode, Problem::Mismatch));
+    }
+    Ok(session)
 }
 
 /// Log in: the capability's [`Mqtt::mqtt_start`] (configure, open, connect) with a refused
@@ -703,12 +700,11 @@ pub fn session<'a>(
 /// #     modem: &mut C,
 /// # ) -> Result<(), atmodem::aliyun::flow::FlowError<E>> {
 /// use atmodem::aliyun::{DeviceSecretLogin, flow};
-/// use atmodem::client::MqttSession;
 ///
 /// let creds = DeviceSecretLogin::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58")
-///     .build()?;
+///     .build()?; // securemode=2: TLS, here with SSL context 0
 /// let host = "iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com";
-/// flow::connect(modem, &MqttSession::new(host, 1883, flow::login_of(&creds))).await?;
+/// flow::connect(modem, &flow::session(host, 8883, &creds, Some(0))?).await?;
 /// # Ok(()) }
 /// ```
 pub async fn connect<C, E>(

@@ -170,10 +170,9 @@ pub fn aliauth_login<'a>(
 /// #     c: &mut atmodem::client::Client<IO, DL, atmodem::dialects::quectel::Quectel>,
 /// #     creds: &atmodem::aliyun::MqttCredentials,
 /// # ) -> Result<(), atmodem::aliyun::flow::FlowError<IO::Error>> {
-/// use atmodem::aliyun::flow::{self, login_of, quectel};
-/// use atmodem::client::MqttSession;
+/// use atmodem::aliyun::flow::{self, quectel};
 ///
-/// let session = MqttSession::new("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 1883, login_of(creds));
+/// let session = flow::session("iot-06z00hxss3rggno.mqtt.iothub.aliyuncs.com", 8883, creds, Some(0))?;
 /// quectel::check_aliauth(c, &session).await?;
 /// flow::connect(c, &session).await?;
 /// # Ok(()) }
