@@ -1,14 +1,15 @@
 //! An STM32F411 firmware that keeps a Quectel module connected to Aliyun by itself (the
 //! `atmodem::device` supervisor), reports its version after every connect, posts a property
-//! every minute and answers property sets. The module is on USART2 (PA2 TX, PA3 RX) at
+//! every minute and answers property sets. The login goes over TLS with the server verified
+//! against the Aliyun root CAs the crate ships. The module is on USART2 (PA2 TX, PA3 RX) at
 //! 115,200 baud; time is embassy-time's.
 #![no_std]
 #![no_main]
 
 use atmodem::aliyun::thing::{self, Ack, DOWNLINK_FILTERS, Downlink, ThingTopic, Topic};
-use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow::login_of, ota};
-use atmodem::client::{BearerConfig, Client, MqttSession};
-use atmodem::device::{Device, DeviceConfig, Event};
+use atmodem::aliyun::{DeviceSecretLogin, ca, flow, ota};
+use atmodem::client::{BearerConfig, Client};
+use atmodem::device::{CaFile, Device, DeviceConfig, Event};
 use atmodem::dialects::quectel::Quectel;
 use embassy_executor::Spawner;
 use embassy_stm32::usart::{self, BufferedUart};
@@ -30,9 +31,7 @@ async fn main(_spawner: Spawner) {
     let (mut tx, mut rx) = ([0u8; 256], [0u8; 2048]);
     let cfg = usart::Config::default(); // 115,200 8N1
     let uart = BufferedUart::new(p.USART2, p.PA3, p.PA2, &mut tx, &mut rx, Irqs, cfg);
-    let creds = DeviceSecretLogin::new(PK, DN, DS)
-        .secure_mode(SecureMode::Tcp)
-        .build();
+    let creds = DeviceSecretLogin::new(PK, DN, DS).build(); // securemode=2: TLS
     let (Ok(uart), Ok(creds), Ok(dev)) = (uart, creds, thing::Device::new(PK, DN)) else {
         return;
     };
@@ -43,10 +42,13 @@ async fn main(_spawner: Spawner) {
         let _ = dev.filter(f, &mut t).map(|()| filters.push(t));
     }
     let subs: Vec<(&str, u8), 10> = filters.iter().map(|t| (t.as_str(), 0)).collect();
-    let session = MqttSession::new(HOST, 1883, login_of(&creds));
-    let config = DeviceConfig::new(BearerConfig::default(), session, &subs);
-    let client: Client<_, _, Quectel> = Client::new(uart, Delay);
-    let mut modem: Device<_, _> = Device::new(client, Delay, config);
+    // TLS on SSL context 1, the server verified against Aliyun's roots (uploaded once).
+    let Ok(session) = flow::session(HOST, 8883, &creds, Some(1)) else {
+        return;
+    };
+    let mut config = DeviceConfig::new(BearerConfig::default(), session, &subs);
+    config.ca = Some(CaFile::new(ca::CA_FILE, ca::BUNDLE));
+    let mut modem = Device::new(Client::<_, _, Quectel>::new(uart, Delay), Delay, config);
     let (mut topic, mut json, mut buf) = (ThingTopic::new(), String::<256>::new(), [0u8; 96]);
     let mut id = 0u32;
     loop {
