@@ -72,11 +72,35 @@ pub struct SimModem {
 impl SimModem {
     /// A modem playing `script` (transcript text). Modem lines before the first host line
     /// are readable at once.
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use embedded_io_async::{Read, Write};
+    /// // A `<<` line is its text and CR LF (the transcript format).
+    /// let mut m = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// let mut buf = [0u8; 64];
+    /// let n = embassy_futures::block_on(async {
+    ///     m.write_all(b"AT+CSQ\r").await.unwrap();
+    ///     m.read(&mut buf).await.unwrap()
+    /// });
+    /// assert_eq!(&buf[..n], b"+CSQ: 20,99\r\nOK\r\n");
+    /// assert!(m.is_done());
+    /// assert!(SimModem::new("AT+CSQ\n").is_err()); // neither `>>` nor `<<`
+    /// ```
     pub fn new(script: &str) -> Result<Self, TranscriptError> {
         Ok(Self::from_events(transcript::parse(script)?))
     }
 
     /// A modem playing already-parsed events.
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use atmodem::transcript::{self, Event};
+    /// let events = transcript::parse(">> AT\n<< OK\n").unwrap();
+    /// assert_eq!(events, [Event::Command(b"AT\r".to_vec()), Event::Modem(b"OK\r\n".to_vec())]);
+    /// assert!(!SimModem::from_events(events).is_done());
+    /// assert!(SimModem::from_events(Vec::new()).is_done());
+    /// ```
     pub fn from_events(events: Vec<Event>) -> Self {
         let mut sim = Self {
             script: events.into(),
@@ -96,6 +120,18 @@ impl SimModem {
 
     /// A modem that answers nothing scripted and sends `bytes` (for fuzzing the client with
     /// arbitrary modem output); host writes are accepted and ignored.
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use embedded_io_async::{Read, Write};
+    /// let mut m = SimModem::babbling(b"\xFF+QMTSTAT: 0,1\r\n");
+    /// let mut buf = [0u8; 32];
+    /// let n = embassy_futures::block_on(async {
+    ///     m.write_all(b"anything\r").await.unwrap(); // accepted, never checked
+    ///     m.read(&mut buf).await.unwrap()
+    /// });
+    /// assert_eq!(&buf[..n], b"\xFF+QMTSTAT: 0,1\r\n");
+    /// ```
     pub fn babbling(bytes: &[u8]) -> Self {
         let mut sim = Self::from_events(Vec::new());
         sim.out.extend(bytes.iter().copied());
@@ -104,33 +140,90 @@ impl SimModem {
     }
 
     /// Cut the modem's output into reads of these sizes, cycling (0 counts as 1).
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use embedded_io_async::Read;
+    /// let mut m = SimModem::new("<< RDY\n").unwrap().with_chunks(&[1, 2]);
+    /// let mut buf = [0u8; 8];
+    /// let sizes: Vec<usize> = (0..4)
+    ///     .map(|_| embassy_futures::block_on(m.read(&mut buf)).unwrap())
+    ///     .collect();
+    /// assert_eq!(sizes, [1, 2, 1, 1]); // "R", "DY", "\r", "\n"
+    /// ```
     pub fn with_chunks(mut self, sizes: &[usize]) -> Self {
         self.chunks = sizes.to_vec();
         self
     }
 
     /// Fail every read and write once `n` bytes in total have crossed the transport.
+    ///
+    /// ```
+    /// use atmodem::sim::{SimError, SimModem};
+    /// use embedded_io_async::Write;
+    /// let mut m = SimModem::new(">> AT+CSQ\n<< OK\n").unwrap().fail_after(3);
+    /// embassy_futures::block_on(async {
+    ///     assert_eq!(m.write(b"AT+CSQ\r").await, Ok(3)); // the first 3 bytes cross
+    ///     assert_eq!(m.write(b"CSQ\r").await, Err(SimError::Broken));
+    /// });
+    /// ```
     pub fn fail_after(mut self, n: usize) -> Self {
         self.fail_after = Some(n);
         self
     }
 
     /// Make modem bytes readable now, ahead of the script (an unsolicited URC).
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use embedded_io_async::Read;
+    /// let mut m = SimModem::new("").unwrap();
+    /// m.inject(b"\r\n+QMTSTAT: 0,1\r\n");
+    /// let mut buf = [0u8; 32];
+    /// let n = embassy_futures::block_on(m.read(&mut buf)).unwrap();
+    /// assert_eq!(&buf[..n], b"\r\n+QMTSTAT: 0,1\r\n");
+    /// assert!(m.is_done());
+    /// ```
     pub fn inject(&mut self, bytes: &[u8]) {
         self.out.extend(bytes.iter().copied());
     }
 
     /// Whether every scripted line has been played and read.
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use embedded_io_async::{Read, Write};
+    /// let mut m = SimModem::new(">> AT\n<< OK\n").unwrap();
+    /// assert!(!m.is_done()); // the command is still expected
+    /// embassy_futures::block_on(m.write_all(b"AT\r")).unwrap();
+    /// assert!(!m.is_done()); // `OK` is still unread
+    /// embassy_futures::block_on(m.read(&mut [0u8; 8])).unwrap();
+    /// assert!(m.is_done());
+    /// ```
     pub fn is_done(&self) -> bool {
         self.script.is_empty() && self.out.is_empty() && self.written.is_empty()
     }
 
     /// The first mismatch seen, if any.
+    ///
+    /// ```
+    /// use atmodem::sim::{SimError, SimModem};
+    /// use embedded_io_async::Write;
+    /// let mut m = SimModem::new(">> AT+CSQ\n<< OK\n").unwrap();
+    /// assert!(embassy_futures::block_on(m.write_all(b"AT+CREG?\r")).is_err());
+    /// assert!(matches!(m.mismatch(), Some(SimError::Mismatch { .. })));
+    /// ```
     pub fn mismatch(&self) -> Option<&SimError> {
         self.mismatch.as_ref()
     }
 
     /// Script lines not played yet, as transcript text (for failure messages).
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// let m = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n").unwrap();
+    /// assert_eq!(m.remaining(), ">> AT+CSQ\n<<| \"+CSQ: 20,99\\r\\n\"\n");
+    /// ```
     pub fn remaining(&self) -> String {
         let mut s = String::new();
         for ev in &self.script {
@@ -152,6 +245,17 @@ impl SimModem {
 
     /// Everything that crossed the wire so far, in the transcript format: host commands as
     /// `>>`, host data as `>>|`, modem lines as `<<` and other modem bytes as `<<|`.
+    ///
+    /// ```
+    /// use atmodem::sim::SimModem;
+    /// use embedded_io_async::{Read, Write};
+    /// let mut m = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
+    /// embassy_futures::block_on(async {
+    ///     m.write_all(b"AT+CSQ\r").await.unwrap();
+    ///     m.read(&mut [0u8; 64]).await.unwrap();
+    /// });
+    /// assert_eq!(m.transcript(), ">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n");
+    /// ```
     pub fn transcript(&self) -> String {
         render(&self.record)
     }
@@ -239,6 +343,20 @@ pub struct Recorder<T> {
 
 impl<T> Recorder<T> {
     /// Record the traffic of `inner`.
+    ///
+    /// ```
+    /// use atmodem::sim::{Recorder, SimModem};
+    /// use embedded_io_async::{Read, Write};
+    /// let mut r = Recorder::new(SimModem::new(">> AT\n<< OK\n").unwrap());
+    /// embassy_futures::block_on(async {
+    ///     r.write_all(b"AT\r").await.unwrap();
+    ///     r.read(&mut [0u8; 8]).await.unwrap();
+    /// });
+    /// assert_eq!(r.transcript(), ">> AT\n<< OK\n");
+    /// r.clear();
+    /// assert_eq!(r.transcript(), "");
+    /// assert!(r.into_inner().is_done());
+    /// ```
     pub fn new(inner: T) -> Self {
         Self {
             inner,
@@ -247,16 +365,39 @@ impl<T> Recorder<T> {
     }
 
     /// Everything recorded so far, in the transcript format.
+    ///
+    /// ```
+    /// use atmodem::sim::{Recorder, SimModem};
+    /// use embedded_io_async::Write;
+    /// let mut r = Recorder::new(SimModem::new(">> AT\n").unwrap());
+    /// embassy_futures::block_on(r.write_all(b"AT\r")).unwrap();
+    /// assert_eq!(r.transcript(), ">> AT\n");
+    /// ```
     pub fn transcript(&self) -> String {
         render(&self.record)
     }
 
     /// Forget what was recorded (e.g. after printing it).
+    ///
+    /// ```
+    /// use atmodem::sim::{Recorder, SimModem};
+    /// use embedded_io_async::Write;
+    /// let mut r = Recorder::new(SimModem::new(">> AT\n").unwrap());
+    /// embassy_futures::block_on(r.write_all(b"AT\r")).unwrap();
+    /// r.clear();
+    /// assert_eq!(r.transcript(), "");
+    /// ```
     pub fn clear(&mut self) {
         self.record.clear();
     }
 
     /// The wrapped transport.
+    ///
+    /// ```
+    /// use atmodem::sim::{Recorder, SimModem};
+    /// let r = Recorder::new(SimModem::new("").unwrap());
+    /// assert!(r.into_inner().is_done());
+    /// ```
     pub fn into_inner(self) -> T {
         self.inner
     }

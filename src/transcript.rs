@@ -39,6 +39,18 @@ pub struct TranscriptError {
 }
 
 /// Parse a whole transcript into events. Consecutive modem lines stay separate events.
+///
+/// ```
+/// use atmodem::transcript::{Event, parse};
+/// let events = parse("# a comment\n>> AT+CSQ\n<< +CSQ: 20,99\n<<| \"\\r\\n> \"\n>>| \"hi\"\n").unwrap();
+/// assert_eq!(events, [
+///     Event::Command(b"AT+CSQ\r".to_vec()),
+///     Event::Modem(b"+CSQ: 20,99\r\n".to_vec()),
+///     Event::Modem(b"\r\n> ".to_vec()),
+///     Event::HostData(b"hi".to_vec()),
+/// ]);
+/// assert_eq!(parse(">> AT\nOK\n").unwrap_err().line, 2);
+/// ```
 pub fn parse(text: &str) -> Result<Vec<Event>, TranscriptError> {
     let mut events = Vec::new();
     for (n, raw) in text.lines().enumerate() {
@@ -77,6 +89,13 @@ pub fn parse(text: &str) -> Result<Vec<Event>, TranscriptError> {
 }
 
 /// Decode a JSON string literal whose code points are all below 256 into bytes.
+///
+/// ```
+/// use atmodem::transcript::json_bytes;
+/// assert_eq!(json_bytes(r#""a\r\n\u00ff""#), Some(b"a\r\n\xff".to_vec()));
+/// assert_eq!(json_bytes(r#""\u0100""#), None); // not a byte
+/// assert_eq!(json_bytes("no quotes"), None);
+/// ```
 pub fn json_bytes(s: &str) -> Option<Vec<u8>> {
     let inner = s.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = Vec::with_capacity(inner.len());
@@ -109,6 +128,14 @@ pub fn json_bytes(s: &str) -> Option<Vec<u8>> {
 }
 
 /// Write bytes as a JSON string literal in the transcript's byte mapping.
+///
+/// ```
+/// use atmodem::transcript::{json_bytes, json_string};
+/// let bytes = b"\"ok\"\r\n\x00\xff";
+/// let text = json_string(bytes);
+/// assert_eq!(json_bytes(&text).as_deref(), Some(&bytes[..]));
+/// assert_eq!(json_string(b"> "), r#""> ""#);
+/// ```
 pub fn json_string(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len().saturating_add(2));
     s.push('"');

@@ -100,6 +100,16 @@ fn string_byte_ok(b: u8) -> bool {
 impl<'b> CommandWriter<'b> {
     /// Start `AT<name>` (`name` is `+CSQ`, `E0`, `` for plain `AT`). Without arguments and
     /// without [`read`](Self::read) / [`test`](Self::test) this is the execute form.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let w = CommandWriter::new(&mut buf, "");
+    /// assert_eq!(w.finish().unwrap(), b"AT\r");
+    /// let mut small = [0u8; 4];
+    /// let w = CommandWriter::new(&mut small, "+CSQ");
+    /// assert_eq!(w.finish(), Err(EncodeError::BufferFull));
+    /// ```
     pub fn new(buf: &'b mut [u8], name: &str) -> Self {
         let mut w = Self {
             buf,
@@ -148,18 +158,42 @@ impl<'b> CommandWriter<'b> {
     }
 
     /// The read form: `AT<name>?`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+CEREG");
+    /// w.read();
+    /// assert_eq!(w.finish().unwrap(), b"AT+CEREG?\r");
+    /// ```
     pub fn read(&mut self) -> &mut Self {
         self.suffix = b"?";
         self
     }
 
     /// The test form: `AT<name>=?`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+CEREG");
+    /// w.test();
+    /// assert_eq!(w.finish().unwrap(), b"AT+CEREG=?\r");
+    /// ```
     pub fn test(&mut self) -> &mut Self {
         self.suffix = b"=?";
         self
     }
 
     /// An unsigned integer argument.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+CEREG");
+    /// w.uint(2);
+    /// assert_eq!(w.finish().unwrap(), b"AT+CEREG=2\r");
+    /// ```
     pub fn uint(&mut self, v: u64) -> &mut Self {
         self.separator();
         let mut digits = [0u8; 20];
@@ -169,6 +203,14 @@ impl<'b> CommandWriter<'b> {
     }
 
     /// A signed integer argument.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+X");
+    /// w.int(-2).int(7);
+    /// assert_eq!(w.finish().unwrap(), b"AT+X=-2,7\r");
+    /// ```
     pub fn int(&mut self, v: i64) -> &mut Self {
         self.separator();
         if v < 0 {
@@ -182,6 +224,17 @@ impl<'b> CommandWriter<'b> {
 
     /// A quoted string argument. `arg` names it in the error if `value` contains `"` or a
     /// control byte.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+QICSGP");
+    /// w.uint(1).uint(1).string("apn", "CMNET");
+    /// assert_eq!(w.finish().unwrap(), b"AT+QICSGP=1,1,\"CMNET\"\r");
+    /// let mut w = CommandWriter::new(&mut buf, "+QICSGP");
+    /// w.uint(1).string("apn", "a\"b");
+    /// assert_eq!(w.finish(), Err(EncodeError::InvalidArgument("apn")));
+    /// ```
     pub fn string(&mut self, arg: &'static str, value: &str) -> &mut Self {
         self.separator();
         if !value.bytes().all(string_byte_ok) {
@@ -234,6 +287,17 @@ impl<'b> CommandWriter<'b> {
 
     /// An unquoted token argument (e.g. a bare Luat topic, `GPRS`). Besides what
     /// [`string`](Self::string) rejects, a `,` is rejected, as it would split the argument.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+SAPBR");
+    /// w.uint(3).uint(1).string("param", "CONTYPE").token("value", "GPRS");
+    /// assert_eq!(w.finish().unwrap(), b"AT+SAPBR=3,1,\"CONTYPE\",GPRS\r");
+    /// let mut w = CommandWriter::new(&mut buf, "+X");
+    /// w.token("value", "a,b");
+    /// assert_eq!(w.finish(), Err(EncodeError::InvalidArgument("value")));
+    /// ```
     pub fn token(&mut self, arg: &'static str, value: &str) -> &mut Self {
         self.separator();
         if !value.bytes().all(|b| string_byte_ok(b) && b != b',') {
@@ -246,6 +310,14 @@ impl<'b> CommandWriter<'b> {
 
     /// A quoted argument in which `"`, `\`, CR, LF and other control bytes are written as
     /// `\XX` hex escapes (`\22`, `\5C`, `\0D`, `\0A`): the rule of Luat `AT+MPUB`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+MPUB");
+    /// w.string("topic", "t").uint(0).uint(0).escaped(b"a\"b\r\n");
+    /// assert_eq!(w.finish().unwrap(), b"AT+MPUB=\"t\",0,0,\"a\\22b\\0D\\0A\"\r");
+    /// ```
     pub fn escaped(&mut self, value: &[u8]) -> &mut Self {
         self.separator();
         self.put(b"\"");
@@ -264,12 +336,28 @@ impl<'b> CommandWriter<'b> {
 
     /// An omitted argument. Written as an empty field (`,,`) when a later argument follows,
     /// dropped when it is trailing.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+X");
+    /// w.uint(1).skip().uint(3).skip();
+    /// assert_eq!(w.finish().unwrap(), b"AT+X=1,,3\r"); // the trailing one is dropped
+    /// ```
     pub fn skip(&mut self) -> &mut Self {
         self.skipped = self.skipped.saturating_add(1);
         self
     }
 
     /// An optional unsigned integer: [`skip`](Self::skip) when `None`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+X");
+    /// w.opt_uint(None).opt_uint(Some(5));
+    /// assert_eq!(w.finish().unwrap(), b"AT+X=,5\r");
+    /// ```
     pub fn opt_uint(&mut self, v: Option<u64>) -> &mut Self {
         match v {
             Some(v) => self.uint(v),
@@ -278,6 +366,14 @@ impl<'b> CommandWriter<'b> {
     }
 
     /// An optional quoted string: [`skip`](Self::skip) when `None`.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+X");
+    /// w.uint(1).opt_string("user", Some("u")).opt_string("pass", None);
+    /// assert_eq!(w.finish().unwrap(), b"AT+X=1,\"u\"\r");
+    /// ```
     pub fn opt_string(&mut self, arg: &'static str, v: Option<&str>) -> &mut Self {
         match v {
             Some(v) => self.string(arg, v),
@@ -286,6 +382,14 @@ impl<'b> CommandWriter<'b> {
     }
 
     /// Finish the line with `\r` and return the bytes to send, or the first error.
+    ///
+    /// ```
+    /// use atmodem::codec::{CommandWriter, EncodeError};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = CommandWriter::new(&mut buf, "+X");
+    /// w.string("a", "\n").uint(1); // the first error is kept
+    /// assert_eq!(w.finish(), Err(EncodeError::InvalidArgument("a")));
+    /// ```
     pub fn finish(mut self) -> Result<&'b [u8], EncodeError> {
         let suffix = self.suffix;
         self.put(suffix);

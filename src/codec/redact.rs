@@ -27,6 +27,13 @@ pub struct RawLine<'a>(pub &'a [u8]);
 
 impl<'a> RawLine<'a> {
     /// The bytes.
+    ///
+    /// ```
+    /// use atmodem::codec::RawLine;
+    /// let l = RawLine(b"+QMTSTAT: x");
+    /// assert_eq!(l.as_bytes(), b"+QMTSTAT: x");
+    /// assert_eq!(format!("{l:?}"), "<11 bytes>"); // never the bytes
+    /// ```
     pub const fn as_bytes(&self) -> &'a [u8] {
         self.0
     }

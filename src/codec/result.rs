@@ -69,6 +69,19 @@ fn error_code(rest: &[u8]) -> Option<ErrorCode<'_>> {
 
 impl<'a> FinalCode<'a> {
     /// The final code this whole line is, if any.
+    ///
+    /// ```
+    /// use atmodem::codec::{ErrorCode, FinalCode};
+    /// assert_eq!(FinalCode::parse(b"OK"), Some(FinalCode::Ok));
+    /// assert_eq!(FinalCode::parse(b"+CME ERROR: 10"), Some(FinalCode::Cme(ErrorCode::Code(10))));
+    /// assert_eq!(
+    ///     FinalCode::parse(b"+CME ERROR: SIM not inserted"),
+    ///     Some(FinalCode::Cme(ErrorCode::Text("SIM not inserted")))
+    /// );
+    /// assert_eq!(FinalCode::parse(b"NO CARRIER"), Some(FinalCode::NoCarrier));
+    /// assert_eq!(FinalCode::parse(b"OK 1"), None); // the whole line, or nothing
+    /// assert_eq!(FinalCode::parse(b"+CEREG: 1"), None);
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         match *line.first()? {
             b'O' if line == b"OK" => Some(Self::Ok),
@@ -97,6 +110,12 @@ impl<'a> FinalCode<'a> {
     }
 
     /// The code's name as the modem writes it (`OK`, `+CME ERROR`, ...).
+    ///
+    /// ```
+    /// use atmodem::codec::{ErrorCode, FinalCode};
+    /// assert_eq!(FinalCode::Cms(ErrorCode::Code(500)).name(), "+CMS ERROR");
+    /// assert_eq!(FinalCode::NoDialtone.name(), "NO DIALTONE");
+    /// ```
     pub fn name(&self) -> &'static str {
         match self {
             Self::Ok => "OK",
@@ -111,6 +130,12 @@ impl<'a> FinalCode<'a> {
     }
 
     /// `true` for `OK` only.
+    ///
+    /// ```
+    /// use atmodem::codec::FinalCode;
+    /// assert!(FinalCode::Ok.is_ok());
+    /// assert!(!FinalCode::Error.is_ok());
+    /// ```
     pub fn is_ok(&self) -> bool {
         matches!(self, Self::Ok)
     }
@@ -132,6 +157,14 @@ pub enum Prompt<'a> {
 impl<'a> Prompt<'a> {
     /// The line-shaped prompt this whole line is, if any. `CONNECT OK`, `CONNECT FAIL` are not
     /// prompts (they are Luat URCs); `CONNECT 115200` is.
+    ///
+    /// ```
+    /// use atmodem::codec::Prompt;
+    /// assert_eq!(Prompt::parse_line(b"CONNECT"), Some(Prompt::Connect(None)));
+    /// assert_eq!(Prompt::parse_line(b"CONNECT 115200"), Some(Prompt::Connect(Some("115200"))));
+    /// assert_eq!(Prompt::parse_line(b"CONNECT OK"), None);
+    /// assert_eq!(Prompt::parse_line(b"DOWNLOAD"), Some(Prompt::Download));
+    /// ```
     pub fn parse_line(line: &'a [u8]) -> Option<Self> {
         match *line.first()? {
             b'C' => {
@@ -168,6 +201,12 @@ pub enum PromptKind {
 
 impl Prompt<'_> {
     /// The kind of this prompt.
+    ///
+    /// ```
+    /// use atmodem::codec::{Prompt, PromptKind};
+    /// assert_eq!(Prompt::Connect(Some("115200")).kind(), PromptKind::Connect);
+    /// assert_eq!(Prompt::Angle.kind(), PromptKind::Angle);
+    /// ```
     pub fn kind(&self) -> PromptKind {
         match self {
             Self::Angle => PromptKind::Angle,

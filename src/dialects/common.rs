@@ -346,12 +346,31 @@ impl<'a> PdpAddress<'a> {
 pub struct PdpAddresses<'a>(Lines<'a>);
 
 impl<'a> PdpAddresses<'a> {
-    /// Every context's addresses.
+    /// Every context's addresses (lines that are not `+CGPADDR:` are skipped).
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::common::Cgpaddr;
+    /// let lines = [&b"+CGPADDR: 1,\"10.0.0.2\""[..], b"+CGPADDR: 2,\"10.0.1.7\""];
+    /// let all = Cgpaddr::default().parse(Lines::from_slice(&lines)).unwrap();
+    /// assert!(all.iter().map(|a| a.cid).eq([1, 2]));
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = PdpAddress<'a>> + 'a {
         self.0.iter().filter_map(PdpAddress::parse)
     }
 
     /// The addresses of context `cid`.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::common::Cgpaddr;
+    /// let lines = [&b"+CGPADDR: 1,\"10.0.0.2\""[..]];
+    /// let all = Cgpaddr::default().parse(Lines::from_slice(&lines)).unwrap();
+    /// assert_eq!(all.get(1).and_then(|a| a.ipv4()), Some("10.0.0.2"));
+    /// assert!(all.get(2).is_none());
+    /// ```
     pub fn get(&self, cid: u8) -> Option<PdpAddress<'a>> {
         self.iter().find(|a| a.cid == cid)
     }

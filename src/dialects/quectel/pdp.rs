@@ -280,12 +280,32 @@ impl<'a> ActiveContext<'a> {
 pub struct ActiveContexts<'a>(Lines<'a>);
 
 impl<'a> ActiveContexts<'a> {
-    /// Every reported context.
+    /// Every reported context (the TCP/IP manual's
+    /// `+QIACT: <contextID>,<context_state>,<context_type>[,"<IP_address>"]`).
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QiactRead;
+    /// let lines = [&b"+QIACT: 1,1,1,\"10.7.157.1\""[..], b"+QIACT: 2,0,1"];
+    /// let all = QiactRead.parse(Lines::from_slice(&lines)).unwrap();
+    /// assert!(all.iter().map(|c| (c.cid, c.active)).eq([(1, true), (2, false)]));
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = ActiveContext<'a>> + 'a {
         self.0.iter().filter_map(ActiveContext::parse)
     }
 
     /// Context `cid`, if reported.
+    ///
+    /// ```
+    /// use atmodem::codec::Lines;
+    /// use atmodem::dialects::Command;
+    /// use atmodem::dialects::quectel::QiactRead;
+    /// let lines = [&b"+QIACT: 1,1,1,\"10.7.157.1\""[..]];
+    /// let all = QiactRead.parse(Lines::from_slice(&lines)).unwrap();
+    /// assert_eq!(all.get(1).and_then(|c| c.address), Some("10.7.157.1"));
+    /// assert!(all.get(3).is_none());
+    /// ```
     pub fn get(&self, cid: u8) -> Option<ActiveContext<'a>> {
         self.iter().find(|c| c.cid == cid)
     }
@@ -446,6 +466,16 @@ fn lte_cell(line: &[u8]) -> Option<LteCell<'_>> {
 
 impl<'a> ServingCell<'a> {
     /// Parse a `+QENG: "servingcell",...` line.
+    ///
+    /// ```
+    /// use atmodem::dialects::quectel::ServingCell;
+    /// // The LTE row of the Quectel note's answer.
+    /// let line = b"+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"TDD\",460,00,5C4EF01,121,38400,39,5,5,550B,-98,-8,-70,21,42";
+    /// let Some(ServingCell::Lte(cell)) = ServingCell::parse(line) else { panic!() };
+    /// assert_eq!((cell.state, cell.mcc, cell.mnc, cell.cell_id, cell.band), ("NOCONN", 460, "00", "5C4EF01", 39));
+    /// let searching = ServingCell::parse(b"+QENG: \"servingcell\",\"SEARCH\"").unwrap();
+    /// assert!(matches!(searching, ServingCell::Other { state: "SEARCH", rat: None, .. }));
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         if let Some(cell) = lte_cell(line) {
             return Some(Self::Lte(cell));
