@@ -5,6 +5,7 @@
 
 use std::hint::black_box;
 
+use atmodem::client::State;
 use atmodem::codec::{Dialect, Item, Reader};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
@@ -103,7 +104,9 @@ pub fn client_quectel(input: &[u8], read: usize) -> usize {
         input,
         read: read.max(1),
     };
-    let mut c: Client<Uart<'_>, InstantDelay, Quectel> = Client::new(uart, InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<Uart<'_>, InstantDelay, Quectel> =
+        Client::new(uart, InstantDelay, &mut state);
     let mut sum = 0usize;
     embassy_futures::block_on(async {
         while let Ok(m) = c.mqtt_next_message(0, 1_000).await {

@@ -41,7 +41,7 @@ use atmodem::aliyun::{
     AuthType, DeviceSecretLogin, HttpsDeviceAuth, HttpsRegistration, MqttEndpoint,
     MqttRegistration, SignMethod, property_post_reply_topic, user_topic,
 };
-use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession};
+use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession, State};
 use atmodem::dialects::common::Echo;
 use atmodem::dialects::luat::{Luat, MqttMsgSet};
 use atmodem::dialects::quectel::{QmtCfgQuery, QmtSettingName, Quectel};
@@ -195,7 +195,7 @@ impl Device {
 
 /// The Luat note end to end.
 pub async fn luat<IO: Read + Write, DL: DelayNs>(
-    c: &mut Client<IO, DL, Luat>,
+    c: &mut Client<'_, IO, DL, Luat>,
     d: &Device,
 ) -> Result<Results, Fail> {
     let (pk, dn) = (d.product_key.as_str(), d.device_name.as_str());
@@ -279,7 +279,7 @@ fn client_id(d: &Device) -> String {
 /// One-device-one-secret through `aliauth`, then the property post / subscribe / receive
 /// exchange (the Quectel note's 4.1.3).
 pub async fn quectel_device_secret_aliauth<IO: Read + Write, DL: DelayNs>(
-    c: &mut Client<IO, DL, Quectel>,
+    c: &mut Client<'_, IO, DL, Quectel>,
     d: &Device,
 ) -> Result<Results, Fail> {
     let (pk, dn) = (d.product_key.as_str(), d.device_name.as_str());
@@ -335,7 +335,7 @@ pub async fn quectel_device_secret_aliauth<IO: Read + Write, DL: DelayNs>(
 
 /// One-device-one-secret with the console's clientId / username / password (4.1.2).
 pub async fn quectel_device_secret_password<IO: Read + Write, DL: DelayNs>(
-    c: &mut Client<IO, DL, Quectel>,
+    c: &mut Client<'_, IO, DL, Quectel>,
     d: &Device,
 ) -> Result<Results, Fail> {
     let mut login = DeviceSecretLogin::new(&d.product_key, &d.device_name, &d.device_secret)
@@ -365,7 +365,7 @@ pub async fn quectel_device_secret_password<IO: Read + Write, DL: DelayNs>(
 
 /// MQTT registration with pre-registration, then the reconnect with the new secret (4.2.1).
 pub async fn quectel_mqtt_register<IO: Read + Write, DL: DelayNs>(
-    c: &mut Client<IO, DL, Quectel>,
+    c: &mut Client<'_, IO, DL, Quectel>,
     d: &Device,
 ) -> Result<Results, Fail> {
     let net = quectel::network_checks(c, 1)
@@ -409,7 +409,7 @@ pub async fn quectel_mqtt_register<IO: Read + Write, DL: DelayNs>(
 
 /// Registration-free registration, then the connwl login (4.2.2).
 pub async fn quectel_mqtt_regnwl<IO: Read + Write, DL: DelayNs>(
-    c: &mut Client<IO, DL, Quectel>,
+    c: &mut Client<'_, IO, DL, Quectel>,
     d: &Device,
 ) -> Result<Results, Fail> {
     let net = quectel::network_checks(c, 1)
@@ -454,7 +454,7 @@ pub async fn quectel_mqtt_regnwl<IO: Read + Write, DL: DelayNs>(
 
 /// HTTPS registration, then the login with the new secret through `aliauth` (4.2.3).
 pub async fn quectel_https_register<IO: Read + Write, DL: DelayNs>(
-    c: &mut Client<IO, DL, Quectel>,
+    c: &mut Client<'_, IO, DL, Quectel>,
     d: &Device,
 ) -> Result<Results, Fail> {
     let net = quectel::network_checks(c, 1)
@@ -499,7 +499,9 @@ pub fn simulate(
         .with_chunks(chunks);
     macro_rules! run {
         ($dialect:ty, $f:ident) => {{
-            let mut c: Client<SimModem, InstantDelay, $dialect> = Client::new(sim, InstantDelay);
+            let mut state: State = State::new();
+            let mut c: Client<SimModem, InstantDelay, $dialect> =
+                Client::new(sim, InstantDelay, &mut state);
             let results = embassy_futures::block_on($f(&mut c, device));
             let t = c.transport();
             let results = results?;
@@ -737,7 +739,9 @@ pub fn on_bench(dialect: &str) -> Result<String, String> {
         let (transcript, results) = match family {
             // Power-up sync, then echo off (the modules boot with echo on).
             Family::Luat => {
-                let mut c: Client<_, _, Luat> = Client::new(io, atmodem::host::TokioDelay);
+                let mut state: State = State::new();
+                let mut c: Client<_, _, Luat> =
+                    Client::new(io, atmodem::host::TokioDelay, &mut state);
                 let r = match c.autobaud().await.and(c.send(&Echo(false)).await) {
                     Ok(()) => device_flow(&p, &mut c).await,
                     Err(e) => Err(format!("sync: {e:?}")),
@@ -745,7 +749,9 @@ pub fn on_bench(dialect: &str) -> Result<String, String> {
                 (c.transport().transcript(), r)
             }
             _ => {
-                let mut c: Client<_, _, Quectel> = Client::new(io, atmodem::host::TokioDelay);
+                let mut state: State = State::new();
+                let mut c: Client<_, _, Quectel> =
+                    Client::new(io, atmodem::host::TokioDelay, &mut state);
                 let r = match c.autobaud().await.and(c.send(&Echo(false)).await) {
                     Ok(()) => device_flow(&p, &mut c).await,
                     Err(e) => Err(format!("sync: {e:?}")),
@@ -878,11 +884,13 @@ pub fn supervised_on_bench(dialect: &str) -> Result<String, String> {
         let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
         let io = Recorder::new(atmodem_sim::transport::uart(io));
         let (transcript, results) = if family == Family::Luat {
-            let c: Client<_, _, Luat> = Client::new(io, TokioDelay);
+            let mut state: State = State::new();
+            let c: Client<_, _, Luat> = Client::new(io, TokioDelay, &mut state);
             let (c, r) = supervised_flow(&p, c, &faults).await;
             (c.transport().transcript(), r)
         } else {
-            let c: Client<_, _, Quectel> = Client::new(io, TokioDelay);
+            let mut state: State = State::new();
+            let c: Client<_, _, Quectel> = Client::new(io, TokioDelay, &mut state);
             let (c, r) = supervised_flow(&p, c, &faults).await;
             (c.transport().transcript(), r)
         };
@@ -1025,11 +1033,13 @@ fn real(o: &Options, port: &str) -> Result<String, String> {
         let io = Recorder::new(embedded_io_adapters::tokio_1::FromTokio::new(serial));
         let d = &o.device;
         let (transcript, results) = if dialect == "luat" {
-            let mut c: Client<_, _, Luat> = Client::new(io, TokioDelay);
+            let mut state: State = State::new();
+            let mut c: Client<_, _, Luat> = Client::new(io, TokioDelay, &mut state);
             let r = luat(&mut c, d).await;
             (c.transport().transcript(), r)
         } else {
-            let mut c: Client<_, _, Quectel> = Client::new(io, TokioDelay);
+            let mut state: State = State::new();
+            let mut c: Client<_, _, Quectel> = Client::new(io, TokioDelay, &mut state);
             let r = match flow {
                 "quectel-device-secret-password" => quectel_device_secret_password(&mut c, d).await,
                 "quectel-mqtt-register" => quectel_mqtt_register(&mut c, d).await,

@@ -9,6 +9,7 @@
     clippy::panic
 )]
 
+use atmodem::client::State;
 use atmodem::codec::{
     Decoder, Dialect, Expect, FinalCode, Frame, Generic, Item, Lines, PdpEvent, Prompt, Reader,
     Registration, SimState, Urc, token,
@@ -197,8 +198,9 @@ pub fn client(data: &[u8]) {
     );
     let mut body = [0u8; 64];
     if head & 1 == 0 {
-        let mut c: Client<SimModem, InstantDelay, Quectel, 128, 128, 128> =
-            Client::new(sim, InstantDelay);
+        let mut state: State<128, 128, 128> = State::new();
+        let mut c: Client<SimModem, InstantDelay, Quectel> =
+            Client::new(sim, InstantDelay, &mut state);
         block_on(async {
             let _ = c.wait_network(3_000).await;
             let _ = c.bearer_up(&BearerConfig::default()).await;
@@ -212,8 +214,9 @@ pub fn client(data: &[u8]) {
         });
         let _ = c.stats();
     } else {
-        let mut c: Client<SimModem, InstantDelay, Luat, 128, 128, 128> =
-            Client::new(sim, InstantDelay);
+        let mut state: State<128, 128, 128> = State::new();
+        let mut c: Client<SimModem, InstantDelay, Luat> =
+            Client::new(sim, InstantDelay, &mut state);
         block_on(async {
             let _ = c.wait_network(3_000).await;
             let _ = c.bearer_up(&BearerConfig::default()).await;
@@ -423,10 +426,11 @@ pub fn client_script(data: &[u8]) {
     };
     let calls = usize::from(head >> 4) + 1;
     let modem = ScriptModem::new(plan, usize::from(head & 0x0f) + 1);
-    let mut c: Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128> =
-        Client::new(modem, InstantDelay);
+    let mut state: State<128, 96, 128> = State::new();
+    let mut c: Client<ScriptModem, InstantDelay, Quectel> =
+        Client::new(modem, InstantDelay, &mut state);
     const EXPECT: Expect = Expect::tokens(&[b"+XTAG"]);
-    type C = Client<ScriptModem, InstantDelay, Quectel, 128, 96, 128>;
+    type C<'s> = Client<'s, ScriptModem, InstantDelay, Quectel>;
     // A call's outcome must be the modem's answer to that very command.
     let check = |c: &C, tag: usize, result: &Result<usize, Error<embedded_io::ErrorKind>>| {
         let answered = c.transport().answers.get(&tag).copied();

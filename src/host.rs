@@ -7,7 +7,7 @@
 //!   `embedded_io_async::Read + Write` the client takes:
 //!
 //! ```no_run
-//! use atmodem::client::Client;
+//! use atmodem::client::{Client, State};
 //! use atmodem::dialects::quectel::Quectel;
 //! use atmodem::host::TokioDelay;
 //! use embedded_io_adapters::tokio_1::FromTokio;
@@ -15,7 +15,8 @@
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let port = tokio_serial::new("/dev/ttyUSB0", 115_200).open_native_async()?;
-//! let mut modem: Client<_, _, Quectel> = Client::new(FromTokio::new(port), TokioDelay);
+//! let mut state: State = State::new();
+//! let mut modem: Client<_, _, Quectel> = Client::new(FromTokio::new(port), TokioDelay, &mut state);
 //! modem.autobaud().await.map_err(|e| format!("{e:?}"))?;
 //! # Ok(())
 //! # }
@@ -36,7 +37,7 @@ use core::time::Duration;
 /// does not concern it: it only measures time.
 ///
 /// ```
-/// use atmodem::client::{Awaited, Client, Error};
+/// use atmodem::client::{Awaited, Client, Error, State};
 /// use atmodem::dialects::common::Csq;
 /// use atmodem::dialects::quectel::Quectel;
 /// use atmodem::host::TokioDelay;
@@ -53,7 +54,8 @@ use core::time::Duration;
 ///     // A client on an in-memory byte stream whose other end never answers: the command
 ///     // times out on tokio's clock (AT+CSQ allows 300 ms).
 ///     let (host, _modem) = tokio::io::duplex(256);
-///     let mut c: Client<_, _, Quectel> = Client::new(FromTokio::new(host), TokioDelay);
+///     let mut state: State = State::new();
+///     let mut c: Client<_, _, Quectel> = Client::new(FromTokio::new(host), TokioDelay, &mut state);
 ///     let before = tokio::time::Instant::now();
 ///     let timed_out = c.send(&Csq).await.map(|_| ());
 ///     assert!(matches!(timed_out, Err(Error::Timeout(Awaited::Answer("+CSQ")))));

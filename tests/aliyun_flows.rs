@@ -5,17 +5,18 @@
 
 use atmodem::aliyun::flow::{self, FlowError, luat, quectel};
 use atmodem::aliyun::{DeviceSecretLogin, HttpsRegistration, SignMethod};
-use atmodem::client::{BearerConfig, Client, HttpTiming, MqttLogin, MqttSession};
+use atmodem::client::{BearerConfig, Client, HttpTiming, MqttLogin, MqttSession, State};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::sim::{InstantDelay, SimModem};
 use embassy_futures::block_on;
 
-type Q = Client<SimModem, InstantDelay, Quectel>;
-type L = Client<SimModem, InstantDelay, Luat>;
+type Q<'s> = Client<'s, SimModem, InstantDelay, Quectel>;
+type L<'s> = Client<'s, SimModem, InstantDelay, Luat>;
 
-fn q(script: &str) -> Q {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn q(script: &str) -> Q<'static> {
+    let state: &mut State = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
 const REG_BODY: &str = "productKey=b1KCi45LcCP&deviceName=862991419835241&random=123456&sign=1770d38260cc980dbc4337ed7fe1e8de&signMethod=HmacMD5";
@@ -61,9 +62,11 @@ fn registration() -> HttpsRegistration<'static> {
 fn platform_error_reply_is_typed_with_code_and_message() {
     // The shape Aliyun answers a bad request with (no `data`).
     let reply = r#"{"code":460,"message":"request parameter error."}"#;
+    let mut state: State = State::new();
     let mut c: L = Client::new(
         SimModem::new(&luat_register_script(reply)).unwrap(),
         InstantDelay,
+        &mut state,
     );
     let mut buf = [0u8; 256];
     let timing = HttpTiming {
@@ -91,9 +94,11 @@ fn platform_error_reply_is_typed_with_code_and_message() {
 fn a_success_reply_without_the_secret_names_the_field_and_keeps_the_code() {
     // `code` 200 but no `deviceSecret`: not a garbled reply, and not a platform error.
     let reply = r#"{"code":200,"data":{"productKey":"b1KCi45LcCP","deviceName":"862991419835241"},"message":"success"}"#;
+    let mut state: State = State::new();
     let mut c: L = Client::new(
         SimModem::new(&luat_register_script(reply)).unwrap(),
         InstantDelay,
+        &mut state,
     );
     let mut buf = [0u8; 256];
     let timing = HttpTiming {
@@ -118,9 +123,11 @@ fn a_success_reply_without_the_secret_names_the_field_and_keeps_the_code() {
 
 #[test]
 fn a_reply_that_is_not_json_is_a_reply_error() {
+    let mut state: State = State::new();
     let mut c: L = Client::new(
         SimModem::new(&luat_register_script("<html>502</html>")).unwrap(),
         InstantDelay,
+        &mut state,
     );
     let mut buf = [0u8; 256];
     let timing = HttpTiming {
@@ -214,7 +221,8 @@ fn registration_session_closed_without_a_reply() {
 #[test]
 fn old_luat_firmware_is_refused() {
     let script = ">> AT\n<< OK\n>> AT+CGMR\n<< +CGMR: \"AirM2M_Air724UG_V408_LTE_AT\"\n<< OK\n";
-    let mut c: L = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: L = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     assert_eq!(
         block_on(luat::prepare(&mut c, &BearerConfig::default())),
         Err(FlowError::Firmware(408))
@@ -251,9 +259,11 @@ fn property_post_json_and_reply() {
 fn flow_errors_keep_secrets_out_of_debug() {
     // A device from a registration: its secret never shows in Debug.
     let reply = r#"{"code":200,"data":{"deviceName":"862991419835241","deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"b1KCi45LcCP"},"message":"success"}"#;
+    let mut state: State = State::new();
     let mut c: L = Client::new(
         SimModem::new(&luat_register_script(reply)).unwrap(),
         InstantDelay,
+        &mut state,
     );
     let mut buf = [0u8; 256];
     let timing = HttpTiming {
@@ -275,7 +285,8 @@ fn flow_errors_keep_secrets_out_of_debug() {
 fn luat_baud_sync_retries_at_until_ok() {
     // The first `AT` only produces noise while the module finds the baud rate.
     let script = ">> AT\n<<| \"\\u00ff\\u00fe\"\n>> AT\n<< OK\n>> AT+CGMR\n<< +CGMR: \"AirM2M_Air724UG_V409_LTE_AT\"\n<< OK\n>> AT+CGATT?\n<< +CGATT: 1\n<< OK\n>> AT+SAPBR=3,1,\"CONTYPE\",\"GPRS\"\n<< OK\n>> AT+SAPBR=3,1,\"APN\",\"\"\n<< OK\n>> AT+SAPBR=1,1\n<< OK\n";
-    let mut c: L = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: L = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     assert_eq!(
         block_on(luat::prepare(&mut c, &BearerConfig::default())),
         Ok(409)

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use atmodem::aliyun::{DeviceSecretLogin, ca, flow, user_topic};
-use atmodem::client::{BearerConfig, Client, MqttSession};
+use atmodem::client::{BearerConfig, Client, MqttSession, State};
 use atmodem::device::{BackoffPolicy, CaFile, Device, DeviceConfig, Event, NoPin, Supervised};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
@@ -90,7 +90,7 @@ enum Before {
 /// reboots the module and checks that the second bring-up uploads nothing.
 async fn check<D: atmodem::codec::Dialect>(family: Family, before: Before)
 where
-    Client<Uart, Delay, D>: Supervised,
+    for<'a> Client<'a, Uart, Delay, D>: Supervised,
 {
     let cmds = commands(family);
     let p = Platform::start().await.unwrap();
@@ -107,7 +107,8 @@ where
         }
         Before::OtherSize => h.put_file(ca::CA_FILE, ca::GLOBALSIGN_ROOT_CA),
     }
-    let c: Client<Uart, Delay, D> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let c: Client<Uart, Delay, D> = Client::new(uart(io), Delay, &mut state);
     let creds = DeviceSecretLogin::new(PK, DN, DS).build().unwrap(); // securemode=2, TLS
     let get = user_topic(PK, DN, "get").unwrap();
     let subs = [(get.as_str(), 1)];

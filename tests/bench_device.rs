@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow, user_topic};
-use atmodem::client::{BearerConfig, Client, MqttSession};
+use atmodem::client::{BearerConfig, Client, MqttSession, State};
 use atmodem::device::{
     BackoffPolicy, Device, DeviceConfig, DeviceError, Disconnect, Event, NoPin, Sent, StopReason,
     Supervised,
@@ -51,11 +51,12 @@ fn client<D: atmodem::codec::Dialect>(
     p: &Platform,
     tweak: impl FnOnce(&mut ModemConfig),
     family: Family,
-) -> (Client<Uart, Delay, D>, ModemHandle) {
+) -> (Client<'static, Uart, Delay, D>, ModemHandle) {
     let mut cfg = ModemConfig::new(family, p.host_map());
     tweak(&mut cfg);
     let (io, faults) = spawn_model(cfg);
-    (Client::new(uart(io), Delay), faults)
+    let state: &mut State = Box::leak(Box::new(State::new()));
+    (Client::new(uart(io), Delay, state), faults)
 }
 
 /// The next event that `want` accepts (others are collected), within `within`.
@@ -107,7 +108,7 @@ async fn message_arrives<C: Supervised>(
 
 async fn cold_bring_up<D: atmodem::codec::Dialect>(family: Family)
 where
-    Client<Uart, Delay, D>: Supervised,
+    for<'a> Client<'a, Uart, Delay, D>: Supervised,
 {
     let p = Platform::start().await.unwrap();
     let (c, faults) = client::<D>(&p, |_| {}, family);
@@ -161,7 +162,7 @@ async fn luat_cold_bring_up() {
 /// and the QoS 1 messages published while offline delivered in order.
 async fn faults_reconnect<D: atmodem::codec::Dialect>(family: Family)
 where
-    Client<Uart, Delay, D>: Supervised,
+    for<'a> Client<'a, Uart, Delay, D>: Supervised,
 {
     let p = Platform::start().await.unwrap();
     let (c, faults) = client::<D>(&p, |_| {}, family);
@@ -268,7 +269,7 @@ async fn stops<D: atmodem::codec::Dialect>(
     times: usize,
 ) -> Vec<String>
 where
-    Client<Uart, Delay, D>: Supervised,
+    for<'a> Client<'a, Uart, Delay, D>: Supervised,
 {
     let p = Platform::start().await.unwrap();
     let (c, faults) = client::<D>(&p, tweak, family);
@@ -519,9 +520,11 @@ async fn a_wedged_module_is_resynchronised_then_reset() {
     use atmodem::device::{PinTimings, Recovery};
     let p = Platform::start().await.unwrap();
     let (io, faults) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
+    let mut state: State = State::new();
     let c: Client<Uart, Delay, Quectel> = Client::with_config(
         uart(io),
         Delay,
+        &mut state,
         Config {
             resync_timeout_ms: 100,
             resync_attempts: 2,
@@ -605,7 +608,7 @@ impl Dice {
 /// reach the platform.
 async fn soak<D: atmodem::codec::Dialect>(family: Family, seed: u64)
 where
-    Client<Uart, Delay, D>: Supervised,
+    for<'a> Client<'a, Uart, Delay, D>: Supervised,
 {
     const FAULTS: usize = 1000;
     let wall = std::time::Instant::now();
@@ -797,11 +800,13 @@ fn quick_pins() -> atmodem::device::PinTimings {
     }
 }
 
-fn quick_client(p: &Platform) -> (Client<Uart, Delay, Quectel>, ModemHandle) {
+fn quick_client(p: &Platform) -> (Client<'static, Uart, Delay, Quectel>, ModemHandle) {
     let (io, faults) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
+    let state: &mut State = Box::leak(Box::new(State::new()));
     let c = Client::with_config(
         uart(io),
         Delay,
+        state,
         atmodem::client::Config {
             resync_timeout_ms: 100,
             resync_attempts: 2,

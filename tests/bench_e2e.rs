@@ -16,7 +16,7 @@ use atmodem::aliyun::{
     AuthType, DeviceSecretLogin, HttpsDeviceAuth, HttpsRegistration, MqttRegistration, SecureMode,
     SignMethod, property_post_reply_topic, user_topic,
 };
-use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession};
+use atmodem::client::{BearerConfig, Client, Mqtt, MqttSession, State};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::host::TokioDelay as Delay;
@@ -36,9 +36,13 @@ fn tls_session(creds: &atmodem::aliyun::MqttCredentials) -> MqttSession<'_> {
     }
 }
 
-fn model<D: atmodem::codec::Dialect>(p: &Platform, family: Family) -> Client<Uart, Delay, D> {
+fn model<D: atmodem::codec::Dialect>(
+    p: &Platform,
+    family: Family,
+) -> Client<'static, Uart, Delay, D> {
     let (io, _faults) = spawn_model(ModemConfig::new(family, p.host_map()));
-    Client::new(uart(io), Delay)
+    let state: &mut State = Box::leak(Box::new(State::new()));
+    Client::new(uart(io), Delay, state)
 }
 
 /// Login, subscribe, a property post seen by a platform subscriber and answered, a message
@@ -274,13 +278,18 @@ async fn luat_note_flow() {
 async fn connected<D: atmodem::codec::Dialect>(
     p: &Platform,
     family: Family,
-) -> (Client<Uart, Delay, D>, atmodem_sim::ModemHandle, String)
+) -> (
+    Client<'static, Uart, Delay, D>,
+    atmodem_sim::ModemHandle,
+    String,
+)
 where
-    Client<Uart, Delay, D>: Mqtt,
-    <Client<Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+    for<'a> Client<'a, Uart, Delay, D>: Mqtt,
+    for<'a> <Client<'a, Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
 {
     let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
-    let mut c = Client::new(uart(io), Delay);
+    let state: &mut State = Box::leak(Box::new(State::new()));
+    let mut c = Client::new(uart(io), Delay, state);
     let creds = DeviceSecretLogin::new(PK, DN, DS)
         .secure_mode(SecureMode::Tcp)
         .build()
@@ -297,7 +306,7 @@ where
 /// session works afterwards.
 async fn faults_end_the_session<D: atmodem::codec::Dialect>(family: Family)
 where
-    Client<Uart, Delay, D>: Mqtt<Error = atmodem::client::Error<std::io::Error>>,
+    for<'a> Client<'a, Uart, Delay, D>: Mqtt<Error = atmodem::client::Error<std::io::Error>>,
 {
     use atmodem::client::Error;
     let p = Platform::start().await.unwrap();
@@ -371,8 +380,8 @@ async fn luat_faults_end_the_session() {
 /// Byte-by-byte output, garbage and a URC storm in the middle of a session.
 async fn noisy_line<D: atmodem::codec::Dialect>(family: Family, storm: &str)
 where
-    Client<Uart, Delay, D>: Mqtt,
-    <Client<Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+    for<'a> Client<'a, Uart, Delay, D>: Mqtt,
+    for<'a> <Client<'a, Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
 {
     let p = Platform::start().await.unwrap();
     let (mut c, faults, get) = connected::<D>(&p, family).await;
@@ -402,20 +411,19 @@ async fn luat_noisy_line() {
 
 /// The network wait and bearer bring-up against a module that registers after a while, then
 /// large and QoS 2 messages both ways.
-/// Client buffers large enough for a 4 KiB message.
-type Big<D> = Client<Uart, Delay, D, 8192, 512, 8192>;
-
 async fn bring_up_and_big_messages<D: atmodem::codec::Dialect>(family: Family)
 where
-    Big<D>: Mqtt + atmodem::client::Bearer,
-    <Big<D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+    for<'a> Client<'a, Uart, Delay, D>: Mqtt + atmodem::client::Bearer,
+    for<'a> <Client<'a, Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
 {
     use atmodem::client::Bearer;
     let p = Platform::start().await.unwrap();
     let mut cfg = ModemConfig::new(family, p.host_map());
     cfg.registration_delay = Duration::from_millis(1500);
     let (io, _faults) = spawn_model(cfg);
-    let mut c: Big<D> = Client::new(uart(io), Delay);
+    // Client buffers large enough for a 4 KiB message.
+    let mut state: State<8192, 512, 8192> = State::new();
+    let mut c: Client<_, _, D> = Client::new(uart(io), Delay, &mut state);
     c.wait_network(10_000).await.unwrap();
     c.bearer_up(&BearerConfig::default()).await.unwrap();
     // Already up counts as success.
@@ -519,11 +527,13 @@ async fn an_unresponsive_broker_fails_the_connect() {
         c
     };
     let (io, _f) = spawn_model(cfg(Family::Quectel));
-    let mut q: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut q: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
     let e = q.mqtt_start(&s).await.unwrap_err();
     assert!(matches!(e, Error::Action(ActionError::Closed(4))), "{e:?}");
     let (io, _f) = spawn_model(cfg(Family::Luat));
-    let mut l: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut l: Client<_, _, Luat> = Client::new(uart(io), Delay, &mut state);
     let e = l.mqtt_start(&s).await.unwrap_err();
     assert!(
         matches!(
@@ -549,7 +559,8 @@ async fn quectel_mqtt_registration_right_after_boot() {
     let mut cfg = ModemConfig::new(Family::Quectel, p.host_map());
     cfg.boot_urcs = true;
     let (io, _faults) = spawn_model(cfg);
-    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
     // What a firmware does at power-up: sync with the module (the boot URCs, `RDY` among
     // them, end up queued).
     c.autobaud().await.unwrap();
@@ -591,7 +602,8 @@ async fn luat_firmware_too_old_for_aliyun() {
     let mut cfg = ModemConfig::new(Family::Luat, p.host_map());
     cfg.revision = "AirM2M_Air724UG_V408_LTE_AT".into();
     let (io, _faults) = spawn_model(cfg);
-    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay, &mut state);
     let e = luat_flow::prepare(&mut c, &BearerConfig::default())
         .await
         .unwrap_err();
@@ -602,8 +614,8 @@ async fn luat_firmware_too_old_for_aliyun() {
 /// resynchronises (its marker query) and the session goes on.
 async fn silent_then_back<D: atmodem::codec::Dialect>(family: Family)
 where
-    Client<Uart, Delay, D>: Mqtt,
-    <Client<Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
+    for<'a> Client<'a, Uart, Delay, D>: Mqtt,
+    for<'a> <Client<'a, Uart, Delay, D> as atmodem::client::Modem>::Error: core::fmt::Debug,
 {
     use atmodem::dialects::common::Csq;
     let p = Platform::start().await.unwrap();
@@ -643,7 +655,8 @@ async fn luat_silent_then_back() {
 async fn quectel_buffered_receive_through_the_mqtt_capability() {
     let p = Platform::start().await.unwrap();
     let (io, faults) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
-    let mut c: Client<Uart, Delay, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<Uart, Delay, Quectel> = Client::new(uart(io), Delay, &mut state);
     let creds = DeviceSecretLogin::new(PK, DN, DS)
         .secure_mode(SecureMode::Tcp)
         .build()

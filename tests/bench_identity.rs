@@ -2,7 +2,7 @@
 //! them from their own configuration (written from the manuals, not from the library).
 #![allow(clippy::unwrap_used)]
 
-use atmodem::client::Client;
+use atmodem::client::{Client, State};
 use atmodem::codec::SimState;
 use atmodem::dialects::common::CpinRead;
 use atmodem::dialects::identity::{Ccid, Cgsn, Cimi, Qccid};
@@ -18,7 +18,8 @@ async fn quectel_identity() {
     let cfg = ModemConfig::new(Family::Quectel, p.host_map());
     let (imei, imsi, iccid) = (cfg.imei.clone(), cfg.imsi.clone(), cfg.iccid.clone());
     let (io, _faults) = spawn_model(cfg);
-    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
     assert_eq!(c.send(&Cgsn).await.unwrap().as_str(), imei);
     assert_eq!(c.send(&Cimi).await.unwrap().as_str(), imsi);
     assert_eq!(c.send(&Qccid).await.unwrap().as_str(), iccid);
@@ -31,7 +32,8 @@ async fn luat_identity() {
     let cfg = ModemConfig::new(Family::Luat, p.host_map());
     let (imei, imsi, iccid) = (cfg.imei.clone(), cfg.imsi.clone(), cfg.iccid.clone());
     let (io, _faults) = spawn_model(cfg);
-    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay, &mut state);
     assert_eq!(c.send(&Cgsn).await.unwrap().as_str(), imei);
     assert_eq!(c.send(&Cimi).await.unwrap().as_str(), imsi);
     assert_eq!(c.send(&Ccid).await.unwrap().as_str(), iccid);
@@ -40,7 +42,8 @@ async fn luat_identity() {
 async fn status_queries<D: atmodem::codec::Dialect>(p: &Platform, family: Family) {
     use atmodem::dialects::identity::{AccessTech, CclkRead, Cgmi, Cgmm, CopsRead, OperatorName};
     let (io, _faults) = spawn_model(ModemConfig::new(family, p.host_map()));
-    let mut c: Client<_, _, D> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, D> = Client::new(uart(io), Delay, &mut state);
     let maker = c.send(&Cgmi).await.unwrap().0.to_owned();
     let model = c.send(&Cgmm).await.unwrap().0.to_owned();
     let want = match family {
@@ -68,6 +71,7 @@ async fn model_status_queries() {
     let cfg = ModemConfig::new(Family::Luat, p.host_map());
     let iccid = cfg.iccid.clone();
     let (io, _faults) = spawn_model(cfg);
-    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay, &mut state);
     assert_eq!(c.send(&IccidRead).await.unwrap().as_str(), iccid);
 }

@@ -24,7 +24,7 @@ use atmodem::aliyun::ota::{
 };
 use atmodem::aliyun::thing::{Device, Filter, ThingTopic};
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
-use atmodem::client::{Bearer, BearerConfig, Client, Error, HttpTiming, Mqtt, MqttSession};
+use atmodem::client::{Bearer, BearerConfig, Client, Error, HttpTiming, Mqtt, MqttSession, State};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::host::TokioDelay as Delay;
@@ -41,7 +41,7 @@ const PROGRESS: &str = "/ota/device/progress/i2uqc2dloOl/device001";
 /// 2 KiB ranges: Link SDK's default body buffer, within the Luat module's 4 KiB HTTP buffer.
 const CHUNK: u32 = 2048;
 
-type C<D> = Client<Uart, Delay, D>;
+type C<'s, D> = Client<'s, Uart, Delay, D>;
 
 /// The test image: byte `i` is `(31 i + 7) mod 251`; not a multiple of the chunk.
 fn image(len: usize) -> Vec<u8> {
@@ -183,9 +183,9 @@ fn transfer() -> Transfer {
 
 /// Network, bearer, MQTT login and the upgrade subscription: what a device does at boot
 /// and again after a link loss or a reboot.
-async fn bring_up<D: atmodem::codec::Dialect>(c: &mut C<D>)
+async fn bring_up<D: atmodem::codec::Dialect>(c: &mut C<'_, D>)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer,
 {
     c.wait_network(10_000).await.unwrap();
     c.bearer_up(&BearerConfig::default()).await.unwrap();
@@ -203,20 +203,24 @@ where
 }
 
 /// A module of `family` on `p`, brought up.
-async fn device<D: atmodem::codec::Dialect>(p: &Platform, family: Family) -> (C<D>, ModemHandle)
+async fn device<D: atmodem::codec::Dialect>(
+    p: &Platform,
+    family: Family,
+) -> (C<'static, D>, ModemHandle)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer,
 {
     let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
-    let mut c = Client::new(uart(io), Delay);
+    let state: &mut State = Box::leak(Box::new(State::new()));
+    let mut c = Client::new(uart(io), Delay, state);
     bring_up(&mut c).await;
     (c, faults)
 }
 
 /// The push as the device receives it.
-async fn receive_push<D: atmodem::codec::Dialect>(c: &mut C<D>) -> Vec<u8>
+async fn receive_push<D: atmodem::codec::Dialect>(c: &mut C<'_, D>) -> Vec<u8>
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>>,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>>,
 {
     let m = c.mqtt_next_message(0, 5_000).await.unwrap();
     assert_eq!(m.topic, "/ota/device/upgrade/i2uqc2dloOl/device001");
@@ -248,7 +252,7 @@ fn assert_percents(steps: &[String]) {
 
 async fn complete<D: atmodem::codec::Dialect>(family: Family)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
     let (mut c, _faults) = device::<D>(&p, family).await;
@@ -314,7 +318,7 @@ enum Cut {
 /// the cut lands on a range rather than on a report.
 async fn interrupted<D: atmodem::codec::Dialect>(family: Family, cut: Cut, every: u8)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
     let (mut c, faults) = device::<D>(&p, family).await;
@@ -408,7 +412,7 @@ async fn luat_download_resumes_after_a_reboot() {
 /// digest, reported as `-3`, never as 100.
 async fn corrupted<D: atmodem::codec::Dialect>(family: Family)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
     let (mut c, _faults) = device::<D>(&p, family).await;
@@ -460,7 +464,7 @@ async fn luat_corrupted_image_is_rejected_with_step_minus_3() {
 /// ranges fail until the retries are spent, and `-2` is reported.
 async fn range_ignored<D: atmodem::codec::Dialect>(family: Family)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
     let (mut c, _faults) = device::<D>(&p, family).await;
@@ -514,7 +518,7 @@ async fn luat_whole_file_answer_is_not_a_range() {
 /// or requested; the device reports `-1`.
 async fn too_large<D: atmodem::codec::Dialect>(family: Family)
 where
-    C<D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
+    for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
     let (mut c, _faults) = device::<D>(&p, family).await;

@@ -16,7 +16,7 @@ use atmodem::aliyun::thing::{
     write_desired_get, write_event_post, write_property_post, write_reply,
 };
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
-use atmodem::client::{Client, Mqtt, MqttSession};
+use atmodem::client::{Client, Mqtt, MqttSession, State};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::host::TokioDelay as Delay;
@@ -334,7 +334,8 @@ where
 async fn quectel_property_post_reply_matched_by_id() {
     let p = Platform::start().await.unwrap();
     let (io, _faults) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
-    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
     post_and_match(&p, &mut c).await;
 }
 
@@ -342,6 +343,7 @@ async fn quectel_property_post_reply_matched_by_id() {
 async fn luat_property_post_reply_matched_by_id() {
     let p = Platform::start().await.unwrap();
     let (io, _faults) = spawn_model(ModemConfig::new(Family::Luat, p.host_map()));
-    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay, &mut state);
     post_and_match(&p, &mut c).await;
 }

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use atmodem::aliyun::ca;
-use atmodem::client::Client;
+use atmodem::client::{Client, State};
 use atmodem::dialects::quectel::{
     FILE_EXISTS, FILE_NOT_FOUND, Qfdel, Qflst, Qfupl, QsslCfg, QsslCfgQuery, QsslSetting,
     QsslSettingName, Quectel, SecLevel, SslVersion,
@@ -18,7 +18,8 @@ use atmodem_sim::{Family, ModemConfig, Platform, spawn_model};
 async fn upload_list_delete_the_ca() {
     let p = Platform::start().await.unwrap();
     let (io, module) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
-    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
 
     let up = Qfupl {
         name: ca::CA_FILE_UFS,
@@ -62,7 +63,8 @@ async fn upload_list_delete_the_ca() {
 async fn odd_sized_upload_and_binary_data() {
     let p = Platform::start().await.unwrap();
     let (io, module) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
-    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
     // Bytes a line reader would trip on: CR, LF, `OK`, a NUL, Ctrl-Z; odd length.
     let data = b"\r\nOK\r\n\x00\x1a+QFUPL: 1,0\r\n\xff";
     let report = c
@@ -81,7 +83,8 @@ async fn odd_sized_upload_and_binary_data() {
 async fn configure_an_ssl_context() {
     let p = Platform::start().await.unwrap();
     let (io, _module) = spawn_model(ModemConfig::new(Family::Quectel, p.host_map()));
-    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(uart(io), Delay, &mut state);
     let ctx = 2;
     let settings = [
         QsslSetting::SslVersion(SslVersion::Tls1_2),
@@ -135,7 +138,8 @@ mod luat {
     async fn write_the_ca_and_point_mqtt_at_it() {
         let p = Platform::start().await.unwrap();
         let (io, module) = spawn_model(ModemConfig::new(Family::Luat, p.host_map()));
-        let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay);
+        let mut state: State = State::new();
+        let mut c: Client<_, _, Luat> = Client::new(uart(io), Delay, &mut state);
         let name = "aliyun_ca.crt";
 
         // Writing a file that was not created is refused.

@@ -5,6 +5,7 @@
 
 use atmodem::client::{
     Bearer, BearerConfig, Client, Error, Http, HttpPost, HttpTiming, Mqtt, MqttLogin, MqttSession,
+    State,
 };
 use atmodem::codec::Dialect;
 use atmodem::dialects::ActionError;
@@ -13,7 +14,7 @@ use atmodem::dialects::quectel::Quectel;
 use atmodem::sim::{InstantDelay, SimModem};
 use embassy_futures::block_on;
 
-type C<D> = Client<SimModem, InstantDelay, D, 512, 512, 512>;
+type C<'s, D> = Client<'s, SimModem, InstantDelay, D>;
 
 /// Read sizes that cut lines, prompts and payloads in odd places.
 const CHUNKINGS: &[&[usize]] = &[&[usize::MAX], &[1], &[3, 7], &[2, 64, 5]];
@@ -22,7 +23,8 @@ const CHUNKINGS: &[&[usize]] = &[&[usize::MAX], &[1], &[3, 7], &[2, 64, 5]];
 fn each_chunking<D: Dialect>(script: &str, flow: impl Fn(&mut C<D>)) {
     for chunks in CHUNKINGS {
         let sim = SimModem::new(script).unwrap().with_chunks(chunks);
-        let mut c: C<D> = Client::new(sim, InstantDelay);
+        let mut state: State<512, 512, 512> = State::new();
+        let mut c: C<D> = Client::new(sim, InstantDelay, &mut state);
         flow(&mut c);
         assert!(
             c.transport().is_done(),
@@ -506,7 +508,8 @@ fn luat_mqtt_session() {
 
 #[test]
 fn luat_aliauth_is_unsupported() {
-    let mut c: C<Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    let mut state: State<512, 512, 512> = State::new();
+    let mut c: C<Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     let s = MqttSession::new(
         "h",
         1883,

@@ -3,16 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use atmodem::client::{
-    Awaited, Client, Config, Error, Event, ExtendedError, PromptKind, Request, Seen,
+    Awaited, Client, Config, Error, Event, ExtendedError, PromptKind, Request, Seen, State,
 };
 use atmodem::codec::{Expect, FinalCode, Generic, RegStatus, Urc};
 use atmodem::sim::{InstantDelay, SimError, SimModem};
 use embassy_futures::block_on;
 
-type C = Client<SimModem, InstantDelay, Generic, 256, 256, 128>;
+type C<'s> = Client<'s, SimModem, InstantDelay, Generic>;
 
-fn client(script: &str) -> C {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn client(script: &str) -> C<'static> {
+    let state: &mut State<256, 256, 128> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
 const CSQ: Request<'static> = Request::new(b"AT+CSQ\r", Expect::tokens(&[b"+CSQ"]), 300);
@@ -31,7 +32,8 @@ fn urc_in_the_middle_is_queued_not_taken_for_the_response() {
     let script = ">> AT+CSQ\n<<| \"AT+CSQ\\r\"\n<<\n<< +CEREG: 5\n<<\n<< +CSQ: 20,99\n<< +QFOO: 1\n<<\n<< OK\n";
     for chunks in [&[1usize][..], &[3], &[7, 2]] {
         let sim = SimModem::new(script).unwrap().with_chunks(chunks);
-        let mut c: C = Client::new(sim, InstantDelay);
+        let mut state: State<256, 256, 128> = State::new();
+        let mut c: C = Client::new(sim, InstantDelay, &mut state);
         block_on(c.exchange(&CSQ, None)).unwrap();
         assert_eq!(c.response_lines().count(), 1);
         assert_eq!(c.queued_urcs(), 2);
@@ -204,7 +206,8 @@ fn transport_failing_after_n_bytes_is_an_error_not_a_hang() {
     let sim = SimModem::new(">> AT+CSQ\n<<\n<< +CSQ: 20,99\n<<\n<< OK\n")
         .unwrap()
         .fail_after(10);
-    let mut c: C = Client::new(sim, InstantDelay);
+    let mut state: State<256, 256, 128> = State::new();
+    let mut c: C = Client::new(sim, InstantDelay, &mut state);
     assert_eq!(
         block_on(c.exchange(&CSQ, None)),
         Err(Error::Transport(SimError::Broken))
@@ -260,9 +263,11 @@ fn guard_time_and_config() {
         guard_ms: 20,
         ..Config::default()
     };
+    let mut state: State<256, 256, 128> = State::new();
     let mut c: C = Client::with_config(
         SimModem::new(">> AT+CSQ\n<< OK\n").unwrap(),
         InstantDelay,
+        &mut state,
         cfg,
     );
     block_on(c.exchange(&CSQ, None)).unwrap();

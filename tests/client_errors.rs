@@ -4,7 +4,7 @@
 //! specification's table (§9.2.1, §9.2.2), not from the crate's.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Awaited, Bearer, Client, Error, ExtendedError};
+use atmodem::client::{Awaited, Bearer, Client, Error, ExtendedError, State};
 use atmodem::codec::{ErrorCode, cme_code, cme_text};
 use atmodem::device::{Sim, Supervised};
 use atmodem::dialects::common::{CpinRead, Csq};
@@ -12,10 +12,11 @@ use atmodem::dialects::quectel::{PublishForm, QmtPublish, Quectel};
 use atmodem::sim::{InstantDelay, SimModem};
 use embassy_futures::block_on;
 
-type Q = Client<SimModem, InstantDelay, Quectel>;
+type Q<'s> = Client<'s, SimModem, InstantDelay, Quectel>;
 
-fn q(script: &str) -> Q {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn q(script: &str) -> Q<'static> {
+    let state: &mut State = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
 /// 3GPP TS 27.007 §9.2.1 / §9.2.2: `<err>` numeric format followed by verbose format.

@@ -3,7 +3,7 @@
 //! come and transports that break. After each, the client must stay usable.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Awaited, Client, Error, ExtendedError, Mqtt, MqttLogin, MqttSession};
+use atmodem::client::{Awaited, Client, Error, ExtendedError, Mqtt, MqttLogin, MqttSession, State};
 use atmodem::dialects::ActionError;
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::luat::{Luat, MqttStatu};
@@ -11,18 +11,20 @@ use atmodem::dialects::quectel::{QmtOpen, Quectel};
 use atmodem::sim::{InstantDelay, SimError, SimModem};
 use embassy_futures::block_on;
 
-type Q = Client<SimModem, InstantDelay, Quectel, 256, 256, 256>;
-type L = Client<SimModem, InstantDelay, Luat, 256, 256, 256>;
+type Q<'s> = Client<'s, SimModem, InstantDelay, Quectel>;
+type L<'s> = Client<'s, SimModem, InstantDelay, Luat>;
 
-fn q(script: &str) -> Q {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn q(script: &str) -> Q<'static> {
+    let state: &mut State<256, 256, 256> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
-fn l(script: &str) -> L {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn l(script: &str) -> L<'static> {
+    let state: &mut State<256, 256, 256> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
-fn done<D>(c: &Client<SimModem, InstantDelay, D, 256, 256, 256>) {
+fn done<D>(c: &Client<'_, SimModem, InstantDelay, D>) {
     assert!(
         c.transport().is_done(),
         "script left:\n{}",
@@ -237,7 +239,8 @@ fn a_puback_that_never_comes_times_out_and_the_client_goes_on() {
 fn a_transport_that_breaks_after_n_bytes() {
     for n in [0, 5, 17, 40, 60] {
         let sim = SimModem::new(CONNECTED).unwrap().fail_after(n);
-        let mut c: Q = Client::new(sim, InstantDelay);
+        let mut state: State<256, 256, 256> = State::new();
+        let mut c: Q = Client::new(sim, InstantDelay, &mut state);
         let r = block_on(async {
             c.mqtt_open(&session()).await?;
             c.mqtt_connect(&session()).await

@@ -4,7 +4,7 @@
 //! After each, the client must have refused the input at once and stay usable.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Awaited, Client, Error, Mqtt, MqttLogin, MqttSession, Request};
+use atmodem::client::{Awaited, Client, Error, Mqtt, MqttLogin, MqttSession, Request, State};
 use atmodem::codec::{Decoder, Expect, Frame};
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::luat::Luat;
@@ -12,15 +12,17 @@ use atmodem::dialects::quectel::{PublishForm, Qiact, QmtPublish, QmtRecvFetch, Q
 use atmodem::sim::{InstantDelay, SimError, SimModem};
 use embassy_futures::block_on;
 
-type Q = Client<SimModem, InstantDelay, Quectel, 256, 512, 256>;
-type L = Client<SimModem, InstantDelay, Luat, 256, 512, 256>;
+type Q<'s> = Client<'s, SimModem, InstantDelay, Quectel>;
+type L<'s> = Client<'s, SimModem, InstantDelay, Luat>;
 
-fn q(script: &str) -> Q {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn q(script: &str) -> Q<'static> {
+    let state: &mut State<256, 512, 256> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
-fn l(script: &str) -> L {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn l(script: &str) -> L<'static> {
+    let state: &mut State<256, 512, 256> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
 fn done(sim: &SimModem) {
@@ -240,8 +242,9 @@ fn hostile(
     script: &str,
     stall_on: &'static [u8],
     late_after: &'static [u8],
-) -> Client<Stall, InstantDelay, Quectel> {
+) -> Client<'static, Stall, InstantDelay, Quectel> {
     let inner = SimModem::new(script).unwrap();
+    let state: &mut State = Box::leak(Box::new(State::new()));
     Client::new(
         Stall {
             inner,
@@ -251,10 +254,14 @@ fn hostile(
             late: false,
         },
         InstantDelay,
+        state,
     )
 }
 
-fn stalling(script: &str, stall_on: &'static [u8]) -> Client<Stall, InstantDelay, Quectel> {
+fn stalling(
+    script: &str,
+    stall_on: &'static [u8],
+) -> Client<'static, Stall, InstantDelay, Quectel> {
     hostile(script, stall_on, b"")
 }
 
@@ -585,7 +592,8 @@ fn an_echoed_payload_that_reads_like_urcs_never_ends_a_session_or_the_command() 
     // The same for every way of cutting the module's output into reads.
     for chunks in [&[][..], &[1], &[3, 7], &[2, 64]] {
         let sim = SimModem::new(script).unwrap().with_chunks(chunks);
-        let mut c: Q = Client::new(sim, InstantDelay);
+        let mut state: State<256, 512, 256> = State::new();
+        let mut c: Q = Client::new(sim, InstantDelay, &mut state);
         block_on(c.run(&publish)).unwrap();
         assert!(!c.links().mqtt_is_down(0), "{chunks:?}: {:?}", c.links());
         assert_eq!(c.queued_urcs(), 0, "{chunks:?}");

@@ -4,7 +4,7 @@
 //! client stops reading when its queue is full instead of dropping what it read.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Client, Mqtt};
+use atmodem::client::{Client, Mqtt, State};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::sim::InstantDelay;
@@ -112,8 +112,9 @@ fn luat_stream(n: usize, others: &[usize]) -> Vec<u8> {
 }
 
 fn take_all_quectel(stream: Vec<u8>, sizes: &[usize], n: usize) {
+    let mut state: State = State::new();
     let mut c: Client<Ready, InstantDelay, Quectel> =
-        Client::new(Ready::new(stream, sizes), InstantDelay);
+        Client::new(Ready::new(stream, sizes), InstantDelay, &mut state);
     for i in 0..n {
         let m = block_on(c.mqtt_next_message(0, 1_000))
             .unwrap_or_else(|e| panic!("message {i}, reads {sizes:?}: {e:?}"));
@@ -130,8 +131,9 @@ fn take_all_quectel(stream: Vec<u8>, sizes: &[usize], n: usize) {
 }
 
 fn take_all_luat(stream: Vec<u8>, sizes: &[usize], n: usize) {
+    let mut state: State = State::new();
     let mut c: Client<Ready, InstantDelay, Luat> =
-        Client::new(Ready::new(stream, sizes), InstantDelay);
+        Client::new(Ready::new(stream, sizes), InstantDelay, &mut state);
     for i in 0..n {
         let m = block_on(c.mqtt_next_message(0, 1_000))
             .unwrap_or_else(|e| panic!("message {i}, reads {sizes:?}: {e:?}"));

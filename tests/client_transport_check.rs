@@ -4,7 +4,7 @@
 //! the platform's documented ones; the scripts are the modules' manual exchanges.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession};
+use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession, State};
 use atmodem::device::{Device, DeviceConfig, Event, StopReason};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
@@ -43,11 +43,13 @@ fn mismatches() -> [MqttSession<'static>; 4] {
 /// modem has no script, so any byte written would fail the call with a transport error).
 fn refused_before_anything_is_sent<D: atmodem::codec::Dialect>()
 where
-    Client<SimModem, InstantDelay, D>: Mqtt<Error = Error<atmodem::sim::SimError>>,
+    for<'a> Client<'a, SimModem, InstantDelay, D>: Mqtt<Error = Error<atmodem::sim::SimError>>,
 {
     for s in mismatches() {
         for step in 0..4 {
-            let mut c: Client<_, _, D> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+            let mut state: State = State::new();
+            let mut c: Client<_, _, D> =
+                Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
             let r = block_on(async {
                 match step {
                     0 => c.mqtt_configure(&s).await,
@@ -83,7 +85,9 @@ fn matching_and_undeclared_transports_are_sent() {
     let script = format!(
         ">> AT+QMTCFG=\"version\",0,4\n<< OK\n>> AT+QMTCFG=\"recv/mode\",0,0,1\n<< OK\n>> AT+QMTCFG=\"ssl\",0,1,1\n<< OK\n>> AT+QMTOPEN=0,\"h\",8883\n<< OK\n<< +QMTOPEN: 0,0\n>> AT+QMTCONN=0,\"{TLS_ID}\",\"device001&i2uqc2dloOl\",\"p\"\n<< OK\n<< +QMTCONN: 0,0,0\n"
     );
-    let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(&script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> =
+        Client::new(SimModem::new(&script).unwrap(), InstantDelay, &mut state);
     let s = MqttSession {
         tls: Some(1),
         ..MqttSession::new("h", 8883, password(TLS_ID))
@@ -94,7 +98,9 @@ fn matching_and_undeclared_transports_are_sent() {
     // A client id that declares nothing goes over either transport (the Luat manual:
     // `AT+MCONFIG=<clientid>[,<username>,<password>]`).
     let script = ">> AT+MCONFIG=\"dev-1\"\n<< OK\n";
-    let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Luat> =
+        Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     block_on(c.mqtt_configure(&MqttSession::new("h", 1883, MqttLogin::ClientId("dev-1")))).unwrap();
     assert!(c.transport().is_done(), "{}", c.transport().remaining());
 }
@@ -105,7 +111,9 @@ fn the_opt_out_reproduces_the_quectel_notes_plain_login() {
     let script = format!(
         ">> AT+QMTCFG=\"version\",0,4\n<< OK\n>> AT+QMTCFG=\"recv/mode\",0,0,1\n<< OK\n>> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< +QMTOPEN: 0,0\n>> AT+QMTCONN=0,\"{TLS_ID}\",\"device001&i2uqc2dloOl\",\"p\"\n<< OK\n<< +QMTCONN: 0,0,0\n"
     );
-    let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(&script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> =
+        Client::new(SimModem::new(&script).unwrap(), InstantDelay, &mut state);
     let s = MqttSession {
         unchecked_transport: true,
         ..MqttSession::new("h", 1883, password(TLS_ID))
@@ -117,7 +125,9 @@ fn the_opt_out_reproduces_the_quectel_notes_plain_login() {
 #[test]
 fn the_supervisor_stops_on_a_mismatch_without_touching_the_module() {
     for s in mismatches() {
-        let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+        let mut state: State = State::new();
+        let client: Client<_, _, Quectel> =
+            Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
         let cfg = DeviceConfig::new(Default::default(), s, &[]);
         let mut dev: Device<_, _> = Device::new(client, InstantDelay, cfg);
         for _ in 0..2 {

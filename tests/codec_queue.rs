@@ -5,13 +5,13 @@
 
 use atmodem::codec::{LineQueue, Tag};
 
-fn all<const N: usize>(q: &LineQueue<N>) -> Vec<Vec<u8>> {
+fn all<const N: usize>(q: &LineQueue<[u8; N]>) -> Vec<Vec<u8>> {
     q.iter().map(<[u8]>::to_vec).collect()
 }
 
 #[test]
 fn fifo_order_and_pop() {
-    let mut q: LineQueue<64> = LineQueue::new();
+    let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     assert!(q.push(b"one"));
     assert!(q.push(b"two"));
     assert!(q.push(b"three"));
@@ -27,7 +27,7 @@ fn fifo_order_and_pop() {
 #[test]
 fn full_queue_drops_the_oldest_and_counts() {
     // 36 bytes: three 4-byte lines take 36; the fourth pushes out the first.
-    let mut q: LineQueue<36> = LineQueue::new();
+    let mut q: LineQueue<[u8; 36]> = LineQueue::new();
     for l in [b"aaaa", b"bbbb", b"cccc", b"dddd"] {
         assert!(q.push(l));
     }
@@ -46,7 +46,7 @@ fn full_queue_drops_the_oldest_and_counts() {
 fn tagged_pushes_never_drop_and_refuse_what_does_not_fit() {
     // A line costs its length plus 8 bytes, a message 8 more (where its topic and payload
     // lie): 20 + 12 + 20.
-    let mut q: LineQueue<52> = LineQueue::new();
+    let mut q: LineQueue<[u8; 52]> = LineQueue::new();
     assert!(q.push_tagged(b"m-00", Tag::Message(0)));
     assert!(q.push_tagged(b"u-01", Tag::Urc));
     assert!(q.push_tagged(b"m-10", Tag::Message(1)));
@@ -86,7 +86,7 @@ fn tagged_pushes_never_drop_and_refuse_what_does_not_fit() {
 
 #[test]
 fn tag_and_mark_filters_together() {
-    let mut q: LineQueue<128> = LineQueue::new();
+    let mut q: LineQueue<[u8; 128]> = LineQueue::new();
     q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
     let mark = q.since();
     q.push_tagged(b"+QMTRECV: 0,...", Tag::Message(0));
@@ -103,7 +103,7 @@ fn tag_and_mark_filters_together() {
 
 #[test]
 fn taking_from_the_middle_keeps_the_order_of_the_rest() {
-    let mut q: LineQueue<128> = LineQueue::new();
+    let mut q: LineQueue<[u8; 128]> = LineQueue::new();
     for l in [&b"+A: 1"[..], b"+MSG: x", b"+B: 2", b"+MSG: y"] {
         q.push(l);
     }
@@ -122,7 +122,7 @@ fn taking_from_the_middle_keeps_the_order_of_the_rest() {
 
 #[test]
 fn marks_separate_old_lines_from_new_ones() {
-    let mut q: LineQueue<128> = LineQueue::new();
+    let mut q: LineQueue<[u8; 128]> = LineQueue::new();
     q.push(b"+QMTSTAT: 0,1"); // from an earlier session
     let mark = q.since();
     assert!(!q.any_since(Some(mark), |l| l.starts_with(b"+QMTSTAT")));
@@ -140,7 +140,7 @@ fn marks_separate_old_lines_from_new_ones() {
 
 #[test]
 fn marks_survive_removals_in_the_middle() {
-    let mut q: LineQueue<128> = LineQueue::new();
+    let mut q: LineQueue<[u8; 128]> = LineQueue::new();
     q.push(b"old-1");
     q.push(b"old-2");
     let mark = q.since();
@@ -155,7 +155,7 @@ fn marks_survive_removals_in_the_middle() {
 
 #[test]
 fn scratch_space_empties_the_queue() {
-    let mut q: LineQueue<16> = LineQueue::new();
+    let mut q: LineQueue<[u8; 16]> = LineQueue::new();
     q.push(b"abc");
     let s = q.scratch();
     assert_eq!(s.len(), 16);
@@ -216,7 +216,7 @@ mod model {
 
         #[test]
         fn the_queue_behaves_as_a_list(ops in proptest::collection::vec(op(), 1..200)) {
-            let mut q: LineQueue<256> = LineQueue::new();
+            let mut q: LineQueue<[u8; 256]> = LineQueue::new();
             let mut m: Vec<(Vec<u8>, Tag)> = Vec::new();
             for (n, op) in (1u32..).zip(ops) {
                 let live: usize = m.iter().map(|(l, t)| cost(l.len(), *t)).sum();

@@ -6,14 +6,14 @@
 //! `AT+QMTPUBEX` with a length).
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use atmodem::client::Client;
+use atmodem::client::{Client, State};
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::quectel::{PublishForm, QmtPublish, Quectel};
 use atmodem::sim::{InstantDelay, SimModem};
 use embassy_futures::block_on;
 use proptest::prelude::*;
 
-type Q = Client<SimModem, InstantDelay, Quectel, 512, 512, 512>;
+type Q<'s> = Client<'s, SimModem, InstantDelay, Quectel>;
 
 /// A transcript string: `\u00XX` for every byte that is not plain printable ASCII.
 fn quoted(bytes: &[u8]) -> String {
@@ -80,7 +80,8 @@ proptest! {
             quoted(&payload),
         );
         let sim = SimModem::new(&script).unwrap().with_chunks(&chunks);
-        let mut c: Q = Client::new(sim, InstantDelay);
+        let mut state: State<512, 512, 512> = State::new();
+        let mut c: Q = Client::new(sim, InstantDelay, &mut state);
         prop_assert_eq!(block_on(c.run(&publish)), Ok(()));
         prop_assert!(!c.links().mqtt_is_down(0), "{:?}", c.links());
         prop_assert!(!c.links().rebooted);

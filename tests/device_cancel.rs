@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode, flow, user_topic};
-use atmodem::client::{BearerConfig, Client, MqttSession};
+use atmodem::client::{BearerConfig, Client, MqttSession, State};
 use atmodem::device::{BackoffPolicy, Device, DeviceConfig, Event, NoPin, Sent, Supervised};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
@@ -65,12 +65,13 @@ impl Dice {
 
 async fn cancelled<D: atmodem::codec::Dialect>(family: Family, seed: u64)
 where
-    Client<Uart, Delay, D>: Supervised,
+    for<'a> Client<'a, Uart, Delay, D>: Supervised,
 {
     let p = Platform::start().await.unwrap();
     p.broker().serve_in_process(true);
     let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
-    let c: Client<Uart, Delay, D> = Client::new(uart(io), Delay);
+    let mut state: State = State::new();
+    let c: Client<Uart, Delay, D> = Client::new(uart(io), Delay, &mut state);
     let creds = DeviceSecretLogin::new(PK, DN, DS)
         .secure_mode(SecureMode::Tcp)
         .build()

@@ -987,13 +987,15 @@ fn fsread_encodes_as_the_manual_writes_it() {
 
 #[test]
 fn the_read_back_data_reaches_the_sink_whatever_it_holds() {
-    use atmodem::client::Client;
+    use atmodem::client::{Client, State};
     use atmodem::dialects::luat::{FsRead, Luat};
     use atmodem::dialects::quectel::{Qfread, Quectel};
     use atmodem::sim::{InstantDelay, SimModem};
     // Quectel: `CONNECT <n>`, n bytes (a line end and `OK` among them), `OK`.
     let script = ">> AT+QFREAD=1027,10\n<< CONNECT 10\n<<| \"ab\\r\\nOK\\r\\ncd\"\n<< OK\n";
-    let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> =
+        Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     let mut sink = [0u8; 10];
     let (_, n) = embassy_futures::block_on(c.send_into(
         &Qfread {
@@ -1007,7 +1009,9 @@ fn the_read_back_data_reaches_the_sink_whatever_it_holds() {
     // Luat: the line end, the bytes (the guide's `1234567890`), `OK`.
     let script =
         ">> AT+FSREAD=\"/testdir/test.txt\",1,10,0\n<<| \"\\r\\n1234567890\\r\\nOK\\r\\n\"\n";
-    let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Luat> =
+        Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     let mut sink = [0u8; 12];
     let (_, n) = embassy_futures::block_on(c.send_into(
         &FsRead {

@@ -47,18 +47,19 @@ fn ctrl_z_publish_refuses_esc_and_ctrl_z_naming_the_byte() {
 
 // ---- Data phases: URLs and bodies ----------------------------------------------------------
 
-use atmodem::client::{Client, Error as ClientError, FORM_URLENCODED, Http, HttpPost};
+use atmodem::client::{Client, Error as ClientError, FORM_URLENCODED, Http, HttpPost, State};
 use atmodem::codec::{check_body, check_url};
 use atmodem::dialects::luat::{HttpPara, Luat};
 use atmodem::dialects::quectel::{QhttpUrl, Quectel};
 use atmodem::sim::{InstantDelay, SimModem};
 use embassy_futures::block_on;
 
-type Sim<D> = Client<SimModem, InstantDelay, D, 512, 512, 512>;
+type Sim<'s, D> = Client<'s, SimModem, InstantDelay, D>;
 
 /// A modem that expects nothing: any byte written is a mismatch.
-fn silent<D: atmodem::codec::Dialect>() -> Sim<D> {
-    Client::new(SimModem::new("").unwrap(), InstantDelay)
+fn silent<D: atmodem::codec::Dialect>() -> Sim<'static, D> {
+    let state: &mut State<512, 512, 512> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new("").unwrap(), InstantDelay, state)
 }
 
 const SPLIT_URL: &str = "a\r\nAT+QPOWD\r";
@@ -109,7 +110,8 @@ fn quectel_url_data_phase_refuses_a_command_inside_the_url() {
         assert_eq!(l.unwrap_err().argument(), Some("url"));
     }
     // Luat: refused before `AT+HTTPINIT`: nothing is written at all.
-    let mut c: Sim<Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    let mut state: State<512, 512, 512> = State::new();
+    let mut c: Sim<Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     let r = block_on(c.http_post(&HttpPost::form(SPLIT_URL, b"a=1"), &mut body));
     assert!(matches!(r, Err(ClientError::Encode(_))), "{r:?}");
     assert!(c.transport().mismatch().is_none() && c.transport().is_done());
@@ -327,8 +329,9 @@ fn named(arg: &'static str) -> impl Fn(&Result<(), ClientError<atmodem::sim::Sim
     move |r| matches!(r, Err(ClientError::Encode(e)) if e.argument() == Some(arg))
 }
 
-fn scripted<D: atmodem::codec::Dialect>(script: &str) -> Sim<D> {
-    Client::new(SimModem::new(script).unwrap(), InstantDelay)
+fn scripted<D: atmodem::codec::Dialect>(script: &str) -> Sim<'static, D> {
+    let state: &mut State<512, 512, 512> = Box::leak(Box::new(State::new()));
+    Client::new(SimModem::new(script).unwrap(), InstantDelay, state)
 }
 
 #[test]
@@ -806,7 +809,7 @@ fn codec_debug_output_never_shows_modem_bytes() {
             assert!(matches!(u, QuectelUrc::Malformed { .. }));
         }
     }
-    let mut q: LineQueue<128> = LineQueue::new();
+    let mut q: LineQueue<[u8; 128]> = LineQueue::new();
     q.push(b"+QMTCFG: \"aliauth\",\"pk\",\"dn\",\"hunter2-secret\"");
     assert!(!format!("{q:?}").contains("hunter2"));
     assert!(!format!("{:?}", q.lines()).contains("hunter2"));

@@ -7,7 +7,7 @@
 //! would end the command or take a session down.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Client, Seen};
+use atmodem::client::{Client, Seen, State};
 use atmodem::dialects::luat::{HttpHead, Luat};
 use atmodem::dialects::quectel::{QhttpRead, Quectel, QuectelUrc};
 use atmodem::sim::{InstantDelay, SimModem};
@@ -34,8 +34,8 @@ fn quectel_script(headers: &[u8]) -> String {
 
 fn read_with_headers(script: &str, chunks: &[usize]) -> (Vec<u8>, usize, bool) {
     let sim = SimModem::new(script).unwrap().with_chunks(chunks);
-    let mut c: Client<SimModem, InstantDelay, Quectel, 256, 256, 128> =
-        Client::new(sim, InstantDelay);
+    let mut state: State<256, 256, 128> = State::new();
+    let mut c: Client<SimModem, InstantDelay, Quectel> = Client::new(sim, InstantDelay, &mut state);
     c.links_mut().mark_mqtt_up(0);
     let read = QhttpRead {
         wait_secs: Some(80),
@@ -99,8 +99,9 @@ fn luat_httphead_bytes_are_data() {
     let script = format!(">> AT+HTTPHEAD\n<<\n<< +HTTPHEAD: 50\n<<| \"{quoted}\"\n<<\n<< OK\n");
     for chunks in [&[64usize][..], &[1], &[3], &[9, 4]] {
         let sim = SimModem::new(&script).unwrap().with_chunks(chunks);
-        let mut c: Client<SimModem, InstantDelay, Luat, 256, 256, 128> =
-            Client::new(sim, InstantDelay);
+        let mut state: State<256, 256, 128> = State::new();
+        let mut c: Client<SimModem, InstantDelay, Luat> =
+            Client::new(sim, InstantDelay, &mut state);
         c.links_mut().mark_mqtt_up(0);
         let mut buf = [0u8; 128];
         let (len, n) = block_on(c.send_into(&HttpHead, &mut buf)).unwrap();

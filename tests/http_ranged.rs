@@ -6,7 +6,7 @@
 //! `+HTTPREAD: 3072`), and the refusal of anything but `206` with the asked length.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use atmodem::client::{Client, Error, Http, HttpTiming};
+use atmodem::client::{Client, Error, Http, HttpTiming, State};
 use atmodem::codec::{Dialect, EncodeError, LinkEvent};
 use atmodem::dialects::luat::{HttpPara, Luat};
 use atmodem::dialects::quectel::{HttpResult, QhttpGetEx, Quectel, QuectelUrc};
@@ -15,14 +15,15 @@ use atmodem::sim::{InstantDelay, SimModem};
 use embassy_futures::block_on;
 use proptest::prelude::*;
 
-type C<D> = Client<SimModem, InstantDelay, D, 512, 512, 512>;
+type C<'s, D> = Client<'s, SimModem, InstantDelay, D>;
 
 const CHUNKINGS: &[&[usize]] = &[&[usize::MAX], &[1], &[3, 7], &[2, 64, 5]];
 
 fn each_chunking<D: Dialect>(script: &str, flow: impl Fn(&mut C<D>)) {
     for chunks in CHUNKINGS {
         let sim = SimModem::new(script).unwrap().with_chunks(chunks);
-        let mut c: C<D> = Client::new(sim, InstantDelay);
+        let mut state: State<512, 512, 512> = State::new();
+        let mut c: C<D> = Client::new(sim, InstantDelay, &mut state);
         flow(&mut c);
         assert!(
             c.transport().is_done(),

@@ -37,8 +37,9 @@ const SCRIPT: &str = r#">> AT+QMTCFG="version",0,4
 
 #[test]
 fn an_aliyun_session_with_the_prelude_only() {
+    let mut state: State = State::new();
     let mut modem: Client<_, _, Quectel> =
-        Client::new(SimModem::new(SCRIPT).unwrap(), InstantDelay);
+        Client::new(SimModem::new(SCRIPT).unwrap(), InstantDelay, &mut state);
     let creds = DeviceSecretLogin::new(
         "i2uqc2dloOl",
         "device001",

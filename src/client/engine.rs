@@ -39,11 +39,11 @@ pub(super) enum Pump<T> {
 
 /// The I/O half: transport, decoder and buffers (everything but the delay, so that a
 /// timeout can race it).
-pub(super) struct Core<IO, D, const RX: usize, const RESP: usize, const Q: usize> {
+pub(super) struct Core<'s, IO, D> {
     pub(super) io: IO,
-    pub(super) reader: Reader<D, [u8; RX]>,
-    pub(super) resp: LineQueue<RESP>,
-    pub(super) urcs: LineQueue<Q>,
+    pub(super) reader: Reader<D, &'s mut [u8]>,
+    pub(super) resp: LineQueue<&'s mut [u8]>,
+    pub(super) urcs: LineQueue<&'s mut [u8]>,
     pub(super) links: Links,
     pub(super) stats: Stats,
     /// Response lines or data did not fit.
@@ -99,8 +99,8 @@ pub(super) enum Room {
 /// Queue a line; `false` when the queue is full (the caller leaves the line in the decoder).
 /// A line longer than the whole queue can never be queued: it is dropped and counted in
 /// [`Stats::urcs_dropped`] instead of stopping the reader for good.
-fn queue_line<const Q: usize>(
-    urcs: &mut LineQueue<Q>,
+fn queue_line(
+    urcs: &mut LineQueue<&mut [u8]>,
     stats: &mut Stats,
     line: &[u8],
     tag: Tag,
@@ -154,7 +154,7 @@ pub(super) async fn write_all<IO: Write>(
     Ok(())
 }
 
-impl<IO, D, const RX: usize, const RESP: usize, const Q: usize> Core<IO, D, RX, RESP, Q>
+impl<IO, D> Core<'_, IO, D>
 where
     IO: Read + Write,
     D: Dialect,

@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use atmodem::aliyun::flow::FlowError;
-//! use atmodem::client::{Client, Error as ModemError};
+//! use atmodem::client::{Client, Error as ModemError, State};
 //! use atmodem::device::DeviceError;
 //! use atmodem::dialects::common::Csq;
 //! use atmodem::dialects::quectel::Quectel;
@@ -32,13 +32,13 @@
 //! }
 //!
 //! // A flow step and a device step that call the modem: `?` converts its error.
-//! async fn flow_step(c: &mut Client<SimModem, InstantDelay, Quectel>) -> Result<i16, FlowError<SimError>> {
+//! async fn flow_step(c: &mut Client<'_, SimModem, InstantDelay, Quectel>) -> Result<i16, FlowError<SimError>> {
 //!     Ok(c.send(&Csq).await?.dbm().unwrap_or_default())
 //! }
-//! async fn device_step(c: &mut Client<SimModem, InstantDelay, Quectel>) -> Result<u8, DeviceError<ModemError<SimError>>> {
+//! async fn device_step(c: &mut Client<'_, SimModem, InstantDelay, Quectel>) -> Result<u8, DeviceError<ModemError<SimError>>> {
 //!     Ok(c.send(&Csq).await?.rssi)
 //! }
-//! async fn app(c: &mut Client<SimModem, InstantDelay, Quectel>) -> Result<(), AppError> {
+//! async fn app(c: &mut Client<'_, SimModem, InstantDelay, Quectel>) -> Result<(), AppError> {
 //!     flow_step(c).await?;
 //!     device_step(c).await?;
 //!     c.send(&Csq).await?;
@@ -46,7 +46,8 @@
 //! }
 //!
 //! let script = ">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n>> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n>> AT+CSQ\n<< ERROR\n";
-//! let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+//! let mut state: State = State::new();
+//! let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 //! let e = embassy_futures::block_on(app(&mut c)).unwrap_err();
 //! assert!(matches!(e, AppError::Modem(ModemError::Error { command: "+CSQ" })));
 //! ```

@@ -32,6 +32,18 @@ fn bit8(n: u8) -> u8 {
 
 impl Links {
     /// Record an event.
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// // A deactivated context takes every MQTT client riding on it down too.
+    /// l.apply(LinkEvent::BearerDown(1));
+    /// assert!(l.bearer_is_down(1) && !l.bearer_is_down(2));
+    /// assert!(l.mqtt_is_down(0) && !l.rebooted);
+    /// l.apply(LinkEvent::Rebooted);
+    /// assert!(l.rebooted && l.bearer_is_down(2));
+    /// ```
     pub fn apply(&mut self, ev: LinkEvent) {
         match ev {
             LinkEvent::Rebooted => {
@@ -56,11 +68,28 @@ impl Links {
     }
 
     /// Whether MQTT client `idx` is down.
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// l.apply(LinkEvent::MqttDown(2)); // `+QMTSTAT: 2,1`
+    /// assert!(l.mqtt_is_down(2) && !l.mqtt_is_down(0));
+    /// ```
     pub fn mqtt_is_down(&self, idx: u8) -> bool {
         self.mqtt_down & bit8(idx) != 0
     }
 
     /// Mark MQTT client `idx` up again (after a successful connect).
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// l.apply(LinkEvent::Rebooted);
+    /// l.mark_mqtt_up(0);
+    /// assert!(!l.mqtt_is_down(0) && l.mqtt_is_down(1));
+    /// ```
     pub fn mark_mqtt_up(&mut self, idx: u8) {
         self.mqtt_down &= !bit8(idx);
     }
@@ -127,11 +156,29 @@ impl Links {
     }
 
     /// Whether bearer `cid` is down.
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// assert!(!l.bearer_is_down(1));
+    /// l.apply(LinkEvent::BearerDown(1)); // context 1 deactivated
+    /// assert!(l.bearer_is_down(1));
+    /// ```
     pub fn bearer_is_down(&self, cid: u8) -> bool {
         self.bearers_down & bit32(cid) != 0
     }
 
     /// Mark bearer `cid` up again (after a successful activation).
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// l.apply(LinkEvent::AllBearersDown);
+    /// l.mark_bearer_up(1);
+    /// assert!(!l.bearer_is_down(1) && l.bearer_is_down(2));
+    /// ```
     pub fn mark_bearer_up(&mut self, cid: u8) {
         self.bearers_down &= !bit32(cid);
     }

@@ -22,11 +22,9 @@ const CME_NOT_ALLOWED: u16 = 3;
 /// `+CME ERROR: 767` (operation failed): `AT+MIPCLOSE` on a closed link.
 const CME_FAILED: u16 = 767;
 
-type LClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
-    Client<IO, DL, Luat, RX, RESP, Q>;
+type LClient<'s, IO, DL> = Client<'s, IO, DL, Luat>;
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Bearer
-    for LClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> Bearer for LClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -93,7 +91,7 @@ where
     }
 }
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> LClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> LClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -139,8 +137,7 @@ where
     }
 }
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Http
-    for LClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> Http for LClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -197,7 +194,7 @@ where
     }
 }
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> LClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> LClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -259,8 +256,7 @@ fn is_text(payload: &[u8]) -> bool {
             .all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\r' || b == b'\n')
 }
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Mqtt
-    for LClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> Mqtt for LClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,

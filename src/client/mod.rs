@@ -23,9 +23,10 @@
 //! - A partial line that stays unterminated for [`Config::idle_flush_ms`] (old Luat firmware
 //!   sends `CONNECT OK` without CRLF) is classified as if it had ended.
 //!
-//! Buffers are const generics: `RX` for the decoder (the longest line or payload chunk),
-//! `RESP` for one command's line and its response lines (the command is encoded there, so it
-//! also bounds the longest command), `Q` for queued URCs. Their RAM cost is their size.
+//! The buffers are the caller's: a [`State`] (sized by its const generics `RX` for the
+//! decoder, `RESP` for one command and its response lines, `Q` for queued URCs) is lent to
+//! the client for its whole life, so the client's type carries no sizes and the buffers can
+//! sit in a `static`.
 
 use embassy_futures::select::{Either, select};
 use embedded_hal_async::delay::DelayNs;
@@ -45,6 +46,7 @@ mod quectel;
 mod recovery;
 mod request;
 mod session;
+mod state;
 mod waits;
 
 pub use crate::codec::ExtendedError;
@@ -61,19 +63,19 @@ pub use session::{
     Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming,
     LoginTransport, Modem, Mqtt, MqttLogin, MqttSession,
 };
+pub use state::State;
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Modem
-    for Client<IO, DL, D, RX, RESP, Q>
+impl<IO, DL, D> Modem for Client<'_, IO, DL, D>
 where
     IO: embedded_io::ErrorType,
 {
     type Error = Error<IO::Error>;
 }
 
-/// The AT client. See the [module docs](self).
-pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, const Q: usize = 1024>
-{
-    core: Core<IO, D, RX, RESP, Q>,
+/// The AT client, working in the buffers of a [`State`] it borrows for `'s`. See the
+/// [module docs](self).
+pub struct Client<'s, IO, DL, D> {
+    core: Core<'s, IO, D>,
     delay: DL,
     config: Config,
     /// A command was started and not finished (timeout, transport error, dropped future).
@@ -84,9 +86,7 @@ pub struct Client<IO, DL, D, const RX: usize = 1024, const RESP: usize = 512, co
     sent_mark: u32,
 }
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> core::fmt::Debug
-    for Client<IO, DL, D, RX, RESP, Q>
-{
+impl<IO, DL, D> core::fmt::Debug for Client<'_, IO, DL, D> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Client")
             .field("links", &self.core.links)
@@ -107,17 +107,18 @@ pub enum Event<'a, U> {
     Unknown(&'a [u8]),
 }
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q> {
+impl<IO, DL, D> Client<'_, IO, DL, D> {
     /// Give the transport back (e.g. to run PPP on it). Bytes the client had read and not
     /// handed out yet, and queued URCs, are dropped with the client.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay, &mut state);
     /// embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// let modem: SimModem = c.release();
     /// assert!(modem.is_done());
@@ -129,12 +130,13 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// The transport, e.g. to inspect a simulated modem.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay, &mut state);
     /// assert!(!c.transport().is_done());
     /// embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// assert!(c.transport().is_done());
@@ -146,10 +148,11 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// The transport, mutably (e.g. to inject URCs into a simulated modem).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// c.transport_mut().inject(b"\r\n+QMTSTAT: 0,1\r\n");
     /// embassy_futures::block_on(c.next_urc_within(100)).unwrap();
     /// assert!(c.links().mqtt_is_down(0));
@@ -161,12 +164,13 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// The timing settings.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Config};
+    /// # use atmodem::client::{Client, Config, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let config = Config { guard_ms: 20, ..Config::default() };
+    /// let mut state: State = State::new();
     /// let c: Client<_, _, Quectel> =
-    ///     Client::with_config(SimModem::new("").unwrap(), InstantDelay, config);
+    ///     Client::with_config(SimModem::new("").unwrap(), InstantDelay, &mut state, config);
     /// assert_eq!(c.config().guard_ms, 20);
     /// ```
     pub fn config(&self) -> &Config {
@@ -177,13 +181,14 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// context), updated whenever the client reads one.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // The module closes MQTT client 0 while answering a query.
     /// let script = ">> AT+CSQ\n<< +QMTSTAT: 0,1\n<< +CSQ: 20,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// assert!(c.links().mqtt_is_down(0));
     /// assert!(!c.links().rebooted);
@@ -195,10 +200,11 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// Session state, to mark sessions up again after re-establishing them.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// c.transport_mut().inject(b"\r\n+QMTSTAT: 0,1\r\n");
     /// embassy_futures::block_on(c.next_urc_within(100)).unwrap();
     /// c.links_mut().mark_mqtt_up(0);
@@ -211,12 +217,13 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// Number of queued URCs.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +CEREG: 5\n<< +CSQ: 20,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// assert_eq!(c.queued_urcs(), 1);
     /// assert!(c.poll_urc().is_some());
@@ -230,12 +237,13 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     /// queued, not listed here).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +CEREG: 5\n<< +CSQ: 20,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// assert!(c.response_lines().eq([&b"+CSQ: 20,99"[..]]));
     /// ```
@@ -244,7 +252,7 @@ impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, D
     }
 }
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
+impl<'s, IO, DL, D> Client<'s, IO, DL, D>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -253,13 +261,14 @@ where
     /// Counters of dropped URCs, stray final codes, overflows, garbage and resyncs.
     ///
     /// ```
-    /// # use atmodem::client::{Awaited, Client, Error};
+    /// # use atmodem::client::{Awaited, Client, Error, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // The first query goes unanswered; the next one resynchronises with a marker first.
     /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 2\n<< OK\n>> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// # embassy_futures::block_on(async {
     /// assert_eq!(c.send(&Csq).await.map(|_| ()), Err(Error::Timeout(Awaited::Answer("+CSQ"))));
     /// c.send(&Csq).await.unwrap();
@@ -276,42 +285,54 @@ where
         }
     }
 
-    /// A client over `io`, timing out with `delay`, with the default [`Config`]. No I/O
-    /// happens until the first call.
+    /// A client over `io`, timing out with `delay`, working in `state`'s buffers, with the
+    /// default [`Config`]. No I/O happens until the first call.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay, &mut state);
     /// let q = embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// assert_eq!(q.rssi, 20);
     /// ```
-    pub fn new(io: IO, delay: DL) -> Self {
-        Self::with_config(io, delay, Config::default())
+    pub fn new<const RX: usize, const RESP: usize, const Q: usize>(
+        io: IO,
+        delay: DL,
+        state: &'s mut State<RX, RESP, Q>,
+    ) -> Self {
+        Self::with_config(io, delay, state, Config::default())
     }
 
     /// A client with explicit timing settings. No I/O happens until the first call.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Config};
+    /// # use atmodem::client::{Client, Config, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
     /// let config = Config { idle_flush_ms: 0, ..Config::default() };
-    /// let mut c: Client<_, _, Quectel> = Client::with_config(modem, InstantDelay, config);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::with_config(modem, InstantDelay, &mut state, config);
     /// assert_eq!(embassy_futures::block_on(c.send(&Csq)).unwrap().rssi, 20);
     /// ```
-    pub fn with_config(io: IO, delay: DL, config: Config) -> Self {
+    pub fn with_config<const RX: usize, const RESP: usize, const Q: usize>(
+        io: IO,
+        delay: DL,
+        state: &'s mut State<RX, RESP, Q>,
+        config: Config,
+    ) -> Self {
+        let (rx, resp, urcs) = state.split();
         Self {
             core: Core {
                 io,
-                reader: Reader::new(),
-                resp: LineQueue::new(),
-                urcs: LineQueue::new(),
+                reader: Reader::with_buffer(rx),
+                resp: LineQueue::with_buffer(resp),
+                urcs: LineQueue::with_buffer(urcs),
                 links: Links::default(),
                 stats: Stats::default(),
                 truncated: false,
@@ -335,12 +356,13 @@ where
     /// borrowed from the client until the next call.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay, &mut state);
     /// let q = embassy_futures::block_on(c.send(&Csq)).unwrap();
     /// assert_eq!((q.rssi, q.ber, q.dbm()), (20, 99, Some(-73)));
     /// ```
@@ -364,13 +386,14 @@ where
     /// [`send`](Self::send) with another timeout, in milliseconds.
     ///
     /// ```
-    /// # use atmodem::client::{Awaited, Client, Error};
+    /// # use atmodem::client::{Awaited, Client, Error, State};
     /// # use atmodem::dialects::common::Csq;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // No answer within 300 ms: a timeout; the next call resynchronises (`AT+CMEE?`).
     /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 2\n<< OK\n>> AT+CSQ\n<< +CSQ: 7,0\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// # embassy_futures::block_on(async {
     /// assert_eq!(c.send_within(&Csq, 300).await.map(|_| ()), Err(Error::Timeout(Awaited::Answer("+CSQ"))));
     /// assert_eq!(c.send_within(&Csq, 300).await.unwrap().rssi, 7);
@@ -397,11 +420,12 @@ where
     /// Data beyond `sink` is dropped and reported as [`Error::ResponseTooLong`].
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::quectel::{QhttpRead, Quectel};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+QHTTPREAD=200\n<< CONNECT\n<<| \"hello\"\n<< OK\n<< +QHTTPREAD: 0\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let read = QhttpRead { wait_secs: Some(200), len: 5, header: false };
     /// let mut body = [0u8; 32];
     /// let (_, n) = embassy_futures::block_on(c.send_into(&read, &mut body)).unwrap();
@@ -428,11 +452,12 @@ where
     /// timeout.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::quectel::{QmtOpen, Quectel};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< +QMTOPEN: 0,0\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let open = QmtOpen { client: 0, host: "h", port: 1883 };
     /// embassy_futures::block_on(c.run(&open)).unwrap();
     /// assert!(c.transport().is_done());
@@ -454,12 +479,13 @@ where
     /// [`run`](Self::run) with another result timeout, in milliseconds.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error};
+    /// # use atmodem::client::{Client, Error, State};
     /// # use atmodem::dialects::quectel::{QmtOpen, Quectel};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // The module reboots instead of giving the result.
     /// let script = ">> AT+QMTOPEN=0,\"h\",1883\n<< OK\n<< RDY\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let open = QmtOpen { client: 0, host: "h", port: 1883 };
     /// assert_eq!(embassy_futures::block_on(c.run_within(&open, 5_000)), Err(Error::Rebooted));
     /// assert!(c.links().rebooted);
@@ -507,10 +533,11 @@ where
             self.resync().await?;
         }
         self.core.drain_buffered();
+        let limit = self.core.resp.capacity();
         let n = cmd
             .encode(self.core.resp.scratch())
             .map_err(|e| match e {
-                EncodeError::BufferFull => Error::CommandTooLong { limit: RESP },
+                EncodeError::BufferFull => Error::CommandTooLong { limit },
                 e => Error::Encode(e),
             })?
             .len();
@@ -533,11 +560,12 @@ where
     /// information lines are then in [`response_lines`](Self::response_lines).
     ///
     /// ```
-    /// # use atmodem::client::{Client, Request};
+    /// # use atmodem::client::{Client, Request, State};
     /// # use atmodem::codec::{Expect, Generic};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+CSQ\n<< +CSQ: 20,99\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay, &mut state);
     /// let csq = Request::new(b"AT+CSQ\r", Expect::tokens(&[b"+CSQ"]), 300);
     /// assert_eq!(embassy_futures::block_on(c.exchange(&csq, None)), Ok(0));
     /// assert!(c.response_lines().eq([&b"+CSQ: 20,99"[..]]));

@@ -9,7 +9,7 @@ use std::vec::Vec;
 
 use embassy_futures::block_on;
 
-use super::{Client, Mqtt};
+use super::{Client, Mqtt, State};
 use crate::dialects::common::Csq;
 use crate::dialects::luat::Luat;
 use crate::dialects::quectel::Quectel;
@@ -94,7 +94,8 @@ fn a_delivered_message_is_parsed_once_with_another_clients_records_queued_ahead(
             at: 0,
             size,
         };
-        let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay);
+        let mut state: State = State::new();
+        let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay, &mut state);
         let before = parse_count::urc();
         for i in 0..N {
             let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
@@ -126,7 +127,8 @@ fn a_message_queued_during_a_command_is_taken_without_a_second_parse() {
         at: 0,
         size: 64,
     };
-    let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay, &mut state);
     let before = parse_count::urc();
     block_on(c.send(&Csq)).unwrap();
     assert_eq!(c.queued_urcs(), 5);
@@ -153,7 +155,8 @@ fn a_luat_message_is_parsed_once() {
             at: 0,
             size,
         };
-        let mut c: Client<_, _, Luat> = Client::new(io, InstantDelay);
+        let mut state: State = State::new();
+        let mut c: Client<_, _, Luat> = Client::new(io, InstantDelay, &mut state);
         let before = parse_count::urc();
         for i in 0..n {
             let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
@@ -177,7 +180,8 @@ fn a_message_ended_by_lone_carriage_returns_is_delivered() {
         at: 0,
         size: 64,
     };
-    let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay);
+    let mut state: State = State::new();
+    let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay, &mut state);
     let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
     assert_eq!((m.topic, m.payload), (TOPIC, &b"hello"[..]));
     let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();

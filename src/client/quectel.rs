@@ -18,11 +18,9 @@ use crate::dialects::quectel::{
 };
 use crate::dialects::{Command, Deferred, MqttMessage, Redacted};
 
-type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
-    Client<IO, DL, Quectel, RX, RESP, Q>;
+type QClient<'s, IO, DL> = Client<'s, IO, DL, Quectel>;
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Bearer
-    for QClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> Bearer for QClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -87,8 +85,7 @@ where
     }
 }
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Http
-    for QClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> Http for QClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -203,8 +200,7 @@ where
     }
 }
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> Mqtt
-    for QClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> Mqtt for QClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -377,7 +373,7 @@ where
 /// session's state is checked between looks.
 const STORED_NOTICE_SLICE_MS: u32 = 500;
 
-impl<IO, DL, const RX: usize, const RESP: usize, const Q: usize> QClient<IO, DL, RX, RESP, Q>
+impl<IO, DL> QClient<'_, IO, DL>
 where
     IO: Read + Write,
     DL: DelayNs,

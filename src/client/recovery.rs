@@ -102,7 +102,7 @@ pub(super) enum DataPhase {
     Open { remaining: usize, ctrl_z: bool },
 }
 
-impl<IO, D, const RX: usize, const RESP: usize, const Q: usize> Core<IO, D, RX, RESP, Q>
+impl<IO, D> Core<'_, IO, D>
 where
     IO: Read + Write,
     D: Dialect,
@@ -257,7 +257,7 @@ where
     }
 }
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
+impl<IO, DL, D> Client<'_, IO, DL, D>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -271,12 +271,13 @@ where
     /// is the call that cannot take a late answer for the sync's.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::luat::Luat;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // The first `AT` only produces noise while the module finds the baud rate.
     /// let modem = SimModem::new(">> AT\n<<| \"\\u00ff\"\n>> AT\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Luat> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Luat> = Client::new(modem, InstantDelay, &mut state);
     /// embassy_futures::block_on(c.autobaud()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -319,13 +320,14 @@ where
     /// (a command written just after the module booted may still be answered).
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error, Request};
+    /// # use atmodem::client::{Client, Error, Request, State};
     /// # use atmodem::codec::Expect;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // The module answers the marker only after a late `OK` of an abandoned command.
     /// let modem = SimModem::new(">> AT+CMEE?\n<< OK\n<< +CMEE: 2\n<< OK\n").unwrap();
-    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(modem, InstantDelay, &mut state);
     /// embassy_futures::block_on(c.resync()).unwrap();
     /// assert_eq!(c.stats().unsolicited_finals, 1);
     /// ```

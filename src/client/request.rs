@@ -30,6 +30,20 @@ pub struct Request<'a> {
 
 impl<'a> Request<'a> {
     /// A command with no data phase.
+    ///
+    /// ```
+    /// use atmodem::client::{Client, Request, State};
+    /// use atmodem::codec::{Expect, Generic};
+    /// use atmodem::sim::{InstantDelay, SimModem};
+    /// let modem = SimModem::new(">> AT+CGMR\n<< EC200ACNDAR01A02M16\n<< OK\n").unwrap();
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay, &mut state);
+    /// // The revision is a bare line, with no token.
+    /// let cgmr = Request::new(b"AT+CGMR\r", Expect::BARE, 300);
+    /// assert_eq!((cgmr.name, cgmr.send, cgmr.receive_after_connect), ("", None, None));
+    /// embassy_futures::block_on(c.exchange(&cgmr, None)).unwrap();
+    /// assert!(c.response_lines().eq([&b"EC200ACNDAR01A02M16"[..]]));
+    /// ```
     pub const fn new(command: &'a [u8], expect: Expect, timeout_ms: u32) -> Self {
         Self {
             name: "",
@@ -46,11 +60,12 @@ impl<'a> Request<'a> {
     /// The same request, named `name` (as written after `AT`) in the errors it ends with.
     ///
     /// ```
-    /// use atmodem::client::{Awaited, Client, Error, Request};
+    /// use atmodem::client::{Awaited, Client, Error, Request, State};
     /// use atmodem::codec::{Expect, Generic};
     /// use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new(">> AT+QPOWD=1\n<< ERROR\n").unwrap();
-    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay, &mut state);
     /// let off = Request::new(b"AT+QPOWD=1\r", Expect::NOTHING, 300).named("+QPOWD");
     /// let e = embassy_futures::block_on(c.exchange(&off, None)).unwrap_err();
     /// assert_eq!(e, Error::Error { command: "+QPOWD" });
@@ -62,12 +77,40 @@ impl<'a> Request<'a> {
     }
 
     /// Send `data` once `prompt` appears.
+    ///
+    /// ```
+    /// use atmodem::client::{Client, Request, State};
+    /// use atmodem::codec::{Expect, Generic, PromptKind};
+    /// use atmodem::sim::{InstantDelay, SimModem};
+    /// // Quectel's publish of a 5-byte payload: the data goes after the `>` prompt.
+    /// let script = ">> AT+QMTPUBEX=0,0,0,0,\"t\",5\n<<| \"\\r\\n> \"\n>>| \"hello\"\n<< OK\n";
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
+    /// let publish = Request::new(b"AT+QMTPUBEX=0,0,0,0,\"t\",5\r", Expect::NOTHING, 15_000)
+    ///     .with_data(PromptKind::Angle, b"hello");
+    /// embassy_futures::block_on(c.exchange(&publish, None)).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
     pub const fn with_data(mut self, prompt: PromptKind, data: &'a [u8]) -> Self {
         self.send = Some((prompt, data));
         self
     }
 
     /// Take `len` bytes of data after `CONNECT`.
+    ///
+    /// ```
+    /// use atmodem::client::{Client, Request, State};
+    /// use atmodem::codec::{Expect, Generic};
+    /// use atmodem::sim::{InstantDelay, SimModem};
+    /// // Quectel's HTTP read: `CONNECT`, the body (a line end and `OK` in it), then `OK`.
+    /// let script = ">> AT+QHTTPREAD=80\n<< CONNECT\n<<| \"a\\r\\nOK\"\n<< OK\n";
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
+    /// let read = Request::new(b"AT+QHTTPREAD=80\r", Expect::NOTHING, 80_000).with_receive(5);
+    /// let mut body = [0u8; 16];
+    /// let n = embassy_futures::block_on(c.exchange(&read, Some(&mut body))).unwrap();
+    /// assert_eq!(&body[..n], b"a\r\nOK");
+    /// ```
     pub const fn with_receive(mut self, len: usize) -> Self {
         self.receive_after_connect = Some(len);
         self

@@ -84,7 +84,7 @@ pub trait Modem {
 /// cases the next call resynchronises first.
 ///
 /// ```
-/// # use atmodem::client::{Bearer, BearerConfig, Client};
+/// # use atmodem::client::{Bearer, BearerConfig, Client, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+CEREG?
@@ -100,7 +100,8 @@ pub trait Modem {
 /// >> AT+QIDEACT=1
 /// << OK
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// # embassy_futures::block_on(async {
 /// c.wait_network(10_000).await.unwrap();
 /// c.bearer_up(&BearerConfig { apn: "cmnet", ..BearerConfig::default() }).await.unwrap();
@@ -116,12 +117,13 @@ pub trait Bearer: Modem {
     /// already is. [`Error::Timeout`](super::Error::Timeout) after `timeout_ms`.
     ///
     /// ```
-    /// # use atmodem::client::{Bearer, Client};
+    /// # use atmodem::client::{Bearer, Client, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // Searching first, then registered (home).
     /// let script = ">> AT+CEREG?\n<< +CEREG: 0,2\n<< OK\n>> AT+CEREG?\n<< +CEREG: 0,1\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.wait_network(10_000)).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -135,7 +137,7 @@ pub trait Bearer: Modem {
     /// as success.
     ///
     /// ```
-    /// # use atmodem::client::{Bearer, BearerConfig, Client};
+    /// # use atmodem::client::{Bearer, BearerConfig, Client, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// // `AT+QIACT` answers ERROR when the context is up; the query shows it is.
@@ -147,7 +149,8 @@ pub trait Bearer: Modem {
     /// << +QIACT: 1,1,1,"10.7.157.1"
     /// << OK
     /// "#;
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.bearer_up(&BearerConfig::default())).unwrap();
     /// ```
     ///
@@ -159,11 +162,12 @@ pub trait Bearer: Modem {
     /// `AT+CGPADDR=<cid>`), borrowed from the client.
     ///
     /// ```
-    /// # use atmodem::client::{Bearer, Client};
+    /// # use atmodem::client::{Bearer, Client, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CGPADDR=1\n<< +CGPADDR: 1,\"10.7.157.1\"\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// assert_eq!(embassy_futures::block_on(c.bearer_address(1)), Ok("10.7.157.1"));
     /// ```
     ///
@@ -174,11 +178,12 @@ pub trait Bearer: Modem {
     /// Deactivate the bearer (Luat `AT+SAPBR=0`, Quectel `AT+QIDEACT`).
     ///
     /// ```
-    /// # use atmodem::client::{Bearer, Client};
+    /// # use atmodem::client::{Bearer, Client, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut state: State = State::new();
     /// let mut c: Client<_, _, Quectel> =
-    ///     Client::new(SimModem::new(">> AT+QIDEACT=1\n<< OK\n").unwrap(), InstantDelay);
+    ///     Client::new(SimModem::new(">> AT+QIDEACT=1\n<< OK\n").unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.bearer_down(1)).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -304,7 +309,7 @@ pub trait Http: Modem {
     /// `+QHTTPREAD: 0`.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Http, HttpPost};
+    /// # use atmodem::client::{Client, Http, HttpPost, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = r#">> AT+QHTTPURL=18,60
@@ -322,7 +327,8 @@ pub trait Http: Modem {
     /// << OK
     /// << +QHTTPREAD: 0
     /// "#;
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let mut body = [0u8; 8];
     /// let req = HttpPost::form("https://example.cn", b"a=1");
     /// let r = embassy_futures::block_on(c.http_post(&req, &mut body)).unwrap();
@@ -370,7 +376,7 @@ pub trait Http: Modem {
     /// [`Bearer::bearer_up`] first.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Http, HttpTiming};
+    /// # use atmodem::client::{Client, Http, HttpTiming, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = r#">> AT+QHTTPURL=26,80
@@ -386,7 +392,8 @@ pub trait Http: Modem {
     /// << OK
     /// << +QHTTPREAD: 0
     /// "#;
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let timing = HttpTiming { url_input_secs: 80, body_input_secs: 80, response_secs: 80, read_secs: 80 };
     /// let mut chunk = [0u8; 16];
     /// let r = embassy_futures::block_on(c.http_get_range("https://ota.example/fw.bin", 4096, 4, timing, &mut chunk));
@@ -691,7 +698,7 @@ impl<'a> MqttSession<'a> {
 /// [`mqtt_close`](Self::mqtt_close) and [`mqtt_wait_closed`](Self::mqtt_wait_closed):
 ///
 /// ```
-/// # use atmodem::client::{Client, Mqtt, MqttLogin, MqttSession};
+/// # use atmodem::client::{Client, Mqtt, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+QMTCFG="version",0,4
@@ -724,7 +731,8 @@ impl<'a> MqttSession<'a> {
 /// << +QMTCLOSE: 0,0
 /// << +QMTSTAT: 0,5
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("dev-1"));
 /// # embassy_futures::block_on(async {
 /// c.mqtt_start(&s).await.unwrap();

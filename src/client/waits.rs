@@ -13,7 +13,7 @@ use crate::dialects::{Command, MqttMessage};
 /// Pause between two queries while polling for a state (attach, registration).
 const POLL_MS: u32 = 1_000;
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Client<IO, DL, D, RX, RESP, Q>
+impl<IO, DL, D> Client<'_, IO, DL, D>
 where
     IO: Read + Write,
     DL: DelayNs,
@@ -23,11 +23,12 @@ where
     /// accepts; everything else is queued. Queued URCs are offered first.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::client::{Client, Error, Event, Seen, State};
     /// # use atmodem::codec::{Generic, RegStatus, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new("<< +CSQ: 1,2\n<< +CEREG: 5\n").unwrap();
-    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay, &mut state);
     /// let stat = embassy_futures::block_on(c.wait_for(1_000, |seen| match seen {
     ///     Seen::Urc(Urc::Cereg(r)) => Some(r.stat),
     ///     _ => None,
@@ -57,13 +58,14 @@ where
     /// last command was sent (a `+QMTSTAT` of an earlier session is not this command's).
     ///
     /// ```
-    /// # use atmodem::client::{Client, Request, Seen};
+    /// # use atmodem::client::{Client, Request, Seen, State};
     /// # use atmodem::codec::{Expect, Generic, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # use atmodem::codec::RegStatus;
     /// // A `+CEREG` queued during an earlier command is not this command's result.
     /// let script = ">> AT+CSQ\n<< +CEREG: 2\n<< +CSQ: 20,99\n<< OK\n>> AT+CEREG=1\n<< OK\n<< +CEREG: 1\n";
-    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let csq = Request::new(b"AT+CSQ\r", Expect::tokens(&[b"+CSQ"]), 300);
     /// let cereg = Request::new(b"AT+CEREG=1\r", Expect::NOTHING, 300);
     /// # embassy_futures::block_on(async {
@@ -141,11 +143,12 @@ where
     /// `None` when nothing is queued.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::client::{Client, Error, Event, Seen, State};
     /// # use atmodem::codec::{Generic, RegStatus, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +CEREG: 5\n<< +CSQ: 20,99\n<< OK\n";
-    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// # let csq = atmodem::client::Request::new(b"AT+CSQ\r", atmodem::codec::Expect::tokens(&[b"+CSQ"]), 300);
     /// embassy_futures::block_on(c.exchange(&csq, None)).unwrap();
     /// let Some(Event::Urc(Urc::Cereg(r))) = c.poll_urc() else { panic!() };
@@ -224,10 +227,11 @@ where
     /// module reboot arrives as its URC (`RDY`), also recorded in [`links`](Self::links).
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::client::{Client, Error, Event, Seen, State};
     /// # use atmodem::codec::{Generic, RegStatus, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
-    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< RDY\n").unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< RDY\n").unwrap(), InstantDelay, &mut state);
     /// let urc = embassy_futures::block_on(c.next_urc()).unwrap();
     /// assert_eq!(urc, Event::Urc(Urc::Ready));
     /// assert!(c.links().rebooted);
@@ -244,10 +248,11 @@ where
     /// [`Error::Timeout`] (the client stays in step; a partial line read so far is kept).
     ///
     /// ```
-    /// # use atmodem::client::{Awaited, Client, Error, Event, Seen};
+    /// # use atmodem::client::{Awaited, Client, Error, Event, Seen, State};
     /// # use atmodem::codec::{Generic, RegStatus, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
-    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< +QIND: 1\n").unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(SimModem::new("<< +QIND: 1\n").unwrap(), InstantDelay, &mut state);
     /// # embassy_futures::block_on(async {
     /// assert_eq!(c.next_urc_within(500).await, Ok(Event::Unknown(b"+QIND: 1")));
     /// assert_eq!(c.next_urc_within(500).await, Err(Error::Timeout(Awaited::Urc)));
@@ -268,11 +273,12 @@ where
     /// it out of the queue (borrowed until the next call); other lines stay queued.
     ///
     /// ```
-    /// # use atmodem::client::{Client, Error, Event, Seen};
+    /// # use atmodem::client::{Client, Error, Event, Seen, State};
     /// # use atmodem::codec::{Generic, RegStatus, Urc};
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let modem = SimModem::new("<< +CEREG: 5\n<< +QIND: \"FOTA\",\"END\",0\n").unwrap();
-    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Generic> = Client::new(modem, InstantDelay, &mut state);
     /// let line = embassy_futures::block_on(c.next_line_where(1_000, |l| l.starts_with(b"+QIND")));
     /// assert_eq!(line, Ok(&br#"+QIND: "FOTA","END",0"#[..]));
     /// assert_eq!(c.queued_urcs(), 1);

@@ -170,11 +170,13 @@ impl Tag {
     }
 }
 
-/// The queue. `N` is its size in bytes; each line costs its length plus 8 (a message's plus
-/// 16: its [`MessageSpans`] too). `Debug` shows
-/// counts, never the lines (they may carry secrets or payloads).
-pub struct LineQueue<const N: usize> {
-    buf: [u8; N],
+/// The queue, over the storage `B`: an array it owns (`LineQueue<[u8; 64]>`, from
+/// [`LineQueue::new`]) or a borrowed slice ([`LineQueue::with_buffer`]). Its size in bytes is
+/// the storage's; each line costs its length plus 8 (a message's plus 16: its
+/// [`MessageSpans`] too). `Debug` shows counts, never the lines (they may carry secrets or
+/// payloads).
+pub struct LineQueue<B> {
+    buf: B,
     /// First record not taken.
     head: usize,
     /// One past the last record of the first region (`head..tail`).
@@ -197,12 +199,12 @@ pub struct LineQueue<const N: usize> {
     pushed: u32,
 }
 
-impl<const N: usize> core::fmt::Debug for LineQueue<N> {
+impl<B: AsRef<[u8]>> core::fmt::Debug for LineQueue<B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LineQueue")
             .field("lines", &self.len)
             .field("bytes", &self.live)
-            .field("capacity", &N)
+            .field("capacity", &self.buf.as_ref().len())
             .field("dropped", &self.dropped)
             .finish()
     }
@@ -221,7 +223,7 @@ impl core::fmt::Debug for Repr<'_> {
     }
 }
 
-impl<const N: usize> Default for LineQueue<N> {
+impl<const N: usize> Default for LineQueue<[u8; N]> {
     fn default() -> Self {
         Self::new()
     }
@@ -243,17 +245,33 @@ struct Record {
     spans: Option<MessageSpans>,
 }
 
-impl<const N: usize> LineQueue<N> {
-    /// An empty queue.
+impl<const N: usize> LineQueue<[u8; N]> {
+    /// An empty queue that owns its storage, `N` bytes.
     ///
     /// ```
-    /// use atmodem::codec::{LineQueue, Tag};
-    /// let q: LineQueue<64> = LineQueue::new();
+    /// use atmodem::codec::LineQueue;
+    /// let q: LineQueue<[u8; 64]> = LineQueue::new();
     /// assert!(q.is_empty() && q.iter().next().is_none());
+    /// assert_eq!(q.capacity(), 64);
     /// ```
     pub const fn new() -> Self {
+        Self::with_buffer([0; N])
+    }
+}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
+    /// An empty queue over `buf` (its contents do not matter), e.g. a slice the caller owns.
+    ///
+    /// ```
+    /// use atmodem::codec::LineQueue;
+    /// let mut storage = [0u8; 32];
+    /// let mut q = LineQueue::with_buffer(&mut storage[..]);
+    /// q.push(b"RDY");
+    /// assert_eq!((q.len(), q.capacity()), (1, 32));
+    /// ```
+    pub const fn with_buffer(buf: B) -> Self {
         Self {
-            buf: [0; N],
+            buf,
             head: 0,
             tail: 0,
             wrap: 0,
@@ -266,11 +284,22 @@ impl<const N: usize> LineQueue<N> {
         }
     }
 
+    /// The storage's size in bytes.
+    ///
+    /// ```
+    /// use atmodem::codec::LineQueue;
+    /// let q: LineQueue<[u8; 48]> = LineQueue::new();
+    /// assert_eq!(q.capacity(), 48);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.buf.as_ref().len()
+    }
+
     /// Lines waiting.
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+CEREG: 1");
     /// q.push(b"RDY");
     /// assert_eq!(q.len(), 2);
@@ -283,7 +312,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"RDY");
     /// assert!(!q.is_empty());
     /// q.pop();
@@ -298,7 +327,7 @@ impl<const N: usize> LineQueue<N> {
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
     /// // 24 bytes hold two 4-byte lines (8 bytes of bookkeeping each), not three.
-    /// let mut q: LineQueue<24> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 24]> = LineQueue::new();
     /// for line in [&b"AAAA"[..], b"BBBB", b"CCCC"] {
     ///     q.push(line);
     /// }
@@ -313,7 +342,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let q: LineQueue<64> = LineQueue::new();
+    /// let q: LineQueue<[u8; 64]> = LineQueue::new();
     /// assert!(q.can_hold(56) && !q.can_hold(57));
     /// ```
     pub fn can_hold(&self, len: usize) -> bool {
@@ -325,20 +354,20 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let q: LineQueue<64> = LineQueue::new();
+    /// let q: LineQueue<[u8; 64]> = LineQueue::new();
     /// assert!(q.can_hold_tagged(56, Tag::Urc));
     /// assert!(!q.can_hold_tagged(56, Tag::Message(0)));
     /// ```
     pub fn can_hold_tagged(&self, len: usize, tag: Tag) -> bool {
         let stored = stored_len(len, tag);
-        stored.saturating_add(HEADER) <= N && u16::try_from(stored).is_ok()
+        stored.saturating_add(HEADER) <= self.capacity() && u16::try_from(stored).is_ok()
     }
 
     /// Whether a line of `len` bytes would fit beside the lines waiting.
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<32> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 32]> = LineQueue::new();
     /// q.push(b"0123456789");
     /// assert!(q.fits(6) && !q.fits(7));
     /// ```
@@ -350,16 +379,16 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<32> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 32]> = LineQueue::new();
     /// q.push(b"0123456789");
     /// assert!(q.fits_tagged(6, Tag::Urc) && !q.fits_tagged(6, Tag::Message(1)));
     /// ```
     pub fn fits_tagged(&self, len: usize, tag: Tag) -> bool {
-        N.saturating_sub(self.live) >= stored_len(len, tag).saturating_add(HEADER)
+        self.capacity().saturating_sub(self.live) >= stored_len(len, tag).saturating_add(HEADER)
     }
 
     fn record(&self, at: usize) -> Option<Record> {
-        let h = self.buf.get(at..at.checked_add(HEADER)?)?;
+        let h = self.buf.as_ref().get(at..at.checked_add(HEADER)?)?;
         let &[l0, l1, s0, s1, s2, s3, k, key] = h else {
             return None;
         };
@@ -367,7 +396,7 @@ impl<const N: usize> LineQueue<N> {
         let next = body.saturating_add(usize::from(u16::from_be_bytes([l0, l1])));
         let mut spans = None;
         if k == MESSAGE {
-            spans = MessageSpans::decode(self.buf.get(body..body.saturating_add(SPANS))?);
+            spans = MessageSpans::decode(self.buf.as_ref().get(body..body.saturating_add(SPANS))?);
             body = body.saturating_add(SPANS);
         }
         Some(Record {
@@ -409,7 +438,7 @@ impl<const N: usize> LineQueue<N> {
 
     /// Mark a record taken; the head moves past taken records.
     fn mark_taken(&mut self, r: Record) {
-        if let Some(k) = self.buf.get_mut(r.at.saturating_add(6)) {
+        if let Some(k) = self.buf.as_mut().get_mut(r.at.saturating_add(6)) {
             *k = TAKEN;
         }
         self.len = self.len.saturating_sub(1);
@@ -456,7 +485,7 @@ impl<const N: usize> LineQueue<N> {
             };
             if r.tag.is_some() {
                 let size = r.next.saturating_sub(r.at);
-                shift_down(&mut self.buf, to, r.at, r.next);
+                shift_down(self.buf.as_mut(), to, r.at, r.next);
                 to = to.saturating_add(size);
             }
             at = r.next;
@@ -476,7 +505,7 @@ impl<const N: usize> LineQueue<N> {
         let second = self.squeeze(0, 0, self.wrap);
         // The first region lies after the second (`wrap <= head`): moving it down is safe.
         let end = self.squeeze(second, self.head, self.tail);
-        if let Some(both) = self.buf.get_mut(..end) {
+        if let Some(both) = self.buf.as_mut().get_mut(..end) {
             // [second][first] → [first][second].
             both.rotate_left(second.min(end));
         }
@@ -494,7 +523,7 @@ impl<const N: usize> LineQueue<N> {
         // Where the record goes, and whether that is the second region.
         let (start, second) = if self.wrap > 0 && self.head.saturating_sub(self.wrap) >= need {
             (self.wrap, true)
-        } else if self.wrap == 0 && N.saturating_sub(self.tail) >= need {
+        } else if self.wrap == 0 && self.capacity().saturating_sub(self.tail) >= need {
             (self.tail, false)
         } else if self.wrap == 0 && self.head >= need && self.tail > self.head {
             // Start the second region before the head: nothing moves.
@@ -503,7 +532,7 @@ impl<const N: usize> LineQueue<N> {
             self.compact();
             (self.tail, false)
         };
-        let Some(dst) = self.buf.get_mut(start..start.saturating_add(need)) else {
+        let Some(dst) = self.buf.as_mut().get_mut(start..start.saturating_add(need)) else {
             return false;
         };
         let [l0, l1] = len16.to_be_bytes();
@@ -552,7 +581,7 @@ impl<const N: usize> LineQueue<N> {
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
     /// // 56 bytes: each line costs its length plus 8, a message plus 16.
-    /// let mut q: LineQueue<56> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 56]> = LineQueue::new();
     /// assert!(q.push_tagged(b"+CEREG: 1", Tag::Urc));
     /// assert!(q.push_tagged(b"+QMTRECV: 0,...", Tag::Message(0)));
     /// assert!(!q.push_tagged(b"+CEREG: 5", Tag::Urc)); // full: refused, nothing dropped
@@ -577,7 +606,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, MessageSpans, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// let line = b"+QMTRECV: 1,0,\"t\",2,\"hi\"";
     /// let spans = MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap();
     /// assert!(q.push_message(line, 1, spans));
@@ -598,7 +627,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, MessageSpans};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// let line = b"+QMTRECV: 2,0,\"t\",2,\"hi\"";
     /// q.push_message(line, 2, MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap());
     /// assert_eq!(q.take_message(1), None);
@@ -613,7 +642,7 @@ impl<const N: usize> LineQueue<N> {
         let want = Tag::Message(client);
         let r = self.records().find(|r| r.tag == Some(want))?;
         self.mark_taken(r);
-        Some((self.buf.get(r.body..r.next)?, r.spans))
+        Some((self.buf.as_ref().get(r.body..r.next)?, r.spans))
     }
 
     /// Append an untagged line only if it fits beside the lines waiting: nothing is dropped.
@@ -621,7 +650,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<24> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 24]> = LineQueue::new();
     /// assert!(q.push_keep(b"AAAA") && q.push_keep(b"BBBB"));
     /// assert!(!q.push_keep(b"CCCC")); // refused: the older lines stay
     /// assert_eq!((q.len(), q.dropped()), (2, 1));
@@ -640,7 +669,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<24> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 24]> = LineQueue::new();
     /// assert!(q.push(b"AAAA") && q.push(b"BBBB") && q.push(b"CCCC"));
     /// assert_eq!(q.pop(), Some(&b"BBBB"[..])); // the oldest went
     /// // A line longer than the whole queue is not kept.
@@ -666,7 +695,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+CEREG: 1");
     /// q.push(b"RDY");
     /// assert_eq!(q.pop(), Some(&b"+CEREG: 1"[..]));
@@ -681,7 +710,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"RDY", Tag::LinkDown(None));
     /// assert_eq!(q.pop_tagged(), Some((&b"RDY"[..], Tag::LinkDown(None))));
     /// ```
@@ -694,7 +723,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
     /// let mark = q.since();
     /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
@@ -713,7 +742,7 @@ impl<const N: usize> LineQueue<N> {
             .records()
             .find(|r| newer(r.seq, mark) && r.tag.is_some_and(&mut want))?;
         self.mark_taken(r);
-        Some((self.buf.get(r.body..r.next)?, r.tag?))
+        Some((self.buf.as_ref().get(r.body..r.next)?, r.tag?))
     }
 
     /// Whether a line tagged as a message of MQTT client `client` may be waiting: `false`
@@ -721,7 +750,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, MessageSpans};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// let line = b"+QMTRECV: 3,0,\"t\",2,\"hi\"";
     /// q.push_message(line, 3, MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap());
     /// assert!(q.may_hold_message(3) && !q.may_hold_message(0));
@@ -737,7 +766,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
     /// assert!(!q.may_hold_link_down());
     /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
@@ -753,7 +782,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
     /// let mark = q.since();
     /// assert!(q.any_tagged(None, |t| t == Tag::LinkDown(Some(0))));
@@ -769,7 +798,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
     /// assert!(!q.discard_first(|t| t == Tag::Unknown));
     /// assert!(q.discard_first(|t| t == Tag::Urc));
@@ -787,7 +816,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"a");
     /// q.push(b"b");
     /// assert!(q.iter().eq([&b"a"[..], b"b"]));
@@ -801,28 +830,31 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<16> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 16]> = LineQueue::new();
     /// q.scratch()[..3].copy_from_slice(b"AT\r");
     /// assert_eq!(q.scratch_bytes(3), b"AT\r");
     /// assert_eq!(q.scratch_bytes(17), b"");
     /// ```
     pub fn scratch_bytes(&self, n: usize) -> &[u8] {
-        self.buf.get(..n).unwrap_or_default()
+        self.buf.as_ref().get(..n).unwrap_or_default()
     }
 
     /// The waiting lines as a [`Lines`] view.
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+CSQ: 20,99");
     /// let lines = q.lines();
     /// assert_eq!((lines.len(), lines.first()), (1, Some(&b"+CSQ: 20,99"[..])));
     /// ```
     pub fn lines(&self) -> Lines<'_> {
         Lines(Repr::Packed(
-            self.buf.get(self.head..self.tail).unwrap_or_default(),
-            self.buf.get(..self.wrap).unwrap_or_default(),
+            self.buf
+                .as_ref()
+                .get(self.head..self.tail)
+                .unwrap_or_default(),
+            self.buf.as_ref().get(..self.wrap).unwrap_or_default(),
         ))
     }
 
@@ -831,14 +863,14 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<16> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 16]> = LineQueue::new();
     /// q.push(b"RDY");
     /// assert_eq!(q.scratch().len(), 16);
     /// assert!(q.is_empty());
     /// ```
     pub fn scratch(&mut self) -> &mut [u8] {
         self.clear();
-        &mut self.buf
+        self.buf.as_mut()
     }
 
     /// A mark for "now": lines pushed after it are the ones [`take_first_since`] looks at.
@@ -847,7 +879,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"old");
     /// let mark = q.since();
     /// q.push(b"new");
@@ -863,7 +895,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+CEREG: 1");
     /// q.push(b"+CSQ: 20,99");
     /// let rssi = q.take_first(|l| l.strip_prefix(b"+CSQ: ").map(|r| r[..2].to_vec()));
@@ -879,7 +911,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+QMTOPEN: 0,3");
     /// let mark = q.since();
     /// q.push(b"+QMTOPEN: 0,0");
@@ -905,7 +937,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
     /// q.push_tagged(b"RDY", Tag::LinkDown(None));
     /// let got = q.take_with(None, |t, l| (t == Tag::LinkDown(None)).then_some(l.len()));
@@ -924,7 +956,12 @@ impl<const N: usize> LineQueue<N> {
             if !newer(r.seq, mark) {
                 continue;
             }
-            if let Some(t) = self.buf.get(r.body..r.next).and_then(|l| f(tag, l)) {
+            if let Some(t) = self
+                .buf
+                .as_ref()
+                .get(r.body..r.next)
+                .and_then(|l| f(tag, l))
+            {
                 hit = Some((r, t));
                 break;
             }
@@ -938,7 +975,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
     /// assert!(q.any_with(None, |t, l| t == Tag::LinkDown(Some(0)) && l.ends_with(b",1")));
     /// assert!(!q.any_with(Some(q.since()), |_, _| true));
@@ -946,8 +983,12 @@ impl<const N: usize> LineQueue<N> {
     pub fn any_with(&self, mark: Option<u32>, mut f: impl FnMut(Tag, &[u8]) -> bool) -> bool {
         self.records().any(|r| {
             newer(r.seq, mark)
-                && r.tag
-                    .is_some_and(|t| self.buf.get(r.body..r.next).is_some_and(|l| f(t, l)))
+                && r.tag.is_some_and(|t| {
+                    self.buf
+                        .as_ref()
+                        .get(r.body..r.next)
+                        .is_some_and(|l| f(t, l))
+                })
         })
     }
 
@@ -955,7 +996,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+CEREG: 1");
     /// assert!(q.any(|l| l.starts_with(b"+CEREG")));
     /// assert!(!q.any(|l| l.starts_with(b"RDY")));
@@ -968,7 +1009,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"RDY");
     /// let mark = q.since();
     /// assert!(q.any_since(None, |l| l == b"RDY"));
@@ -978,7 +1019,7 @@ impl<const N: usize> LineQueue<N> {
         self.records().any(|r| {
             r.tag.is_some()
                 && newer(r.seq, mark)
-                && self.buf.get(r.body..r.next).is_some_and(&mut f)
+                && self.buf.as_ref().get(r.body..r.next).is_some_and(&mut f)
         })
     }
 
@@ -987,7 +1028,7 @@ impl<const N: usize> LineQueue<N> {
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"+CEREG: 1");
     /// q.push(b"+QIND: 1");
     /// assert_eq!(q.pop_first(|l| l.starts_with(b"+QIND")), Some(&b"+QIND: 1"[..]));
@@ -995,18 +1036,18 @@ impl<const N: usize> LineQueue<N> {
     /// assert_eq!(q.len(), 1);
     /// ```
     pub fn pop_first(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Option<&[u8]> {
-        let r = self
-            .records()
-            .find(|r| r.tag.is_some() && self.buf.get(r.body..r.next).is_some_and(&mut f))?;
+        let r = self.records().find(|r| {
+            r.tag.is_some() && self.buf.as_ref().get(r.body..r.next).is_some_and(&mut f)
+        })?;
         self.mark_taken(r);
-        self.buf.get(r.body..r.next)
+        self.buf.as_ref().get(r.body..r.next)
     }
 
     /// Forget every waiting line.
     ///
     /// ```
     /// use atmodem::codec::{LineQueue, Tag};
-    /// let mut q: LineQueue<64> = LineQueue::new();
+    /// let mut q: LineQueue<[u8; 64]> = LineQueue::new();
     /// q.push(b"RDY");
     /// q.clear();
     /// assert!(q.is_empty() && q.pop().is_none());

@@ -127,8 +127,8 @@ fn size_of(data: &[u8]) -> Option<u32> {
 }
 
 /// Quectel: the check, the upload when needed, and the SSL context.
-pub(super) async fn quectel<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut Client<IO, DL, Quectel, RX, RESP, Q>,
+pub(super) async fn quectel<IO, DL>(
+    c: &mut Client<'_, IO, DL, Quectel>,
     ctx: u8,
     ca: &CaFile<'_>,
 ) -> Result<CaCheck, Error<IO::Error>>
@@ -182,8 +182,8 @@ where
 
 /// Upload, checking the module's report; a file that appeared meanwhile (`+CME ERROR: 407`,
 /// an earlier upload whose answer was lost) is deleted and uploaded again once.
-async fn quectel_upload<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut Client<IO, DL, Quectel, RX, RESP, Q>,
+async fn quectel_upload<IO, DL>(
+    c: &mut Client<'_, IO, DL, Quectel>,
     ca: &CaFile<'_>,
 ) -> Result<(), Error<IO::Error>>
 where
@@ -211,8 +211,8 @@ where
 }
 
 /// Read the file back and compare it with the data (its size is already the data's).
-async fn quectel_same<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut Client<IO, DL, Quectel, RX, RESP, Q>,
+async fn quectel_same<IO, DL>(
+    c: &mut Client<'_, IO, DL, Quectel>,
     ca: &CaFile<'_>,
 ) -> Result<bool, Error<IO::Error>>
 where
@@ -246,8 +246,8 @@ where
 }
 
 /// Luat: the check, the upload when needed, and the SSL context of the MQTT link.
-pub(super) async fn luat<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut Client<IO, DL, Luat, RX, RESP, Q>,
+pub(super) async fn luat<IO, DL>(
+    c: &mut Client<'_, IO, DL, Luat>,
     ca: &CaFile<'_>,
 ) -> Result<CaCheck, Error<IO::Error>>
 where
@@ -307,8 +307,8 @@ where
 }
 
 /// Read the file back and compare it with the data (its size is already the data's).
-async fn luat_same<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut Client<IO, DL, Luat, RX, RESP, Q>,
+async fn luat_same<IO, DL>(
+    c: &mut Client<'_, IO, DL, Luat>,
     ca: &CaFile<'_>,
 ) -> Result<bool, Error<IO::Error>>
 where

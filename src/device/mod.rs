@@ -30,7 +30,7 @@
 //! [`DelayNs`] given to the device (back-off, pin pulses) and to the client (timeouts).
 //!
 //! ```no_run
-//! use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+//! use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
 //! use atmodem::device::{Device, DeviceConfig, Event};
 //! use atmodem::dialects::quectel::Quectel;
 //! # async fn firmware<IO: embedded_io_async::Read + embedded_io_async::Write,
@@ -38,7 +38,8 @@
 //! let session = MqttSession::new("broker.example", 1883, MqttLogin::ClientId("dev-1"));
 //! let subs = [("dev-1/down", 1)];
 //! let cfg = DeviceConfig::new(BearerConfig::default(), session, &subs);
-//! let client: Client<_, _, Quectel> = Client::new(uart, delay.clone());
+//! let mut state: State = State::new();
+//! let client: Client<_, _, Quectel> = Client::new(uart, delay.clone(), &mut state);
 //! let mut dev: Device<_, _> = Device::new(client, delay, cfg);
 //! loop {
 //!     match dev.next_event().await {
@@ -55,11 +56,12 @@
 //!
 //! # RAM
 //! A `Device` is its client, plus the outbound queue (`OUT` bytes), plus about 700 bytes
-//! of state, configuration and held events (eight [`Event`]s). The bench test
-//! `device_sizes` measures them with `core::mem::size_of`; on x86-64 with the default
-//! client (`RX` 1024, `RESP` 512, `Q` 1024: 2952 bytes) and `OUT` = 1024: the device
-//! 4680 bytes, the `next_event` future 1312 bytes, `next_message` 1320 bytes, `publish`
-//! 1096 bytes (the futures hold the client's futures, not its buffers).
+//! of state, configuration and held events (eight [`Event`]s); the client's buffers are in
+//! the [`State`](crate::client::State) it borrows (`RX + RESP + Q` bytes, 2560 by default),
+//! wherever the caller keeps it. The bench test `device_sizes` measures them with
+//! `core::mem::size_of`; on x86-64 with `OUT` = 1024: the client 472 bytes, the device 2232
+//! bytes, the `next_event` future 1880 bytes, `next_message` 1888 bytes, `publish` 1112
+//! bytes (the futures hold the client's futures, not its buffers).
 
 use embedded_hal::digital::OutputPin;
 use embedded_hal_async::delay::DelayNs;
@@ -413,12 +415,13 @@ struct Wait {
 /// The supervisor. See the [module docs](self).
 ///
 /// ```
-/// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+/// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
 /// use atmodem::device::{Device, DeviceConfig, DeviceError};
 /// use atmodem::dialects::luat::Luat;
 /// use atmodem::sim::{InstantDelay, SimModem};
 /// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-/// let client: Client<_, _, Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let client: Client<_, _, Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
 /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
 /// // Offline: QoS 0 is refused, not queued.
 /// assert!(matches!(embassy_futures::block_on(dev.publish("t", b"x", 0)), Err(DeviceError::Offline)));
@@ -492,12 +495,13 @@ where
     /// [`next_event`](Self::next_event) (or `next_message` / `publish`).
     ///
     /// ```
-    /// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// use atmodem::device::{Device, DeviceConfig};
     /// use atmodem::dialects::luat::Luat;
     /// use atmodem::sim::{InstantDelay, SimModem};
     /// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// let client: Client<_, _, Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let client: Client<_, _, Luat> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// assert!(!dev.is_online());
     /// ```
@@ -518,12 +522,13 @@ where
     /// not pulsed: PWRKEY would turn it off).
     ///
     /// ```
-    /// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// use atmodem::device::{Device, DeviceConfig, NoPin};
     /// use atmodem::dialects::quectel::Quectel;
     /// use atmodem::sim::{InstantDelay, SimModem};
     /// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let cfg = DeviceConfig::new(BearerConfig::default(), s, &[]);
     /// let dev: Device<_, _, NoPin, NoPin, 256> = Device::with_pins(client, InstantDelay, cfg, Some(NoPin), None);
     /// assert_eq!(dev.stats().resets, 0);
@@ -572,12 +577,13 @@ where
     /// Commands sent through it while the device is online are fine; closing the session
     /// behind the device's back is seen as a loss and repaired.
     /// ```
-    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// # use atmodem::device::{Device, DeviceConfig};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// assert_eq!(dev.client().queued_urcs(), 0);
     /// ```
@@ -587,12 +593,13 @@ where
 
     /// Give the client back.
     /// ```
-    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// # use atmodem::device::{Device, DeviceConfig};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// let client = dev.release();
     /// assert!(client.transport().is_done());
@@ -603,12 +610,13 @@ where
 
     /// The counters.
     /// ```
-    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// # use atmodem::device::{Device, DeviceConfig};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// assert_eq!(dev.stats().reconnects, 0);
     /// ```
@@ -618,12 +626,13 @@ where
 
     /// Whether the session is up (as far as the URCs read so far tell).
     /// ```
-    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// # use atmodem::device::{Device, DeviceConfig};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// assert!(!dev.is_online());
     /// ```
@@ -633,12 +642,13 @@ where
 
     /// Why the device stopped, if it did.
     /// ```
-    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// # use atmodem::device::{Device, DeviceConfig};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// assert_eq!(dev.stopped(), None);
     /// ```
@@ -651,12 +661,13 @@ where
 
     /// QoS 1 messages waiting in the outbound queue.
     /// ```
-    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{BearerConfig, Client, MqttLogin, MqttSession, State};
     /// # use atmodem::device::{Device, DeviceConfig};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let s = MqttSession::new("h", 1883, MqttLogin::ClientId("d"));
-    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let client: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
     /// let mut dev: Device<_, _> = Device::new(client, InstantDelay, DeviceConfig::new(BearerConfig::default(), s, &[]));
     /// // Offline: a QoS 1 message is queued, nothing is sent.
     /// let sent = embassy_futures::block_on(dev.publish("t", b"x", 1));

@@ -204,12 +204,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// [`Client::autobaud`]. [`Failure::Timeout`] when it never does.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.await_ready()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -217,12 +218,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// `ATE0`.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> ATE0\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.echo_off()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -237,12 +239,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// resynchronises; the supervisor runs the step again on the next bring-up).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::Supervised;
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CMEE=2\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.verbose_errors()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -250,12 +253,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// `AT+CPIN?`, with the error answers of 27.007 §9.2.1 read as states.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CPIN?\n<< +CPIN: SIM PIN\n<< OK\n>> AT+CPIN?\n<< +CME ERROR: 10\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// // 27.007 §9.2.1: a PIN is needed; then error 10, SIM not inserted.
     /// assert_eq!(embassy_futures::block_on(c.sim()), Ok(Sim::PinRequired));
     /// assert_eq!(embassy_futures::block_on(c.sim()), Ok(Sim::NotInserted));
@@ -264,13 +268,14 @@ pub trait Supervised: Bearer + Mqtt {
     /// `AT+CPIN="<pin>"`. A wrong PIN is `+CME ERROR: 16`.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// fn is_wrong_pin<C: Supervised>(_: &C, e: &C::Error) -> bool { C::is_wrong_pin(e) }
     /// let script = ">> AT+CPIN=\"1234\"\n<< OK\n>> AT+CPIN=\"0000\"\n<< +CME ERROR: 16\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.enter_pin("1234")).unwrap();
     /// let wrong = embassy_futures::block_on(c.enter_pin("0000")).unwrap_err();
     /// assert!(is_wrong_pin(&c, &wrong));
@@ -279,12 +284,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// One registration read (`AT+CEREG?`), as [`RegOutcome`] (denied is final).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CEREG?\n<< +CEREG: 0,5\n<< OK\n>> AT+CEREG?\n<< +CEREG: 0,3\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// use atmodem::dialects::identity::RegOutcome;
     /// // 27.007 §10.1.22: stat 5 registered, roaming; 3 denied.
     /// assert_eq!(embassy_futures::block_on(c.registration()), Ok(RegOutcome::Registered));
@@ -294,12 +300,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// The received signal strength in dBm (`AT+CSQ`), if known.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +CSQ: 24,99\n<< OK\n>> AT+CSQ\n<< +CSQ: 99,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// // 27.007 §8.5: -113 dBm + 2 per step; 99 unknown.
     /// assert_eq!(embassy_futures::block_on(c.signal_dbm()), Ok(Some(-65)));
     /// assert_eq!(embassy_futures::block_on(c.signal_dbm()), Ok(None));
@@ -308,12 +315,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// Resynchronise with the module ([`Client::resync`]).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CMEE?\n<< +CMEE: 1\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.resynchronise()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -321,12 +329,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// Software restart (`AT+CFUN=1,1`).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CFUN=1,1\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.restart()).unwrap();
     /// assert!(c.transport().is_done());
     /// ```
@@ -346,12 +355,13 @@ pub trait Supervised: Bearer + Mqtt {
     ///   the call fails with [`Error::Corrupted`](crate::client::Error::Corrupted).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+QFLST=\"ca.pem\"\n<< +QFLST: \"UFS:ca.pem\",2\n<< OK\n>> AT+QFOPEN=\"ca.pem\",2\n<< +QFOPEN: 1027\n<< OK\n>> AT+QFREAD=1027,2\n<< CONNECT 2\n<<| \"ab\"\n<< OK\n>> AT+QFCLOSE=1027\n<< OK\n>> AT+QSSLCFG=\"cacert\",2,\"UFS:ca.pem\"\n<< OK\n>> AT+QSSLCFG=\"seclevel\",2,1\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// use atmodem::device::{CaCheck, CaFile};
     /// // The module holds the same two bytes: read back, compared, not uploaded.
     /// let check = embassy_futures::block_on(c.install_ca(2, &CaFile::new("ca.pem", b"ab")));
@@ -366,12 +376,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// its output.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +QMTSTAT: 0,1\n<< +CSQ: 24,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// embassy_futures::block_on(c.signal_dbm()).unwrap();
     /// assert_eq!(c.queued_urcs(), 1);
     /// embassy_futures::block_on(c.discard_status_urcs());
@@ -381,12 +392,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// Whether the module rebooted (`RDY`) since [`clear_rebooted`](Self::clear_rebooted).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> ATE0\n<< RDY\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// // `RDY` during a command: a reboot.
     /// assert!(embassy_futures::block_on(c.echo_off()).is_err());
     /// assert!(c.rebooted());
@@ -397,12 +409,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// Clear the reboot latch.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> ATE0\n<< RDY\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let _ = embassy_futures::block_on(c.echo_off());
     /// c.clear_rebooted();
     /// assert!(!c.rebooted());
@@ -411,12 +424,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// Whether MQTT client `idx` is known to be down.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +QMTSTAT: 0,1\n<< +CSQ: 24,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// assert!(!c.mqtt_is_down(0));
     /// embassy_futures::block_on(c.signal_dbm()).unwrap();
     /// // `+QMTSTAT: 0,1`: the broker closed client 0.
@@ -426,12 +440,13 @@ pub trait Supervised: Bearer + Mqtt {
     /// Whether bearer `cid` is known to be down.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// let script = ">> AT+CSQ\n<< +QIURC: \"pdpdeact\",1\n<< +CSQ: 24,99\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// assert!(!c.bearer_is_down(1));
     /// embassy_futures::block_on(c.signal_dbm()).unwrap();
     /// assert!(c.bearer_is_down(1));
@@ -440,13 +455,14 @@ pub trait Supervised: Bearer + Mqtt {
     /// The class of a failure.
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// fn failure<C: Supervised>(_: &C, e: &C::Error) -> Failure { C::failure(e) }
     /// let script = ">> AT+CSQ\n>> AT+CMEE?\n<< +CMEE: 1\n<< OK\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// // No answer within the command's time: a timeout, which counts towards a wedge.
     /// let e = embassy_futures::block_on(c.signal_dbm()).unwrap_err();
     /// assert_eq!(failure(&c, &e), Failure::Timeout);
@@ -456,13 +472,14 @@ pub trait Supervised: Bearer + Mqtt {
     /// verbose mode).
     ///
     /// ```
-    /// # use atmodem::client::Client;
+    /// # use atmodem::client::{Client, State};
     /// # use atmodem::device::{Sim, Supervised, Failure};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// fn is_wrong_pin<C: Supervised>(_: &C, e: &C::Error) -> bool { C::is_wrong_pin(e) }
     /// let script = ">> AT+CPIN=\"0000\"\n<< +CME ERROR: 16\n>> AT+CPIN=\"1111\"\n<< +CME ERROR: 12\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let wrong = embassy_futures::block_on(c.enter_pin("0000")).unwrap_err();
     /// let puk = embassy_futures::block_on(c.enter_pin("1111")).unwrap_err();
     /// assert!(is_wrong_pin(&c, &wrong));
@@ -470,7 +487,8 @@ pub trait Supervised: Bearer + Mqtt {
     /// assert!(!is_wrong_pin(&c, &puk));
     /// // The same in verbose mode (27.007 §9.2.1: 16 is "incorrect password").
     /// let script = ">> AT+CPIN=\"0000\"\n<< +CME ERROR: incorrect password\n";
-    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// let wrong = embassy_futures::block_on(c.enter_pin("0000")).unwrap_err();
     /// assert!(is_wrong_pin(&c, &wrong));
     /// ```
@@ -509,8 +527,8 @@ mod sealed {
     #[allow(async_fn_in_trait)]
     pub trait Sealed: crate::codec::Dialect + Sized {
         /// The certificate check of the TLS step.
-        async fn install_ca<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-            c: &mut Client<IO, DL, Self, RX, RESP, Q>,
+        async fn install_ca<IO, DL>(
+            c: &mut Client<'_, IO, DL, Self>,
             ctx: u8,
             file: &CaFile<'_>,
         ) -> Result<CaCheck, Error<IO::Error>>
@@ -520,8 +538,8 @@ mod sealed {
     }
 
     impl Sealed for Quectel {
-        async fn install_ca<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-            c: &mut Client<IO, DL, Self, RX, RESP, Q>,
+        async fn install_ca<IO, DL>(
+            c: &mut Client<'_, IO, DL, Self>,
             ctx: u8,
             file: &CaFile<'_>,
         ) -> Result<CaCheck, Error<IO::Error>>
@@ -534,8 +552,8 @@ mod sealed {
     }
 
     impl Sealed for Luat {
-        async fn install_ca<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-            c: &mut Client<IO, DL, Self, RX, RESP, Q>,
+        async fn install_ca<IO, DL>(
+            c: &mut Client<'_, IO, DL, Self>,
             _ctx: u8,
             file: &CaFile<'_>,
         ) -> Result<CaCheck, Error<IO::Error>>
@@ -548,8 +566,7 @@ mod sealed {
     }
 }
 
-impl<IO, DL, D, const RX: usize, const RESP: usize, const Q: usize> Supervised
-    for Client<IO, DL, D, RX, RESP, Q>
+impl<IO, DL, D> Supervised for Client<'_, IO, DL, D>
 where
     IO: Read + Write,
     DL: DelayNs,

@@ -8,7 +8,7 @@
 
 use atmodem::aliyun::thing::{self, Ack, DOWNLINK_FILTERS, Downlink, ThingTopic, Topic};
 use atmodem::aliyun::{DeviceSecretLogin, ca, flow, ota};
-use atmodem::client::{BearerConfig, Client};
+use atmodem::client::{BearerConfig, Client, State};
 use atmodem::device::{CaFile, Device, DeviceConfig, Event};
 use atmodem::dialects::quectel::Quectel;
 use embassy_executor::Spawner;
@@ -48,19 +48,19 @@ async fn main(_spawner: Spawner) {
     };
     let mut config = DeviceConfig::new(BearerConfig::default(), session, &subs);
     config.ca = Some(CaFile::new(ca::CA_FILE, ca::BUNDLE));
-    let mut modem = Device::new(Client::<_, _, Quectel>::new(uart, Delay), Delay, config);
+    // The client's buffers (`State`: 2.5 KiB), kept in the main task's future.
+    let mut state: State = State::new();
+    let client = Client::<_, _, Quectel>::new(uart, Delay, &mut state);
+    let mut modem = Device::new(client, Delay, config);
     let (mut topic, mut json, mut buf) = (ThingTopic::new(), String::<256>::new(), [0u8; 96]);
     let mut id = 0u32;
     loop {
         // What to send once the event (which may borrow the modem) is handled.
         let send = match modem.next_event().await {
-            Event::Connected => {
-                let inform = ota::write_version_inform(0, "1.0.0", None, &mut buf).ok();
-                json.clear();
-                inform
-                    .and_then(|v| json.push_str(v).ok())
-                    .and(dev.topic(Topic::OtaInform, &mut topic).ok())
-            }
+            Event::Connected => ota::write_version_inform(0, "1.0.0", None, &mut buf)
+                .ok()
+                .and_then(|v| String::try_from(v).ok().map(|v| json = v))
+                .and(dev.topic(Topic::OtaInform, &mut topic).ok()),
             Event::Idle => {
                 id = id.wrapping_add(1);
                 thing::write_property_post(id, r#"{"Temp":23.9}"#, Ack::Reply, &mut json)

@@ -28,8 +28,8 @@ pub const NOTE_HTTP_TIMING: HttpTiming = HttpTiming {
 /// (firmware V409 or later), `AT+CGATT?` until attached, then the bearer:
 /// `AT+SAPBR=3,<cid>,"CONTYPE","GPRS"`, `AT+SAPBR=3,<cid>,"APN","<apn>"`, `AT+SAPBR=1,<cid>`.
 /// Returns the firmware number.
-pub async fn prepare<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut Client<IO, DL, Luat, RX, RESP, Q>,
+pub async fn prepare<IO, DL>(
+    c: &mut Client<'_, IO, DL, Luat>,
     bearer: &BearerConfig<'_>,
 ) -> Result<u32, FlowError<IO::Error>>
 where

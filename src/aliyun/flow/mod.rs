@@ -170,7 +170,7 @@ impl RegisteredDevice {
     ///
     /// ```
     /// # use atmodem::aliyun::{HttpsRegistration, SignMethod, flow};
-    /// # use atmodem::client::{Client, HttpTiming};
+    /// # use atmodem::client::{Client, HttpTiming, State};
     /// # use atmodem::dialects::luat::Luat;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let script = r#">> AT+HTTPINIT
@@ -193,7 +193,8 @@ impl RegisteredDevice {
     /// # >> AT+HTTPTERM
     /// # << OK
     /// # "#;
-    /// # let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// # let reg = HttpsRegistration::new("b1KCi45LcCP", "862991419835241", "VWll9fiYWKiwraBk", "123456")
     /// #     .sign_method(SignMethod::HmacMd5)
     /// #     .sign_method_spelling("HmacMD5");
@@ -232,7 +233,7 @@ impl RegnwlDevice {
     ///
     /// ```
     /// # use atmodem::aliyun::flow;
-    /// # use atmodem::client::{Client, MqttLogin, MqttSession};
+    /// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
     /// # use atmodem::dialects::quectel::Quectel;
     /// # use atmodem::sim::{InstantDelay, SimModem};
     /// # let script = r#">> AT+QMTCFG="version",0,4
@@ -248,7 +249,8 @@ impl RegnwlDevice {
     /// # << +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
     /// # << +QMTSTAT: 0,1
     /// # "#;
-    /// # let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+    /// # let mut state: State = State::new();
+    /// # let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
     /// # let login = MqttLogin::Password { client_id: "id", username: "u", password: "p" };
     /// # let dev = embassy_futures::block_on(flow::mqtt_regnwl(&mut c, &MqttSession::new("h", 1883, login))).unwrap();
     /// // `dev` came from `flow::mqtt_regnwl`.
@@ -329,7 +331,7 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::{HttpsRegistration, SignMethod, flow};
-/// # use atmodem::client::{Client, HttpTiming};
+/// # use atmodem::client::{Client, HttpTiming, State};
 /// # use atmodem::dialects::luat::Luat;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+HTTPINIT
@@ -352,7 +354,8 @@ where
 /// >> AT+HTTPTERM
 /// << OK
 /// "#;
-/// let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Luat> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let reg = HttpsRegistration::new("b1KCi45LcCP", "862991419835241", "VWll9fiYWKiwraBk", "123456")
 ///     .sign_method(SignMethod::HmacMd5)
 ///     .sign_method_spelling("HmacMD5");
@@ -387,7 +390,7 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::{HttpsDeviceAuth, flow};
-/// # use atmodem::client::{Client, HttpTiming};
+/// # use atmodem::client::{Client, HttpTiming, State};
 /// # use atmodem::dialects::luat::Luat;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let auth = HttpsDeviceAuth::new("i2uqc2dloOl", "device001", "c4fa40df9c8078073d75a26be2bc8f58");
@@ -404,7 +407,8 @@ where
 /// #     body.len(),
 /// #     n = answer.len() + 2,
 /// # );
-/// let mut c: Client<_, _, Luat> = Client::new(SimModem::new(&script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Luat> = Client::new(SimModem::new(&script).unwrap(), InstantDelay, &mut state);
 /// let timing = HttpTiming { body_input_secs: 20, ..HttpTiming::default() };
 /// let mut reply = [0u8; 512];
 /// let login = embassy_futures::block_on(flow::https_device_auth(&mut c, &auth, timing, &mut reply)).unwrap();
@@ -416,11 +420,12 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::{Error, Field, HttpsDeviceAuth, flow::{self, FlowError}};
-/// # use atmodem::client::{Client, HttpTiming};
+/// # use atmodem::client::{Client, HttpTiming, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// // An invalid input is refused before anything is sent.
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
 /// let auth = HttpsDeviceAuth::new("", "device001", "c4fa40df9c8078073d75a26be2bc8f58");
 /// let mut reply = [0u8; 512];
 /// let r = embassy_futures::block_on(flow::https_device_auth(&mut c, &auth, HttpTiming::default(), &mut reply));
@@ -483,14 +488,15 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// // The session is up; the broker sends the secret, then closes the link.
 /// let script = r#"<< +QMTRECV: 0,0,"/ext/register",89,"{"deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"pk","deviceName":"dev1"}"
 /// << +QMTSTAT: 0,1
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let dev = embassy_futures::block_on(flow::await_register_reply(&mut c, 0, 5_000)).unwrap();
 /// assert_eq!((dev.device_name.as_str(), dev.device_secret.expose()), ("dev1", "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7"));
 /// ```
@@ -517,13 +523,14 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#"<< +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
 /// << +QMTSTAT: 0,1
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let dev = embassy_futures::block_on(flow::await_regnwl_reply(&mut c, 0, 5_000)).unwrap();
 /// assert_eq!(dev.client_id.as_str(), "KzLKNeWyE7SxiWLuPpZQ000100");
 /// ```
@@ -565,7 +572,7 @@ fn no_reply<E>(e: ModemError<E>) -> FlowError<E> {
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+QMTCFG="version",0,4
@@ -581,7 +588,8 @@ fn no_reply<E>(e: ModemError<E>) -> FlowError<E> {
 /// << +QMTRECV: 0,0,"/ext/register",89,"{"deviceSecret":"mRMyB50qafv74A5FofvhxZ2h9iTL9wX7","productKey":"pk","deviceName":"dev1"}"
 /// << +QMTSTAT: 0,1
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let login = MqttLogin::Password { client_id: "id", username: "u", password: "p" };
 /// let dev = embassy_futures::block_on(flow::mqtt_register(&mut c, &MqttSession::new("h", 1883, login))).unwrap();
 /// assert_eq!(dev.device_secret.expose(), "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7");
@@ -606,7 +614,7 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, MqttLogin, MqttSession};
+/// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+QMTCFG="version",0,4
@@ -622,7 +630,8 @@ where
 /// << +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
 /// << +QMTSTAT: 0,1
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let login = MqttLogin::Password { client_id: "id", username: "u", password: "p" };
 /// let dev = embassy_futures::block_on(flow::mqtt_regnwl(&mut c, &MqttSession::new("h", 1883, login))).unwrap();
 /// assert_eq!(dev.device_token.expose(), "^1^1681709523062^c5cce0a49b03685");
@@ -779,7 +788,7 @@ pub fn property_post_json(id: u64, params: &str) -> Result<String<ALINK_CAP>, Al
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::Client;
+/// # use atmodem::client::{Client, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+QMTPUBEX=0,0,0,0,"/sys/i2uqc2dloOl/device001/thing/event/property/post",84
@@ -788,7 +797,8 @@ pub fn property_post_json(id: u64, params: &str) -> Result<String<ALINK_CAP>, Al
 /// << OK
 /// << +QMTPUBEX: 0,0,0
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let post = flow::post_properties(&mut c, 0, "i2uqc2dloOl", "device001", 7, r#"{"Temp":23.9}"#, 0);
 /// embassy_futures::block_on(post).unwrap();
 /// assert!(c.transport().is_done());

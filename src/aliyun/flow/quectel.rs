@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! # async fn demo<IO: embedded_io_async::Read + embedded_io_async::Write, DL: embedded_hal_async::delay::DelayNs>(
-//! #     c: &mut atmodem::client::Client<IO, DL, atmodem::dialects::quectel::Quectel>,
+//! #     c: &mut atmodem::client::Client<'_, IO, DL, atmodem::dialects::quectel::Quectel>,
 //! # ) -> Result<(), atmodem::aliyun::flow::FlowError<IO::Error>> {
 //! use atmodem::aliyun::flow::{self, quectel};
 //! use atmodem::client::MqttSession;
@@ -37,8 +37,7 @@ use crate::dialects::quectel::{
     QengServingCell, QmtCfgQuery, QmtSetting, QmtSettingName, Quectel, ServingCell,
 };
 
-type QClient<IO, DL, const RX: usize, const RESP: usize, const Q: usize> =
-    Client<IO, DL, Quectel, RX, RESP, Q>;
+type QClient<'s, IO, DL> = Client<'s, IO, DL, Quectel>;
 
 /// What the network checks found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +61,7 @@ pub struct NetworkReport {
 ///
 /// ```
 /// # use atmodem::aliyun::flow::quectel;
-/// # use atmodem::client::Client;
+/// # use atmodem::client::{Client, State};
 /// # use atmodem::codec::RegStatus;
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
@@ -83,13 +82,14 @@ pub struct NetworkReport {
 /// << +CGPADDR: 1,"10.113.242.215"
 /// << OK
 /// "#;
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let net = embassy_futures::block_on(quectel::network_checks(&mut c, 1)).unwrap();
 /// assert_eq!((net.registration, net.rsrp), (RegStatus::Home, Some(-98)));
 /// assert_eq!(net.ipv4.as_str(), "10.113.242.215");
 /// ```
-pub async fn network_checks<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
+pub async fn network_checks<IO, DL>(
+    c: &mut QClient<'_, IO, DL>,
     cid: u8,
 ) -> Result<NetworkReport, FlowError<IO::Error>>
 where
@@ -167,7 +167,7 @@ pub fn aliauth_login<'a>(
 ///
 /// ```
 /// # async fn demo<IO: embedded_io_async::Read + embedded_io_async::Write, DL: embedded_hal_async::delay::DelayNs>(
-/// #     c: &mut atmodem::client::Client<IO, DL, atmodem::dialects::quectel::Quectel>,
+/// #     c: &mut atmodem::client::Client<'_, IO, DL, atmodem::dialects::quectel::Quectel>,
 /// #     creds: &atmodem::aliyun::MqttCredentials,
 /// # ) -> Result<(), atmodem::aliyun::flow::FlowError<IO::Error>> {
 /// use atmodem::aliyun::flow::{self, quectel};
@@ -177,8 +177,8 @@ pub fn aliauth_login<'a>(
 /// flow::connect(c, &session).await?;
 /// # Ok(()) }
 /// ```
-pub async fn check_aliauth<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
+pub async fn check_aliauth<IO, DL>(
+    c: &mut QClient<'_, IO, DL>,
     session: &MqttSession<'_>,
 ) -> Result<(), FlowError<IO::Error>>
 where
@@ -193,8 +193,8 @@ where
 }
 
 /// Whether `aliauth` holds a triple. A query answered with `OK` alone counts as empty.
-async fn aliauth_stored<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
+async fn aliauth_stored<IO, DL>(
+    c: &mut QClient<'_, IO, DL>,
     client: u8,
 ) -> Result<bool, FlowError<IO::Error>>
 where
@@ -235,16 +235,17 @@ pub const NOTE_HTTP_TIMING: crate::client::HttpTiming = crate::client::HttpTimin
 ///
 /// ```
 /// # use atmodem::aliyun::flow::quectel;
-/// # use atmodem::client::Client;
+/// # use atmodem::client::{Client, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = ">> AT+QMTCLOSE=0\n<< OK\n<< +QMTCLOSE: 0,0\n";
-/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay);
+/// let mut state: State = State::new();
+/// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// embassy_futures::block_on(quectel::close(&mut c, 0)).unwrap();
 /// assert!(c.transport().is_done());
 /// ```
-pub async fn close<IO, DL, const RX: usize, const RESP: usize, const Q: usize>(
-    c: &mut QClient<IO, DL, RX, RESP, Q>,
+pub async fn close<IO, DL>(
+    c: &mut QClient<'_, IO, DL>,
     client: u8,
 ) -> Result<(), FlowError<IO::Error>>
 where

@@ -7,7 +7,7 @@
 
 use atmodem::aliyun::DeviceSecretLogin;
 use atmodem::aliyun::flow::login_of;
-use atmodem::client::{Client, Mqtt, MqttSession};
+use atmodem::client::{Client, Mqtt, MqttSession, State};
 use atmodem::dialects::quectel::Quectel;
 use atmodem_size::{FakeModem, YieldDelay};
 use cortex_m_rt::entry;
@@ -22,7 +22,7 @@ static RAM: [u32; 2] = [
     0,
 ];
 
-async fn session(c: &mut Client<FakeModem, YieldDelay, Quectel>) -> u32 {
+async fn session(c: &mut Client<'_, FakeModem, YieldDelay, Quectel>) -> u32 {
     let Ok(creds) = DeviceSecretLogin::new(
         "i2uqc2dloOl",
         "device001",
@@ -65,8 +65,9 @@ async fn session(c: &mut Client<FakeModem, YieldDelay, Quectel>) -> u32 {
 
 #[entry]
 fn main() -> ! {
+    let mut state: State = State::new();
     let mut c: Client<FakeModem, YieldDelay, Quectel> =
-        Client::new(FakeModem::default(), YieldDelay);
+        Client::new(FakeModem::default(), YieldDelay, &mut state);
     let mut sum = 0u32;
     loop {
         sum = sum.wrapping_add(embassy_futures::block_on(session(&mut c)));
