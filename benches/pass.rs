@@ -109,7 +109,7 @@ pub fn client_quectel(input: &[u8], read: usize) -> usize {
         Client::new(uart, InstantDelay, &mut state);
     let mut sum = 0usize;
     embassy_futures::block_on(async {
-        while let Ok(m) = c.mqtt_next_message(0, 1_000).await {
+        while let Ok(m) = c.mqtt_next_message(c.mqtt_session(0), 1_000).await {
             sum = sum.wrapping_add(m.topic.len() + m.payload.len() + 1);
         }
     });

@@ -226,10 +226,10 @@ pub async fn luat<IO: Read + Write, DL: DelayNs>(
         keepalive_secs: 300,
         ..MqttSession::new(&host, 1883, login_of(&login.credentials))
     };
-    c.mqtt_start(&session).await.map_err(fail("MQTT start"))?;
+    let mqtt = c.mqtt_start(&session).await.map_err(fail("MQTT start"))?;
     let get = user_topic(pk, dn, "get").map_err(fail("topic"))?;
     let update = user_topic(pk, dn, "update").map_err(fail("topic"))?;
-    c.mqtt_subscribe(0, &get, 0)
+    c.mqtt_subscribe(mqtt, &get, 0)
         .await
         .map_err(fail("subscribe"))?;
     c.send(&MqttMsgSet { cache: false })
@@ -237,13 +237,13 @@ pub async fn luat<IO: Read + Write, DL: DelayNs>(
         .map_err(fail("AT+MQTTMSGSET"))?;
     let (topic, payload) = {
         let m = c
-            .mqtt_next_message(0, 60_000)
+            .mqtt_next_message(mqtt, 60_000)
             .await
             .map_err(fail("receive"))?;
         (m.topic.to_string(), text(m.payload))
     };
     for qos in [0, 1] {
-        c.mqtt_publish(0, &update, b"HelloWorld", qos, false)
+        c.mqtt_publish(mqtt, &update, b"HelloWorld", qos, false)
             .await
             .map_err(fail("publish"))?;
     }
@@ -297,16 +297,16 @@ pub async fn quectel_device_secret_aliauth<IO: Read + Write, DL: DelayNs>(
         .map_err(fail("will query"))?;
     let host = d.host()?;
     let login = quectel::aliauth_login(pk, dn, &d.device_secret, dn).map_err(fail("login"))?;
-    flow::connect(c, &MqttSession::new(&host, 1883, login))
+    let mqtt = flow::connect(c, &MqttSession::new(&host, 1883, login))
         .await
         .map_err(fail("connect"))?;
     let reply_topic = property_post_reply_topic(pk, dn).map_err(fail("topic"))?;
-    c.mqtt_subscribe(0, &reply_topic, 0)
+    c.mqtt_subscribe(mqtt, &reply_topic, 0)
         .await
         .map_err(fail("subscribe"))?;
     flow::post_properties(
         c,
-        0,
+        mqtt,
         pk,
         dn,
         1681363292898,
@@ -317,13 +317,13 @@ pub async fn quectel_device_secret_aliauth<IO: Read + Write, DL: DelayNs>(
     .map_err(fail("property post"))?;
     let (id, code) = {
         let m = c
-            .mqtt_next_message(0, 10_000)
+            .mqtt_next_message(mqtt, 10_000)
             .await
             .map_err(fail("receive"))?;
         let r = flow::parse_post_reply(m.payload).map_err(fail("post reply"))?;
         (r.id.to_string(), r.code.to_string())
     };
-    c.mqtt_close(0).await.map_err(fail("close"))?;
+    c.mqtt_close(mqtt).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.extend([
         ("will", will),
@@ -354,8 +354,8 @@ pub async fn quectel_device_secret_password<IO: Read + Write, DL: DelayNs>(
     quectel::check_aliauth(c, &session)
         .await
         .map_err(fail("aliauth check"))?;
-    flow::connect(c, &session).await.map_err(fail("connect"))?;
-    c.mqtt_close(0).await.map_err(fail("close"))?;
+    let mqtt = flow::connect(c, &session).await.map_err(fail("connect"))?;
+    c.mqtt_close(mqtt).await.map_err(fail("close"))?;
     Ok(vec![
         ("client_id", creds.client_id().to_string()),
         ("username", creds.username().to_string()),
@@ -398,10 +398,10 @@ pub async fn quectel_mqtt_register<IO: Read + Write, DL: DelayNs>(
         &device.device_name,
     )
     .map_err(fail("login"))?;
-    flow::connect(c, &MqttSession::new(&host, 1883, login))
+    let mqtt = flow::connect(c, &MqttSession::new(&host, 1883, login))
         .await
         .map_err(fail("reconnect"))?;
-    c.mqtt_close(0).await.map_err(fail("close"))?;
+    c.mqtt_close(mqtt).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.push(("device_secret", device.device_secret.expose().to_string()));
     Ok(out)
@@ -442,8 +442,8 @@ pub async fn quectel_mqtt_regnwl<IO: Read + Write, DL: DelayNs>(
         unchecked_transport: true,
         ..MqttSession::new(&host, 1883, login_of(&connwl))
     };
-    flow::connect(c, &session).await.map_err(fail("connwl"))?;
-    c.mqtt_close(0).await.map_err(fail("close"))?;
+    let mqtt = flow::connect(c, &session).await.map_err(fail("connwl"))?;
+    c.mqtt_close(mqtt).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.extend([
         ("client_id", device.client_id.to_string()),
@@ -479,8 +479,8 @@ pub async fn quectel_https_register<IO: Read + Write, DL: DelayNs>(
     quectel::check_aliauth(c, &session)
         .await
         .map_err(fail("aliauth check"))?;
-    flow::connect(c, &session).await.map_err(fail("connect"))?;
-    c.mqtt_close(0).await.map_err(fail("close"))?;
+    let mqtt = flow::connect(c, &session).await.map_err(fail("connect"))?;
+    c.mqtt_close(mqtt).await.map_err(fail("close"))?;
     let mut out = network(&net);
     out.push(("device_secret", device.device_secret.expose().to_string()));
     Ok(out)
@@ -557,13 +557,13 @@ where
         .build()
         .map_err(fail("credentials"))?;
     let session = flow::session(BENCH_HOST, 1883, &creds, None).map_err(fail("session"))?;
-    c.mqtt_start(&session).await.map_err(fail("login"))?;
+    let mqtt = c.mqtt_start(&session).await.map_err(fail("login"))?;
     let set_topic = format!("/sys/{pk}/{dn}/thing/service/property/set");
     let reply_topic = property_post_reply_topic(pk, dn).map_err(fail("topic"))?;
-    c.mqtt_subscribe(0, &set_topic, 0)
+    c.mqtt_subscribe(mqtt, &set_topic, 0)
         .await
         .map_err(fail("subscribe"))?;
-    c.mqtt_subscribe(0, &reply_topic, 0)
+    c.mqtt_subscribe(mqtt, &reply_topic, 0)
         .await
         .map_err(fail("subscribe"))?;
     let mut results = Results::new();
@@ -575,7 +575,7 @@ where
     let mut inform = [0u8; 96];
     let inform =
         ota::write_version_inform(1, "1.0.0", None, &mut inform).map_err(fail("inform"))?;
-    c.mqtt_publish(0, &inform_topic, inform.as_bytes(), 0, false)
+    c.mqtt_publish(mqtt, &inform_topic, inform.as_bytes(), 0, false)
         .await
         .map_err(fail("inform"))?;
     let seen = Platform::next_uplink(&mut uplink, &inform_topic, Duration::from_secs(5))
@@ -587,7 +587,7 @@ where
     let post_topic = atmodem::aliyun::property_post_topic(pk, dn).map_err(fail("topic"))?;
     let post =
         flow::property_post_json(1, r#"{"Temp":23.9,"LightStatus":1}"#).map_err(fail("post"))?;
-    c.mqtt_publish(0, &post_topic, post.as_bytes(), 1, false)
+    c.mqtt_publish(mqtt, &post_topic, post.as_bytes(), 1, false)
         .await
         .map_err(fail("post"))?;
     let seen = Platform::next_uplink(&mut uplink, &post_topic, Duration::from_secs(5))
@@ -595,7 +595,7 @@ where
         .ok_or("the platform did not see the property post")?;
     results.push(("platform saw", text(&seen.payload)));
     let reply = c
-        .mqtt_next_message(0, 5_000)
+        .mqtt_next_message(mqtt, 5_000)
         .await
         .map_err(fail("post reply"))?;
     results.push(("device got", text(reply.payload)));
@@ -603,7 +603,7 @@ where
     // A property set pushed by the platform; the device answers it with its id.
     let id = p.set_properties(pk, dn, r#"{"LightStatus":0}"#);
     let set = c
-        .mqtt_next_message(0, 5_000)
+        .mqtt_next_message(mqtt, 5_000)
         .await
         .map_err(fail("property set"))?;
     results.push(("device got", text(set.payload)));
@@ -611,7 +611,7 @@ where
     let set_id = set["id"].as_str().unwrap_or(&id).to_string();
     let answer = format!(r#"{{"id":"{set_id}","code":200,"data":{{}},"version":"1.0"}}"#);
     let set_reply = format!("{set_topic}_reply");
-    c.mqtt_publish(0, &set_reply, answer.as_bytes(), 0, false)
+    c.mqtt_publish(mqtt, &set_reply, answer.as_bytes(), 0, false)
         .await
         .map_err(fail("set reply"))?;
     let seen = Platform::next_uplink(&mut uplink, &set_reply, Duration::from_secs(5))
@@ -623,7 +623,7 @@ where
     // the module's HTTP, checks its MD5 and reports progress, 100 once the digest matched.
     let dev = atmodem::aliyun::thing::Device::new(pk, dn).map_err(fail("device"))?;
     let ota_topic = format!("/ota/device/upgrade/{pk}/{dn}");
-    c.mqtt_subscribe(0, &ota_topic, 0)
+    c.mqtt_subscribe(mqtt, &ota_topic, 0)
         .await
         .map_err(fail("subscribe"))?;
     c.bearer_up(&BearerConfig::default())
@@ -635,7 +635,7 @@ where
         .collect();
     p.push_firmware(pk, dn, "1.0.1", &image);
     let push = c
-        .mqtt_next_message(0, 5_000)
+        .mqtt_next_message(mqtt, 5_000)
         .await
         .map_err(fail("upgrade push"))?
         .payload
@@ -650,7 +650,7 @@ where
     let mut chunk = [0u8; 1024];
     let mut transfer = ota::Transfer {
         report_every: 50,
-        ..ota::Transfer::new(0)
+        ..ota::Transfer::new(mqtt)
     };
     ota::download(
         c,
@@ -675,7 +675,7 @@ where
     }
     let last = last.ok_or("the platform saw no OTA progress")?;
     results.push(("platform saw", text(&last.payload)));
-    c.mqtt_disconnect(0).await.map_err(fail("disconnect"))?;
+    c.mqtt_disconnect(mqtt).await.map_err(fail("disconnect"))?;
     Ok(results)
 }
 

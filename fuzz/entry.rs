@@ -207,10 +207,15 @@ pub fn client(data: &[u8]) {
             let _ = c.bearer_address(1).await.map(str::len);
             let _ = c.http_post(&post, &mut body).await;
             let _ = c.mqtt_start(&session).await;
-            let _ = c.mqtt_subscribe(0, "t", 1).await;
-            let _ = c.mqtt_publish(0, "t", b"{\"a\":1}", 1, false).await;
-            let _ = c.mqtt_next_message(0, 1_000).await.map(|m| m.payload.len());
-            let _ = c.mqtt_close(0).await;
+            let _ = c.mqtt_subscribe(c.mqtt_session(0), "t", 1).await;
+            let _ = c
+                .mqtt_publish(c.mqtt_session(0), "t", b"{\"a\":1}", 1, false)
+                .await;
+            let _ = c
+                .mqtt_next_message(c.mqtt_session(0), 1_000)
+                .await
+                .map(|m| m.payload.len());
+            let _ = c.mqtt_close(c.mqtt_session(0)).await;
         });
         let _ = c.stats();
     } else {
@@ -222,10 +227,15 @@ pub fn client(data: &[u8]) {
             let _ = c.bearer_up(&BearerConfig::default()).await;
             let _ = c.http_post(&post, &mut body).await;
             let _ = c.mqtt_start(&session).await;
-            let _ = c.mqtt_subscribe(0, "t", 1).await;
-            let _ = c.mqtt_publish(0, "t", b"\x00binary", 1, false).await;
-            let _ = c.mqtt_next_message(0, 1_000).await.map(|m| m.topic.len());
-            let _ = c.mqtt_disconnect(0).await;
+            let _ = c.mqtt_subscribe(c.mqtt_session(0), "t", 1).await;
+            let _ = c
+                .mqtt_publish(c.mqtt_session(0), "t", b"\x00binary", 1, false)
+                .await;
+            let _ = c
+                .mqtt_next_message(c.mqtt_session(0), 1_000)
+                .await
+                .map(|m| m.topic.len());
+            let _ = c.mqtt_disconnect(c.mqtt_session(0)).await;
         });
         let _ = c.stats();
     }

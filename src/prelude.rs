@@ -35,7 +35,7 @@ pub use crate::aliyun::{
 };
 pub use crate::client::{
     Bearer, BearerConfig, Client, Config, Error, Http, HttpPost, HttpResponse, HttpTiming,
-    LoginTransport, Modem, Mqtt, MqttLogin, MqttSession, State, Stats,
+    LoginTransport, Modem, Mqtt, MqttLogin, MqttSession, Session, State, Stats,
 };
 pub use crate::dialects::MqttMessage;
 pub use crate::dialects::luat::Luat;

@@ -211,9 +211,9 @@ fn registration_session_closed_without_a_reply() {
     );
     use atmodem::client::Mqtt;
     block_on(c.mqtt_open(&s)).unwrap();
-    block_on(c.mqtt_connect(&s)).unwrap();
+    let session = block_on(c.mqtt_connect(&s)).unwrap();
     assert_eq!(
-        block_on(flow::await_register_reply(&mut c, 0, 5_000)).unwrap_err(),
+        block_on(flow::await_register_reply(&mut c, session, 5_000)).unwrap_err(),
         FlowError::NoReply
     );
 }

@@ -60,16 +60,22 @@ where
     let s = MqttSession::new(HOST, 1883, flow::login_of(&creds));
     modem.mqtt_start(&s).await.unwrap();
     let reply_topic = property_post_reply_topic(PK, DN).unwrap();
-    modem.mqtt_subscribe(0, &reply_topic, 0).await.unwrap();
+    modem
+        .mqtt_subscribe(modem.mqtt_session(0), &reply_topic, 0)
+        .await
+        .unwrap();
     let get = user_topic(PK, DN, "get").unwrap();
-    modem.mqtt_subscribe(0, &get, 1).await.unwrap();
+    modem
+        .mqtt_subscribe(modem.mqtt_session(0), &get, 1)
+        .await
+        .unwrap();
 
     let mut uplink = p.uplink();
     let post = async {
         let topic = atmodem::aliyun::property_post_topic(PK, DN).unwrap();
         let json = flow::property_post_json(42, r#"{"Temp":23.9}"#).unwrap();
         modem
-            .mqtt_publish(0, &topic, json.as_bytes(), 1, false)
+            .mqtt_publish(modem.mqtt_session(0), &topic, json.as_bytes(), 1, false)
             .await
             .unwrap();
     };
@@ -89,7 +95,10 @@ where
             .contains(r#""params":{"Temp":23.9}"#)
     );
     {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         assert_eq!(m.topic, reply_topic.as_str());
         let r = flow::parse_post_reply(m.payload).unwrap();
         assert_eq!(r.id, "42");
@@ -98,12 +107,15 @@ where
     let down = b"{\"cmd\":\"on\",\r\n\"n\":1}";
     assert_eq!(p.publish(&get, down, 1), 1);
     {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         assert_eq!(m.topic, get.as_str());
         assert_eq!(m.payload, down);
     }
-    modem.mqtt_disconnect(0).await.unwrap();
-    modem.mqtt_close(0).await.unwrap();
+    modem.mqtt_disconnect(modem.mqtt_session(0)).await.unwrap();
+    modem.mqtt_close(modem.mqtt_session(0)).await.unwrap();
 }
 
 #[tokio::test]
@@ -129,8 +141,8 @@ async fn quectel_aliauth_login() {
     // One device one secret through aliauth: the module signs.
     let login = quectel::aliauth_login(PK, DN, DS, DN).unwrap();
     let session = MqttSession::new(HOST, 1883, login);
-    flow::connect(&mut c, &session).await.unwrap();
-    quectel::close(&mut c, 0).await.unwrap();
+    let mqtt = flow::connect(&mut c, &session).await.unwrap();
+    quectel::close(&mut c, mqtt).await.unwrap();
     // The triple stays stored in the module, so a registration now is refused by the library.
     let reg = MqttRegistration::new("i2uqZnX9tZK", "meter001", "xTzMxVmm9HUY19Pr", "123")
         .sign_method(SignMethod::HmacSha1)
@@ -168,7 +180,7 @@ async fn quectel_mqtt_registration() {
     .unwrap();
     let session = MqttSession::new(HOST, 1883, login);
     flow::connect(&mut c, &session).await.unwrap();
-    c.mqtt_close(0).await.unwrap();
+    c.mqtt_close(c.mqtt_session(0)).await.unwrap();
 }
 
 #[tokio::test]
@@ -189,7 +201,7 @@ async fn quectel_regnwl_then_connwl() {
     assert_eq!(device.client_id.as_str(), "IXywJDukE7AKz0sfbvmZ000100");
     let connwl = device.login().unwrap();
     flow::connect(&mut c, &tls_session(&connwl)).await.unwrap();
-    c.mqtt_close(0).await.unwrap();
+    c.mqtt_close(c.mqtt_session(0)).await.unwrap();
 }
 
 #[tokio::test]
@@ -261,13 +273,13 @@ async fn luat_note_flow() {
     };
     c.mqtt_start(&s).await.unwrap();
     let get = user_topic(pk, dn, "get").unwrap();
-    c.mqtt_subscribe(0, &get, 0).await.unwrap();
+    c.mqtt_subscribe(c.mqtt_session(0), &get, 0).await.unwrap();
     p.publish(&get, b"Hello World", 0);
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!((m.topic, m.payload), (get.as_str(), &b"Hello World"[..]));
     let update = user_topic(pk, dn, "update").unwrap();
     for qos in [0, 1] {
-        c.mqtt_publish(0, &update, b"HelloWorld", qos, false)
+        c.mqtt_publish(c.mqtt_session(0), &update, b"HelloWorld", qos, false)
             .await
             .unwrap();
     }
@@ -298,7 +310,7 @@ where
         .await
         .unwrap();
     let get = user_topic(PK, DN, "get").unwrap();
-    c.mqtt_subscribe(0, &get, 1).await.unwrap();
+    c.mqtt_subscribe(c.mqtt_session(0), &get, 1).await.unwrap();
     (c, faults, get.as_str().to_string())
 }
 
@@ -311,6 +323,8 @@ where
     use atmodem::client::Error;
     let p = Platform::start().await.unwrap();
     let (mut c, faults, get) = connected::<D>(&p, family).await;
+    // The handle of the session `connected` started.
+    let mut mqtt = c.mqtt_session(0);
     for (i, fault) in ["drop", "pdp", "reboot", "broker"].into_iter().enumerate() {
         match fault {
             "drop" => faults.drop_mqtt(0, 2),
@@ -318,7 +332,11 @@ where
             "reboot" => faults.reboot(),
             _ => p.broker().stop(),
         }
-        let e = c.mqtt_next_message(0, 5_000).await.map(|_| ()).unwrap_err();
+        let e = c
+            .mqtt_next_message(mqtt, 5_000)
+            .await
+            .map(|_| ())
+            .unwrap_err();
         // The model's own log shows the fault it applied (the broker stop is the platform's).
         if fault != "broker" {
             let log = faults.log();
@@ -332,14 +350,27 @@ where
                 "{family:?} {fault}: {log:?}"
             );
         }
+        // The session ended while the call waited: its handle is stale.
         assert!(
-            matches!(e, Error::SessionDown),
+            matches!(e, Error::StaleSession { index: 0 }),
             "{family:?} {fault}: {e:?} {:?} {:?} queued {}",
             c.links(),
             c.stats(),
             c.queued_urcs()
         );
-        let e = c.mqtt_publish(0, &get, b"x", 0, false).await.unwrap_err();
+        let e = c
+            .mqtt_publish(mqtt, &get, b"x", 0, false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::StaleSession { index: 0 }),
+            "{family:?} {fault}: publish {e:?}"
+        );
+        // A handle taken now names the index while it is down: the session is down.
+        let e = c
+            .mqtt_publish(c.mqtt_session(0), &get, b"x", 0, false)
+            .await
+            .unwrap_err();
         assert!(
             matches!(e, Error::SessionDown),
             "{family:?} {fault}: publish {e:?}"
@@ -351,18 +382,19 @@ where
             // Give the module its boot time before talking to it again.
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let _ = c.mqtt_close(0).await;
+        let _ = c.mqtt_close(c.mqtt_session(0)).await;
         let creds = DeviceSecretLogin::new(PK, DN, DS)
             .secure_mode(SecureMode::Tcp)
             .build()
             .unwrap();
-        c.mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
+        mqtt = c
+            .mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
             .await
             .unwrap_or_else(|e| panic!("{family:?} after {fault}: {e:?}"));
-        c.mqtt_subscribe(0, &get, 1).await.unwrap();
+        c.mqtt_subscribe(mqtt, &get, 1).await.unwrap();
         let payload = format!("after {i}");
         assert_eq!(p.publish(&get, payload.as_bytes(), 1), 1);
-        let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = c.mqtt_next_message(mqtt, 5_000).await.unwrap();
         assert_eq!(m.payload, payload.as_bytes(), "{family:?} after {fault}");
     }
 }
@@ -386,16 +418,18 @@ where
     let p = Platform::start().await.unwrap();
     let (mut c, faults, get) = connected::<D>(&p, family).await;
     faults.slow(Some(Duration::from_micros(200)));
-    c.mqtt_publish(0, &get, b"slow", 1, false).await.unwrap();
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    c.mqtt_publish(c.mqtt_session(0), &get, b"slow", 1, false)
+        .await
+        .unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.payload, b"slow");
     faults.slow(None);
     faults.storm(storm, 200);
     faults.garbage(b"\xff\xfe?");
-    c.mqtt_publish(0, &get, b"after the storm", 1, false)
+    c.mqtt_publish(c.mqtt_session(0), &get, b"after the storm", 1, false)
         .await
         .unwrap();
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.payload, b"after the storm", "{family:?}");
 }
 
@@ -437,22 +471,24 @@ where
         .await
         .unwrap();
     let get = user_topic(PK, DN, "get").unwrap();
-    c.mqtt_subscribe(0, &get, 2).await.unwrap();
+    c.mqtt_subscribe(c.mqtt_session(0), &get, 2).await.unwrap();
     let mut uplink = p.uplink();
     // Binary, with CR/LF, quotes and a NUL, close to the modules' 4 KiB limit.
     let big: Vec<u8> = (0..4000u32)
         .map(|i| b"ab\"\r\n\x00{}"[(i % 8) as usize])
         .collect();
-    c.mqtt_publish(0, &get, &big, 2, false).await.unwrap();
+    c.mqtt_publish(c.mqtt_session(0), &get, &big, 2, false)
+        .await
+        .unwrap();
     let seen = Platform::next_uplink(&mut uplink, &get, Duration::from_secs(5))
         .await
         .unwrap();
     assert_eq!((seen.qos, seen.payload.len()), (2, big.len()));
     assert_eq!(seen.payload, big);
     // Our own publish comes back through the subscription.
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.payload, &big[..], "{family:?}");
-    c.mqtt_unsubscribe(0, &get).await.unwrap();
+    c.mqtt_unsubscribe(c.mqtt_session(0), &get).await.unwrap();
     assert_eq!(p.publish(&get, b"nobody", 0), 0);
 }
 
@@ -504,7 +540,7 @@ async fn a_message_larger_than_the_buffer_is_dropped() {
     assert_eq!(p.publish(&get, &[b'x'; 3000], 0), 1);
     p.publish(&get, b"small", 0);
     // The default 1 KiB receive buffer cannot hold the first: it is counted and skipped.
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.payload, b"small");
     assert!(c.stats().overflows > 0, "{:?}", c.stats());
 }
@@ -632,8 +668,10 @@ where
     faults.silent(false);
     c.send(&Csq).await.unwrap();
     assert_eq!(c.stats().resyncs, 1, "{family:?}");
-    c.mqtt_publish(0, &get, b"back", 1, false).await.unwrap();
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    c.mqtt_publish(c.mqtt_session(0), &get, b"back", 1, false)
+        .await
+        .unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.payload, b"back", "{family:?}");
 }
 
@@ -667,7 +705,7 @@ async fn quectel_buffered_receive_through_the_mqtt_capability() {
     };
     c.mqtt_start(&s).await.unwrap();
     let get = user_topic(PK, DN, "get").unwrap();
-    c.mqtt_subscribe(0, &get, 1).await.unwrap();
+    c.mqtt_subscribe(c.mqtt_session(0), &get, 1).await.unwrap();
     let payloads: Vec<Vec<u8>> = (0..5)
         .map(|i| format!("m{i}\r\n+QMTSTAT: 0,1\r\nOK").into_bytes())
         .collect();
@@ -675,7 +713,7 @@ async fn quectel_buffered_receive_through_the_mqtt_capability() {
         p.publish(&get, pl, 1);
     }
     for pl in &payloads {
-        let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
         assert_eq!((m.topic, m.payload), (get.as_str(), &pl[..]));
     }
     assert!(!c.links().mqtt_is_down(0));
@@ -687,7 +725,11 @@ async fn quectel_buffered_receive_through_the_mqtt_capability() {
     );
     assert!(log.iter().any(|l| l.contains("AT+QMTRECV=0,")), "{log:?}");
     // Nothing more: a timeout, and the session is still usable.
-    let e = c.mqtt_next_message(0, 600).await.map(|_| ()).unwrap_err();
+    let e = c
+        .mqtt_next_message(c.mqtt_session(0), 600)
+        .await
+        .map(|_| ())
+        .unwrap_err();
     assert!(
         matches!(
             e,
@@ -696,6 +738,6 @@ async fn quectel_buffered_receive_through_the_mqtt_capability() {
         "{e:?}"
     );
     p.publish(&get, b"after", 0);
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.payload, b"after");
 }

@@ -24,7 +24,9 @@ use atmodem::aliyun::ota::{
 };
 use atmodem::aliyun::thing::{Device, Filter, ThingTopic};
 use atmodem::aliyun::{DeviceSecretLogin, SecureMode};
-use atmodem::client::{Bearer, BearerConfig, Client, Error, HttpTiming, Mqtt, MqttSession, State};
+use atmodem::client::{
+    Bearer, BearerConfig, Client, Error, HttpTiming, Mqtt, MqttSession, Session, State,
+};
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::Quectel;
 use atmodem::host::TokioDelay as Delay;
@@ -169,7 +171,7 @@ fn dev() -> Device<'static> {
 }
 
 /// Times short enough for the bench, so that a lost answer does not stall a test.
-fn transfer() -> Transfer {
+fn transfer(session: Session) -> Transfer {
     Transfer {
         timing: HttpTiming {
             url_input_secs: 10,
@@ -177,44 +179,46 @@ fn transfer() -> Transfer {
             response_secs: 10,
             read_secs: 10,
         },
-        ..Transfer::new(0)
+        ..Transfer::new(session)
     }
 }
 
 /// Network, bearer, MQTT login and the upgrade subscription: what a device does at boot
 /// and again after a link loss or a reboot.
-async fn bring_up<D: atmodem::codec::Dialect>(c: &mut C<'_, D>)
+async fn bring_up<D: atmodem::codec::Dialect>(c: &mut C<'_, D>) -> Session
 where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer,
 {
     c.wait_network(10_000).await.unwrap();
     c.bearer_up(&BearerConfig::default()).await.unwrap();
-    let _ = c.mqtt_close(0).await;
+    let _ = c.mqtt_close(c.mqtt_session(0)).await;
     let creds = DeviceSecretLogin::new(PK, DN, DS)
         .secure_mode(SecureMode::Tcp)
         .build()
         .unwrap();
-    c.mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
+    let mqtt = c
+        .mqtt_start(&MqttSession::new(HOST, 1883, flow::login_of(&creds)))
         .await
         .unwrap();
     let mut t = ThingTopic::new();
     dev().filter(Filter::OtaUpgrade, &mut t).unwrap();
-    c.mqtt_subscribe(0, &t, 1).await.unwrap();
+    c.mqtt_subscribe(mqtt, &t, 1).await.unwrap();
+    mqtt
 }
 
 /// A module of `family` on `p`, brought up.
 async fn device<D: atmodem::codec::Dialect>(
     p: &Platform,
     family: Family,
-) -> (C<'static, D>, ModemHandle)
+) -> (C<'static, D>, ModemHandle, Session)
 where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer,
 {
     let (io, faults) = spawn_model(ModemConfig::new(family, p.host_map()));
     let state: &mut State = Box::leak(Box::new(State::new()));
     let mut c = Client::new(uart(io), Delay, state);
-    bring_up(&mut c).await;
-    (c, faults)
+    let mqtt = bring_up(&mut c).await;
+    (c, faults, mqtt)
 }
 
 /// The push as the device receives it.
@@ -222,7 +226,7 @@ async fn receive_push<D: atmodem::codec::Dialect>(c: &mut C<'_, D>) -> Vec<u8>
 where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>>,
 {
-    let m = c.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = c.mqtt_next_message(c.mqtt_session(0), 5_000).await.unwrap();
     assert_eq!(m.topic, "/ota/device/upgrade/i2uqc2dloOl/device001");
     m.payload.to_vec()
 }
@@ -255,7 +259,7 @@ where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
-    let (mut c, _faults) = device::<D>(&p, family).await;
+    let (mut c, _faults, mqtt) = device::<D>(&p, family).await;
     let file = image(40_000 + 123);
     p.push_firmware(PK, DN, "2.0.0", &file);
     let push = receive_push(&mut c).await;
@@ -266,7 +270,7 @@ where
     let mut sink = Sink::new(64 * 1024);
     let mut dl = Download::start(&fw, CHUNK, 3, &mut sink).await.unwrap();
     let mut buf = vec![0u8; CHUNK as usize];
-    let mut t = transfer();
+    let mut t = transfer(mqtt);
     let t0 = Instant::now();
     download(&mut c, &dev(), &fw, &mut dl, &mut sink, &mut buf, &mut t)
         .await
@@ -321,7 +325,7 @@ where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
-    let (mut c, faults) = device::<D>(&p, family).await;
+    let (mut c, faults, mqtt) = device::<D>(&p, family).await;
     let file = image(30_000 + 7);
     p.push_firmware(PK, DN, "2.0.1", &file);
     let push = receive_push(&mut c).await;
@@ -337,7 +341,7 @@ where
     let mut buf = vec![0u8; CHUNK as usize];
     let mut t = Transfer {
         report_every: every,
-        ..transfer()
+        ..transfer(mqtt)
     };
     let e = download(&mut c, &dev(), &fw, &mut dl, &mut sink, &mut buf, &mut t)
         .await
@@ -361,7 +365,8 @@ where
     if matches!(cut, Cut::Reboot) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    bring_up(&mut c).await;
+    // The new session's handle: the transfer's one went stale with the link.
+    t.session = bring_up(&mut c).await;
     download(&mut c, &dev(), &fw, &mut dl, &mut sink, &mut buf, &mut t)
         .await
         .unwrap_or_else(|e| panic!("{family:?} {cut:?} resume: {e:?}"));
@@ -415,7 +420,7 @@ where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
-    let (mut c, _faults) = device::<D>(&p, family).await;
+    let (mut c, _faults, mqtt) = device::<D>(&p, family).await;
     let file = image(10_003);
     let mut other = file.clone();
     other[5_000] ^= 0x01;
@@ -434,7 +439,7 @@ where
         &mut dl,
         &mut sink,
         &mut buf,
-        &mut transfer(),
+        &mut transfer(mqtt),
     )
     .await
     .unwrap_err();
@@ -467,7 +472,7 @@ where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
-    let (mut c, _faults) = device::<D>(&p, family).await;
+    let (mut c, _faults, mqtt) = device::<D>(&p, family).await;
     let file = image(3_000);
     p.push_firmware(PK, DN, "2.0.3", &file);
     let push = receive_push(&mut c).await;
@@ -485,7 +490,7 @@ where
         &mut dl,
         &mut sink,
         &mut buf,
-        &mut transfer(),
+        &mut transfer(mqtt),
     )
     .await
     .unwrap_err();
@@ -521,7 +526,7 @@ where
     for<'a> C<'a, D>: Mqtt<Error = Error<std::io::Error>> + Bearer + atmodem::client::Http,
 {
     let p = Platform::start().await.unwrap();
-    let (mut c, _faults) = device::<D>(&p, family).await;
+    let (mut c, _faults, mqtt) = device::<D>(&p, family).await;
     let file = image(SECTOR * 2 + 1);
     p.push_firmware(PK, DN, "2.0.4", &file);
     let push = receive_push(&mut c).await;
@@ -538,9 +543,16 @@ where
         })
     );
     assert_eq!(e.step(), Step::UpgradeFailed);
-    report_step(&mut c, &dev(), &fw, &mut transfer(), e.step(), "too large")
-        .await
-        .unwrap();
+    report_step(
+        &mut c,
+        &dev(),
+        &fw,
+        &mut transfer(mqtt),
+        e.step(),
+        "too large",
+    )
+    .await
+    .unwrap();
     assert_eq!(steps(&mut rx).await, ["-1"]);
     assert!(p.firmware_requests().is_empty(), "{family:?}");
     assert_eq!(sink.inner.into_inner().writes, 0);
@@ -556,7 +568,7 @@ where
         &mut dl,
         &mut sink,
         &mut short,
-        &mut transfer(),
+        &mut transfer(mqtt),
     )
     .await
     .unwrap_err();

@@ -47,7 +47,10 @@ where
     let mut t = ThingTopic::new();
     for f in DOWNLINK_FILTERS {
         dev.filter(f, &mut t).unwrap();
-        modem.mqtt_subscribe(0, &t, 0).await.unwrap();
+        modem
+            .mqtt_subscribe(modem.mqtt_session(0), &t, 0)
+            .await
+            .unwrap();
     }
 
     // Two posts pending at once; the second one's reply must match the second id.
@@ -58,16 +61,19 @@ where
     let mut json = heapless::String::<256>::new();
     write_property_post(first, r#"{"Temp":23.9}"#, Ack::NoReply, &mut json).unwrap();
     modem
-        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, json.as_bytes(), 0, false)
         .await
         .unwrap();
     write_property_post(second, r#"{"Temp":24.1}"#, Ack::Reply, &mut json).unwrap();
     modem
-        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, json.as_bytes(), 0, false)
         .await
         .unwrap();
     {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         let Downlink::PostReply { event, reply } =
             classify(&dev, m.topic.as_bytes(), m.payload).unwrap()
         else {
@@ -86,10 +92,13 @@ where
     let mut req = heapless::String::<64>::new();
     write_ntp_request(777, &mut req).unwrap();
     modem
-        .mqtt_publish(0, &t, req.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, req.as_bytes(), 0, false)
         .await
         .unwrap();
-    let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+    let m = modem
+        .mqtt_next_message(modem.mqtt_session(0), 5_000)
+        .await
+        .unwrap();
     let Downlink::NtpResponse(r) = classify(&dev, m.topic.as_bytes(), m.payload).unwrap() else {
         panic!("not an NTP response: {}", m.topic);
     };
@@ -129,7 +138,10 @@ where
     // Property set → the application's type → set_reply.
     let id = p.set_properties(PK, DN, r#"{"LightSwitch":1,"Brightness":80}"#);
     let (set_id, lamp) = {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         let Downlink::PropertySet { id, params } =
             classify(dev, m.topic.as_bytes(), m.payload).unwrap()
         else {
@@ -148,7 +160,7 @@ where
     write_reply(set_id, 200, "{}", &mut json).unwrap();
     dev.topic(Topic::PropertySetReply, &mut t).unwrap();
     modem
-        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, json.as_bytes(), 0, false)
         .await
         .unwrap();
     let seen = Platform::next_uplink(&mut up, &t, Duration::from_secs(5))
@@ -166,11 +178,14 @@ where
     write_event_post(eid, "alarm", r#"{"Level":2}"#, None, Ack::Reply, &mut json).unwrap();
     dev.topic(Topic::EventPost("alarm"), &mut t).unwrap();
     modem
-        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, json.as_bytes(), 0, false)
         .await
         .unwrap();
     {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         let Downlink::PostReply { event, reply } =
             classify(dev, m.topic.as_bytes(), m.payload).unwrap()
         else {
@@ -189,7 +204,10 @@ where
         0,
     );
     let (identifier, sid) = {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         let Downlink::ServiceCall {
             identifier,
             id,
@@ -207,7 +225,7 @@ where
     write_reply(sid, 200, r#"{"Accepted":1}"#, &mut json).unwrap();
     dev.topic(Topic::ServiceReply(&identifier), &mut t).unwrap();
     modem
-        .mqtt_publish(0, &t, json.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, json.as_bytes(), 0, false)
         .await
         .unwrap();
     let seen = Platform::next_uplink(&mut up, &t, Duration::from_secs(5))
@@ -215,7 +233,10 @@ where
         .expect("the platform saw no service reply");
     // The bench broker, as MQTT 3.1.1 allows, also hands the reply back to the device: its
     // topic matches the device's `…/thing/service/+` subscription. Take it out of the way.
-    let echo = modem.mqtt_next_message(0, 5_000).await.unwrap();
+    let echo = modem
+        .mqtt_next_message(modem.mqtt_session(0), 5_000)
+        .await
+        .unwrap();
     assert_eq!(echo.topic, t.as_str());
     let v: serde_json::Value = serde_json::from_slice(&seen.payload).unwrap();
     assert_eq!(
@@ -240,7 +261,10 @@ where
     C::Error: core::fmt::Debug,
 {
     loop {
-        let m = modem.mqtt_next_message(0, 5_000).await.unwrap();
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await
+            .unwrap();
         if !answered.iter().any(|t| t == m.topic) {
             return (m.topic.to_string(), m.payload.to_vec());
         }
@@ -255,7 +279,10 @@ where
     let custom = format!("/{PK}/{DN}/user/get");
     let mut t = ThingTopic::new();
     dev.ext_rrpc_filter(&custom, &mut t).unwrap();
-    modem.mqtt_subscribe(0, &t, 0).await.unwrap();
+    modem
+        .mqtt_subscribe(modem.mqtt_session(0), &t, 0)
+        .await
+        .unwrap();
     let service = format!("/sys/{PK}/{DN}/thing/service/SetLight");
     let mut answered = Vec::new();
     for (form, request) in [
@@ -307,7 +334,7 @@ where
         };
         let expected = response.to_vec();
         // RRPC responses go at QoS 0.
-        modem.mqtt_publish(0, &t, response, 0, false).await.unwrap();
+        modem.mqtt_publish(modem.mqtt_session(0), &t, response, 0, false).await.unwrap();
         answered.push(t.as_str().to_string());
         assert_eq!(call.await.unwrap(), Some(expected), "{form:?}");
     }
@@ -318,7 +345,7 @@ where
     let mut req = heapless::String::<128>::new();
     write_desired_get(41, &["LightSwitch", "Color"], &mut req).unwrap();
     modem
-        .mqtt_publish(0, &t, req.as_bytes(), 0, false)
+        .mqtt_publish(modem.mqtt_session(0), &t, req.as_bytes(), 0, false)
         .await
         .unwrap();
     let (topic, payload) = next_downlink(modem, &answered).await;

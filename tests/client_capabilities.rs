@@ -232,17 +232,17 @@ fn quectel_mqtt_session() {
         });
         block_on(c.mqtt_start(&s)).unwrap();
         block_on(c.mqtt_subscribe(
-            0,
+            c.mqtt_session(0),
             "/sys/i2uqc2dloOl/device001/thing/service/property/set",
             1,
         ))
         .unwrap();
         let post = "/sys/i2uqc2dloOl/device001/thing/event/property/post";
-        block_on(c.mqtt_publish(0, post, b"{\"a\":1}", 1, false)).unwrap();
+        block_on(c.mqtt_publish(c.mqtt_session(0), post, b"{\"a\":1}", 1, false)).unwrap();
         // Binary payloads go by length.
-        block_on(c.mqtt_publish(0, post, b"\x00\xff\r", 0, false)).unwrap();
+        block_on(c.mqtt_publish(c.mqtt_session(0), post, b"\x00\xff\r", 0, false)).unwrap();
         // The message that arrived during SUBSCRIBE, then the one after the publish.
-        let m = block_on(c.mqtt_next_message(0, 1000)).unwrap();
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1000)).unwrap();
         assert_eq!(
             (m.topic, m.payload),
             (
@@ -250,10 +250,10 @@ fn quectel_mqtt_session() {
                 &b"{\"params\":{\"a\":1}}"[..]
             )
         );
-        let m = block_on(c.mqtt_next_message(0, 1000)).unwrap();
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1000)).unwrap();
         assert_eq!((m.topic, m.payload), ("t/x", &b"a\r\nb"[..]));
-        block_on(c.mqtt_disconnect(0)).unwrap();
-        block_on(c.mqtt_close(0)).unwrap();
+        block_on(c.mqtt_disconnect(c.mqtt_session(0))).unwrap();
+        block_on(c.mqtt_close(c.mqtt_session(0))).unwrap();
     });
 }
 
@@ -494,15 +494,20 @@ fn luat_mqtt_session() {
             )
         };
         block_on(c.mqtt_start(&s)).unwrap();
-        block_on(c.mqtt_subscribe(0, "/b1KCi45LcCP/862991419835241/user/get", 0)).unwrap();
+        block_on(c.mqtt_subscribe(
+            c.mqtt_session(0),
+            "/b1KCi45LcCP/862991419835241/user/get",
+            0,
+        ))
+        .unwrap();
         let up = "/b1KCi45LcCP/862991419835241/user/update";
-        block_on(c.mqtt_publish(0, up, b"{\"t\":1}", 1, false)).unwrap();
-        block_on(c.mqtt_publish(0, up, b"\x00\x01", 0, false)).unwrap();
-        let m = block_on(c.mqtt_next_message(0, 1000)).unwrap();
+        block_on(c.mqtt_publish(c.mqtt_session(0), up, b"{\"t\":1}", 1, false)).unwrap();
+        block_on(c.mqtt_publish(c.mqtt_session(0), up, b"\x00\x01", 0, false)).unwrap();
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1000)).unwrap();
         assert_eq!(m.payload, b"{\"a\":\"x\r\ny\"}");
-        block_on(c.mqtt_disconnect(0)).unwrap();
+        block_on(c.mqtt_disconnect(c.mqtt_session(0))).unwrap();
         // `+CME ERROR: 767`: already closed, fine.
-        block_on(c.mqtt_close(0)).unwrap();
+        block_on(c.mqtt_close(c.mqtt_session(0))).unwrap();
     });
 }
 
@@ -575,9 +580,9 @@ fn quectel_buffered_receive_fetches_each_noticed_buffer() {
         block_on(c.mqtt_configure(&s)).unwrap();
         assert!(c.links().is_recv_buffered(0));
         c.links_mut().mark_mqtt_up(0);
-        let m = block_on(c.mqtt_next_message(0, 5_000)).unwrap();
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 5_000)).unwrap();
         assert_eq!((m.topic, m.payload), ("t/a", &b"x\r\nOK\r\n+Q"[..]));
-        let e = block_on(c.mqtt_next_message(0, 5_000))
+        let e = block_on(c.mqtt_next_message(c.mqtt_session(0), 5_000))
             .map(|_| ())
             .unwrap_err();
         assert_eq!(e, Error::SessionDown);

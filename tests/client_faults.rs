@@ -117,13 +117,13 @@ fn rdy_in_the_middle_of_a_publish_ends_it_and_later_calls_fail_fast() {
     connect(&mut c);
     // The reboot ends the wait for the publish's result with its own error...
     assert_eq!(
-        block_on(c.mqtt_publish(0, "t", b"hi", 1, false)),
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"hi", 1, false)),
         Err(Error::Rebooted)
     );
     assert!(c.links().rebooted);
     // Nothing is sent: the script has nothing more, so a write would be a mismatch.
     assert_eq!(
-        block_on(c.mqtt_publish(0, "t", b"hi", 1, false)),
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"hi", 1, false)),
         Err(Error::SessionDown)
     );
     done(&c);
@@ -134,16 +134,22 @@ fn qmtstat_while_idle_fails_the_next_publish_fast() {
     let script = format!("{CONNECTED}<< +QMTSTAT: 0,1\n");
     let mut c = q(&script);
     connect(&mut c);
+    // The handle names the session that `+QMTSTAT` (read before anything is written) ended.
     assert_eq!(
-        block_on(c.mqtt_publish(0, "t", b"x", 0, false)),
-        Err(Error::SessionDown)
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"x", 0, false)),
+        Err(Error::StaleSession { index: 0 })
     );
     assert!(c.links().mqtt_is_down(0));
+    // A handle taken now, while the index is down: the session is down.
+    assert_eq!(
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"x", 0, false)),
+        Err(Error::SessionDown)
+    );
     done(&c);
     // Reconnecting brings it back.
     let mut c = q(&format!("{CONNECTED}<< +QMTSTAT: 0,1\n{CONNECTED}"));
     connect(&mut c);
-    assert!(block_on(c.mqtt_subscribe(0, "t", 0)).is_err());
+    assert!(block_on(c.mqtt_subscribe(c.mqtt_session(0), "t", 0)).is_err());
     connect(&mut c);
     assert!(!c.links().mqtt_is_down(0));
     done(&c);
@@ -157,7 +163,7 @@ fn qmtstat_while_publishing_is_a_closed_link() {
     let mut c = q(&script);
     connect(&mut c);
     assert_eq!(
-        block_on(c.mqtt_publish(0, "t", b"hi", 1, false)),
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"hi", 1, false)),
         Err(Error::Action(ActionError::Closed(2)))
     );
     assert!(c.links().mqtt_is_down(0));
@@ -186,8 +192,8 @@ fn pdp_deactivation_marks_the_bearer_and_every_session_down() {
     let mut c = q(&script);
     connect(&mut c);
     assert_eq!(
-        block_on(c.mqtt_publish(0, "t", b"x", 0, false)),
-        Err(Error::SessionDown)
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"x", 0, false)),
+        Err(Error::StaleSession { index: 0 })
     );
     assert!(c.links().bearer_is_down(1));
     done(&c);
@@ -214,7 +220,7 @@ fn a_message_storm_during_a_command_loses_nothing() {
     let mut c = q(&script);
     assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::QueueFull);
     for i in 0..60 {
-        let m = block_on(c.mqtt_next_message(0, 100)).unwrap();
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 100)).unwrap();
         assert_eq!(m.payload, format!("{i:03}").as_bytes());
     }
     assert_eq!(c.stats().urcs_dropped, 0);
@@ -227,7 +233,7 @@ fn a_puback_that_never_comes_times_out_and_the_client_goes_on() {
     let script = ">> AT+MPUB=\"t\",1,0,\"x\"\n<< OK\n>> AT+MQTTSTATU\n<< +MQTTSTATU :1\n<< OK\n";
     let mut c = l(script);
     assert_eq!(
-        block_on(c.mqtt_publish(0, "t", b"x", 1, false)),
+        block_on(c.mqtt_publish(c.mqtt_session(0), "t", b"x", 1, false)),
         Err(Error::Timeout(Awaited::Result("+MPUB")))
     );
     assert_eq!(block_on(c.send(&MqttStatu)).unwrap(), 1);

@@ -438,7 +438,7 @@ fn a_large_luat_text_payload_goes_out_in_the_binary_safe_form() {
         payload.replace('"', "\\\"")
     );
     let mut c = l(&script);
-    block_on(c.mqtt_publish(0, "t", payload.as_bytes(), 1, false)).unwrap();
+    block_on(c.mqtt_publish(c.mqtt_session(0), "t", payload.as_bytes(), 1, false)).unwrap();
     done(c.transport());
 }
 

@@ -116,7 +116,7 @@ fn take_all_quectel(stream: Vec<u8>, sizes: &[usize], n: usize) {
     let mut c: Client<Ready, InstantDelay, Quectel> =
         Client::new(Ready::new(stream, sizes), InstantDelay, &mut state);
     for i in 0..n {
-        let m = block_on(c.mqtt_next_message(0, 1_000))
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000))
             .unwrap_or_else(|e| panic!("message {i}, reads {sizes:?}: {e:?}"));
         assert_eq!(m.topic, TOPIC);
         assert_eq!(
@@ -125,7 +125,7 @@ fn take_all_quectel(stream: Vec<u8>, sizes: &[usize], n: usize) {
             "message {i}, reads {sizes:?}"
         );
     }
-    assert!(block_on(c.mqtt_next_message(0, 1_000)).is_err());
+    assert!(block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000)).is_err());
     let s = c.stats();
     assert_eq!((s.overflows, s.bad_lengths), (0, 0), "{s:?}");
 }
@@ -135,7 +135,7 @@ fn take_all_luat(stream: Vec<u8>, sizes: &[usize], n: usize) {
     let mut c: Client<Ready, InstantDelay, Luat> =
         Client::new(Ready::new(stream, sizes), InstantDelay, &mut state);
     for i in 0..n {
-        let m = block_on(c.mqtt_next_message(0, 1_000))
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000))
             .unwrap_or_else(|e| panic!("message {i}, reads {sizes:?}: {e:?}"));
         assert_eq!(m.topic, TOPIC);
         assert_eq!(

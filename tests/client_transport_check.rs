@@ -54,8 +54,8 @@ where
                 match step {
                     0 => c.mqtt_configure(&s).await,
                     1 => c.mqtt_open(&s).await,
-                    2 => c.mqtt_connect(&s).await,
-                    _ => c.mqtt_start(&s).await,
+                    2 => c.mqtt_connect(&s).await.map(|_| ()),
+                    _ => c.mqtt_start(&s).await.map(|_| ()),
                 }
             });
             assert_eq!(

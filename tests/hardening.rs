@@ -249,7 +249,7 @@ fn luat_topics_refuse_the_backslash_the_firmware_would_decode() {
     // Through the capability nothing is written.
     let mut c: Sim<Luat> = silent();
     use atmodem::client::Mqtt;
-    let r = block_on(c.mqtt_publish(0, topic, b"{}", 0, false));
+    let r = block_on(c.mqtt_publish(c.mqtt_session(0), topic, b"{}", 0, false));
     assert_eq!(r, Err(ClientError::Encode(BACKSLASH)));
     assert!(c.transport().mismatch().is_none());
 }
@@ -418,7 +418,7 @@ fn mqtt_errors_name_the_session_fields() {
     let mut c: Sim<Quectel> = silent();
     let r = block_on(c.mqtt_open(&session(bad, MqttLogin::ClientId("c"))));
     assert!(named("host")(&r), "{r:?}");
-    let r = block_on(c.mqtt_connect(&session("h", MqttLogin::ClientId(bad))));
+    let r = block_on(c.mqtt_connect(&session("h", MqttLogin::ClientId(bad)))).map(|_| ());
     assert!(named("client_id")(&r), "{r:?}");
     let login = MqttLogin::AliAuth {
         client_id: "c",

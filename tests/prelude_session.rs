@@ -61,12 +61,14 @@ fn an_aliyun_session_with_the_prelude_only() {
     let result: Result<(), FlowError<_>> = block_on(async {
         flow::connect(&mut modem, &session).await?;
         let set = dev.topic_into(Topic::PropertySet, &mut topic)?;
-        modem.mqtt_subscribe(0, set, 1).await?;
+        modem.mqtt_subscribe(modem.mqtt_session(0), set, 1).await?;
         let post = dev.topic_into(Topic::PropertyPost, &mut topic)?;
         modem
-            .mqtt_publish(0, post, br#"{"Temp":23.9}"#, 1, false)
+            .mqtt_publish(modem.mqtt_session(0), post, br#"{"Temp":23.9}"#, 1, false)
             .await?;
-        let m = modem.mqtt_next_message(0, 5_000).await?;
+        let m = modem
+            .mqtt_next_message(modem.mqtt_session(0), 5_000)
+            .await?;
         match classify(&dev, m.topic.as_bytes(), m.payload)? {
             Downlink::PropertySet { id, params } => {
                 assert_eq!(id, 7);
@@ -74,7 +76,7 @@ fn an_aliyun_session_with_the_prelude_only() {
             }
             other => panic!("{other:?}"),
         }
-        modem.mqtt_close(0).await?;
+        modem.mqtt_close(modem.mqtt_session(0)).await?;
         Ok(())
     });
     result.unwrap();

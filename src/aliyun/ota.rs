@@ -51,7 +51,7 @@ use super::thing::{
     Device, Members, Out, RawJson, SliceOut, ThingError, ThingTopic, Topic, as_i64, as_string,
     as_u64, digits, put_all,
 };
-use crate::client::{Error as ModemError, Http, HttpTiming, Mqtt};
+use crate::client::{Error as ModemError, Http, HttpTiming, Mqtt, Session};
 
 // ---------------------------------------------------------------------------------------
 // Errors
@@ -2137,8 +2137,9 @@ pub const MAX_OTA_URL: usize = 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Transfer {
-    /// The MQTT client the progress reports are published on.
-    pub client: u8,
+    /// The MQTT session the progress reports are published on; after a reconnect, set the
+    /// new session's handle before calling [`download`] again.
+    pub session: Session,
     /// Report progress every this many percent ([`Download::progress_due`]; Link SDK's
     /// demo: 5).
     pub report_every: u8,
@@ -2149,16 +2150,17 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    /// Client `client`, a report every 5 %, 60 s HTTP times, ids from 1.
+    /// Reports on `session`, a report every 5 %, 60 s HTTP times, ids from 1.
     ///
     /// ```
-    /// let t = atmodem::aliyun::ota::Transfer::new(0);
+    /// use atmodem::client::Links;
+    /// let t = atmodem::aliyun::ota::Transfer::new(Links::default().session(0));
     /// assert_eq!((t.report_every, t.next_id, t.timing.response_secs), (5, 1, 60));
     /// ```
     #[must_use]
-    pub const fn new(client: u8) -> Self {
+    pub const fn new(session: Session) -> Self {
         Self {
-            client,
+            session,
             report_every: 5,
             timing: HttpTiming {
                 url_input_secs: 60,
@@ -2248,8 +2250,10 @@ const fn lost_range<E>(e: &ModemError<E>) -> bool {
 /// # ) -> Result<(), atmodem::client::Error<E>> {
 /// use atmodem::aliyun::ota::{Step, Transfer, report_step};
 /// use atmodem::aliyun::thing::Device;
+/// use atmodem::client::Mqtt;
 /// let dev = Device::new("a1FlqIQabcd", "device1").unwrap();
-/// report_step(modem, &dev, fw, &mut Transfer::new(0), Step::UpgradeFailed, "image too large").await?;
+/// let mut transfer = Transfer::new(modem.mqtt_session(0));
+/// report_step(modem, &dev, fw, &mut transfer, Step::UpgradeFailed, "image too large").await?;
 /// # Ok(()) }
 /// ```
 pub async fn report_step<M, E>(
@@ -2276,7 +2280,7 @@ where
         _ => EncodeError::BufferFull,
     })?;
     modem
-        .mqtt_publish(transfer.client, &topic, json.as_bytes(), 0, false)
+        .mqtt_publish(transfer.session, &topic, json.as_bytes(), 0, false)
         .await
 }
 
@@ -2365,11 +2369,14 @@ where
 /// let fw = UpgradeNotice::parse(push)?.firmware;
 /// let mut dl = Download::start(&fw, 2048, 3, sink).await.map_err(|_| "refused")?;
 /// let mut buf = [0u8; 2048];
-/// let mut transfer = Transfer::new(0);
+/// # use atmodem::client::Mqtt;
+/// let mut transfer = Transfer::new(modem.mqtt_session(0)); // the session's handle
 /// loop {
 ///     match download(modem, &dev, &fw, &mut dl, sink, &mut buf, &mut transfer).await {
 ///         Ok(()) => break, // activate the image, reboot, report the new version
-///         Err(FetchError::Modem(_)) => { /* bring the bearer and MQTT up again */ }
+///         Err(FetchError::Modem(_)) => {
+///             // Bring the bearer and MQTT up again: `transfer.session` = the new handle.
+///         }
 ///         Err(_) => return Err("upgrade failed".into()),
 ///     }
 /// }

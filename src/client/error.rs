@@ -185,6 +185,28 @@ pub enum Error<E> {
     /// The session this call needs is down (the module rebooted, the link or PDP was lost).
     #[error("session is down")]
     SessionDown,
+    /// The [`Session`](super::Session) handle names a session that has gone down since it
+    /// was started (`+QMTSTAT`, Luat `CLOSED`, a disconnect or close, a module reboot, a
+    /// bearer loss), whatever the index holds now: nothing was written. Start a session
+    /// again ([`Mqtt::mqtt_start`](super::Mqtt::mqtt_start)) and use its handle.
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Error, Mqtt, State};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new("").unwrap(), InstantDelay, &mut state);
+    /// let s = c.mqtt_session(0);
+    /// c.transport_mut().inject(b"\r\n+QMTSTAT: 0,1\r\n"); // the broker closed the link
+    /// let e = embassy_futures::block_on(c.mqtt_publish(s, "t", b"x", 0, false)).unwrap_err();
+    /// assert_eq!(e, Error::StaleSession { index: 0 });
+    /// assert!(!c.transport().transcript().contains(">>")); // nothing written
+    /// ```
+    #[error("stale handle of MQTT client {index}: its session has ended")]
+    StaleSession {
+        /// The handle's client index.
+        index: u8,
+    },
     /// The URC queue is full of lines nobody has taken, and the next line read cannot be
     /// stored: the client stopped reading (the bytes wait in the transport, so nothing is
     /// lost). Take queued URCs ([`Client::poll_urc`](super::Client::poll_urc)) or messages,

@@ -20,6 +20,61 @@ pub struct Links {
     /// Buffered-mode notices (`+QMTRECV: <idx>,<recv_id>`) that arrived inside the response
     /// of an `AT+QMTRECV` read: bit `recv_id` of entry `idx`, still to be fetched.
     pub(crate) stored_notices: [u8; 8],
+    /// Per MQTT client index, the generation of its session: advanced when the session goes
+    /// down (a URC, a reboot, a bearer loss, a disconnect or close) and when a new one is
+    /// started on the index.
+    pub(crate) generations: [u32; 8],
+}
+
+/// A handle on one MQTT session: the client index it runs on and the generation it was
+/// started in. [`Mqtt::mqtt_start`](super::Mqtt::mqtt_start) and
+/// [`Mqtt::mqtt_connect`](super::Mqtt::mqtt_connect) return it, and the calls that act on
+/// a session take it. Once that session has gone down (`+QMTSTAT`, Luat `CLOSED`, a
+/// disconnect or close, a module reboot, a bearer loss) the handle is stale: every call with
+/// it is [`Error::StaleSession`](super::Error::StaleSession) and writes nothing, never a
+/// command to whatever session now uses the index.
+///
+/// ```
+/// use atmodem::client::{Links, Session};
+/// use atmodem::codec::LinkEvent;
+/// let mut l = Links::default();
+/// let s: Session = l.session(0);
+/// assert!(l.is_current(s));
+/// l.apply(LinkEvent::MqttDown(0)); // `+QMTSTAT: 0,1`
+/// assert!(!l.is_current(s));
+/// assert_eq!(s.index(), l.session(0).index());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Session {
+    index: u8,
+    generation: u32,
+}
+
+impl Session {
+    /// The MQTT client index (Quectel 0..=5, Luat 0).
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// assert_eq!(Links::default().session(3).index(), 3);
+    /// ```
+    pub const fn index(self) -> u8 {
+        self.index
+    }
+
+    /// The generation of the index's session this handle names.
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// let before = l.session(0).generation();
+    /// l.apply(LinkEvent::Rebooted);
+    /// assert_ne!(l.session(0).generation(), before);
+    /// ```
+    pub const fn generation(self) -> u32 {
+        self.generation
+    }
 }
 
 fn bit32(n: u8) -> u32 {
@@ -49,22 +104,102 @@ impl Links {
             LinkEvent::Rebooted => {
                 self.rebooted = true;
                 self.bearers_down = u32::MAX;
-                self.mqtt_down = u8::MAX;
+                self.all_mqtt_down();
                 // The booted module has its default receive mode and empty buffers.
                 self.recv_buffered = 0;
                 self.stored_notices = [0; 8];
             }
             LinkEvent::PoweredDown | LinkEvent::AllBearersDown => {
                 self.bearers_down = u32::MAX;
-                self.mqtt_down = u8::MAX;
+                self.all_mqtt_down();
             }
             LinkEvent::BearerDown(cid) => {
                 self.bearers_down |= bit32(cid);
                 // Every MQTT client rides on a bearer.
-                self.mqtt_down = u8::MAX;
+                self.all_mqtt_down();
             }
-            LinkEvent::MqttDown(idx) => self.mqtt_down |= bit8(idx),
+            LinkEvent::MqttDown(idx) => self.mqtt_went_down(idx),
         }
+    }
+
+    /// Every MQTT session down.
+    fn all_mqtt_down(&mut self) {
+        for idx in 0..8 {
+            self.mqtt_went_down(idx);
+        }
+        self.mqtt_down = u8::MAX;
+    }
+
+    /// MQTT client `idx` down; its session's handles go stale. Only a change counts, so
+    /// recording the same event twice changes nothing.
+    fn mqtt_went_down(&mut self, idx: u8) {
+        if !self.mqtt_is_down(idx) {
+            self.next_generation(idx);
+        }
+        self.mqtt_down |= bit8(idx);
+    }
+
+    fn next_generation(&mut self, idx: u8) {
+        if let Some(g) = self.generations.get_mut(usize::from(idx)) {
+            *g = g.wrapping_add(1);
+        }
+    }
+
+    /// A handle on the session index `idx` holds now: for a session set up outside
+    /// [`Mqtt::mqtt_start`](super::Mqtt::mqtt_start) (by raw commands, or before this
+    /// client existed), or to close an index whatever holds it.
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// let l = Links::default();
+    /// assert_eq!(l.session(1), l.session(1));
+    /// assert!(l.is_current(l.session(1)));
+    /// ```
+    pub fn session(&self, idx: u8) -> Session {
+        Session {
+            index: idx,
+            generation: self.generation(idx),
+        }
+    }
+
+    /// Whether `s` names the session its index holds now (it has not gone down since).
+    ///
+    /// ```
+    /// use atmodem::client::Links;
+    /// use atmodem::codec::LinkEvent;
+    /// let mut l = Links::default();
+    /// let s = l.session(0);
+    /// l.apply(LinkEvent::BearerDown(1));
+    /// assert!(!l.is_current(s) && l.is_current(l.session(0)));
+    /// ```
+    pub fn is_current(&self, s: Session) -> bool {
+        self.generation(s.index) == s.generation
+    }
+
+    /// Whether `s`'s session has ended and no other was started on its index since: the
+    /// messages still queued for the index are that session's.
+    pub(crate) fn ended(&self, s: Session) -> bool {
+        self.mqtt_is_down(s.index) && self.generation(s.index) == s.generation.wrapping_add(1)
+    }
+
+    fn generation(&self, idx: u8) -> u32 {
+        self.generations
+            .get(usize::from(idx))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// A new session on `idx` is up: marks it up and returns its handle (earlier handles on
+    /// the index are stale from now on).
+    pub(crate) fn start_session(&mut self, idx: u8) -> Session {
+        self.next_generation(idx);
+        self.mark_mqtt_up(idx);
+        self.session(idx)
+    }
+
+    /// The session on `idx` was ended by the host (disconnect, close).
+    pub(crate) fn end_session(&mut self, idx: u8) {
+        self.mqtt_went_down(idx);
     }
 
     /// Whether MQTT client `idx` is down.

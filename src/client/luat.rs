@@ -7,7 +7,7 @@ use super::session::{
     Bearer, BearerConfig, Http, HttpPost, HttpResponse, HttpTiming, Mqtt, MqttLogin, MqttSession,
     check_partial, check_range,
 };
-use super::{Client, Error};
+use super::{Client, Error, Session};
 use crate::codec::EncodeError;
 use crate::dialects::common::CgattRead;
 use crate::dialects::luat::{
@@ -287,41 +287,45 @@ where
         .await
     }
 
-    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<Session, Self::Error> {
         s.refuse_mismatch()?;
         self.run(&Mconnect {
             clean_session: s.clean_session,
             keepalive_secs: s.keepalive_secs,
         })
         .await?;
-        self.core.links.mark_mqtt_up(0);
-        Ok(())
+        // One MQTT client: index 0.
+        Ok(self.core.links.start_session(0))
+    }
+
+    fn mqtt_session(&self, client: u8) -> Session {
+        self.core.links.session(client)
     }
 
     async fn mqtt_subscribe(
         &mut self,
-        client: u8,
+        session: Session,
         topic: &str,
         qos: u8,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client).await?;
+        self.session_alive(session).await?;
         self.run(&Msub { topic, qos }).await
     }
 
-    async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {
-        self.mqtt_alive(client).await?;
+    async fn mqtt_unsubscribe(&mut self, session: Session, topic: &str) -> Result<(), Self::Error> {
+        self.session_alive(session).await?;
         self.run(&Munsubscribe { topic }).await
     }
 
     async fn mqtt_publish(
         &mut self,
-        client: u8,
+        session: Session,
         topic: &str,
         payload: &[u8],
         qos: u8,
         retain: bool,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client).await?;
+        self.session_alive(session).await?;
         let text = Mpub {
             topic,
             qos,
@@ -352,25 +356,40 @@ where
 
     async fn mqtt_next_message(
         &mut self,
-        _client: u8,
+        session: Session,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
-        self.next_message(0, timeout_ms).await
+        self.message_session(session)?;
+        self.next_message(session, timeout_ms).await
     }
 
-    async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error> {
-        self.wait_mqtt_down(client, timeout_ms).await
-    }
-
-    async fn mqtt_disconnect(&mut self, _client: u8) -> Result<(), Self::Error> {
-        self.send(&Mdisconnect).await
-    }
-
-    async fn mqtt_close(&mut self, _client: u8) -> Result<(), Self::Error> {
-        match self.send(&MipClose).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.cme_number() == Some(CME_FAILED) => Ok(()),
-            Err(e) => Err(e),
+    async fn mqtt_wait_closed(
+        &mut self,
+        session: Session,
+        timeout_ms: u32,
+    ) -> Result<(), Self::Error> {
+        match self.current(session) {
+            // Its session has ended: what this waits for.
+            Err(_) => Ok(()),
+            Ok(client) => self.wait_mqtt_down(client, timeout_ms).await,
         }
+    }
+
+    async fn mqtt_disconnect(&mut self, session: Session) -> Result<(), Self::Error> {
+        let client = self.current(session)?;
+        self.send(&Mdisconnect).await?;
+        self.core.links.end_session(client);
+        Ok(())
+    }
+
+    async fn mqtt_close(&mut self, session: Session) -> Result<(), Self::Error> {
+        let client = self.current(session)?;
+        match self.send(&MipClose).await {
+            Ok(()) => {}
+            Err(e) if e.cme_number() == Some(CME_FAILED) => {}
+            Err(e) => return Err(e),
+        }
+        self.core.links.end_session(client);
+        Ok(())
     }
 }

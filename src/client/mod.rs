@@ -54,7 +54,7 @@ pub use crate::codec::{LineQueue, LinkEvent, PromptKind, Seen};
 pub use config::{Config, Stats};
 use engine::Core;
 pub use error::{Awaited, Error};
-pub use links::Links;
+pub use links::{Links, Session};
 use recovery::DataPhase;
 pub use recovery::{MARKER_QUERIES, MARKERS};
 use request::Line;

@@ -98,7 +98,7 @@ fn a_delivered_message_is_parsed_once_with_another_clients_records_queued_ahead(
         let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay, &mut state);
         let before = parse_count::urc();
         for i in 0..N {
-            let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
+            let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000)).unwrap();
             assert_eq!(m.topic, TOPIC, "read size {size}, message {i}");
             assert_eq!(
                 m.payload,
@@ -134,7 +134,7 @@ fn a_message_queued_during_a_command_is_taken_without_a_second_parse() {
     assert_eq!(c.queued_urcs(), 5);
     assert_eq!(parse_count::urc() - before, 5);
     for i in 0..5 {
-        let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
+        let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000)).unwrap();
         assert_eq!((m.topic, m.payload), (TOPIC, payload(i).as_bytes()));
     }
     assert_eq!(parse_count::urc() - before, 5);
@@ -159,7 +159,7 @@ fn a_luat_message_is_parsed_once() {
         let mut c: Client<_, _, Luat> = Client::new(io, InstantDelay, &mut state);
         let before = parse_count::urc();
         for i in 0..n {
-            let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
+            let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000)).unwrap();
             assert_eq!((m.topic, m.payload), (TOPIC, payload(i).as_bytes()));
         }
         assert_eq!(parse_count::urc() - before, n, "read size {size}");
@@ -182,8 +182,8 @@ fn a_message_ended_by_lone_carriage_returns_is_delivered() {
     };
     let mut state: State = State::new();
     let mut c: Client<_, _, Quectel> = Client::new(io, InstantDelay, &mut state);
-    let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
+    let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000)).unwrap();
     assert_eq!((m.topic, m.payload), (TOPIC, &b"hello"[..]));
-    let m = block_on(c.mqtt_next_message(0, 1_000)).unwrap();
+    let m = block_on(c.mqtt_next_message(c.mqtt_session(0), 1_000)).unwrap();
     assert_eq!((m.topic, m.payload), (TOPIC, &b"world"[..]));
 }

@@ -7,7 +7,7 @@ use super::session::{
     Bearer, BearerConfig, FORM_URLENCODED, Http, HttpPost, HttpResponse, HttpTiming, Mqtt,
     MqttLogin, MqttSession, check_partial, check_range,
 };
-use super::{Awaited, Client, Error, Links, Seen};
+use super::{Awaited, Client, Error, Links, Seen, Session};
 use crate::codec::token;
 use crate::dialects::common::{CeregRead, Cgpaddr};
 use crate::dialects::quectel::{
@@ -275,7 +275,7 @@ where
         .await
     }
 
-    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<Session, Self::Error> {
         s.refuse_mismatch()?;
         let login = match s.login {
             MqttLogin::Password {
@@ -289,17 +289,20 @@ where
             login,
         })
         .await?;
-        self.core.links.mark_mqtt_up(s.client);
-        Ok(())
+        Ok(self.core.links.start_session(s.client))
+    }
+
+    fn mqtt_session(&self, client: u8) -> Session {
+        self.core.links.session(client)
     }
 
     async fn mqtt_subscribe(
         &mut self,
-        client: u8,
+        session: Session,
         topic: &str,
         qos: u8,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client).await?;
+        let client = self.session_alive(session).await?;
         let msg_id = self.next_packet_id();
         let topics = [(topic, qos)];
         self.run(&QmtSub {
@@ -311,8 +314,8 @@ where
         .map(|_| ())
     }
 
-    async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error> {
-        self.mqtt_alive(client).await?;
+    async fn mqtt_unsubscribe(&mut self, session: Session, topic: &str) -> Result<(), Self::Error> {
+        let client = self.session_alive(session).await?;
         let msg_id = self.next_packet_id();
         let topics = [topic];
         self.run(&QmtUns {
@@ -325,13 +328,13 @@ where
 
     async fn mqtt_publish(
         &mut self,
-        client: u8,
+        session: Session,
         topic: &str,
         payload: &[u8],
         qos: u8,
         retain: bool,
     ) -> Result<(), Self::Error> {
-        self.mqtt_alive(client).await?;
+        let client = self.session_alive(session).await?;
         let msg_id = if qos == 0 { 0 } else { self.next_packet_id() };
         self.run(&QmtPublish {
             client,
@@ -347,25 +350,43 @@ where
 
     async fn mqtt_next_message(
         &mut self,
-        client: u8,
+        session: Session,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
+        self.message_session(session)?;
+        let client = session.index();
         if self.links().is_recv_buffered(client) {
+            // Fetching a stored message writes `AT+QMTRECV`: not for an ended session.
+            self.current(session)?;
             return self.next_stored_message(client, timeout_ms).await;
         }
-        self.next_message(client, timeout_ms).await
+        self.next_message(session, timeout_ms).await
     }
 
-    async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error> {
-        self.wait_mqtt_down(client, timeout_ms).await
+    async fn mqtt_wait_closed(
+        &mut self,
+        session: Session,
+        timeout_ms: u32,
+    ) -> Result<(), Self::Error> {
+        match self.current(session) {
+            // Its session has ended: what this waits for.
+            Err(_) => Ok(()),
+            Ok(client) => self.wait_mqtt_down(client, timeout_ms).await,
+        }
     }
 
-    async fn mqtt_disconnect(&mut self, client: u8) -> Result<(), Self::Error> {
-        self.run(&QmtDisc { client }).await
+    async fn mqtt_disconnect(&mut self, session: Session) -> Result<(), Self::Error> {
+        let client = self.current(session)?;
+        self.run(&QmtDisc { client }).await?;
+        self.core.links.end_session(client);
+        Ok(())
     }
 
-    async fn mqtt_close(&mut self, client: u8) -> Result<(), Self::Error> {
-        self.run(&QmtClose { client }).await
+    async fn mqtt_close(&mut self, session: Session) -> Result<(), Self::Error> {
+        let client = self.current(session)?;
+        self.run(&QmtClose { client }).await?;
+        self.core.links.end_session(client);
+        Ok(())
     }
 }
 

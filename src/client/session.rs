@@ -10,14 +10,15 @@
 //!     modem.wait_network(60_000).await?;
 //!     modem.bearer_up(&BearerConfig::default()).await?;
 //!     let session = MqttSession::new("broker.example", 1883, MqttLogin::ClientId("dev-1"));
-//!     modem.mqtt_start(&session).await?;
-//!     modem.mqtt_publish(0, "dev-1/up", json, 1, false).await
+//!     let mqtt = modem.mqtt_start(&session).await?;
+//!     modem.mqtt_publish(mqtt, "dev-1/up", json, 1, false).await
 //! }
 //! ```
 //!
 //! The traits use `async fn`: their futures are not `Send`, which suits embedded executors
 //! and single-threaded runtimes (the client is used from one task).
 
+use super::Session;
 use crate::dialects::{Hidden, MqttMessage};
 
 /// The bearer (PDP context) to bring up. `Debug` and `defmt` show the password's length only.
@@ -698,7 +699,7 @@ impl<'a> MqttSession<'a> {
 /// [`mqtt_close`](Self::mqtt_close) and [`mqtt_wait_closed`](Self::mqtt_wait_closed):
 ///
 /// ```
-/// # use atmodem::client::{Client, Mqtt, MqttLogin, MqttSession, State};
+/// # use atmodem::client::{Client, Error, Mqtt, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+QMTCFG="version",0,4
@@ -735,15 +736,19 @@ impl<'a> MqttSession<'a> {
 /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
 /// let s = MqttSession::new("h", 1883, MqttLogin::ClientId("dev-1"));
 /// # embassy_futures::block_on(async {
-/// c.mqtt_start(&s).await.unwrap();
-/// c.mqtt_subscribe(0, "t/x", 1).await.unwrap();
-/// c.mqtt_publish(0, "t/x", b"hi", 1, false).await.unwrap();
-/// let m = c.mqtt_next_message(0, 1_000).await.unwrap();
+/// let mqtt = c.mqtt_start(&s).await.unwrap();
+/// c.mqtt_subscribe(mqtt, "t/x", 1).await.unwrap();
+/// c.mqtt_publish(mqtt, "t/x", b"hi", 1, false).await.unwrap();
+/// let m = c.mqtt_next_message(mqtt, 1_000).await.unwrap();
 /// assert_eq!((m.topic, m.payload), ("t/x", &b"ho"[..]));
-/// c.mqtt_unsubscribe(0, "t/x").await.unwrap();
-/// c.mqtt_disconnect(0).await.unwrap();
-/// c.mqtt_close(0).await.unwrap();
-/// c.mqtt_wait_closed(0, 1_000).await.unwrap();
+/// c.mqtt_unsubscribe(mqtt, "t/x").await.unwrap();
+/// c.mqtt_disconnect(mqtt).await.unwrap();
+/// // The session has ended: its handle is refused, nothing is written.
+/// assert_eq!(c.mqtt_close(mqtt).await, Err(Error::StaleSession { index: 0 }));
+/// // Closing the link of index 0, whatever it holds now, takes a handle on it.
+/// let link = c.mqtt_session(0);
+/// c.mqtt_close(link).await.unwrap();
+/// c.mqtt_wait_closed(link, 1_000).await.unwrap();
 /// # });
 /// assert!(c.transport().is_done());
 /// ```
@@ -768,34 +773,61 @@ pub trait Mqtt: Modem {
     /// MQTT CONNECT: Quectel `AT+QMTCONN` → `+QMTCONN: <idx>,0,0`; Luat `AT+MCONNECT` →
     /// `CONNACK OK`. A refused CONNACK is
     /// [`ActionError::Refused`](crate::dialects::ActionError::Refused) (4 and 5: bad
-    /// credentials).
+    /// credentials). Returns the new session's handle; handles of earlier sessions on the
+    /// index are stale from now on.
     ///
     /// # Cancel safety
     /// As `mqtt_open`.
-    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error>;
+    async fn mqtt_connect(&mut self, s: &MqttSession<'_>) -> Result<Session, Self::Error>;
 
-    /// Configure, open and connect.
+    /// Configure, open and connect; returns the session's handle.
     ///
     /// # Cancel safety
     /// As its three steps.
-    async fn mqtt_start(&mut self, s: &MqttSession<'_>) -> Result<(), Self::Error> {
+    async fn mqtt_start(&mut self, s: &MqttSession<'_>) -> Result<Session, Self::Error> {
         self.mqtt_configure(s).await?;
         self.mqtt_open(s).await?;
         self.mqtt_connect(s).await
     }
 
+    /// A handle on whatever session client index `client` holds now, without starting one:
+    /// for a session set up by raw commands or before this client existed, or to close an
+    /// index whatever holds it (a session started with [`mqtt_start`](Self::mqtt_start)
+    /// already has its handle).
+    ///
+    /// ```
+    /// # use atmodem::client::{Client, Mqtt, State};
+    /// # use atmodem::dialects::quectel::Quectel;
+    /// # use atmodem::sim::{InstantDelay, SimModem};
+    /// // Client 0's link was left open by an earlier run: close it, whatever it holds.
+    /// let script = ">> AT+QMTCLOSE=0\n<< OK\n<< +QMTCLOSE: 0,0\n";
+    /// let mut state: State = State::new();
+    /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
+    /// let left = c.mqtt_session(0);
+    /// assert_eq!(left.index(), 0);
+    /// embassy_futures::block_on(c.mqtt_close(left)).unwrap();
+    /// assert!(c.transport().is_done());
+    /// ```
+    fn mqtt_session(&self, client: u8) -> Session;
+
     /// Subscribe to one topic filter and wait for the broker's acknowledgement.
+    /// [`StaleSession`](super::Error::StaleSession), with nothing written, when `session`
+    /// has gone down since it was started; this holds for every call that takes a handle.
     ///
     /// # Cancel safety
     /// Dropped while waiting for the acknowledgement: it is queued when it comes; the subscription may be in place.
-    async fn mqtt_subscribe(&mut self, client: u8, topic: &str, qos: u8)
-    -> Result<(), Self::Error>;
+    async fn mqtt_subscribe(
+        &mut self,
+        session: Session,
+        topic: &str,
+        qos: u8,
+    ) -> Result<(), Self::Error>;
 
     /// Unsubscribe from one topic filter.
     ///
     /// # Cancel safety
     /// As `mqtt_subscribe`.
-    async fn mqtt_unsubscribe(&mut self, client: u8, topic: &str) -> Result<(), Self::Error>;
+    async fn mqtt_unsubscribe(&mut self, session: Session, topic: &str) -> Result<(), Self::Error>;
 
     /// Publish, binary-safe (Quectel `AT+QMTPUBEX` with a length; Luat `AT+MPUB` for text,
     /// `AT+MPUBEX` with a length otherwise). QoS 1 and 2 wait for the broker's
@@ -806,17 +838,19 @@ pub trait Mqtt: Modem {
     /// Dropped before the prompt or during the data: the next command resynchronises (the module ends the data phase by its own timer). Dropped while waiting for the acknowledgement: the message may have been delivered.
     async fn mqtt_publish(
         &mut self,
-        client: u8,
+        session: Session,
         topic: &str,
         payload: &[u8],
         qos: u8,
         retain: bool,
     ) -> Result<(), Self::Error>;
 
-    /// The next received message of client `client`, waiting up to `timeout_ms`. It borrows
-    /// from the client until the next call; other URCs stay queued. Messages that arrived
-    /// before the link closed are still handed out; after them,
-    /// [`SessionDown`](super::Error::SessionDown) at once.
+    /// The next received message of `session`, waiting up to `timeout_ms`. It borrows from
+    /// the client until the next call; other URCs stay queued. Messages that arrived before
+    /// the link closed are still handed out (to a stale handle too, until another session is
+    /// started on the index); after them, [`StaleSession`](super::Error::StaleSession) for
+    /// a handle of the ended session ([`SessionDown`](super::Error::SessionDown) for one
+    /// taken with [`mqtt_session`](Self::mqtt_session) while the index was down) at once.
     /// [`Timeout`](super::Error::Timeout) when no message came within `timeout_ms`; the
     /// session is untouched and the next call waits again. After a module reboot:
     /// [`SessionDown`](super::Error::SessionDown) (the reboot took the session with it).
@@ -831,28 +865,35 @@ pub trait Mqtt: Modem {
     /// call resynchronises first.
     async fn mqtt_next_message(
         &mut self,
-        client: u8,
+        session: Session,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error>;
 
-    /// Wait up to `timeout_ms` for the broker or the module to close client `client`'s link
+    /// Wait up to `timeout_ms` for the broker or the module to close `session`'s link
     /// (Quectel `+QMTSTAT`, Luat `CLOSED`, or the bearer or module going down): how an Aliyun
-    /// registration session ends. At once when the link is already known to be down.
+    /// registration session ends. At once when the link is already known to be down, or
+    /// the handle stale (its session has ended: what this waits for).
     ///
     /// # Cancel safety
     /// Cancel-safe: URCs stay queued.
-    async fn mqtt_wait_closed(&mut self, client: u8, timeout_ms: u32) -> Result<(), Self::Error>;
+    async fn mqtt_wait_closed(
+        &mut self,
+        session: Session,
+        timeout_ms: u32,
+    ) -> Result<(), Self::Error>;
 
-    /// MQTT DISCONNECT (Quectel `AT+QMTDISC`, Luat `AT+MDISCONNECT`).
+    /// MQTT DISCONNECT (Quectel `AT+QMTDISC`, Luat `AT+MDISCONNECT`); the handle is stale
+    /// afterwards.
     ///
     /// # Cancel safety
     /// As `mqtt_open`.
-    async fn mqtt_disconnect(&mut self, client: u8) -> Result<(), Self::Error>;
+    async fn mqtt_disconnect(&mut self, session: Session) -> Result<(), Self::Error>;
 
     /// Close the network link (Quectel `AT+QMTCLOSE`, Luat `AT+MIPCLOSE`; an already closed
-    /// link counts as success).
+    /// link counts as success); the handle is stale afterwards. To close an index whatever
+    /// it holds, pass [`mqtt_session`](Self::mqtt_session)`(index)`.
     ///
     /// # Cancel safety
     /// As `mqtt_open`.
-    async fn mqtt_close(&mut self, client: u8) -> Result<(), Self::Error>;
+    async fn mqtt_close(&mut self, session: Session) -> Result<(), Self::Error>;
 }

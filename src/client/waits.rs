@@ -6,7 +6,7 @@ use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 
 use super::engine::{CATCH_UP_READS, Found, Room};
-use super::{Awaited, Client, Error, Event};
+use super::{Awaited, Client, Error, Event, Session};
 use crate::codec::{Dialect, LinkEvent, MessageSpans, Seen, Tag};
 use crate::dialects::{Command, MqttMessage};
 
@@ -314,10 +314,10 @@ where
     /// was classified); parsed here only when it came without them.
     pub(super) async fn next_message(
         &mut self,
-        client: u8,
+        session: Session,
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Error<IO::Error>> {
-        let (line, spans) = self.next_message_line(client, timeout_ms).await?;
+        let (line, spans) = self.next_message_line(session, timeout_ms).await?;
         let message = match spans {
             Some(s) => s
                 .topic(line)
@@ -336,11 +336,15 @@ where
         message.ok_or(Error::Internal)
     }
 
+    /// The next message line of `session`'s index. When none is left of a session that
+    /// has ended: [`Error::StaleSession`] if `session` names it, [`Error::SessionDown`]
+    /// for a handle taken while the index was down.
     pub(super) async fn next_message_line(
         &mut self,
-        client: u8,
+        session: Session,
         timeout_ms: u32,
     ) -> Result<(&[u8], Option<MessageSpans>), Error<IO::Error>> {
+        let client = session.index();
         let is_message = |t: Tag| t == Tag::Message(client);
         if self.core.urcs.may_hold_message(client) && self.core.urcs.any_tagged(None, is_message) {
             return self.core.urcs.take_message(client).ok_or(Error::Internal);
@@ -369,7 +373,9 @@ where
                 .buffer_at(start, len)
                 .map(|line| (line, spans))
                 .ok_or(Error::Internal),
-            Found::Ended | Found::Nothing => Err(Error::SessionDown),
+            Found::Ended | Found::Nothing => {
+                Err(self.current(session).err().unwrap_or(Error::SessionDown))
+            }
         }
     }
 
@@ -441,15 +447,43 @@ where
         }
     }
 
-    /// Fail fast when MQTT client `client` is known to be down. Bytes the transport already
-    /// holds are read and classified first, so a `+QMTSTAT` that arrived before the call
-    /// counts.
-    pub(super) async fn mqtt_alive(&mut self, client: u8) -> Result<(), Error<IO::Error>> {
+    /// `session`'s client index, or [`Error::StaleSession`] when the session has gone
+    /// down since the handle was made. No I/O.
+    pub(super) fn current(&self, session: Session) -> Result<u8, Error<IO::Error>> {
+        if self.core.links.is_current(session) {
+            Ok(session.index())
+        } else {
+            Err(Error::StaleSession {
+                index: session.index(),
+            })
+        }
+    }
+
+    /// Read what is ready, then whether `session` can take a command: a stale handle is
+    /// refused before and after the read (a `+QMTSTAT` may be waiting), so nothing is
+    /// written for a session that has ended; a current handle on an index known to be down
+    /// is [`Error::SessionDown`].
+    pub(super) async fn session_alive(&mut self, session: Session) -> Result<u8, Error<IO::Error>> {
+        self.current(session)?;
         self.catch_up().await?;
+        let client = self.current(session)?;
         if self.core.links.mqtt_is_down(client) {
             Err(Error::SessionDown)
         } else {
+            Ok(client)
+        }
+    }
+
+    /// Whether the next message may be looked for with `session`: a current handle, or a
+    /// stale one whose session ended with no other started on the index since (its queued
+    /// messages are still that session's).
+    pub(super) fn message_session(&self, session: Session) -> Result<(), Error<IO::Error>> {
+        if self.core.links.is_current(session) || self.core.links.ended(session) {
             Ok(())
+        } else {
+            Err(Error::StaleSession {
+                index: session.index(),
+            })
         }
     }
 }

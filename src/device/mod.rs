@@ -67,7 +67,7 @@ use embedded_hal::digital::OutputPin;
 use embedded_hal_async::delay::DelayNs;
 use heapless::Deque;
 
-use crate::client::{BearerConfig, MqttSession};
+use crate::client::{BearerConfig, MqttSession, Session};
 use crate::dialects::MqttMessage;
 use crate::dialects::identity::RegOutcome;
 
@@ -454,6 +454,8 @@ pub struct Device<'a, C, DL, RST = NoPin, PWR = NoPin, const OUT: usize = 1024> 
     pin_held: bool,
     /// The TLS step has checked the CA file since the last bring-up from `Ready`.
     tls_ready: bool,
+    /// The handle of the session the last session step started.
+    live: Option<Session>,
 }
 
 impl<C, DL, RST, PWR, const OUT: usize> core::fmt::Debug for Device<'_, C, DL, RST, PWR, OUT> {
@@ -569,6 +571,7 @@ where
             signal: None,
             pin_held: false,
             tls_ready: false,
+            live: None,
         }
     }
 
@@ -717,10 +720,10 @@ where
         if let Step::Stopped(r) = self.step {
             return Event::Stopped(r);
         }
-        let idx = self.cfg.session.client;
+        let session = self.session();
         let idle = self.cfg.idle_ms;
         let Self { client, step, .. } = self;
-        match client.mqtt_next_message(idx, idle).await {
+        match client.mqtt_next_message(session, idle).await {
             Ok(m) => Event::Message(m),
             Err(e) => match C::failure(&e) {
                 Failure::SessionDown | Failure::Rebooted => {
@@ -766,9 +769,9 @@ where
         if let Step::Stopped(r) = self.step {
             return Err(DeviceError::Stopped(r));
         }
-        let idx = self.cfg.session.client;
+        let session = self.session();
         let Self { client, step, .. } = self;
-        match client.mqtt_next_message(idx, timeout_ms).await {
+        match client.mqtt_next_message(session, timeout_ms).await {
             Ok(m) => Ok(Some(m)),
             Err(e) => match C::failure(&e) {
                 Failure::Timeout => Ok(None),
@@ -833,10 +836,10 @@ where
                 _ => self.enqueue(topic, payload),
             };
         }
-        let idx = self.cfg.session.client;
+        let session = self.session();
         match self
             .client
-            .mqtt_publish(idx, topic, payload, qos, false)
+            .mqtt_publish(session, topic, payload, qos, false)
             .await
         {
             Ok(()) => {
@@ -892,6 +895,13 @@ where
             self.event(Event::Disconnected(reason));
         }
         self.step = to;
+    }
+
+    /// The handle of the session the device started, or (before its first session step)
+    /// whatever the configured index holds.
+    fn session(&self) -> Session {
+        self.live
+            .unwrap_or_else(|| self.client.mqtt_session(self.cfg.session.client))
     }
 
     /// Apply what the URCs read so far say about the links.
@@ -1126,26 +1136,28 @@ where
             Step::Session => {
                 let s = self.cfg.session;
                 if self.session_opened {
-                    let _ = self.client.mqtt_close(s.client).await;
+                    // Whatever the index holds now: the last session may be half open.
+                    let left = self.client.mqtt_session(s.client);
+                    let _ = self.client.mqtt_close(left).await;
                 }
                 self.session_opened = true;
-                self.client.mqtt_start(&s).await?;
+                self.live = Some(self.client.mqtt_start(&s).await?);
                 self.step = Step::Subscribe(0);
             }
             Step::Subscribe(from) => {
-                let idx = self.cfg.session.client;
+                let session = self.session();
                 for (i, &(topic, qos)) in self.cfg.subscriptions.iter().enumerate().skip(from) {
                     self.step = Step::Subscribe(i);
-                    self.client.mqtt_subscribe(idx, topic, qos).await?;
+                    self.client.mqtt_subscribe(session, topic, qos).await?;
                 }
                 self.step = Step::Flush;
             }
             Step::Flush => {
-                let idx = self.cfg.session.client;
+                let session = self.session();
                 while let Some((topic, payload)) = self.outbox.front() {
                     match self
                         .client
-                        .mqtt_publish(idx, topic, payload, 1, false)
+                        .mqtt_publish(session, topic, payload, 1, false)
                         .await
                     {
                         Ok(()) => {}

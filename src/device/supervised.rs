@@ -135,6 +135,8 @@ impl Sim {
 /// use atmodem::client::Error;
 /// use atmodem::device::Failure;
 /// assert_eq!(Failure::of::<()>(&Error::SessionDown), Failure::SessionDown);
+/// // A handle whose session has ended: bring the session up again.
+/// assert_eq!(Failure::of::<()>(&Error::StaleSession { index: 0 }), Failure::SessionDown);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -174,7 +176,9 @@ impl Failure {
             Error::Action(ActionError::Refused(code @ (4 | 5))) => Self::BadCredentials(*code),
             Error::Timeout(_) => Self::Timeout,
             Error::Rebooted => Self::Rebooted,
-            Error::SessionDown | Error::Action(ActionError::Closed(_)) => Self::SessionDown,
+            Error::SessionDown
+            | Error::StaleSession { .. }
+            | Error::Action(ActionError::Closed(_)) => Self::SessionDown,
             Error::Transport(_) | Error::Closed => Self::Transport,
             Error::Encode(_)
             | Error::CommandTooLong { .. }

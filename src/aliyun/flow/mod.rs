@@ -34,7 +34,7 @@ use super::reply::{
 use super::secret::Secret;
 use super::validate;
 use super::{REGISTER_REPLY_TOPIC, REGNWL_REPLY_TOPIC, endpoint};
-use crate::client::{Error as ModemError, Http, HttpPost, HttpTiming, Mqtt, MqttLogin};
+use crate::client::{Error as ModemError, Http, HttpPost, HttpTiming, Mqtt, MqttLogin, Session};
 use crate::dialects::ActionError;
 
 /// How long a registration session waits for its reply and for the broker to close the link.
@@ -458,7 +458,7 @@ where
 /// `CLOSED`).
 async fn await_reply<C, E, T>(
     modem: &mut C,
-    client: u8,
+    session: Session,
     timeout_ms: u32,
     topic: &str,
     take: impl FnOnce(&[u8]) -> Result<T, FlowError<E>>,
@@ -468,7 +468,7 @@ where
 {
     let value = {
         let m = modem
-            .mqtt_next_message(client, timeout_ms)
+            .mqtt_next_message(session, timeout_ms)
             .await
             .map_err(no_reply)?;
         if m.topic != topic {
@@ -476,7 +476,7 @@ where
         }
         take(m.payload)?
     };
-    modem.mqtt_wait_closed(client, timeout_ms).await?;
+    modem.mqtt_wait_closed(session, timeout_ms).await?;
     Ok(value)
 }
 
@@ -488,7 +488,7 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
+/// # use atmodem::client::{Client, Mqtt, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// // The session is up; the broker sends the secret, then closes the link.
@@ -497,18 +497,19 @@ where
 /// "#;
 /// let mut state: State = State::new();
 /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
-/// let dev = embassy_futures::block_on(flow::await_register_reply(&mut c, 0, 5_000)).unwrap();
+/// let session = c.mqtt_session(0); // started earlier
+/// let dev = embassy_futures::block_on(flow::await_register_reply(&mut c, session, 5_000)).unwrap();
 /// assert_eq!((dev.device_name.as_str(), dev.device_secret.expose()), ("dev1", "mRMyB50qafv74A5FofvhxZ2h9iTL9wX7"));
 /// ```
 pub async fn await_register_reply<C, E>(
     modem: &mut C,
-    client: u8,
+    session: Session,
     timeout_ms: u32,
 ) -> Result<RegisteredDevice, FlowError<E>>
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    await_reply(modem, client, timeout_ms, REGISTER_REPLY_TOPIC, |p| {
+    await_reply(modem, session, timeout_ms, REGISTER_REPLY_TOPIC, |p| {
         Ok(RegisteredDevice::from_reply(&parse_register_payload(p)?)?)
     })
     .await
@@ -523,7 +524,7 @@ where
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, MqttLogin, MqttSession, State};
+/// # use atmodem::client::{Client, Mqtt, MqttLogin, MqttSession, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#"<< +QMTRECV: 0,0,"/ext/regnwl",139,"{"clientId":"KzLKNeWyE7SxiWLuPpZQ000100","productKey":"i2uq9ORmOSM","deviceName":"Kit001","deviceToken":"^1^1681709523062^c5cce0a49b03685"}"
@@ -531,18 +532,19 @@ where
 /// "#;
 /// let mut state: State = State::new();
 /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
-/// let dev = embassy_futures::block_on(flow::await_regnwl_reply(&mut c, 0, 5_000)).unwrap();
+/// let session = c.mqtt_session(0); // started earlier
+/// let dev = embassy_futures::block_on(flow::await_regnwl_reply(&mut c, session, 5_000)).unwrap();
 /// assert_eq!(dev.client_id.as_str(), "KzLKNeWyE7SxiWLuPpZQ000100");
 /// ```
 pub async fn await_regnwl_reply<C, E>(
     modem: &mut C,
-    client: u8,
+    session: Session,
     timeout_ms: u32,
 ) -> Result<RegnwlDevice, FlowError<E>>
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    await_reply(modem, client, timeout_ms, REGNWL_REPLY_TOPIC, |p| {
+    await_reply(modem, session, timeout_ms, REGNWL_REPLY_TOPIC, |p| {
         let r = parse_regnwl_payload(p)?;
         Ok(RegnwlDevice {
             product_key: owned(r.product_key, Field::ProductKey)?,
@@ -557,7 +559,9 @@ where
 /// A registration session that ends (or times out) before its message has no reply.
 fn no_reply<E>(e: ModemError<E>) -> FlowError<E> {
     match e {
-        ModemError::Timeout(_) | ModemError::SessionDown => FlowError::NoReply,
+        ModemError::Timeout(_) | ModemError::SessionDown | ModemError::StaleSession { .. } => {
+            FlowError::NoReply
+        }
         e => e.into(),
     }
 }
@@ -601,8 +605,8 @@ pub async fn mqtt_register<C, E>(
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    modem.mqtt_start(session).await?;
-    await_register_reply(modem, session.client, REGISTRATION_TIMEOUT_MS).await
+    let s = modem.mqtt_start(session).await?;
+    await_register_reply(modem, s, REGISTRATION_TIMEOUT_MS).await
 }
 
 /// Registration-free MQTT registration (`authType=regnwl`) on any module family: the
@@ -643,8 +647,8 @@ pub async fn mqtt_regnwl<C, E>(
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    modem.mqtt_start(session).await?;
-    await_regnwl_reply(modem, session.client, REGISTRATION_TIMEOUT_MS).await
+    let s = modem.mqtt_start(session).await?;
+    await_regnwl_reply(modem, s, REGISTRATION_TIMEOUT_MS).await
 }
 
 /// The MQTT session of Aliyun credentials, with the transport their client id declares:
@@ -719,12 +723,11 @@ pub fn session<'a>(
 pub async fn connect<C, E>(
     modem: &mut C,
     session: &crate::client::MqttSession<'_>,
-) -> Result<(), FlowError<E>>
+) -> Result<Session, FlowError<E>>
 where
     C: Mqtt<Error = ModemError<E>>,
 {
-    modem.mqtt_start(session).await?;
-    Ok(())
+    Ok(modem.mqtt_start(session).await?)
 }
 
 /// Capacity of an Alink property-post message built by [`property_post_json`].
@@ -788,7 +791,7 @@ pub fn property_post_json(id: u64, params: &str) -> Result<String<ALINK_CAP>, Al
 ///
 /// ```
 /// # use atmodem::aliyun::flow;
-/// # use atmodem::client::{Client, State};
+/// # use atmodem::client::{Client, Mqtt, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = r#">> AT+QMTPUBEX=0,0,0,0,"/sys/i2uqc2dloOl/device001/thing/event/property/post",84
@@ -799,13 +802,14 @@ pub fn property_post_json(id: u64, params: &str) -> Result<String<ALINK_CAP>, Al
 /// "#;
 /// let mut state: State = State::new();
 /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
-/// let post = flow::post_properties(&mut c, 0, "i2uqc2dloOl", "device001", 7, r#"{"Temp":23.9}"#, 0);
+/// let session = c.mqtt_session(0); // started earlier
+/// let post = flow::post_properties(&mut c, session, "i2uqc2dloOl", "device001", 7, r#"{"Temp":23.9}"#, 0);
 /// embassy_futures::block_on(post).unwrap();
 /// assert!(c.transport().is_done());
 /// ```
 pub async fn post_properties<C, E>(
     modem: &mut C,
-    client: u8,
+    session: Session,
     product_key: &str,
     device_name: &str,
     id: u64,
@@ -818,7 +822,7 @@ where
     let topic = endpoint::property_post_topic(product_key, device_name)?;
     let json = property_post_json(id, params)?;
     modem
-        .mqtt_publish(client, &topic, json.as_bytes(), qos, false)
+        .mqtt_publish(session, &topic, json.as_bytes(), qos, false)
         .await?;
     Ok(())
 }

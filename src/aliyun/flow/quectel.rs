@@ -29,7 +29,7 @@ use embedded_io_async::{Read, Write};
 use super::FlowError;
 use crate::aliyun::Error as AliyunError;
 use crate::client::{
-    Bearer, BearerConfig, Client, Error as ModemError, Mqtt, MqttLogin, MqttSession,
+    Bearer, BearerConfig, Client, Error as ModemError, Mqtt, MqttLogin, MqttSession, Session,
 };
 use crate::codec::RegStatus;
 use crate::dialects::common::{CeregRead, Cgpaddr};
@@ -235,23 +235,24 @@ pub const NOTE_HTTP_TIMING: crate::client::HttpTiming = crate::client::HttpTimin
 ///
 /// ```
 /// # use atmodem::aliyun::flow::quectel;
-/// # use atmodem::client::{Client, State};
+/// # use atmodem::client::{Client, Mqtt, State};
 /// # use atmodem::dialects::quectel::Quectel;
 /// # use atmodem::sim::{InstantDelay, SimModem};
 /// let script = ">> AT+QMTCLOSE=0\n<< OK\n<< +QMTCLOSE: 0,0\n";
 /// let mut state: State = State::new();
 /// let mut c: Client<_, _, Quectel> = Client::new(SimModem::new(script).unwrap(), InstantDelay, &mut state);
-/// embassy_futures::block_on(quectel::close(&mut c, 0)).unwrap();
+/// let session = c.mqtt_session(0);
+/// embassy_futures::block_on(quectel::close(&mut c, session)).unwrap();
 /// assert!(c.transport().is_done());
 /// ```
 pub async fn close<IO, DL>(
     c: &mut QClient<'_, IO, DL>,
-    client: u8,
+    session: Session,
 ) -> Result<(), FlowError<IO::Error>>
 where
     IO: Read + Write,
     DL: DelayNs,
 {
-    c.mqtt_close(client).await?;
+    c.mqtt_close(session).await?;
     Ok(())
 }

@@ -45,19 +45,19 @@ async fn session(c: &mut Client<'_, FakeModem, YieldDelay, Quectel>) -> u32 {
     if c.mqtt_start(&s).await.is_ok() {
         n += 1;
     }
-    if c.mqtt_subscribe(0, topic, 1).await.is_ok() {
+    if c.mqtt_subscribe(c.mqtt_session(0), topic, 1).await.is_ok() {
         n += 1;
     }
-    if c.mqtt_publish(0, topic, b"{\"params\":{\"a\":1}}", 1, false)
+    if c.mqtt_publish(c.mqtt_session(0), topic, b"{\"params\":{\"a\":1}}", 1, false)
         .await
         .is_ok()
     {
         n += 1;
     }
-    if let Ok(m) = c.mqtt_next_message(0, 5_000).await {
+    if let Ok(m) = c.mqtt_next_message(c.mqtt_session(0), 5_000).await {
         n += m.payload.len() as u32;
     }
-    if c.mqtt_close(0).await.is_ok() {
+    if c.mqtt_close(c.mqtt_session(0)).await.is_ok() {
         n += 1;
     }
     n
