@@ -12,6 +12,16 @@ use crate::codec::RawLine;
 /// (`+SAPBR 1: DEACT` → `+SAPBR`); the whole line for bare words (`RDY`, `CONNECT OK`,
 /// `+PDP DEACT`). Text with quotes, commas or braces before the colon is not a token: the
 /// whole line is returned, as it is when no `:` appears in the first 32 bytes.
+///
+/// ```
+/// use atmodem::codec::token;
+/// assert_eq!(token(b"+QMTSTAT: 0,1"), b"+QMTSTAT");
+/// assert_eq!(token(b"+MQTTSTATU :0"), b"+MQTTSTATU");
+/// assert_eq!(token(b"+SAPBR 1: DEACT"), b"+SAPBR");
+/// assert_eq!(token(b"RDY"), b"RDY");
+/// // A quoted text before the colon is not a token.
+/// assert_eq!(token(b"\"a:b\""), b"\"a:b\"");
+/// ```
 pub fn token(line: &[u8]) -> &[u8] {
     // A token is short: its colon is looked for in the first bytes only, so the cost per line
     // is bounded whatever the line's length. The same pass notes whether a space or a byte
@@ -76,6 +86,14 @@ const TOKEN_MAX: usize = 32;
 
 /// Whether a line's token is `expected`, allowing the space some firmware writes after `+`
 /// (`+ HTTPSSL: 1` is `+HTTPSSL`).
+///
+/// ```
+/// use atmodem::codec::token_is;
+/// assert!(token_is(b"+HTTPSSL", b"+HTTPSSL"));
+/// assert!(token_is(b"+ HTTPSSL", b"+HTTPSSL"));
+/// // Whole tokens only: `+QMTPUB` is not `+QMTPUBEX`.
+/// assert!(!token_is(b"+QMTPUBEX", b"+QMTPUB"));
+/// ```
 pub fn token_is(token: &[u8], expected: &[u8]) -> bool {
     if token == expected {
         return true;
@@ -136,6 +154,15 @@ impl From<RegStatus> for u8 {
 
 impl RegStatus {
     /// Registered, at home or roaming.
+    ///
+    /// ```
+    /// use atmodem::codec::RegStatus;
+    /// // 27.007 <stat>: 1 home, 5 roaming, 2 searching, 3 denied.
+    /// assert!(RegStatus::from(1).is_registered());
+    /// assert!(RegStatus::from(5).is_registered());
+    /// assert!(!RegStatus::from(2).is_registered());
+    /// assert!(!RegStatus::Denied.is_registered());
+    /// ```
     pub fn is_registered(self) -> bool {
         matches!(self, Self::Home | Self::Roaming)
     }
@@ -209,11 +236,31 @@ impl<'a> Registration<'a> {
 
     /// The URC shape `<tok>: <stat>[,<lac>,<ci>[,<AcT>]]`; `tok` is `+CREG`, `+CGREG` or `+CEREG`.
     /// A read-shaped line (`+CEREG: 0,1`) that arrives unsolicited is also accepted.
+    ///
+    /// ```
+    /// use atmodem::codec::{RegStatus, Registration};
+    /// let r = Registration::parse_urc(b"+CEREG", br#"+CEREG: 1,"2540","0A2D0B3",7"#).unwrap();
+    /// assert_eq!(r.n, None);
+    /// assert_eq!(r.stat, RegStatus::Home);
+    /// assert_eq!((r.area, r.cell, r.act), (Some("2540"), Some("0A2D0B3"), Some(7)));
+    /// let short = Registration::parse_urc(b"+CREG", b"+CREG: 2").unwrap();
+    /// assert_eq!((short.stat, short.area), (RegStatus::Searching, None));
+    /// assert!(Registration::parse_urc(b"+CEREG", b"+CGREG: 1").is_none());
+    /// ```
     pub fn parse_urc(tok: &'static [u8], line: &'a [u8]) -> Option<Self> {
         Self::parse_with(tok, line, false).or_else(|| Self::parse_read(tok, line))
     }
 
     /// The read-response shape `<tok>: <n>,<stat>[,<lac>,<ci>[,<AcT>]]`.
+    ///
+    /// ```
+    /// use atmodem::codec::{RegStatus, Registration};
+    /// // The answer to `AT+CGREG?` with `<n>` = 2 and a roaming registration.
+    /// let r = Registration::parse_read(b"+CGREG", br#"+CGREG: 2,5,"1A2B","00C3F1",2"#).unwrap();
+    /// assert_eq!((r.n, r.stat), (Some(2), RegStatus::Roaming));
+    /// assert_eq!((r.area, r.cell, r.act), (Some("1A2B"), Some("00C3F1"), Some(2)));
+    /// assert_eq!(Registration::parse_read(b"+CEREG", b"+CEREG: 0,3").unwrap().stat, RegStatus::Denied);
+    /// ```
     pub fn parse_read(tok: &'static [u8], line: &'a [u8]) -> Option<Self> {
         Self::parse_with(tok, line, true)
     }
@@ -245,6 +292,15 @@ pub enum SimState<'a> {
 
 impl<'a> SimState<'a> {
     /// Parse a `+CPIN: <code>` line.
+    ///
+    /// ```
+    /// use atmodem::codec::SimState;
+    /// assert_eq!(SimState::parse(b"+CPIN: READY"), Some(SimState::Ready));
+    /// assert_eq!(SimState::parse(b"+CPIN: SIM PIN"), Some(SimState::SimPin));
+    /// assert_eq!(SimState::parse(b"+CPIN: NOT INSERTED"), Some(SimState::NotInserted));
+    /// assert_eq!(SimState::parse(b"+CPIN: BLOCKED"), Some(SimState::Other("BLOCKED")));
+    /// assert_eq!(SimState::parse(b"+CREG: 1"), None);
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         let code = Cursor::header_text(line, b"+CPIN")?;
         Some(match code {
@@ -284,6 +340,14 @@ pub enum PdpEvent<'a> {
 
 impl<'a> PdpEvent<'a> {
     /// Parse a `+CGEV: ...` line.
+    ///
+    /// ```
+    /// use atmodem::codec::PdpEvent;
+    /// // 27.007 §10.1.19 event shapes.
+    /// assert_eq!(PdpEvent::parse(b"+CGEV: NW PDN DEACT 1"), Some(PdpEvent::NwPdnDeact(1)));
+    /// assert_eq!(PdpEvent::parse(b"+CGEV: ME PDN ACT 2,1"), Some(PdpEvent::MePdnAct(2)));
+    /// assert_eq!(PdpEvent::parse(b"+CGEV: NW DETACH"), Some(PdpEvent::NwDetach));
+    /// ```
     pub fn parse(line: &'a [u8]) -> Option<Self> {
         let body = trim(Cursor::header(line, b"+CGEV")?.rest());
         let pdn = |word: &'static [u8]| {
@@ -366,6 +430,20 @@ const POWERED_DOWN: usize = 6;
 
 impl<'a> Urc<'a> {
     /// Classify a line by its token (see [`token`]); `None` when the token is not one of these.
+    ///
+    /// ```
+    /// use atmodem::codec::{RegStatus, SimState, Urc, token};
+    /// let line = b"+CEREG: 5";
+    /// match Urc::parse(token(line), line) {
+    ///     Some(Urc::Cereg(r)) => assert_eq!(r.stat, RegStatus::Roaming),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// assert_eq!(Urc::parse(b"RDY", b"RDY"), Some(Urc::Ready));
+    /// assert_eq!(Urc::parse(b"+CPIN", b"+CPIN: READY"), Some(Urc::Cpin(SimState::Ready)));
+    /// // A known token with fields that do not parse is kept as malformed.
+    /// assert!(matches!(Urc::parse(b"+CEREG", b"+CEREG: x"), Some(Urc::Malformed { .. })));
+    /// assert_eq!(Urc::parse(b"+QMTSTAT", b"+QMTSTAT: 0,1"), None);
+    /// ```
     pub fn parse(token: &'a [u8], line: &'a [u8]) -> Option<Self> {
         let k = TOKENS.iter().position(|t| *t == token)?;
         // The parsers check the header against `token`, which is usually the line's own head.
