@@ -250,6 +250,14 @@ fn leading_garbage(seg: &[u8]) -> usize {
 
 impl<D: Dialect, const N: usize> Decoder<D, [u8; N]> {
     /// An empty decoder with an `N`-byte array buffer.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 256]> = Decoder::new();
+    /// assert_eq!((d.capacity(), d.buffered()), (256, 0));
+    /// assert_eq!(d.next_frame(), None);
+    /// ```
     pub const fn new() -> Self {
         Self::with_buffer([0; N])
     }
@@ -257,6 +265,16 @@ impl<D: Dialect, const N: usize> Decoder<D, [u8; N]> {
 
 impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// An empty decoder over caller-provided storage.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut storage = [0u8; 64];
+    /// let mut d: Decoder<Quectel, &mut [u8]> = Decoder::with_buffer(&mut storage[..]);
+    /// assert_eq!(d.capacity(), 64);
+    /// d.feed(b"\r\nOK\r\n");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// ```
     pub const fn with_buffer(buf: B) -> Self {
         Self {
             buf,
@@ -279,16 +297,51 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 
     /// The buffer's size.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let d: Decoder<Quectel, [u8; 128]> = Decoder::new();
+    /// assert_eq!(d.capacity(), 128);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.buf.as_ref().len()
     }
 
     /// Bytes fed but not yet handed out as frames.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.feed(b"OK\r\n+QMT");
+    /// assert_eq!(d.buffered(), 8);
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// // The start of the next line waits for the rest of it.
+    /// assert_eq!(d.next_frame(), None);
+    /// assert_eq!(d.buffered(), 4);
+    /// ```
     pub fn buffered(&self) -> usize {
         self.end.saturating_sub(self.start)
     }
 
     /// What the decoder has skipped so far.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.feed(b"\xff\xff\x00\r\nOK\r\n");
+    /// let mut lines = 0;
+    /// while let Some(f) = d.next_frame() {
+    ///     if f == Ok(Frame::Line(b"OK")) {
+    ///         lines += 1;
+    ///     }
+    /// }
+    /// assert_eq!(lines, 1);
+    /// assert_eq!(d.stats().garbage_bytes, 3);
+    /// assert_eq!(d.stats().overflows, 0);
+    /// ```
     pub fn stats(&self) -> DecoderStats {
         self.stats
     }
@@ -296,11 +349,30 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// Say that the command just sent answers with a `>` prompt: the next `>` at the start of
     /// a line is a [`Frame::Prompt`]. Cleared when the prompt arrives or by
     /// [`Decoder::cancel_prompt`].
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.expect_prompt(); // e.g. after writing `AT+QMTPUBEX=0,0,0,0,"t",5`
+    /// d.feed(b"\r\n> ");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Prompt)));
+    /// ```
     pub fn expect_prompt(&mut self) {
         self.prompt_expected = true;
     }
 
     /// Stop expecting a prompt (the command failed or timed out).
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.expect_prompt();
+    /// d.cancel_prompt(); // the command answered ERROR instead
+    /// d.feed(b"> not a prompt\r\n");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"> not a prompt"))));
+    /// ```
     pub fn cancel_prompt(&mut self) {
         self.prompt_expected = false;
     }
@@ -308,6 +380,19 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// Say that exactly `len` bytes of data follow (e.g. the body after Quectel's `CONNECT`
     /// for `AT+QHTTPREAD`). They are handed out as [`Frame::Data`] once the frames before them
     /// have been taken.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.feed(b"\r\nCONNECT\r\n");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"CONNECT"))));
+    /// d.expect_data(5); // the length `+QHTTPGET` announced
+    /// d.feed(b"OK\r\nx\r\nOK\r\n");
+    /// // Data, even when it reads like a final code.
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Data { bytes: b"OK\r\nx", remaining: 0 })));
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// ```
     pub fn expect_data(&mut self, len: usize) {
         if len > 0 {
             self.mode = Mode::Data { remaining: len };
@@ -343,6 +428,18 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 
     /// Forget all buffered bytes and any announced data (e.g. after the module rebooted).
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.expect_data(100);
+    /// d.feed(b"half a bo");
+    /// d.reset(); // the module rebooted
+    /// assert_eq!(d.buffered(), 0);
+    /// d.feed(b"\r\nRDY\r\n");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"RDY"))));
+    /// ```
     pub fn reset(&mut self) {
         self.start = 0;
         self.end = 0;
@@ -491,6 +588,18 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
     /// Free space to read into. Call [`Decoder::commit`] with the number of bytes written.
     /// Empty when the buffer is full: take frames with [`Decoder::next_frame`] first.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// // What a UART read does: write into the spare space, then commit what was written.
+    /// let spare = d.spare();
+    /// let n = 4;
+    /// spare[..n].copy_from_slice(b"OK\r\n");
+    /// d.commit(n);
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// ```
     pub fn spare(&mut self) -> &mut [u8] {
         self.make_room();
         let end = self.end;
@@ -498,12 +607,36 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 
     /// Mark `n` bytes written into [`Decoder::spare`] as fed.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.spare()[..6].copy_from_slice(b"RDY\r\nO");
+    /// d.commit(6);
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"RDY"))));
+    /// d.spare()[..3].copy_from_slice(b"K\r\n");
+    /// d.commit(3);
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// ```
     pub fn commit(&mut self, n: usize) {
         self.end = self.end.saturating_add(n).min(self.capacity());
     }
 
     /// Copy as many of `bytes` into the buffer as fit and return how many were taken. When it
     /// returns less than `bytes.len()`, take frames and feed the rest.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 8]> = Decoder::new();
+    /// let input = b"OK\r\nRDY\r\n";
+    /// let taken = d.feed(input);
+    /// assert_eq!(taken, 8); // the buffer is full
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// assert_eq!(d.feed(&input[taken..]), 1);
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"RDY"))));
+    /// ```
     #[inline]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.make_room();
@@ -525,6 +658,16 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
     /// Hand out a partial line that has no terminator yet, as a [`Frame::Line`]. For a client
     /// that has waited long enough: some firmware ends a result (`CONNECT OK`) without CRLF.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 64]> = Decoder::new();
+    /// d.feed(b"\r\nCONNECT OK"); // old firmware: no line end
+    /// assert_eq!(d.next_frame(), None);
+    /// assert_eq!(d.flush_partial(), Some(Frame::Line(b"CONNECT OK")));
+    /// assert_eq!(d.buffered(), 0);
+    /// ```
     pub fn flush_partial(&mut self) -> Option<Frame<'_>> {
         if self.mode != Mode::Line || self.start >= self.end {
             return None;
@@ -542,6 +685,25 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     }
 
     /// The next complete frame, `None` when more bytes are needed, or a recoverable error.
+    ///
+    /// ```
+    /// use atmodem::codec::{Decoder, DecodeError, Frame};
+    /// use atmodem::dialects::quectel::Quectel;
+    /// let mut d: Decoder<Quectel, [u8; 32]> = Decoder::new();
+    /// d.feed(b"\r\n+QMTSTAT: 0,1\r\n\r\nOK\r\n");
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"+QMTSTAT: 0,1"))));
+    /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
+    /// assert_eq!(d.next_frame(), None); // more bytes are needed
+    /// // A line longer than the buffer is an error; decoding goes on after it.
+    /// d.feed(&[b'x'; 32]);
+    /// assert_eq!(d.next_frame(), Some(Err(DecodeError::Overflow)));
+    /// d.feed(b"xx\r\nOK\r\n");
+    /// let mut last_ok = false;
+    /// while let Some(f) = d.next_frame() {
+    ///     last_ok = f == Ok(Frame::Line(b"OK"));
+    /// }
+    /// assert!(last_ok);
+    /// ```
     #[inline]
     pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
         match self.quick() {
