@@ -9,7 +9,7 @@
 #
 # Needs valgrind. Each count has the `none` run (which only builds the stream) subtracted.
 # The binary is built with the bench profile (release + LTO); its output lands in
-# target/release/examples/.
+# target/release/examples/ (or under $CARGO_TARGET_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,7 +17,7 @@ if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
   rustup target add thumbv7em-none-eabihf
 fi
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --release --quiet
-dir=target/thumbv7em-none-eabihf/release
+dir="${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release"
 
 # Size in bytes of section $2 of ELF $1.
 section() {

@@ -7,7 +7,7 @@
 //! ends the command: `ERROR`, a URC and `OK` in one read give the command `ERROR`, then the
 //! URC, then an [`Item::Unsolicited`] `OK`.
 
-use super::decoder::{DecodeError, Decoder, Frame, Quick};
+use super::decoder::{DecodeError, Decoder, Frame, Kind};
 use super::dialect::Dialect;
 use super::redact::Len;
 use super::result::{FinalCode, Prompt};
@@ -253,17 +253,15 @@ impl Classifier {
                 Item::Unsolicited(code)
             };
         }
-        if let Some(prompt) = Prompt::parse_line(line) {
-            return Item::Prompt(prompt);
-        }
-        // A command echo that ends in CRLF instead of a lone CR (some firmware, or a terminal
-        // in between): no URC or response starts with `AT`.
-        if let [b'A' | b'a', b'T' | b't', ..] = line {
-            return Item::Echo(line);
+        // Prompts start with `C` or `D`, echoes with `AT`: most lines are neither.
+        if matches!(line.first(), Some(b'C' | b'D' | b'A' | b'a'))
+            && let Some(item) = prompt_or_echo(line)
+        {
+            return item;
         }
         let tok = token(line);
         if let Some(expect) = self.in_flight
-            && expect.tokens.iter().any(|t| token_is(tok, t))
+            && expects(&expect, tok)
         {
             return Item::Response { token: tok, line };
         }
@@ -275,6 +273,22 @@ impl Classifier {
             None => Item::Unknown { token: tok, line },
         }
     }
+}
+
+/// A prompt line (`CONNECT`, `DOWNLOAD`), or a command echo that ends in CRLF instead of a
+/// lone CR (some firmware, or a terminal in between): no URC or response starts with `AT`.
+#[inline(never)]
+fn prompt_or_echo<U>(line: &[u8]) -> Option<Item<'_, U>> {
+    if let Some(prompt) = Prompt::parse_line(line) {
+        return Some(Item::Prompt(prompt));
+    }
+    matches!(line, [b'A' | b'a', b'T' | b't', ..]).then_some(Item::Echo(line))
+}
+
+/// Whether `tok` is one of the in-flight command's response tokens.
+#[inline(never)]
+fn expects(expect: &Expect, tok: &[u8]) -> bool {
+    expect.tokens.iter().any(|t| token_is(tok, t))
 }
 
 /// A [`Decoder`] and a [`Classifier`] together: bytes in, [`Item`]s out.
@@ -476,16 +490,16 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Reader<D, B> {
     #[allow(clippy::should_implement_trait)]
     #[inline]
     pub fn next_item(&mut self) -> Option<Result<Item<'_, D::Urc<'_>>, DecodeError>> {
-        // Most calls find a read that ended inside a line, or one plain line: answered
-        // inline, without the decoder's full state machine.
-        match self.decoder.quick() {
-            Quick::Nothing => None,
-            Quick::Line { start, len } => {
-                let line = self.decoder.line_at(start, len)?;
+        // A plain line, the most common frame, is classified straight from the step.
+        let step = self.decoder.step();
+        match step.kind {
+            Kind::More => None,
+            Kind::Line => {
+                let line = self.decoder.bytes_at(step.start, step.len)?;
                 Some(Ok(self.classifier.classify_line::<D>(line)))
             }
-            Quick::Slow => {
-                let frame = self.decoder.next_frame_slow()?;
+            _ => {
+                let frame = self.decoder.frame_of(step)?;
                 Some(frame.map(|f| self.classifier.classify::<D>(f)))
             }
         }

@@ -706,11 +706,46 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// ```
     #[inline]
     pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
-        match self.quick() {
-            Quick::Nothing => None,
-            Quick::Line { start, len } => self.line_at(start, len).map(|l| Ok(Frame::Line(l))),
-            Quick::Slow => self.next_frame_slow(),
+        let step = self.step();
+        match step.kind {
+            Kind::More => None,
+            Kind::Line => self
+                .bytes_at(step.start, step.len)
+                .map(|l| Ok(Frame::Line(l))),
+            _ => self.rare_frame(step),
         }
+    }
+
+    /// [`Self::frame_of`], for [`Self::next_frame`]: frames other than lines are rare on the
+    /// path a client runs (a prompt a command, data an HTTP read).
+    #[cold]
+    fn rare_frame(&self, step: Step) -> Option<Result<Frame<'_>, DecodeError>> {
+        self.frame_of(step)
+    }
+
+    /// The frame of the step just taken (see [`Self::step`]).
+    #[inline(never)]
+    pub(crate) fn frame_of(&self, step: Step) -> Option<Result<Frame<'_>, DecodeError>> {
+        let (start, len) = (step.start, step.len);
+        Some(Ok(match step.kind {
+            Kind::More | Kind::Skip => return None,
+            Kind::Overflow => return Some(Err(DecodeError::Overflow)),
+            Kind::Garbage => return Some(Err(DecodeError::Garbage(step.len))),
+            Kind::BadLength => return Some(Err(DecodeError::BadLength)),
+            Kind::Truncated => return Some(Err(DecodeError::Truncated)),
+            Kind::Line => Frame::Line(self.bytes_at(start, len)?),
+            Kind::Echo => Frame::Echo(self.bytes_at(start, len)?),
+            Kind::Prompt => Frame::Prompt,
+            // What is still to come after the piece: the mode the step left says it.
+            Kind::Data => Frame::Data {
+                bytes: self.bytes_at(start, len)?,
+                remaining: match self.mode {
+                    Mode::Data { remaining } => remaining,
+                    Mode::Header { body, .. } => body,
+                    Mode::Line | Mode::Discard { .. } | Mode::DiscardLine => 0,
+                },
+            },
+        }))
     }
 
     /// The address of the buffer: with it, where a frame handed out lies in the buffer
@@ -725,332 +760,326 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         self.buf.as_ref().get(start..start.checked_add(len)?)
     }
 
-    /// The bytes of a line that [`Self::quick`] found.
+    /// The bytes of a frame that [`Self::step`] found.
     #[inline]
-    pub(crate) fn line_at(&self, start: usize, len: usize) -> Option<&[u8]> {
+    pub(crate) fn bytes_at(&self, start: usize, len: usize) -> Option<&[u8]> {
         self.buf.as_ref().get(start..start.saturating_add(len))
     }
 
-    /// The common cases of line mode, answered inline without the full state machine:
-    /// - a read added bytes to a line already begun, and none of them ends it;
-    /// - at the start of a segment, with no prompt to watch for: blank lines are skipped and
-    ///   one complete line ended by CRLF or LF, starting with a printable byte, is taken.
-    ///
-    /// [`Quick::Slow`] hands everything else (echo, prompt, garbage, payloads that span line
-    /// ends, a full buffer, the data modes) to [`Self::next_frame_slow`], which then finds the
-    /// state exactly as if it had done this part itself.
+    /// The decoder's one state machine: the next frame, as where it lies in the buffer (its
+    /// bytes are [`Self::bytes_at`] them), already consumed. A plain line, the most common
+    /// frame by far, is [`Kind::Line`], which a caller takes as it is; the rest is made a
+    /// [`Frame`] by [`Self::frame_of`]. What is rare (the prompt, a refused length, a payload
+    /// cut short, a lone CR at the end of what has arrived, garbage, a full buffer, the data
+    /// modes) is handled out of line.
     #[inline]
-    pub(crate) fn quick(&mut self) -> Quick {
-        if !matches!(self.mode, Mode::Line) {
-            return Quick::Slow;
-        }
-        let capacity = self.capacity();
-        let (start, end) = (self.start, self.end);
-        let Some(window) = self.buf.as_ref().get(start..end) else {
-            return Quick::Slow;
-        };
-        let (start, rest, from) = if self.scan > 0 {
-            if self.ruled {
-                // A payload or a CR already seen: only "no line end yet" is answered here.
-                let fresh = window.get(self.scan..).unwrap_or_default();
-                if find_eol(fresh).is_some() || window.len() >= capacity {
-                    return Quick::Slow;
-                }
-                self.scan = self.scan.max(window.len());
-                return Quick::Nothing;
-            }
-            // A line already begun: its start was checked; search on from where the last
-            // search stopped.
-            (start, window, self.scan)
-        } else {
-            if self.ruled || self.prompt_expected || self.skip_prompt_space {
-                return Quick::Slow;
-            }
-            let mut rest = window;
-            while let [b'\r', b'\n', tail @ ..] | [b'\n', tail @ ..] = rest {
-                rest = tail;
-            }
-            let start = end.saturating_sub(rest.len());
-            self.start = start;
-            (start, rest, 0)
-        };
-        let Some(i) = rest
-            .get(from..)
-            .and_then(find_eol)
-            .map(|j| j.saturating_add(from))
-        else {
-            if rest.len() >= capacity {
-                return Quick::Slow;
-            }
-            self.scan = self.scan.max(rest.len());
-            return Quick::Nothing;
-        };
-        let consumed = match rest.get(i..) {
-            Some([b'\r', b'\n', ..]) => i.saturating_add(2),
-            Some([b'\n', ..]) => i.saturating_add(1),
-            _ => return Quick::Slow,
-        };
-        let seg = rest.get(..i).unwrap_or_default();
-        match seg.first() {
-            Some(&b) if !is_garbage(b) => {}
-            _ => return Quick::Slow,
-        }
-        match D::framing(seg) {
-            Framing::Line => {}
-            Framing::Refused => return Quick::Slow,
-            Framing::Following { len } => {
-                if len > 0 {
-                    self.mode = Mode::Data { remaining: len };
-                }
-            }
-            Framing::Inline { header, len } => {
-                let payload_end = header.saturating_add(len);
-                if payload_end > i {
-                    // The first CR/LF lies inside the payload: search on past it.
-                    self.ruled = true;
-                    self.scan = payload_end;
-                    self.payload_end = payload_end;
-                    return Quick::Slow;
-                }
-            }
-        }
-        self.start = start.saturating_add(consumed);
-        self.scan = 0;
-        Quick::Line { start, len: i }
-    }
-
-    /// [`Self::next_frame`] without the shortcut.
-    pub(crate) fn next_frame_slow(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
+    pub(crate) fn step(&mut self) -> Step {
         loop {
-            let step = match self.mode {
-                Mode::Line => self.line_step(),
-                Mode::Data { remaining } => {
-                    let avail = self.end.saturating_sub(self.start);
-                    let want = remaining.min(self.capacity());
-                    if avail < want || want == 0 {
-                        return None;
-                    }
-                    let start = self.start;
-                    let stop = start.saturating_add(want);
-                    let left = remaining.saturating_sub(want);
-                    self.start = stop;
-                    self.mode = if left == 0 {
-                        Mode::Line
-                    } else {
-                        Mode::Data { remaining: left }
-                    };
-                    let bytes = self.buf.as_ref().get(start..stop)?;
-                    return Some(Ok(Frame::Data {
-                        bytes,
-                        remaining: left,
-                    }));
-                }
-                Mode::Header {
-                    body,
-                    at_line_start,
-                } => {
-                    let start = self.start;
-                    let window = self.buf.as_ref().get(start..self.end)?;
-                    if window.is_empty() {
-                        return None;
-                    }
-                    let (taken, state, ended) = header_block_end(window, at_line_start);
-                    self.start = start.saturating_add(taken);
-                    self.mode = match (ended, body) {
-                        (false, _) => Mode::Header {
-                            body,
-                            at_line_start: state,
-                        },
-                        (true, 0) => Mode::Line,
-                        (true, remaining) => Mode::Data { remaining },
-                    };
-                    let bytes = self.buf.as_ref().get(start..start.saturating_add(taken))?;
-                    return Some(Ok(Frame::Data {
-                        bytes,
-                        remaining: body,
-                    }));
-                }
-                Mode::Discard { remaining } => {
-                    let avail = self.end.saturating_sub(self.start);
-                    if avail == 0 {
-                        return None;
-                    }
-                    let n = remaining.min(avail);
-                    self.start = self.start.saturating_add(n);
-                    let left = remaining.saturating_sub(n);
-                    self.mode = if left == 0 {
-                        Mode::DiscardLine
-                    } else {
-                        Mode::Discard { remaining: left }
-                    };
-                    Step::Skip
-                }
-                Mode::DiscardLine => {
-                    let tail = self.buf.as_ref().get(self.start..self.end)?;
-                    match find_eol(tail) {
-                        Some(i) => {
-                            self.start = self.start.saturating_add(i).saturating_add(1);
-                            self.mode = Mode::Line;
-                            Step::Skip
-                        }
-                        None => {
-                            self.start = self.end;
-                            Step::More
-                        }
-                    }
-                }
+            let step = if matches!(self.mode, Mode::Line) {
+                self.line_step()
+            } else {
+                self.data_step()
             };
-            match step {
-                Step::More => return None,
-                Step::Skip => {}
-                Step::Error(e) => return Some(Err(e)),
-                Step::Prompt => return Some(Ok(Frame::Prompt)),
-                Step::Frame { start, len, echo } => {
-                    let seg = self.buf.as_ref().get(start..start.saturating_add(len))?;
-                    return Some(Ok(if echo {
-                        Frame::Echo(seg)
-                    } else {
-                        Frame::Line(seg)
-                    }));
-                }
+            if step.kind != Kind::Skip {
+                return step;
             }
         }
     }
 
-    /// Take the next segment in line mode: skip blank lines, recognise the prompt, look for the
-    /// end of the current line (resuming where the last search stopped) and consume the line
-    /// when it is complete.
+    /// One step of line mode; [`Step::SKIP`] when it consumed something that is not a frame
+    /// (a blank segment, the prompt's space) or moved past an inline payload, so that the
+    /// caller steps again.
+    ///
+    /// Blank lines are skipped, the prompt is looked for, the search for the line end resumes
+    /// where the last one stopped, the payload rule is applied once per line, and a complete
+    /// line is consumed. What is rare (the prompt, a refused length, a payload cut short, a
+    /// lone CR at the end of what has arrived, garbage, a full buffer) is handled out of line,
+    /// so that a plain line costs its search and a few checks.
+    #[inline]
     fn line_step(&mut self) -> Step {
         let capacity = self.capacity();
+        let end = self.end;
         let mut start = self.start;
-        let Some(mut window) = self.buf.as_ref().get(start..self.end) else {
-            return Step::More;
+        let Some(mut window) = self.buf.as_ref().get(start..end) else {
+            return Step::MORE;
         };
-        if self.skip_prompt_space && self.scan == 0 && !self.ruled {
-            // Only the byte right after `>` may be its space, whatever the read sizes.
-            let Some(&first) = window.first() else {
-                return Step::More;
-            };
-            self.skip_prompt_space = false;
-            if first == b' ' {
-                self.start = start.saturating_add(1);
-                return Step::Skip;
+        // `ruled` implies `scan > 0`: a line not searched yet.
+        if self.scan == 0 {
+            if self.skip_prompt_space {
+                return self.prompt_space();
             }
-        }
-        if self.scan == 0 && !self.ruled {
             // Blank lines (the CRLF that opens every verbose response) are the most common
             // segment: skip them without a search.
             while let [b'\r', b'\n', rest @ ..] | [b'\n', rest @ ..] = window {
                 window = rest;
             }
-            start = self.end.saturating_sub(window.len());
+            start = end.saturating_sub(window.len());
             self.start = start;
-            let Some(&first) = window.first() else {
-                return Step::More;
-            };
-            if self.prompt_expected && first == b'>' {
-                self.prompt_expected = false;
-                self.skip_prompt_space = true;
-                self.start = start.saturating_add(1);
-                return Step::Prompt;
+            if self.prompt_expected && window.first() == Some(&b'>') {
+                return self.prompt(start);
             }
         }
         let avail = window.len();
-        let from = self.scan.min(avail);
-        let found = window
-            .get(from..)
+        let scan = self.scan;
+        let Some(i) = window
+            .get(scan..)
             .and_then(find_eol)
-            .map(|i| i.saturating_add(from));
-        let Some(i) = found else {
+            .map(|j| j.saturating_add(scan))
+        else {
             // Keep a payload end that lies beyond what has arrived.
-            self.scan = self.scan.max(avail);
+            self.scan = scan.max(avail);
             if avail >= capacity {
                 return self.overflow();
             }
-            return Step::More;
+            return Step::MORE;
         };
         let seg = window.get(..i).unwrap_or_default();
-        if !self.ruled {
-            self.ruled = true;
-            self.following = 0;
+        let ruled = self.ruled;
+        let following = if ruled {
+            if self.payload_end > 0 && self.cut_short(start, i) {
+                return self.truncated(start, i);
+            }
+            self.following
+        } else {
             match D::framing(seg) {
-                Framing::Line => {}
-                Framing::Refused => {
-                    // Drop the line up to its first terminator byte; a LF after a CR is a
-                    // blank line, skipped next.
-                    self.start = start.saturating_add(i).saturating_add(1);
-                    self.scan = 0;
-                    self.ruled = false;
-                    self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
-                    return Step::Error(DecodeError::BadLength);
-                }
-                Framing::Following { len } => self.following = len,
+                Framing::Line => 0,
+                Framing::Following { len } => len,
+                Framing::Refused => return self.refused(start, i),
                 Framing::Inline { header, len } => {
                     let payload_end = header.saturating_add(len);
                     if payload_end > i {
-                        // The first CR/LF lies inside the payload: skip past the payload.
+                        // The first CR/LF lies inside the payload: search on past it.
+                        self.ruled = true;
                         self.scan = payload_end;
                         self.payload_end = payload_end;
-                        return Step::Skip;
+                        return Step::SKIP;
                     }
+                    0
                 }
             }
-        }
-        if self.payload_end > 0 {
-            let pe = self.payload_end;
-            let trailer = window.get(pe..i).unwrap_or_default();
-            if trailer != D::INLINE_TRAILER {
-                // Cut short: the line ends at its first terminator, and what was taken for
-                // its payload is read as lines.
-                let first = find_eol(seg).unwrap_or(i);
-                self.start = start.saturating_add(first).saturating_add(1);
-                self.scan = 0;
-                self.ruled = false;
-                self.payload_end = 0;
-                self.following = 0;
-                self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
-                return Step::Error(DecodeError::Truncated);
-            }
-        }
-        let (consumed, echo) = match window.get(i..) {
-            Some([b'\r', b'\n', ..]) => (i.saturating_add(2), false),
-            Some([b'\r']) if avail >= capacity => return self.overflow(),
-            Some([b'\r']) => {
-                self.scan = i;
-                return Step::More;
-            }
-            Some([b'\r', ..]) => (i.saturating_add(1), true),
-            _ => (i.saturating_add(1), false),
         };
-        let skip = leading_garbage(seg);
+        let first = seg.first().copied();
+        // (bytes consumed, an echo), or `None` for a lone CR at the end of what has arrived.
+        let term = match window.get(i..) {
+            Some([b'\r', b'\n', ..]) => Some((i.saturating_add(2), false)),
+            Some([b'\r']) => None,
+            Some([b'\r', ..]) => Some((i.saturating_add(1), true)),
+            _ => Some((i.saturating_add(1), false)),
+        };
+        let Some((consumed, echo)) = term else {
+            return self.lone_cr(i, avail, following);
+        };
         self.start = start.saturating_add(consumed);
         self.scan = 0;
-        self.ruled = false;
-        self.payload_end = 0;
-        let following = core::mem::take(&mut self.following);
-        if skip > 0 {
-            self.stats.garbage_bytes = self
-                .stats
-                .garbage_bytes
-                .saturating_add(u32::try_from(skip).unwrap_or(u32::MAX));
-            if skip == i {
-                return Step::Error(DecodeError::Garbage(skip));
-            }
-        } else if i == 0 {
-            return Step::Skip;
+        if ruled {
+            self.ruled = false;
+            self.payload_end = 0;
+            self.following = 0;
+        }
+        match first {
+            Some(b) if !is_garbage(b) => {}
+            _ => return self.odd_segment(start, i, echo, following),
         }
         if following > 0 {
             self.mode = Mode::Data {
                 remaining: following,
             };
         }
-        Step::Frame {
-            start: start.saturating_add(skip),
-            len: i.saturating_sub(skip),
-            echo,
-        }
+        Step::at(if echo { Kind::Echo } else { Kind::Line }, start, i)
     }
 
+    /// At the start of a segment right after the prompt: only the byte right after `>` may
+    /// be its space, whatever the read sizes.
+    #[cold]
+    fn prompt_space(&mut self) -> Step {
+        let window = self.buf.as_ref().get(self.start..self.end);
+        let first = window.and_then(|w| w.first()).copied();
+        let Some(first) = first else {
+            return Step::MORE;
+        };
+        self.skip_prompt_space = false;
+        if first == b' ' {
+            self.start = self.start.saturating_add(1);
+        }
+        Step::SKIP
+    }
+
+    /// The `>` prompt at `start`.
+    #[cold]
+    fn prompt(&mut self, start: usize) -> Step {
+        self.prompt_expected = false;
+        self.skip_prompt_space = true;
+        self.start = start.saturating_add(1);
+        Step::of(Kind::Prompt)
+    }
+
+    /// A line announcing an impossible length (its first terminator at `i`): dropped up to
+    /// that terminator; a LF after a CR is a blank line, skipped next.
+    #[cold]
+    fn refused(&mut self, start: usize, i: usize) -> Step {
+        self.start = start.saturating_add(i).saturating_add(1);
+        self.scan = 0;
+        self.ruled = false;
+        self.following = 0;
+        self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+        Step::of(Kind::BadLength)
+    }
+
+    /// Whether the line end at `i` after an inline payload spanning line ends misses the
+    /// payload's trailer: the payload was cut short.
+    #[cold]
+    fn cut_short(&self, start: usize, i: usize) -> bool {
+        let window = self.buf.as_ref().get(start..self.end).unwrap_or_default();
+        window.get(self.payload_end..i).unwrap_or_default() != D::INLINE_TRAILER
+    }
+
+    /// An inline payload cut short ([`Self::cut_short`]): the line ends at its first
+    /// terminator, and what was taken for its payload is read as lines.
+    #[cold]
+    fn truncated(&mut self, start: usize, i: usize) -> Step {
+        let seg = self
+            .buf
+            .as_ref()
+            .get(start..start.saturating_add(i))
+            .unwrap_or_default();
+        let first = find_eol(seg).unwrap_or(i);
+        self.start = start.saturating_add(first).saturating_add(1);
+        self.scan = 0;
+        self.ruled = false;
+        self.payload_end = 0;
+        self.following = 0;
+        self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+        Step::of(Kind::Truncated)
+    }
+
+    /// A CR at `i`, the last byte that has arrived: a line end or an echo, depending on the
+    /// byte after it. The line's payload rule has been applied (`following` is what it
+    /// announced).
+    #[cold]
+    fn lone_cr(&mut self, i: usize, avail: usize, following: usize) -> Step {
+        self.ruled = true;
+        self.following = following;
+        if avail >= self.capacity() {
+            return self.overflow();
+        }
+        self.scan = i;
+        if i == 0 {
+            // Nothing before the CR: nothing to remember but where it is (`ruled` implies
+            // `scan > 0`). An empty segment announces nothing, and no payload ends at 0.
+            self.ruled = false;
+            self.following = 0;
+        }
+        Step::MORE
+    }
+
+    /// A consumed segment `start..start + len` that is empty or opens with garbage bytes.
+    #[cold]
+    fn odd_segment(&mut self, start: usize, len: usize, echo: bool, following: usize) -> Step {
+        let seg = self
+            .buf
+            .as_ref()
+            .get(start..start.saturating_add(len))
+            .unwrap_or_default();
+        let skip = leading_garbage(seg);
+        if skip == 0 {
+            // Nothing but a terminator.
+            return Step::SKIP;
+        }
+        self.stats.garbage_bytes = self
+            .stats
+            .garbage_bytes
+            .saturating_add(u32::try_from(skip).unwrap_or(u32::MAX));
+        if skip == len {
+            return Step::at(Kind::Garbage, start, skip);
+        }
+        if following > 0 {
+            self.mode = Mode::Data {
+                remaining: following,
+            };
+        }
+        let (start, len) = (start.saturating_add(skip), len.saturating_sub(skip));
+        Step::at(if echo { Kind::Echo } else { Kind::Line }, start, len)
+    }
+
+    /// One step of the modes that are not line mode: announced data, a header block, a
+    /// discarded payload or line; [`Step::SKIP`] when it dropped bytes and the caller steps
+    /// again.
+    #[inline(never)]
+    fn data_step(&mut self) -> Step {
+        match self.mode {
+            Mode::Line => Step::SKIP,
+            Mode::Data { remaining } => {
+                let avail = self.end.saturating_sub(self.start);
+                let want = remaining.min(self.capacity());
+                if avail < want || want == 0 {
+                    return Step::MORE;
+                }
+                let start = self.start;
+                let left = remaining.saturating_sub(want);
+                self.start = start.saturating_add(want);
+                self.mode = if left == 0 {
+                    Mode::Line
+                } else {
+                    Mode::Data { remaining: left }
+                };
+                Step::at(Kind::Data, start, want)
+            }
+            Mode::Header {
+                body,
+                at_line_start,
+            } => {
+                let start = self.start;
+                let window = self.buf.as_ref().get(start..self.end).unwrap_or_default();
+                if window.is_empty() {
+                    return Step::MORE;
+                }
+                let (taken, state, ended) = header_block_end(window, at_line_start);
+                self.start = start.saturating_add(taken);
+                self.mode = match (ended, body) {
+                    (false, _) => Mode::Header {
+                        body,
+                        at_line_start: state,
+                    },
+                    (true, 0) => Mode::Line,
+                    (true, remaining) => Mode::Data { remaining },
+                };
+                Step::at(Kind::Data, start, taken)
+            }
+            Mode::Discard { remaining } => {
+                let avail = self.end.saturating_sub(self.start);
+                if avail == 0 {
+                    return Step::MORE;
+                }
+                let n = remaining.min(avail);
+                self.start = self.start.saturating_add(n);
+                let left = remaining.saturating_sub(n);
+                self.mode = if left == 0 {
+                    Mode::DiscardLine
+                } else {
+                    Mode::Discard { remaining: left }
+                };
+                Step::SKIP
+            }
+            Mode::DiscardLine => {
+                let tail = self
+                    .buf
+                    .as_ref()
+                    .get(self.start..self.end)
+                    .unwrap_or_default();
+                match find_eol(tail) {
+                    Some(i) => {
+                        self.start = self.start.saturating_add(i).saturating_add(1);
+                        self.mode = Mode::Line;
+                        Step::SKIP
+                    }
+                    None => {
+                        self.start = self.end;
+                        Step::MORE
+                    }
+                }
+            }
+        }
+    }
     /// The buffer is full of one unfinished line: drop it (and its announced payload).
     #[cold]
     fn overflow(&mut self) -> Step {
@@ -1081,7 +1110,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         } else {
             Mode::DiscardLine
         };
-        Step::Error(DecodeError::Overflow)
+        Step::of(Kind::Overflow)
     }
 }
 
@@ -1099,24 +1128,60 @@ pub(crate) struct Mark {
     stats: DecoderStats,
 }
 
-/// What [`Decoder::quick`] found.
-pub(crate) enum Quick {
-    /// No frame until more bytes arrive.
-    Nothing,
-    /// A line (`start..start + len` of the buffer), already consumed.
-    Line { start: usize, len: usize },
-    /// Ask [`Decoder::next_frame_slow`].
-    Slow,
+/// What one [`Decoder::step`] found: where a frame lies in the buffer, already consumed. All
+/// kinds have the same fields, so that a step stays in registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    /// What was found.
+    pub(crate) kind: Kind,
+    /// Where its bytes start in the buffer.
+    pub(crate) start: usize,
+    /// How many bytes (for [`Kind::Garbage`], how many were skipped).
+    pub(crate) len: usize,
 }
 
-enum Step {
+impl Step {
+    /// No frame until more bytes arrive.
+    const MORE: Self = Self::of(Kind::More);
+    /// Something was consumed that is not a frame: step again.
+    const SKIP: Self = Self::of(Kind::Skip);
+
+    /// A step with no bytes.
+    const fn of(kind: Kind) -> Self {
+        Self {
+            kind,
+            start: 0,
+            len: 0,
+        }
+    }
+
+    /// A step with `len` bytes from `start`.
+    const fn at(kind: Kind, start: usize, len: usize) -> Self {
+        Self { kind, start, len }
+    }
+}
+
+/// The kinds of [`Step`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// No frame until more bytes arrive.
     More,
+    /// Consumed something that is not a frame (internal to [`Decoder::step`]).
     Skip,
+    /// A line ended by CRLF or LF.
+    Line,
+    /// A segment ended by a lone CR.
+    Echo,
+    /// The `>` prompt.
     Prompt,
-    Error(DecodeError),
-    Frame {
-        start: usize,
-        len: usize,
-        echo: bool,
-    },
+    /// A piece of announced data.
+    Data,
+    /// [`DecodeError::Overflow`].
+    Overflow,
+    /// [`DecodeError::Garbage`], as many bytes as `len`.
+    Garbage,
+    /// [`DecodeError::BadLength`].
+    BadLength,
+    /// [`DecodeError::Truncated`].
+    Truncated,
 }

@@ -10,12 +10,33 @@ use nom::{
     sequence::delimited,
 };
 
-pub(crate) type Res<'a, T> = IResult<&'a [u8], T>;
+/// The field parsers' error: that a parser failed, and nothing else (no input, no error
+/// kind), so that no error carries data and a failed branch costs no more than a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fail;
+
+impl<I> nom::error::ParseError<I> for Fail {
+    fn from_error_kind(_: I, _: nom::error::ErrorKind) -> Self {
+        Self
+    }
+
+    fn append(_: I, _: nom::error::ErrorKind, _: Self) -> Self {
+        Self
+    }
+}
+
+impl<I, E> nom::error::FromExternalError<I, E> for Fail {
+    fn from_external_error(_: I, _: nom::error::ErrorKind, _: E) -> Self {
+        Self
+    }
+}
+
+impl<I> nom::error::ContextError<I> for Fail {}
+
+pub(crate) type Res<'a, T> = IResult<&'a [u8], T, Fail>;
 
 /// `<token>`, optional spaces, `:`, optional spaces (`+CEREG: `, `+MQTTSTATU :`).
-pub(crate) fn header<'a>(
-    tok: &'static [u8],
-) -> impl Parser<&'a [u8], Output = (), Error = nom::error::Error<&'a [u8]>> {
+pub(crate) fn header<'a>(tok: &'static [u8]) -> impl Parser<&'a [u8], Output = (), Error = Fail> {
     (tag(tok), space0, char(':'), space0).map(|_| ())
 }
 
@@ -111,7 +132,7 @@ pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
 /// Run `p` over the whole line: `Some` only if it consumed everything but trailing spaces.
 pub(crate) fn full<'a, T>(
     line: &'a [u8],
-    p: impl Parser<&'a [u8], Output = T, Error = nom::error::Error<&'a [u8]>>,
+    p: impl Parser<&'a [u8], Output = T, Error = Fail>,
 ) -> Option<T> {
     // `end` consumed the rest.
     let (_, v) = (p, end).map(|(v, ())| v).parse(line).ok()?;
@@ -366,5 +387,18 @@ impl<'a> Cursor<'a> {
     pub(crate) fn end(mut self) -> Option<()> {
         self.spaces();
         self.rest.is_empty().then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Fail, comma, quoted};
+
+    #[test]
+    fn a_failed_parse_carries_no_data() {
+        assert_eq!(core::mem::size_of::<Fail>(), 0);
+        assert_eq!(comma(b"x,"), Err(nom::Err::Error(Fail)));
+        assert_eq!(quoted(b"\"open"), Err(nom::Err::Error(Fail)));
+        assert_eq!(quoted(b"\"a\",1"), Ok((&b",1"[..], &b"a"[..])));
     }
 }

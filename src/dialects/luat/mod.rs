@@ -79,6 +79,7 @@ pub struct Luat;
 impl Dialect for Luat {
     type Urc<'a> = LuatUrc<'a>;
 
+    #[inline]
     fn framing(head: &[u8]) -> Framing {
         urc::framing(head)
     }

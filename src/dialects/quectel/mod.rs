@@ -66,6 +66,7 @@ impl Dialect for Quectel {
     /// `+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"<payload>"`: the closing quote.
     const INLINE_TRAILER: &'static [u8] = b"\"";
 
+    #[inline]
     fn framing(head: &[u8]) -> Framing {
         urc::framing(head)
     }

@@ -4,7 +4,7 @@
 use crate::codec::RawLine;
 use nom::{Parser, branch::alt};
 
-use crate::codec::fields::{Cursor, Res, find_byte, quoted_str, trim, trim_end};
+use crate::codec::fields::{Cursor, Res, quoted_str, trim, trim_end};
 use crate::codec::{Framing, Urc};
 use crate::dialects::MqttMessage;
 
@@ -282,32 +282,16 @@ fn recv_head(line: &[u8]) -> Option<(u8, u16, &str, Cursor<'_>)> {
     Some((client, msg_id, topic, c))
 }
 
-/// A quick necessary condition for a length field: after the first quoted text of the line
-/// (the topic, when the head is well formed), `,` and a digit. Most `+QMTRECV` lines carry
-/// no length (`recv/mode` off) and are told apart here without a full parse.
-fn may_have_len(line: &[u8]) -> bool {
-    let Some(open) = find_byte(b'"', line) else {
-        return false;
-    };
-    let topic = line.get(open.saturating_add(1)..).unwrap_or_default();
-    let Some(close) = find_byte(b'"', topic) else {
-        return false;
-    };
-    let mut c = Cursor::new(topic.get(close.saturating_add(1)..).unwrap_or_default());
-    c.comma().is_some() && matches!(c.rest().first(), Some(b'0'..=b'9'))
-}
-
-/// [`recv_head`] for the framer, which needs only to know that the head is well formed (the
-/// topic is UTF-8) and where it ends.
-fn recv_head_checked(line: &[u8]) -> Option<Cursor<'_>> {
+/// [`recv_head`] for the framer, which needs only the topic's bytes (to check that the head is
+/// well formed) and where the head ends.
+fn recv_head_raw(line: &[u8]) -> Option<(&[u8], Cursor<'_>)> {
     let mut c = Cursor::header(line, b"+QMTRECV")?;
     c.u8()?;
     c.comma()?;
     c.u16()?;
     c.comma()?;
     let topic = c.quoted()?;
-    // Topics are ASCII: checked word by word before the full UTF-8 validation.
-    (topic.is_ascii() || core::str::from_utf8(topic).is_ok()).then_some(c)
+    Some((topic, c))
 }
 
 /// The `,<len>,"` between the topic and the payload, when `recv/mode` has the length on:
@@ -531,19 +515,24 @@ pub(crate) fn framing(head: &[u8]) -> Framing {
 
 /// [`framing`] of a `+QMTRECV` line.
 fn recv_framing(head: &[u8]) -> Framing {
-    if !may_have_len(head) {
-        return Framing::Line;
-    }
-    let Some(after) = recv_head_checked(head) else {
+    let Some((topic, after)) = recv_head_raw(head) else {
         return Framing::Line;
     };
-    match recv_len(after) {
-        Some((len, _)) if len > MAX_RECV_LEN => Framing::Refused,
-        Some((len, payload)) => Framing::Inline {
-            header: head.len().saturating_sub(payload.len()),
-            len,
-        },
-        None => Framing::Line,
+    // Most `+QMTRECV` lines carry no length (`recv/mode` off): told apart before the topic is
+    // checked.
+    let Some((len, payload)) = recv_len(after) else {
+        return Framing::Line;
+    };
+    // Topics are ASCII: checked word by word before the full UTF-8 validation.
+    if !(topic.is_ascii() || core::str::from_utf8(topic).is_ok()) {
+        return Framing::Line;
+    }
+    if len > MAX_RECV_LEN {
+        return Framing::Refused;
+    }
+    Framing::Inline {
+        header: head.len().saturating_sub(payload.len()),
+        len,
     }
 }
 
