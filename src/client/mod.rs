@@ -147,6 +147,11 @@ impl<IO, DL, D> Client<'_, IO, DL, D> {
 
     /// The transport, mutably (e.g. to inject URCs into a simulated modem).
     ///
+    /// Advanced: bytes written or read here bypass the client. Reading takes bytes the client
+    /// would have framed, and writing while a command is in flight interleaves with it; use it
+    /// between commands, for test tools or to configure the transport itself (a baud-rate
+    /// change).
+    ///
     /// ```
     /// # use atmodem::client::{Client, State};
     /// # use atmodem::dialects::quectel::Quectel;

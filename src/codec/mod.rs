@@ -5,6 +5,14 @@
 //! (echo, prompt, response, final code, data, URC) knowing which command is in flight. A
 //! [`Reader`] bundles the two. Outgoing commands are written by [`CommandWriter`].
 //!
+//! This is the advanced layer. A firmware normally uses [`Client`](crate::client::Client)
+//! (or `atmodem::prelude`), which owns its decoder, classifier and URC queue and drives them;
+//! nothing here can be reached through a client. The codec is public for host tools (the
+//! `decode` example), for transports other than a byte stream, and for tests: the decoder's
+//! prompt and data controls ([`Decoder::expect_prompt`], [`Decoder::expect_data`]), the
+//! classifier's [`Expect`] and the queue's scratch space are what a client uses to run one
+//! command, and calling them is only needed when writing such a driver.
+//!
 //! ```
 //! use atmodem::codec::{Expect, FinalCode, Generic, Item, Reader};
 //! let mut reader: Reader<Generic, [u8; 256]> = Reader::new();
