@@ -1,13 +1,18 @@
 //! Small `nom` parsers for AT information text: headers, numbers, quoted and bare fields.
 //!
+//! The crate's one field grammar. Response parsers combine these parsers with nom's own;
+//! the URC parsers on the hot path run them one after another through a [`Cursor`]. Where
+//! a nom built-in costs more than the field needs (a comma, a decimal with its bound, a
+//! quoted text found with `memchr`), the primitive is written here as a function returning
+//! [`IResult`], with the same grammar. Errors are [`Fail`]: zero-size, so a failed branch
+//! costs no more than a flag.
+//!
 //! Private to the crate: nom types never appear in the public API.
 
 use nom::{
     IResult, Parser,
     bytes::complete::{tag, take_till, take_while},
-    character::complete::{char, space0},
-    combinator::{eof, map_opt},
-    sequence::delimited,
+    combinator::map_opt,
 };
 
 /// The field parsers' error: that a parser failed, and nothing else (no input, no error
@@ -37,22 +42,163 @@ pub(crate) type Res<'a, T> = IResult<&'a [u8], T, Fail>;
 
 /// `<token>`, optional spaces, `:`, optional spaces (`+CEREG: `, `+MQTTSTATU :`).
 pub(crate) fn header<'a>(tok: &'static [u8]) -> impl Parser<&'a [u8], Output = (), Error = Fail> {
-    (tag(tok), space0, char(':'), space0).map(|_| ())
+    (tag(tok), colon).map(|_| ())
+}
+
+/// Optional spaces, `:`, optional spaces: what follows a token.
+#[inline]
+pub(crate) fn colon(i: &[u8]) -> Res<'_, ()> {
+    let (i, ()) = spaces0(i)?;
+    let (i, ()) = byte(b':')(i)?;
+    spaces0(i)
+}
+
+/// A failed parse.
+#[inline]
+fn fail<T>() -> Result<T, nom::Err<Fail>> {
+    Err(nom::Err::Error(Fail))
+}
+
+/// Spaces and tabs, maybe none (nom's `space0`).
+#[inline]
+pub(crate) fn spaces0(mut i: &[u8]) -> Res<'_, ()> {
+    while let [b' ' | b'\t', rest @ ..] = i {
+        i = rest;
+    }
+    Ok((i, ()))
+}
+
+/// One or more spaces or tabs (nom's `space1`).
+#[inline]
+pub(crate) fn spaces1(i: &[u8]) -> Res<'_, ()> {
+    let (rest, ()) = spaces0(i)?;
+    if rest.len() < i.len() {
+        Ok((rest, ()))
+    } else {
+        fail()
+    }
+}
+
+/// Exactly the byte `b` (nom's `char`, for bytes).
+#[inline]
+pub(crate) fn byte(b: u8) -> impl Fn(&[u8]) -> Res<'_, ()> {
+    move |i| match i {
+        [first, rest @ ..] if *first == b => Ok((rest, ())),
+        _ => fail(),
+    }
 }
 
 /// A `,` with optional spaces around it.
+#[inline]
 pub(crate) fn comma(i: &[u8]) -> Res<'_, ()> {
-    delimited(space0, char(','), space0).map(|_| ()).parse(i)
+    // The common case first: a bare comma.
+    if let [b',', rest @ ..] = i
+        && !matches!(rest.first(), Some(b' ' | b'\t'))
+    {
+        return Ok((rest, ()));
+    }
+    let (i, ()) = spaces0(i)?;
+    let (i, ()) = byte(b',')(i)?;
+    spaces0(i)
 }
 
 /// Optional trailing spaces, then the end of the line.
+#[inline]
 pub(crate) fn end(i: &[u8]) -> Res<'_, ()> {
-    (space0, eof).map(|_| ()).parse(i)
+    let (rest, ()) = spaces0(i)?;
+    if rest.is_empty() {
+        Ok((rest, ()))
+    } else {
+        fail()
+    }
+}
+
+/// Decimal digits whose value is at most `max`: at least one digit, no sign, a failure
+/// above `max` (nom's `u8`, `u16`, `u32` for a `max` of their type).
+#[inline]
+fn digits(i: &[u8], max: u32) -> Res<'_, u32> {
+    // The value never exceeds `max` before the next step, so `value * 10 + 9` fits in a
+    // u64: no overflow to check but the comparison with `max`.
+    let mut value: u64 = 0;
+    let mut taken = 0usize;
+    for &b in i {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+        if value > u64::from(max) {
+            return fail();
+        }
+        taken = taken.wrapping_add(1);
+    }
+    match (taken, i.get(taken..), u32::try_from(value)) {
+        (1.., Some(rest), Ok(v)) => Ok((rest, v)),
+        _ => fail(),
+    }
+}
+
+/// A decimal `u8` (nom's `u8`).
+#[inline]
+pub(crate) fn dec_u8(i: &[u8]) -> Res<'_, u8> {
+    let (rest, v) = digits(i, u8::MAX.into())?;
+    u8::try_from(v).map_or_else(|_| fail(), |v| Ok((rest, v)))
+}
+
+/// A decimal `u16` (nom's `u16`).
+#[inline]
+pub(crate) fn dec_u16(i: &[u8]) -> Res<'_, u16> {
+    let (rest, v) = digits(i, u16::MAX.into())?;
+    u16::try_from(v).map_or_else(|_| fail(), |v| Ok((rest, v)))
+}
+
+/// A decimal `u32`, as a `usize` (the payload lengths).
+#[inline]
+pub(crate) fn dec_len(i: &[u8]) -> Res<'_, usize> {
+    let (rest, v) = digits(i, u32::MAX)?;
+    Ok((rest, usize::try_from(v).unwrap_or(usize::MAX)))
+}
+
+/// A decimal `i8` with an optional `+` or `-` (nom's `i8`).
+pub(crate) fn dec_i8(i: &[u8]) -> Res<'_, i8> {
+    let (negative, i) = match i {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, i),
+    };
+    let (rest, v) = digits(i, if negative { 128 } else { 127 })?;
+    let v = i32::try_from(v).unwrap_or(i32::MAX);
+    let v = if negative {
+        0i32.checked_sub(v)
+    } else {
+        Some(v)
+    };
+    v.and_then(|v| i8::try_from(v).ok())
+        .map_or_else(fail, |v| Ok((rest, v)))
 }
 
 /// `"..."` without escapes: the bytes between the quotes.
+#[inline]
 pub(crate) fn quoted(i: &[u8]) -> Res<'_, &[u8]> {
-    delimited(char('"'), take_till(|b| b == b'"'), char('"')).parse(i)
+    let [b'"', inner @ ..] = i else {
+        return fail();
+    };
+    let Some(close) = find_byte(b'"', inner) else {
+        return fail();
+    };
+    match (inner.get(..close), inner.get(close.wrapping_add(1)..)) {
+        (Some(text), Some(rest)) => Ok((rest, text)),
+        _ => fail(),
+    }
+}
+
+/// A quoted field, or an empty one (nothing is consumed) when no quote opens it.
+pub(crate) fn quoted_or_empty(i: &[u8]) -> Res<'_, &str> {
+    if i.first() == Some(&b'"') {
+        quoted_str(i)
+    } else {
+        Ok((i, ""))
+    }
 }
 
 /// A quoted field as text: UTF-8 with no control byte but tab. A NUL or another control
@@ -169,11 +315,11 @@ pub(crate) fn trim_end(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// A hand-written reader over one line's fields, for the URCs on the hot path (`+QMTRECV`,
-/// `+QMTPUBEX`, `+CEREG`, `+MSUB`, ...). It reads the same grammar as the parsers above
-/// (`header`, `comma`, `quoted`, nom's decimal numbers, `end`) without their per-call cost.
-/// A method that returns `None` may have moved the cursor: use [`Cursor::opt`] to try
-/// something and step back when it fails.
+/// One line's fields read in sequence with the parsers above, for the URCs on the hot path
+/// (`+QMTRECV`, `+QMTPUBEX`, `+CEREG`, `+MSUB`, ...): the position between parsers, kept so
+/// that a dialect's URC parser reads like the grammar it implements. It has no grammar of its
+/// own: every method runs one of the nom parsers above ([`Cursor::run`]) and, when that
+/// fails, leaves the cursor where it was.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cursor<'a> {
     rest: &'a [u8],
@@ -185,9 +331,20 @@ impl<'a> Cursor<'a> {
         Self { rest: bytes }
     }
 
-    /// After `tok`, optional spaces, `:` and optional spaces, like [`header`]. When `tok` is
-    /// the head of `line` itself (the token [`token`](crate::codec::token) cut from it), its
-    /// bytes need no comparing.
+    /// Run the parser `p` at the cursor: its output, and the cursor after what it consumed;
+    /// `None`, and the cursor unmoved, when it fails.
+    #[inline]
+    pub(crate) fn run<T>(
+        &mut self,
+        mut p: impl Parser<&'a [u8], Output = T, Error = Fail>,
+    ) -> Option<T> {
+        let (rest, v) = p.parse(self.rest).ok()?;
+        self.rest = rest;
+        Some(v)
+    }
+
+    /// After `tok` and [`colon`], like [`header`]. When `tok` is the head of `line` itself
+    /// (the token [`token`](crate::codec::token) cut from it), its bytes need no comparing.
     #[inline]
     pub(crate) fn header(line: &'a [u8], tok: &[u8]) -> Option<Self> {
         let after = if core::ptr::eq(line.as_ptr(), tok.as_ptr()) && tok.len() <= line.len() {
@@ -196,9 +353,7 @@ impl<'a> Cursor<'a> {
             line.strip_prefix(tok)?
         };
         let mut c = Self::new(after);
-        c.spaces();
-        c.byte(b':')?;
-        c.spaces();
+        c.run(colon)?;
         Some(c)
     }
 
@@ -217,137 +372,64 @@ impl<'a> Cursor<'a> {
         r
     }
 
-    /// Skip spaces and tabs (nom's `space0`).
+    /// [`spaces0`].
     pub(crate) fn spaces(&mut self) {
-        while let [b' ' | b'\t', rest @ ..] = self.rest {
-            self.rest = rest;
-        }
+        self.run(spaces0);
     }
 
-    /// Exactly the byte `b`.
+    /// [`byte`].
+    #[inline]
     pub(crate) fn byte(&mut self, b: u8) -> Option<()> {
-        match self.rest {
-            [first, rest @ ..] if *first == b => {
-                self.rest = rest;
-                Some(())
-            }
-            _ => None,
-        }
+        self.run(byte(b))
     }
 
-    /// A `,` with optional spaces around it, like [`comma`].
+    /// [`comma`].
     #[inline]
     pub(crate) fn comma(&mut self) -> Option<()> {
-        // The common case first: a bare comma.
-        if let [b',', rest @ ..] = self.rest
-            && !matches!(rest.first(), Some(b' ' | b'\t'))
-        {
-            self.rest = rest;
-            return Some(());
-        }
-        self.spaces();
-        self.byte(b',')?;
-        self.spaces();
-        Some(())
+        self.run(comma)
     }
 
-    /// Decimal digits whose value is at most `max`; `None` without a digit or above `max`.
-    #[inline]
-    fn digits(&mut self, max: u32) -> Option<u32> {
-        // The value never exceeds `max` before the next step, so `value * 10 + 9` fits in a
-        // u64: no overflow to check but the comparison with `max`.
-        let mut value: u64 = 0;
-        let mut taken = 0usize;
-        for &b in self.rest {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            value = value.wrapping_mul(10).wrapping_add(u64::from(d));
-            if value > u64::from(max) {
-                return None;
-            }
-            taken = taken.wrapping_add(1);
-        }
-        if taken == 0 {
-            return None;
-        }
-        self.rest = self.rest.get(taken..)?;
-        u32::try_from(value).ok()
-    }
-
-    /// A decimal `u8` (nom's `u8`: at least one digit, no sign, `None` on overflow).
+    /// [`dec_u8`].
     #[inline]
     pub(crate) fn u8(&mut self) -> Option<u8> {
-        self.digits(u8::MAX.into())
-            .and_then(|v| u8::try_from(v).ok())
+        self.run(dec_u8)
     }
 
-    /// A decimal `u16`.
+    /// [`dec_u16`].
     #[inline]
     pub(crate) fn u16(&mut self) -> Option<u16> {
-        self.digits(u16::MAX.into())
-            .and_then(|v| u16::try_from(v).ok())
+        self.run(dec_u16)
     }
 
-    /// A decimal `u32`, as a `usize` (the payload lengths).
+    /// [`dec_len`].
     #[inline]
     pub(crate) fn len(&mut self) -> Option<usize> {
-        self.digits(u32::MAX)
-            .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+        self.run(dec_len)
     }
 
-    /// A decimal `i8` with an optional `+` or `-` (nom's `i8`).
+    /// [`dec_i8`].
     pub(crate) fn i8(&mut self) -> Option<i8> {
-        let negative = match self.rest {
-            [b'-', rest @ ..] => {
-                self.rest = rest;
-                true
-            }
-            [b'+', rest @ ..] => {
-                self.rest = rest;
-                false
-            }
-            _ => false,
-        };
-        if negative {
-            let v = self.digits(128)?;
-            i8::try_from(0i32.checked_sub(i32::try_from(v).ok()?)?).ok()
-        } else {
-            self.digits(127).and_then(|v| i8::try_from(v).ok())
-        }
+        self.run(dec_i8)
     }
 
-    /// `"..."` without escapes: the bytes between the quotes, like [`quoted`].
+    /// [`quoted`].
     pub(crate) fn quoted(&mut self) -> Option<&'a [u8]> {
-        let [b'"', inner @ ..] = self.rest else {
-            return None;
-        };
-        let close = find_byte(b'"', inner)?;
-        let (text, after) = inner.split_at_checked(close)?;
-        self.rest = after.get(1..)?;
-        Some(text)
+        self.run(quoted)
     }
 
-    /// A quoted field as text, like [`quoted_str`].
+    /// [`quoted_str`].
     pub(crate) fn quoted_str(&mut self) -> Option<&'a str> {
-        self.quoted().and_then(text_field)
+        self.run(quoted_str)
     }
 
-    /// A quoted field, or an empty one (nothing is consumed) when no quote opens it.
+    /// [`quoted_or_empty`].
     pub(crate) fn quoted_or_empty(&mut self) -> Option<&'a str> {
-        if self.rest.first() == Some(&b'"') {
-            self.quoted_str()
-        } else {
-            Some("")
-        }
+        self.run(quoted_or_empty)
     }
 
-    /// The rest of the line as text, trailing spaces trimmed, like [`rest_str`].
+    /// [`rest_str`].
     pub(crate) fn rest_str(&mut self) -> Option<&'a str> {
-        let text = text_field(trim(self.rest))?;
-        self.rest = &[];
-        Some(text)
+        self.run(rest_str)
     }
 
     /// Take everything that is left (nom's `rest`).
@@ -355,11 +437,9 @@ impl<'a> Cursor<'a> {
         self.rest = &[];
     }
 
-    /// One or more spaces or tabs (nom's `space1`).
+    /// [`spaces1`].
     pub(crate) fn spaces1(&mut self) -> Option<()> {
-        let before = self.rest.len();
-        self.spaces();
-        (self.rest.len() < before).then_some(())
+        self.run(spaces1)
     }
 
     /// `<tok>: <u8>` and nothing else.
@@ -383,16 +463,55 @@ impl<'a> Cursor<'a> {
         Self::header(line, tok)?.rest_str()
     }
 
-    /// Only spaces and tabs are left, like [`end`].
+    /// Only spaces and tabs are left: [`end`].
     pub(crate) fn end(mut self) -> Option<()> {
-        self.spaces();
-        self.rest.is_empty().then_some(())
+        self.run(end)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Fail, comma, quoted};
+    use super::{Fail, comma, dec_i8, dec_len, dec_u8, dec_u16, quoted};
+    use nom::character::complete as nc;
+
+    /// The primitives against nom's own number parsers on the same input: the same output
+    /// and the same rest, or both failing.
+    #[test]
+    fn the_number_primitives_agree_with_nom_s_built_ins() {
+        let inputs: [&[u8]; 22] = [
+            b"0",
+            b"7,",
+            b"255",
+            b"256",
+            b"00255",
+            b"1000",
+            b"65535",
+            b"65536",
+            b"4294967295",
+            b"4294967296",
+            b"18446744073709551616",
+            b"-1",
+            b"+1",
+            b"-128",
+            b"-129",
+            b"127",
+            b"128",
+            b"+127,x",
+            b"",
+            b",",
+            b" 1",
+            b"12a",
+        ];
+        for i in inputs {
+            let s = core::str::from_utf8(i);
+            assert_eq!(dec_u8(i).ok(), nc::u8::<_, Fail>(i).ok(), "{s:?}");
+            assert_eq!(dec_u16(i).ok(), nc::u16::<_, Fail>(i).ok(), "{s:?}");
+            assert_eq!(dec_i8(i).ok(), nc::i8::<_, Fail>(i).ok(), "{s:?}");
+            let len = dec_len(i).ok().map(|(r, v)| (r, u32::try_from(v).ok()));
+            let nom = nc::u32::<_, Fail>(i).ok().map(|(r, v)| (r, Some(v)));
+            assert_eq!(len, nom, "{:?}", core::str::from_utf8(i));
+        }
+    }
 
     #[test]
     fn a_failed_parse_carries_no_data() {
