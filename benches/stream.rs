@@ -157,15 +157,18 @@ pub fn quectel_client(size: usize, ahead: usize) -> Vec<u8> {
     out
 }
 
-/// The stream of this name (`quectel_mqtt`, `short_urcs`, `luat_mqtt`, `quectel_client`,
-/// `quectel_client16`), about `size` bytes.
+/// The stream of this name (`quectel_mqtt`, `short_urcs`, `luat_mqtt`, `quectel_client`, or
+/// `quectel_client<N>` with `N` messages of client 1 ahead, e.g. `quectel_client16`), about
+/// `size` bytes.
 pub fn by_name(name: &str, size: usize) -> Option<Vec<u8>> {
     Some(match name {
         "quectel_mqtt" => quectel_mqtt(size),
         "short_urcs" => short_urcs(size),
         "luat_mqtt" => luat_mqtt(size),
         "quectel_client" => quectel_client(size, 0),
-        "quectel_client16" => quectel_client(size, 16),
-        _ => return None,
+        _ => {
+            let ahead = name.strip_prefix("quectel_client")?.parse().ok()?;
+            quectel_client(size, ahead)
+        }
     })
 }

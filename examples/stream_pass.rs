@@ -8,7 +8,7 @@
 //!     target/release/examples/stream_pass quectel_mqtt decode 64
 //! ```
 //!
-//! Arguments: the stream (`quectel_mqtt`, `short_urcs`, `quectel_client`, `quectel_client16`
+//! Arguments: the stream (`quectel_mqtt`, `short_urcs`, `quectel_client`, `quectel_client<N>`
 //! through `Reader<Quectel, _>`, `luat_mqtt` through `Reader<Luat, _>`), what to run
 //! (`decode`, `client` — a `Client<_, _, Quectel>` taking every message of client 0 with
 //! `mqtt_next_message`, for the `quectel_client*` streams —, `memchr`, or `none`, which only
@@ -39,7 +39,7 @@ fn main() {
     };
     let Some(input) = stream::by_name(which, SIZE) else {
         eprintln!(
-            "unknown stream {which}: quectel_mqtt, short_urcs, luat_mqtt, quectel_client, quectel_client16"
+            "unknown stream {which}: quectel_mqtt, short_urcs, luat_mqtt, quectel_client, quectel_client<N>"
         );
         std::process::exit(2)
     };
