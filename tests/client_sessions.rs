@@ -108,6 +108,12 @@ fn a_handle_is_stale_after_a_reboot() {
     c.transport_mut().inject(b"\r\nRDY\r\n");
     refused_everywhere(&mut c, before);
     assert!(c.links().rebooted);
+    // A handle taken on the rebooted index names a session that is down: nothing is sent.
+    let adopted = c.mqtt_session(0);
+    assert_eq!(
+        block_on(c.mqtt_publish(adopted, "t/x", b"hi", 0, false)),
+        Err(Error::SessionDown)
+    );
     let after = block_on(c.mqtt_start(&session())).unwrap();
     block_on(c.mqtt_publish(after, "t/x", b"hi", 0, false)).unwrap();
     assert_eq!(

@@ -127,7 +127,6 @@ impl Links {
         for idx in 0..8 {
             self.mqtt_went_down(idx);
         }
-        self.mqtt_down = u8::MAX;
     }
 
     /// MQTT client `idx` down; its session's handles go stale. Only a change counts, so

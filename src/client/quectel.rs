@@ -368,11 +368,7 @@ where
         session: Session,
         timeout_ms: u32,
     ) -> Result<(), Self::Error> {
-        match self.current(session) {
-            // Its session has ended: what this waits for.
-            Err(_) => Ok(()),
-            Ok(client) => self.wait_mqtt_down(client, timeout_ms).await,
-        }
+        self.wait_session_closed(session, timeout_ms).await
     }
 
     async fn mqtt_disconnect(&mut self, session: Session) -> Result<(), Self::Error> {

@@ -795,6 +795,12 @@ pub trait Mqtt: Modem {
     /// index whatever holds it (a session started with [`mqtt_start`](Self::mqtt_start)
     /// already has its handle).
     ///
+    /// No I/O: it never waits, so it has no timeout and nothing to cancel. After a module
+    /// reboot or a link loss the handle names the index's current generation, whose session
+    /// is down: publish and subscribe with it answer
+    /// [`Error::SessionDown`](crate::client::Error::SessionDown), while
+    /// [`mqtt_close`](Self::mqtt_close) still closes the index.
+    ///
     /// ```
     /// # use atmodem::client::{Client, Mqtt, State};
     /// # use atmodem::dialects::quectel::Quectel;

@@ -426,6 +426,19 @@ where
         .await
     }
 
+    /// Wait until `session` has ended: at once for a stale handle (its session is what this
+    /// waits for), otherwise until its client index is known to be down.
+    pub(super) async fn wait_session_closed(
+        &mut self,
+        session: Session,
+        timeout_ms: u32,
+    ) -> Result<(), Error<IO::Error>> {
+        match self.current(session) {
+            Err(_) => Ok(()),
+            Ok(client) => self.wait_mqtt_down(client, timeout_ms).await,
+        }
+    }
+
     /// Send `cmd` until `done` accepts its response, pausing `POLL_MS` between tries;
     /// [`Error::Timeout`] once `timeout_ms` of pauses have passed.
     pub(super) async fn poll_until<C: Command>(
