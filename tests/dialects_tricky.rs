@@ -269,6 +269,35 @@ fn qmtrecv_with_length_is_framed_by_length_whatever_it_holds() {
     ));
 }
 
+/// The length field frames the line whatever the fields before it hold: a head the parser
+/// refuses (a packet id out of range, a topic with a NUL) is one malformed URC, and the CR/LF
+/// and `OK` inside its payload never become lines of their own.
+#[test]
+fn qmtrecv_with_a_bad_head_is_still_framed_by_its_length() {
+    let payload = b"a\r\nOK\r\n";
+    for head in [
+        &b"+QMTRECV: 0,65536,\"t\","[..],
+        b"+QMTRECV: 0,1,\"a\x00b\",",
+        b"+QMTRECV: 9999,1,\"t\",",
+    ] {
+        let mut input = b"\r\n".to_vec();
+        input.extend_from_slice(head);
+        input.extend_from_slice(payload.len().to_string().as_bytes());
+        input.extend_from_slice(b",\"");
+        input.extend_from_slice(payload);
+        input.extend_from_slice(b"\"\r\n\r\n+QMTSTAT: 0,1\r\n");
+        for chunk in [1, 5, 64] {
+            let got = run::<Quectel>(None, &input, chunk);
+            assert_eq!(got.len(), 2, "{head:?} in {chunk}-byte reads: {got:?}");
+            assert!(
+                matches!(&got[0], K::Urc(s) if s.starts_with("Malformed")),
+                "{got:?}"
+            );
+            assert_eq!(got[1], K::Urc("QmtStat { client: 0, err: 1 }".into()));
+        }
+    }
+}
+
 #[test]
 fn qmtrecv_longer_than_the_buffer_is_dropped_by_length_and_decoding_goes_on() {
     // 300 payload bytes with CRLFs, in a 160-byte decoder: the overflow is reported once,

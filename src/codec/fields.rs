@@ -48,6 +48,12 @@ pub(crate) fn header<'a>(tok: &'static [u8]) -> impl Parser<&'a [u8], Output = (
 /// Optional spaces, `:`, optional spaces: what follows a token.
 #[inline]
 pub(crate) fn colon(i: &[u8]) -> Res<'_, ()> {
+    // The common case first: `: ` right after the token, then the first field.
+    if let [b':', b' ', rest @ ..] = i
+        && !matches!(rest.first(), Some(b' ' | b'\t'))
+    {
+        return Ok((rest, ()));
+    }
     let (i, ()) = spaces0(i)?;
     let (i, ()) = byte(b':')(i)?;
     spaces0(i)
@@ -105,6 +111,9 @@ pub(crate) fn comma(i: &[u8]) -> Res<'_, ()> {
 /// Optional trailing spaces, then the end of the line.
 #[inline]
 pub(crate) fn end(i: &[u8]) -> Res<'_, ()> {
+    if i.is_empty() {
+        return Ok((i, ()));
+    }
     let (rest, ()) = spaces0(i)?;
     if rest.is_empty() {
         Ok((rest, ()))
@@ -510,6 +519,24 @@ mod tests {
             let len = dec_len(i).ok().map(|(r, v)| (r, u32::try_from(v).ok()));
             let nom = nc::u32::<_, Fail>(i).ok().map(|(r, v)| (r, Some(v)));
             assert_eq!(len, nom, "{:?}", core::str::from_utf8(i));
+        }
+    }
+
+    /// The separators against the same grammar written with nom's combinators.
+    #[test]
+    fn the_separators_agree_with_nom_s_combinators() {
+        use nom::Parser;
+        let inputs: [&[u8]; 14] = [
+            b": 1", b":1", b" : 1", b":  1", b": \t1", b":\t 1", b", 1", b",1", b" ,1", b",", b"",
+            b"  ", b"x", b": ",
+        ];
+        for i in inputs {
+            let s = core::str::from_utf8(i);
+            let sep = |c| (nc::space0::<_, Fail>, nc::char(c), nc::space0).map(|_| ());
+            assert_eq!(super::colon(i), sep(':').parse(i), "{s:?}");
+            assert_eq!(comma(i), sep(',').parse(i), "{s:?}");
+            let mut end = (nc::space0::<_, Fail>, nom::combinator::eof).map(|_| ());
+            assert_eq!(super::end(i).ok(), end.parse(i).ok(), "{s:?}");
         }
     }
 

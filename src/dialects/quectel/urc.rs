@@ -282,18 +282,6 @@ fn recv_head(line: &[u8]) -> Option<(u8, u16, &str, Cursor<'_>)> {
     Some((client, msg_id, topic, c))
 }
 
-/// [`recv_head`] for the framer, which needs only the topic's bytes (to check that the head is
-/// well formed) and where the head ends.
-fn recv_head_raw(line: &[u8]) -> Option<(&[u8], Cursor<'_>)> {
-    let mut c = Cursor::header(line, b"+QMTRECV")?;
-    c.u8()?;
-    c.comma()?;
-    c.u16()?;
-    c.comma()?;
-    let topic = c.quoted()?;
-    Some((topic, c))
-}
-
 /// The `,<len>,"` between the topic and the payload, when `recv/mode` has the length on:
 /// the length and the bytes from the payload on.
 fn recv_len(mut c: Cursor<'_>) -> Option<(usize, &[u8])> {
@@ -448,7 +436,8 @@ impl<'a> QuectelUrc<'a> {
         #[cfg(all(test, feature = "std"))]
         crate::parse_count::bump();
         // One look-up in a table (most frequent first) rather than a chain of inlined
-        // comparisons: as fast, and a fraction of the code.
+        // comparisons: as fast, and a fraction of the code. (A dispatch on the length and one
+        // byte, then one comparison, measured 1.5 instructions a byte slower on `short_urcs`.)
         let Some(k) = TOKENS.iter().position(|t| *t == token) else {
             return Urc::parse(token, line).map(Self::Common);
         };
@@ -513,20 +502,28 @@ pub(crate) fn framing(head: &[u8]) -> Framing {
     recv_framing(head)
 }
 
-/// [`framing`] of a `+QMTRECV` line.
+/// [`framing`] of a `+QMTRECV` line. Only the length field is looked for: the client index,
+/// the packet id and the topic are read once, by the URC parser. What comes before the
+/// topic's opening quote can only be the two numbers and their commas; the topic holds no
+/// quote, so its closing quote is the next one.
 fn recv_framing(head: &[u8]) -> Framing {
-    let Some((topic, after)) = recv_head_raw(head) else {
-        return Framing::Line;
-    };
-    // Most `+QMTRECV` lines carry no length (`recv/mode` off): told apart before the topic is
-    // checked.
-    let Some((len, payload)) = recv_len(after) else {
-        return Framing::Line;
-    };
-    // Topics are ASCII: checked word by word before the full UTF-8 validation.
-    if !(topic.is_ascii() || core::str::from_utf8(topic).is_ok()) {
+    let mut rest = head.get(9..).unwrap_or_default();
+    let mut skipped = 0usize;
+    while let [b'0'..=b'9' | b',' | b' ', tail @ ..] = rest {
+        if skipped == RECV_NUMBERS_MAX {
+            return Framing::Line;
+        }
+        rest = tail;
+        skipped = skipped.wrapping_add(1);
+    }
+    let mut c = Cursor::new(rest);
+    // Most `+QMTRECV` lines carry no length (`recv/mode` off): `recv_len` fails at once.
+    if c.quoted().is_none() {
         return Framing::Line;
     }
+    let Some((len, payload)) = recv_len(c) else {
+        return Framing::Line;
+    };
     if len > MAX_RECV_LEN {
         return Framing::Refused;
     }
@@ -535,6 +532,10 @@ fn recv_framing(head: &[u8]) -> Framing {
         len,
     }
 }
+
+/// The most bytes between `+QMTRECV:` and the topic's opening quote: spaces, a client index
+/// and a packet id with their commas (` 5,65535,` is 9).
+const RECV_NUMBERS_MAX: usize = 16;
 
 /// The longest `+QMTRECV` payload the decoder accepts as announced, in bytes. Quectel
 /// modules' MQTT stacks buffer messages of a few KiB; a larger length field cannot be true,
