@@ -301,17 +301,10 @@ where
         self.core.urcs.pop_first(want).ok_or(Error::Internal)
     }
 
-    /// The next message of MQTT client `client`, as its line: a queued one first (classified
-    /// once when it came: the queue is searched by tag, no line is parsed), else the next
-    /// one read, handed out where it lies in the decoder's buffer without being queued or
-    /// copied. [`Error::SessionDown`] instead when the client's link is down (or goes down
-    /// while waiting) with no message left. While the queue is full of other lines, status
-    /// URCs and messages of clients with no session are discarded to make room (counted in
-    /// [`Stats::urcs_dropped`](super::Stats::urcs_dropped)); when only other clients'
-    /// messages fill it, the wait ends with [`Error::QueueFull`].
     /// The next message of MQTT client `client`: [`next_message_line`](Self::next_message_line)
     /// and the message it holds, sliced out by its spans (the line was parsed once, when it
-    /// was classified); parsed here only when it came without them.
+    /// was classified; only the topic's UTF-8 is checked again, to make it a `&str`); parsed
+    /// here only when it came without them.
     pub(super) async fn next_message(
         &mut self,
         session: Session,
@@ -336,9 +329,17 @@ where
         message.ok_or(Error::Internal)
     }
 
-    /// The next message line of `session`'s index. When none is left of a session that
-    /// has ended: [`Error::StaleSession`] if `session` names it, [`Error::SessionDown`]
-    /// for a handle taken while the index was down.
+    /// The next message line of `session`'s index: a queued one first (classified
+    /// once when it came: the queue is searched by tag, no line is parsed), else the next
+    /// one read, handed out where it lies in the decoder's buffer without being queued or
+    /// copied. [`Error::SessionDown`] instead when the client's link is down (or goes down
+    /// while waiting) with no message left. While the queue is full of other lines, status
+    /// URCs and messages of clients with no session are discarded to make room (counted in
+    /// [`Stats::urcs_dropped`](super::Stats::urcs_dropped)); when only other clients'
+    /// messages fill it, the wait ends with [`Error::QueueFull`].
+    ///
+    /// When none is left of a session that has ended: [`Error::StaleSession`] if `session`
+    /// names it, [`Error::SessionDown`] for a handle taken while the index was down.
     pub(super) async fn next_message_line(
         &mut self,
         session: Session,
