@@ -185,6 +185,11 @@ pub struct LineQueue<B> {
     /// 0 when there is none). New records go there once the first region reaches the end of
     /// the storage while the space before `head` is free: no record is moved for them.
     wrap: usize,
+    /// The first taken record of the first region that the head has not reached (where it
+    /// starts and its size; size 0 when none is known): the hole [`close_hole`] fills.
+    ///
+    /// [`close_hole`]: LineQueue::close_hole
+    hole: (usize, usize),
     /// Lines waiting (taken ones not counted).
     len: usize,
     /// Of them, lines tagged as a message, by client index (indexes from 7 up share the last
@@ -275,6 +280,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             head: 0,
             tail: 0,
             wrap: 0,
+            hole: (0, 0),
             len: 0,
             messages: [0; 8],
             link_downs: 0,
@@ -387,6 +393,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.capacity().saturating_sub(self.live) >= stored_len(len, tag).saturating_add(HEADER)
     }
 
+    #[inline]
     fn record(&self, at: usize) -> Option<Record> {
         let h = self.buf.as_ref().get(at..at.checked_add(HEADER)?)?;
         let &[l0, l1, s0, s1, s2, s3, k, key] = h else {
@@ -452,6 +459,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             _ => {}
         }
         self.live = self.live.saturating_sub(r.next.saturating_sub(r.at));
+        if r.at >= self.head && r.at < self.tail && (self.hole.1 == 0 || r.at < self.hole.0) {
+            self.hole = (r.at, r.next.saturating_sub(r.at));
+        }
         loop {
             while self.head < self.tail {
                 match self.record(self.head) {
@@ -466,12 +476,18 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             self.head = 0;
             self.tail = self.wrap;
             self.wrap = 0;
+            self.hole = (0, 0);
+        }
+        if self.hole.0 < self.head {
+            // The head moved past it.
+            self.hole = (0, 0);
         }
         if self.len == 0 {
             // The bytes stay in place until the next push, so a line just taken stays valid.
             self.head = 0;
             self.tail = 0;
             self.wrap = 0;
+            self.hole = (0, 0);
         }
     }
 
@@ -497,6 +513,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
     /// each waiting byte is moved once; with two (rare: a line taken from the middle keeps
     /// space locked), the regions are squeezed and then swapped by one rotation.
     fn compact(&mut self) {
+        self.hole = (0, 0);
         if self.wrap == 0 {
             self.tail = self.squeeze(0, self.head, self.tail);
             self.head = 0;
@@ -514,23 +531,101 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.wrap = 0;
     }
 
+    /// Where a record of `need` bytes fits with nothing moved, and whether that is in the
+    /// second region.
+    fn place(&self, need: usize) -> Option<(usize, bool)> {
+        if self.wrap > 0 && self.head.saturating_sub(self.wrap) >= need {
+            Some((self.wrap, true))
+        } else if self.wrap == 0 && self.capacity().saturating_sub(self.tail) >= need {
+            Some((self.tail, false))
+        } else if self.wrap == 0 && self.head >= need && self.tail > self.head {
+            // Start the second region before the head: nothing moves.
+            Some((0, true))
+        } else {
+            None
+        }
+    }
+
+    /// Make room for a record of `need` bytes by moving the waiting records before a hole
+    /// (lines a reader leaves at the head, usually a few) into it, rather than every record
+    /// after it: the first hole of the first region, or the taken records that open the
+    /// second region. Done only when the records moved are fewer bytes than the ones a
+    /// compaction would move, and when `need` bytes are then free in one piece; `false`
+    /// (nothing moved) otherwise. Found in constant time but for the second region's
+    /// opening holes, which are walked.
+    fn close_hole(&mut self, need: usize) -> bool {
+        let live_total = self.live;
+        // The first hole of the first region: every byte before it is a waiting record's.
+        let (at, size) = core::mem::take(&mut self.hole);
+        if size > 0 && at >= self.head && at.saturating_add(size) <= self.tail {
+            let before = at.saturating_sub(self.head);
+            let new_head = self.head.saturating_add(size);
+            let fits = if self.wrap > 0 {
+                new_head.saturating_sub(self.wrap) >= need
+            } else {
+                self.capacity().saturating_sub(self.tail) >= need || new_head >= need
+            };
+            if before.saturating_mul(2) <= live_total && fits {
+                if let Some(buf) = self.buf.as_mut().get_mut(..at.saturating_add(size)) {
+                    buf.copy_within(self.head..at, new_head);
+                }
+                self.head = new_head;
+                return true;
+            }
+            self.hole = (at, size);
+        }
+        // Else the first region, moved to just before the second region's first waiting
+        // record, makes one region with it.
+        if self.wrap == 0 {
+            return false;
+        }
+        let mut first_live = self.wrap;
+        let mut at = 0usize;
+        while at < self.wrap {
+            let Some(r) = self.record(at) else {
+                return false;
+            };
+            if r.tag.is_some() {
+                first_live = r.at;
+                break;
+            }
+            at = r.next;
+        }
+        let size = self.tail.saturating_sub(self.head);
+        let Some(new_head) = first_live.checked_sub(size) else {
+            return false;
+        };
+        let fits = self.capacity().saturating_sub(self.wrap) >= need || new_head >= need;
+        if size.saturating_mul(2) > live_total || !fits {
+            return false;
+        }
+        if let Some(buf) = self.buf.as_mut().get_mut(..self.tail) {
+            buf.copy_within(self.head..self.tail, new_head);
+        }
+        self.head = new_head;
+        self.tail = self.wrap;
+        self.wrap = 0;
+        self.hole = (0, 0);
+        true
+    }
+
     fn append(&mut self, line: &[u8], tag: Tag, spans: MessageSpans) -> bool {
         let stored = stored_len(line.len(), tag);
         let Ok(len16) = u16::try_from(stored) else {
             return false;
         };
         let need = stored.saturating_add(HEADER);
-        // Where the record goes, and whether that is the second region.
-        let (start, second) = if self.wrap > 0 && self.head.saturating_sub(self.wrap) >= need {
-            (self.wrap, true)
-        } else if self.wrap == 0 && self.capacity().saturating_sub(self.tail) >= need {
-            (self.tail, false)
-        } else if self.wrap == 0 && self.head >= need && self.tail > self.head {
-            // Start the second region before the head: nothing moves.
-            (0, true)
-        } else {
-            self.compact();
-            (self.tail, false)
+        // Where the record goes, and whether that is the second region: free space first,
+        // then a hole closed by moving the few records before it, then a compaction.
+        let (start, second) = match self.place(need) {
+            Some(at) => at,
+            None => match self.close_hole(need).then(|| self.place(need)).flatten() {
+                Some(at) => at,
+                None => {
+                    self.compact();
+                    (self.tail, false)
+                }
+            },
         };
         let Some(dst) = self.buf.as_mut().get_mut(start..start.saturating_add(need)) else {
             return false;
@@ -1056,6 +1151,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.head = 0;
         self.tail = 0;
         self.wrap = 0;
+        self.hole = (0, 0);
         self.len = 0;
         self.messages = [0; 8];
         self.link_downs = 0;
