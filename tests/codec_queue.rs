@@ -3,7 +3,7 @@
 //! Sizes are hand-derived: each line costs its length plus 8 bytes.
 #![allow(clippy::unwrap_used)]
 
-use atmodem::codec::{LineQueue, Tag};
+use atmodem::codec::{LineQueue, MessageSpans, Tag};
 
 fn all<const N: usize>(q: &LineQueue<[u8; N]>) -> Vec<Vec<u8>> {
     q.iter().map(<[u8]>::to_vec).collect()
@@ -118,6 +118,47 @@ fn taking_from_the_middle_keeps_the_order_of_the_rest() {
     assert_eq!(all(&q), vec![b"+A: 1".to_vec(), b"+MSG: y".to_vec()]);
     assert!(q.any(|l| l == b"+MSG: y"));
     assert!(!q.any(|l| l == b"+B: 2"));
+}
+
+/// What a client does while messages of another client wait unread at the head: each new
+/// status line is stored after the oldest status line is discarded. Over many rounds (the
+/// holes behind the waiting messages closed by moving them, the regions wrapping) the
+/// messages stay first and whole, and the status lines keep their order.
+#[test]
+fn messages_left_at_the_head_survive_a_stream_of_discards_behind_them() {
+    // One or two messages are moved into the holes; four fill more than half the queue, which
+    // is then compacted instead.
+    for waiting in [1, 2, 4] {
+        let mut q: LineQueue<[u8; 256]> = LineQueue::new();
+        let messages: Vec<Vec<u8>> = (0..waiting)
+            .map(|i| format!("+QMTRECV: 1,{i},\"t/1\",2,\"{{}}\"").into_bytes())
+            .collect();
+        for m in &messages {
+            let spans = MessageSpans::of(m, &m[15..18], &m[23..25]).unwrap();
+            assert!(q.push_message(m, 1, spans));
+        }
+        let mut statuses: std::collections::VecDeque<Vec<u8>> = Default::default();
+        for n in 0..500u32 {
+            // Lengths vary, so holes and new lines rarely match.
+            let pad = " ".repeat((n % 7) as usize);
+            let line = format!("+QMTPUBEX: 0,{n},0{pad}").into_bytes();
+            while !q.push_tagged(&line, Tag::Urc) {
+                assert!(
+                    q.discard_first(|t| t == Tag::Urc),
+                    "{waiting}/{n}: nothing to discard"
+                );
+                statuses.pop_front();
+            }
+            statuses.push_back(line);
+            let want: Vec<Vec<u8>> = messages.iter().chain(statuses.iter()).cloned().collect();
+            assert_eq!(all(&q), want, "{waiting} waiting, round {n}");
+        }
+        for (i, m) in messages.iter().enumerate() {
+            let (line, spans) = q.take_message(1).unwrap();
+            assert_eq!(line, &m[..], "message {i}");
+            assert_eq!(spans.unwrap().payload(line), Some(&b"{}"[..]));
+        }
+    }
 }
 
 #[test]
