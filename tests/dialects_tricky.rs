@@ -298,6 +298,35 @@ fn qmtrecv_with_a_bad_head_is_still_framed_by_its_length() {
     }
 }
 
+/// Blanks around the separators of the head (as V.250 allows) do not stop the length field
+/// from framing the payload.
+#[test]
+fn qmtrecv_with_blanks_in_its_head_is_framed_by_its_length() {
+    let input = b"\r\n+QMTRECV:\t0, 1,\t\"t/x\", 7 ,\"a\r\nOK\r\n\"\r\n";
+    for chunk in [1, 3, 64] {
+        let mut r: Reader<Quectel, [u8; 160]> = Reader::new();
+        let mut messages = Vec::new();
+        let mut others = 0;
+        for part in input.chunks(chunk) {
+            r.feed(part);
+            while let Some(item) = r.next_item() {
+                match item {
+                    Ok(Item::Urc(u)) if u.message().is_some() => {
+                        let (client, m) = u.message().unwrap();
+                        messages.push((client, m.topic.to_string(), m.payload.to_vec()));
+                    }
+                    _ => others += 1,
+                }
+            }
+        }
+        assert_eq!(
+            messages,
+            vec![(0, "t/x".to_string(), b"a\r\nOK\r\n".to_vec())]
+        );
+        assert_eq!(others, 0, "{chunk}-byte reads");
+    }
+}
+
 #[test]
 fn qmtrecv_longer_than_the_buffer_is_dropped_by_length_and_decoding_goes_on() {
     // 300 payload bytes with CRLFs, in a 160-byte decoder: the overflow is reported once,

@@ -509,7 +509,7 @@ pub(crate) fn framing(head: &[u8]) -> Framing {
 fn recv_framing(head: &[u8]) -> Framing {
     let mut rest = head.get(9..).unwrap_or_default();
     let mut skipped = 0usize;
-    while let [b'0'..=b'9' | b',' | b' ', tail @ ..] = rest {
+    while let [b'0'..=b'9' | b',' | b' ' | b'\t', tail @ ..] = rest {
         if skipped == RECV_NUMBERS_MAX {
             return Framing::Line;
         }
@@ -533,7 +533,7 @@ fn recv_framing(head: &[u8]) -> Framing {
     }
 }
 
-/// The most bytes between `+QMTRECV:` and the topic's opening quote: spaces, a client index
+/// The most bytes between `+QMTRECV:` and the topic's opening quote: blanks, a client index
 /// and a packet id with their commas (` 5,65535,` is 9).
 const RECV_NUMBERS_MAX: usize = 16;
 
