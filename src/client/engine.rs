@@ -70,6 +70,27 @@ pub(super) struct Core<'s, IO, D> {
 /// talking cannot hold the caller.
 pub(super) const CATCH_UP_READS: usize = 16;
 
+/// Why [`Core::fill`] read nothing: a small result for the read of every wait's loop, made
+/// an [`Error`] only when it happens.
+pub(super) enum FillError<E> {
+    /// [`Error::QueueFull`].
+    QueueFull,
+    /// [`Error::Closed`].
+    Closed,
+    /// [`Error::Transport`].
+    Transport(E),
+}
+
+impl<E> From<FillError<E>> for Error<E> {
+    fn from(e: FillError<E>) -> Self {
+        match e {
+            FillError::QueueFull => Error::QueueFull,
+            FillError::Closed => Error::Closed,
+            FillError::Transport(e) => Error::Transport(e),
+        }
+    }
+}
+
 /// What [`Core::until_message`] found.
 pub(super) enum Found {
     /// The message, at `start..start + len` of the decoder's buffer, with where its topic
@@ -160,16 +181,16 @@ where
     D: Dialect,
 {
     /// Read more bytes into the decoder.
-    pub(super) async fn fill(&mut self) -> Result<(), Error<IO::Error>> {
+    pub(super) async fn fill(&mut self) -> Result<(), FillError<IO::Error>> {
         let spare = self.reader.decoder.spare();
         if spare.is_empty() {
             // The decoder frees space by handing out frames: it is full only of frames the
             // URC queue cannot take yet.
-            return Err(Error::QueueFull);
+            return Err(FillError::QueueFull);
         }
-        let n = self.io.read(spare).await.map_err(Error::Transport)?;
+        let n = self.io.read(spare).await.map_err(FillError::Transport)?;
         if n == 0 {
-            return Err(Error::Closed);
+            return Err(FillError::Closed);
         }
         self.reader.decoder.commit(n);
         self.bytes_in = self.bytes_in.wrapping_add(n);
