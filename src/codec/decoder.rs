@@ -138,10 +138,18 @@ pub struct DecoderStats {
 /// the buffer's length minus 2.
 pub struct Decoder<D, B> {
     buf: B,
-    /// First byte not yet handed out.
-    start: usize,
     /// One past the last byte fed.
     end: usize,
+    /// Where the decoder stands in what was fed: all that [`Decoder::rewind`] restores.
+    pos: Pos,
+    _dialect: PhantomData<fn() -> D>,
+}
+
+/// Where a [`Decoder`] stands: one `Copy` value, so that a [`Mark`] is a plain copy of it.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    /// First byte not yet handed out.
+    start: usize,
     /// Offset from `start` where the search for the line end resumes.
     scan: usize,
     /// The current line's payload rule has been applied (so `scan` may point past CR/LF).
@@ -154,16 +162,15 @@ pub struct Decoder<D, B> {
     prompt_expected: bool,
     skip_prompt_space: bool,
     stats: DecoderStats,
-    _dialect: PhantomData<fn() -> D>,
 }
 
 impl<D, B: AsRef<[u8]>> core::fmt::Debug for Decoder<D, B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decoder")
             .field("capacity", &self.buf.as_ref().len())
-            .field("buffered", &self.end.saturating_sub(self.start))
-            .field("mode", &self.mode)
-            .field("stats", &self.stats)
+            .field("buffered", &self.end.saturating_sub(self.pos.start))
+            .field("mode", &self.pos.mode)
+            .field("stats", &self.pos.stats)
             .finish()
     }
 }
@@ -278,19 +285,21 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     pub const fn with_buffer(buf: B) -> Self {
         Self {
             buf,
-            start: 0,
             end: 0,
-            scan: 0,
-            ruled: false,
-            payload_end: 0,
-            following: 0,
-            mode: Mode::Line,
-            prompt_expected: false,
-            skip_prompt_space: false,
-            stats: DecoderStats {
-                garbage_bytes: 0,
-                overflows: 0,
-                bad_lengths: 0,
+            pos: Pos {
+                start: 0,
+                scan: 0,
+                ruled: false,
+                payload_end: 0,
+                following: 0,
+                mode: Mode::Line,
+                prompt_expected: false,
+                skip_prompt_space: false,
+                stats: DecoderStats {
+                    garbage_bytes: 0,
+                    overflows: 0,
+                    bad_lengths: 0,
+                },
             },
             _dialect: PhantomData,
         }
@@ -322,7 +331,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.buffered(), 4);
     /// ```
     pub fn buffered(&self) -> usize {
-        self.end.saturating_sub(self.start)
+        self.end.saturating_sub(self.pos.start)
     }
 
     /// What the decoder has skipped so far.
@@ -343,7 +352,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.stats().overflows, 0);
     /// ```
     pub fn stats(&self) -> DecoderStats {
-        self.stats
+        self.pos.stats
     }
 
     /// Say that the command just sent answers with a `>` prompt: the next `>` at the start of
@@ -359,7 +368,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), Some(Ok(Frame::Prompt)));
     /// ```
     pub fn expect_prompt(&mut self) {
-        self.prompt_expected = true;
+        self.pos.prompt_expected = true;
     }
 
     /// Stop expecting a prompt (the command failed or timed out).
@@ -374,7 +383,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"> not a prompt"))));
     /// ```
     pub fn cancel_prompt(&mut self) {
-        self.prompt_expected = false;
+        self.pos.prompt_expected = false;
     }
 
     /// Say that exactly `len` bytes of data follow (e.g. the body after Quectel's `CONNECT`
@@ -395,7 +404,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// ```
     pub fn expect_data(&mut self, len: usize) {
         if len > 0 {
-            self.mode = Mode::Data { remaining: len };
+            self.pos.mode = Mode::Data { remaining: len };
         }
     }
 
@@ -421,7 +430,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
     /// ```
     pub fn expect_header_block(&mut self, body: usize) {
-        self.mode = Mode::Header {
+        self.pos.mode = Mode::Header {
             body,
             at_line_start: 1,
         };
@@ -441,15 +450,15 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"RDY"))));
     /// ```
     pub fn reset(&mut self) {
-        self.start = 0;
+        self.pos.start = 0;
         self.end = 0;
-        self.scan = 0;
-        self.ruled = false;
-        self.payload_end = 0;
-        self.following = 0;
-        self.mode = Mode::Line;
-        self.prompt_expected = false;
-        self.skip_prompt_space = false;
+        self.pos.scan = 0;
+        self.pos.ruled = false;
+        self.pos.payload_end = 0;
+        self.pos.following = 0;
+        self.pos.mode = Mode::Line;
+        self.pos.prompt_expected = false;
+        self.pos.skip_prompt_space = false;
     }
 
     /// Drop the bytes at the start of what is buffered that repeat `written`: the module
@@ -469,14 +478,14 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), None);
     /// ```
     pub fn skip_echo(&mut self, written: &[u8]) -> (usize, bool) {
-        if !matches!(self.mode, Mode::Line) || self.scan != 0 || self.ruled {
+        if !matches!(self.pos.mode, Mode::Line) || self.pos.scan != 0 || self.pos.ruled {
             return (0, true);
         }
-        let Some(mut window) = self.buf.as_ref().get(self.start..self.end) else {
+        let Some(mut window) = self.buf.as_ref().get(self.pos.start..self.end) else {
             return (0, true);
         };
         let mut skipped = 0usize;
-        if self.skip_prompt_space {
+        if self.pos.skip_prompt_space {
             match window {
                 [] => return (0, false),
                 [b' ', rest @ ..] => {
@@ -485,7 +494,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 }
                 _ => {}
             }
-            self.skip_prompt_space = false;
+            self.pos.skip_prompt_space = false;
         }
         let n = window
             .iter()
@@ -493,38 +502,20 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             .take_while(|(a, b)| a == b)
             .count();
         let differs = n < window.len() && n < written.len();
-        self.start = self.start.saturating_add(skipped).saturating_add(n);
+        self.pos.start = self.pos.start.saturating_add(skipped).saturating_add(n);
         (n, differs)
     }
 
     /// Where the decoder stands, so that the frame taken next can be handed out again
     /// ([`Decoder::rewind`]): a reader that cannot store that frame yet leaves it in place.
     pub(crate) fn mark(&self) -> Mark {
-        Mark {
-            start: self.start,
-            scan: self.scan,
-            ruled: self.ruled,
-            payload_end: self.payload_end,
-            following: self.following,
-            mode: self.mode,
-            prompt_expected: self.prompt_expected,
-            skip_prompt_space: self.skip_prompt_space,
-            stats: self.stats,
-        }
+        Mark(self.pos)
     }
 
     /// Go back to `mark`: the frames taken since are handed out again. Taking frames does not
     /// change the buffer's bytes, so this is exact.
     pub(crate) fn rewind(&mut self, mark: Mark) {
-        self.start = mark.start;
-        self.scan = mark.scan;
-        self.ruled = mark.ruled;
-        self.payload_end = mark.payload_end;
-        self.following = mark.following;
-        self.mode = mark.mode;
-        self.prompt_expected = mark.prompt_expected;
-        self.skip_prompt_space = mark.skip_prompt_space;
-        self.stats = mark.stats;
+        self.pos = mark.0;
     }
 
     /// Give up on announced data the modem has stopped sending (a length it lied about, a
@@ -546,26 +537,26 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"OK"))));
     /// ```
     pub fn abandon_data(&mut self) -> bool {
-        let mut abandoned = !matches!(self.mode, Mode::Line);
+        let mut abandoned = !matches!(self.pos.mode, Mode::Line);
         if abandoned {
-            self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+            self.pos.stats.bad_lengths = self.pos.stats.bad_lengths.saturating_add(1);
         }
-        self.mode = Mode::Line;
-        self.following = 0;
-        let held = self.end.saturating_sub(self.start);
-        if self.ruled && self.scan > held {
+        self.pos.mode = Mode::Line;
+        self.pos.following = 0;
+        let held = self.end.saturating_sub(self.pos.start);
+        if self.pos.ruled && self.pos.scan > held {
             let window = self
                 .buf
                 .as_ref()
-                .get(self.start..self.end)
+                .get(self.pos.start..self.end)
                 .unwrap_or_default();
             let cut = find_eol(window).map_or(held, |i| i.saturating_add(1));
-            self.start = self.start.saturating_add(cut);
-            self.scan = 0;
-            self.ruled = false;
-            self.payload_end = 0;
+            self.pos.start = self.pos.start.saturating_add(cut);
+            self.pos.scan = 0;
+            self.pos.ruled = false;
+            self.pos.payload_end = 0;
             if !abandoned {
-                self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+                self.pos.stats.bad_lengths = self.pos.stats.bad_lengths.saturating_add(1);
             }
             abandoned = true;
         }
@@ -576,13 +567,13 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// when the tail is full, so a byte is moved at most once per line that precedes it.
     #[inline]
     fn make_room(&mut self) {
-        if self.start == self.end {
-            self.start = 0;
+        if self.pos.start == self.end {
+            self.pos.start = 0;
             self.end = 0;
-        } else if self.end >= self.capacity() && self.start > 0 {
-            move_to_front(self.buf.as_mut(), self.start, self.end);
-            self.end = self.end.saturating_sub(self.start);
-            self.start = 0;
+        } else if self.end >= self.capacity() && self.pos.start > 0 {
+            move_to_front(self.buf.as_mut(), self.pos.start, self.end);
+            self.end = self.end.saturating_sub(self.pos.start);
+            self.pos.start = 0;
         }
     }
 
@@ -669,14 +660,14 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.buffered(), 0);
     /// ```
     pub fn flush_partial(&mut self) -> Option<Frame<'_>> {
-        if self.mode != Mode::Line || self.start >= self.end {
+        if self.pos.mode != Mode::Line || self.pos.start >= self.end {
             return None;
         }
-        let (start, end) = (self.start, self.end);
-        self.start = end;
-        self.scan = 0;
-        self.ruled = false;
-        self.payload_end = 0;
+        let (start, end) = (self.pos.start, self.end);
+        self.pos.start = end;
+        self.pos.scan = 0;
+        self.pos.ruled = false;
+        self.pos.payload_end = 0;
         let seg = self.buf.as_ref().get(start..end)?;
         let seg = seg.strip_suffix(b"\r").unwrap_or(seg);
         let skip = seg.iter().take_while(|&&b| is_garbage(b)).count();
@@ -739,7 +730,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             // What is still to come after the piece: the mode the step left says it.
             Kind::Data => Frame::Data {
                 bytes: self.bytes_at(start, len)?,
-                remaining: match self.mode {
+                remaining: match self.pos.mode {
                     Mode::Data { remaining } => remaining,
                     Mode::Header { body, .. } => body,
                     Mode::Line | Mode::Discard { .. } | Mode::DiscardLine => 0,
@@ -775,7 +766,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     #[inline]
     pub(crate) fn step(&mut self) -> Step {
         loop {
-            let step = if matches!(self.mode, Mode::Line) {
+            let step = if matches!(self.pos.mode, Mode::Line) {
                 self.line_step()
             } else {
                 self.data_step()
@@ -799,13 +790,13 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     fn line_step(&mut self) -> Step {
         let capacity = self.capacity();
         let end = self.end;
-        let mut start = self.start;
+        let mut start = self.pos.start;
         let Some(mut window) = self.buf.as_ref().get(start..end) else {
             return Step::MORE;
         };
         // `ruled` implies `scan > 0`: a line not searched yet.
-        if self.scan == 0 {
-            if self.skip_prompt_space {
+        if self.pos.scan == 0 {
+            if self.pos.skip_prompt_space {
                 return self.prompt_space();
             }
             // Blank lines (the CRLF that opens every verbose response) are the most common
@@ -814,32 +805,32 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 window = rest;
             }
             start = end.saturating_sub(window.len());
-            self.start = start;
-            if self.prompt_expected && window.first() == Some(&b'>') {
+            self.pos.start = start;
+            if self.pos.prompt_expected && window.first() == Some(&b'>') {
                 return self.prompt(start);
             }
         }
         let avail = window.len();
-        let scan = self.scan;
+        let scan = self.pos.scan;
         let Some(i) = window
             .get(scan..)
             .and_then(find_eol)
             .map(|j| j.saturating_add(scan))
         else {
             // Keep a payload end that lies beyond what has arrived.
-            self.scan = scan.max(avail);
+            self.pos.scan = scan.max(avail);
             if avail >= capacity {
                 return self.overflow();
             }
             return Step::MORE;
         };
         let seg = window.get(..i).unwrap_or_default();
-        let ruled = self.ruled;
+        let ruled = self.pos.ruled;
         let following = if ruled {
-            if self.payload_end > 0 && self.cut_short(start, i) {
+            if self.pos.payload_end > 0 && self.cut_short(start, i) {
                 return self.truncated(start, i);
             }
-            self.following
+            self.pos.following
         } else {
             match D::framing(seg) {
                 Framing::Line => 0,
@@ -849,9 +840,9 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                     let payload_end = header.saturating_add(len);
                     if payload_end > i {
                         // The first CR/LF lies inside the payload: search on past it.
-                        self.ruled = true;
-                        self.scan = payload_end;
-                        self.payload_end = payload_end;
+                        self.pos.ruled = true;
+                        self.pos.scan = payload_end;
+                        self.pos.payload_end = payload_end;
                         return Step::SKIP;
                     }
                     0
@@ -869,19 +860,19 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         let Some((consumed, echo)) = term else {
             return self.lone_cr(i, avail, following);
         };
-        self.start = start.saturating_add(consumed);
-        self.scan = 0;
+        self.pos.start = start.saturating_add(consumed);
+        self.pos.scan = 0;
         if ruled {
-            self.ruled = false;
-            self.payload_end = 0;
-            self.following = 0;
+            self.pos.ruled = false;
+            self.pos.payload_end = 0;
+            self.pos.following = 0;
         }
         match first {
             Some(b) if !is_garbage(b) => {}
             _ => return self.odd_segment(start, i, echo, following),
         }
         if following > 0 {
-            self.mode = Mode::Data {
+            self.pos.mode = Mode::Data {
                 remaining: following,
             };
         }
@@ -892,14 +883,14 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// be its space, whatever the read sizes.
     #[cold]
     fn prompt_space(&mut self) -> Step {
-        let window = self.buf.as_ref().get(self.start..self.end);
+        let window = self.buf.as_ref().get(self.pos.start..self.end);
         let first = window.and_then(|w| w.first()).copied();
         let Some(first) = first else {
             return Step::MORE;
         };
-        self.skip_prompt_space = false;
+        self.pos.skip_prompt_space = false;
         if first == b' ' {
-            self.start = self.start.saturating_add(1);
+            self.pos.start = self.pos.start.saturating_add(1);
         }
         Step::SKIP
     }
@@ -907,9 +898,9 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// The `>` prompt at `start`.
     #[cold]
     fn prompt(&mut self, start: usize) -> Step {
-        self.prompt_expected = false;
-        self.skip_prompt_space = true;
-        self.start = start.saturating_add(1);
+        self.pos.prompt_expected = false;
+        self.pos.skip_prompt_space = true;
+        self.pos.start = start.saturating_add(1);
         Step::of(Kind::Prompt)
     }
 
@@ -917,11 +908,11 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// that terminator; a LF after a CR is a blank line, skipped next.
     #[cold]
     fn refused(&mut self, start: usize, i: usize) -> Step {
-        self.start = start.saturating_add(i).saturating_add(1);
-        self.scan = 0;
-        self.ruled = false;
-        self.following = 0;
-        self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+        self.pos.start = start.saturating_add(i).saturating_add(1);
+        self.pos.scan = 0;
+        self.pos.ruled = false;
+        self.pos.following = 0;
+        self.pos.stats.bad_lengths = self.pos.stats.bad_lengths.saturating_add(1);
         Step::of(Kind::BadLength)
     }
 
@@ -930,7 +921,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     #[cold]
     fn cut_short(&self, start: usize, i: usize) -> bool {
         let window = self.buf.as_ref().get(start..self.end).unwrap_or_default();
-        window.get(self.payload_end..i).unwrap_or_default() != D::INLINE_TRAILER
+        window.get(self.pos.payload_end..i).unwrap_or_default() != D::INLINE_TRAILER
     }
 
     /// An inline payload cut short ([`Self::cut_short`]): the line ends at its first
@@ -943,12 +934,12 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             .get(start..start.saturating_add(i))
             .unwrap_or_default();
         let first = find_eol(seg).unwrap_or(i);
-        self.start = start.saturating_add(first).saturating_add(1);
-        self.scan = 0;
-        self.ruled = false;
-        self.payload_end = 0;
-        self.following = 0;
-        self.stats.bad_lengths = self.stats.bad_lengths.saturating_add(1);
+        self.pos.start = start.saturating_add(first).saturating_add(1);
+        self.pos.scan = 0;
+        self.pos.ruled = false;
+        self.pos.payload_end = 0;
+        self.pos.following = 0;
+        self.pos.stats.bad_lengths = self.pos.stats.bad_lengths.saturating_add(1);
         Step::of(Kind::Truncated)
     }
 
@@ -957,17 +948,17 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// announced).
     #[cold]
     fn lone_cr(&mut self, i: usize, avail: usize, following: usize) -> Step {
-        self.ruled = true;
-        self.following = following;
+        self.pos.ruled = true;
+        self.pos.following = following;
         if avail >= self.capacity() {
             return self.overflow();
         }
-        self.scan = i;
+        self.pos.scan = i;
         if i == 0 {
             // Nothing before the CR: nothing to remember but where it is (`ruled` implies
             // `scan > 0`). An empty segment announces nothing, and no payload ends at 0.
-            self.ruled = false;
-            self.following = 0;
+            self.pos.ruled = false;
+            self.pos.following = 0;
         }
         Step::MORE
     }
@@ -985,7 +976,8 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             // Nothing but a terminator.
             return Step::SKIP;
         }
-        self.stats.garbage_bytes = self
+        self.pos.stats.garbage_bytes = self
+            .pos
             .stats
             .garbage_bytes
             .saturating_add(u32::try_from(skip).unwrap_or(u32::MAX));
@@ -993,7 +985,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
             return Step::at(Kind::Garbage, start, skip);
         }
         if following > 0 {
-            self.mode = Mode::Data {
+            self.pos.mode = Mode::Data {
                 remaining: following,
             };
         }
@@ -1006,18 +998,18 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// again.
     #[inline(never)]
     fn data_step(&mut self) -> Step {
-        match self.mode {
+        match self.pos.mode {
             Mode::Line => Step::SKIP,
             Mode::Data { remaining } => {
-                let avail = self.end.saturating_sub(self.start);
+                let avail = self.end.saturating_sub(self.pos.start);
                 let want = remaining.min(self.capacity());
                 if avail < want || want == 0 {
                     return Step::MORE;
                 }
-                let start = self.start;
+                let start = self.pos.start;
                 let left = remaining.saturating_sub(want);
-                self.start = start.saturating_add(want);
-                self.mode = if left == 0 {
+                self.pos.start = start.saturating_add(want);
+                self.pos.mode = if left == 0 {
                     Mode::Line
                 } else {
                     Mode::Data { remaining: left }
@@ -1028,14 +1020,14 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 body,
                 at_line_start,
             } => {
-                let start = self.start;
+                let start = self.pos.start;
                 let window = self.buf.as_ref().get(start..self.end).unwrap_or_default();
                 if window.is_empty() {
                     return Step::MORE;
                 }
                 let (taken, state, ended) = header_block_end(window, at_line_start);
-                self.start = start.saturating_add(taken);
-                self.mode = match (ended, body) {
+                self.pos.start = start.saturating_add(taken);
+                self.pos.mode = match (ended, body) {
                     (false, _) => Mode::Header {
                         body,
                         at_line_start: state,
@@ -1046,14 +1038,14 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 Step::at(Kind::Data, start, taken)
             }
             Mode::Discard { remaining } => {
-                let avail = self.end.saturating_sub(self.start);
+                let avail = self.end.saturating_sub(self.pos.start);
                 if avail == 0 {
                     return Step::MORE;
                 }
                 let n = remaining.min(avail);
-                self.start = self.start.saturating_add(n);
+                self.pos.start = self.pos.start.saturating_add(n);
                 let left = remaining.saturating_sub(n);
-                self.mode = if left == 0 {
+                self.pos.mode = if left == 0 {
                     Mode::DiscardLine
                 } else {
                     Mode::Discard { remaining: left }
@@ -1064,16 +1056,16 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
                 let tail = self
                     .buf
                     .as_ref()
-                    .get(self.start..self.end)
+                    .get(self.pos.start..self.end)
                     .unwrap_or_default();
                 match find_eol(tail) {
                     Some(i) => {
-                        self.start = self.start.saturating_add(i).saturating_add(1);
-                        self.mode = Mode::Line;
+                        self.pos.start = self.pos.start.saturating_add(i).saturating_add(1);
+                        self.pos.mode = Mode::Line;
                         Step::SKIP
                     }
                     None => {
-                        self.start = self.end;
+                        self.pos.start = self.end;
                         Step::MORE
                     }
                 }
@@ -1086,24 +1078,24 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         let window = self
             .buf
             .as_ref()
-            .get(self.start..self.end)
+            .get(self.pos.start..self.end)
             .unwrap_or_default();
         let held = window.len();
-        let payload_end = if self.ruled {
-            self.scan
+        let payload_end = if self.pos.ruled {
+            self.pos.scan
         } else {
             match D::framing(window) {
                 Framing::Inline { header, len } => header.saturating_add(len),
                 Framing::Line | Framing::Following { .. } | Framing::Refused => 0,
             }
         };
-        self.start = self.end;
-        self.scan = 0;
-        self.ruled = false;
-        self.payload_end = 0;
-        self.following = 0;
-        self.stats.overflows = self.stats.overflows.saturating_add(1);
-        self.mode = if payload_end > held {
+        self.pos.start = self.end;
+        self.pos.scan = 0;
+        self.pos.ruled = false;
+        self.pos.payload_end = 0;
+        self.pos.following = 0;
+        self.pos.stats.overflows = self.pos.stats.overflows.saturating_add(1);
+        self.pos.mode = if payload_end > held {
             Mode::Discard {
                 remaining: payload_end.saturating_sub(held),
             }
@@ -1116,17 +1108,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
 
 /// A decoder's position, from [`Decoder::mark`].
 #[derive(Clone, Copy)]
-pub(crate) struct Mark {
-    start: usize,
-    scan: usize,
-    ruled: bool,
-    payload_end: usize,
-    following: usize,
-    mode: Mode,
-    prompt_expected: bool,
-    skip_prompt_space: bool,
-    stats: DecoderStats,
-}
+pub(crate) struct Mark(Pos);
 
 /// What one [`Decoder::step`] found: where a frame lies in the buffer, already consumed. All
 /// kinds have the same fields, so that a step stays in registers.
