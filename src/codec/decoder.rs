@@ -164,6 +164,25 @@ struct Pos {
     stats: DecoderStats,
 }
 
+impl Pos {
+    /// A decoder that has been fed nothing.
+    const NEW: Self = Self {
+        start: 0,
+        scan: 0,
+        ruled: false,
+        payload_end: 0,
+        following: 0,
+        mode: Mode::Line,
+        prompt_expected: false,
+        skip_prompt_space: false,
+        stats: DecoderStats {
+            garbage_bytes: 0,
+            overflows: 0,
+            bad_lengths: 0,
+        },
+    };
+}
+
 impl<D, B: AsRef<[u8]>> core::fmt::Debug for Decoder<D, B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decoder")
@@ -286,21 +305,7 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
         Self {
             buf,
             end: 0,
-            pos: Pos {
-                start: 0,
-                scan: 0,
-                ruled: false,
-                payload_end: 0,
-                following: 0,
-                mode: Mode::Line,
-                prompt_expected: false,
-                skip_prompt_space: false,
-                stats: DecoderStats {
-                    garbage_bytes: 0,
-                    overflows: 0,
-                    bad_lengths: 0,
-                },
-            },
+            pos: Pos::NEW,
             _dialect: PhantomData,
         }
     }
@@ -450,15 +455,12 @@ impl<D: Dialect, B: AsRef<[u8]> + AsMut<[u8]>> Decoder<D, B> {
     /// assert_eq!(d.next_frame(), Some(Ok(Frame::Line(b"RDY"))));
     /// ```
     pub fn reset(&mut self) {
-        self.pos.start = 0;
         self.end = 0;
-        self.pos.scan = 0;
-        self.pos.ruled = false;
-        self.pos.payload_end = 0;
-        self.pos.following = 0;
-        self.pos.mode = Mode::Line;
-        self.pos.prompt_expected = false;
-        self.pos.skip_prompt_space = false;
+        // The counters are kept.
+        self.pos = Pos {
+            stats: self.pos.stats,
+            ..Pos::NEW
+        };
     }
 
     /// Drop the bytes at the start of what is buffered that repeat `written`: the module

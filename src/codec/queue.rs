@@ -534,41 +534,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
     /// Where a record of `need` bytes fits with nothing moved, and whether that is in the
     /// second region.
     fn place(&self, need: usize) -> Option<(usize, bool)> {
-        if self.wrap > 0 && self.head.saturating_sub(self.wrap) >= need {
-            Some((self.wrap, true))
-        } else if self.wrap == 0 && self.capacity().saturating_sub(self.tail) >= need {
-            Some((self.tail, false))
-        } else if self.wrap == 0 && self.head >= need && self.tail > self.head {
-            // Start the second region before the head: nothing moves.
-            Some((0, true))
-        } else {
-            None
-        }
+        place_in(self.capacity(), self.head, self.tail, self.wrap, need)
     }
 
     /// Make room for a record of `need` bytes by moving the waiting records before a hole
     /// (lines a reader leaves at the head, usually a few) into it, rather than every record
     /// after it: the first hole of the first region, or the taken records that open the
     /// second region. Done only when the records moved are fewer bytes than the ones a
-    /// compaction would move, and when `need` bytes are then free in one piece; `false`
-    /// (nothing moved) otherwise. Found in constant time but for the second region's
+    /// compaction would move, and when [`place`](Self::place) then finds `need` bytes;
+    /// `false` (nothing moved) otherwise. Found in constant time but for the second region's
     /// opening holes, which are walked.
     fn close_hole(&mut self, need: usize) -> bool {
-        let live_total = self.live;
+        let (capacity, live) = (self.capacity(), self.live);
         // The first hole of the first region: every byte before it is a waiting record's.
         let (at, size) = core::mem::take(&mut self.hole);
         if size > 0 && at >= self.head && at.saturating_add(size) <= self.tail {
-            let before = at.saturating_sub(self.head);
             let new_head = self.head.saturating_add(size);
-            let fits = if self.wrap > 0 {
-                new_head.saturating_sub(self.wrap) >= need
-            } else {
-                self.capacity().saturating_sub(self.tail) >= need || new_head >= need
-            };
-            if before.saturating_mul(2) <= live_total && fits {
-                if let Some(buf) = self.buf.as_mut().get_mut(..at.saturating_add(size)) {
-                    buf.copy_within(self.head..at, new_head);
-                }
+            if at.saturating_sub(self.head).saturating_mul(2) <= live
+                && place_in(capacity, new_head, self.tail, self.wrap, need).is_some()
+                && move_within(self.buf.as_mut(), self.head..at, new_head)
+            {
                 self.head = new_head;
                 return true;
             }
@@ -595,12 +580,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         let Some(new_head) = first_live.checked_sub(size) else {
             return false;
         };
-        let fits = self.capacity().saturating_sub(self.wrap) >= need || new_head >= need;
-        if size.saturating_mul(2) > live_total || !fits {
+        if size.saturating_mul(2) > live
+            || place_in(capacity, new_head, self.wrap, 0, need).is_none()
+            || !move_within(self.buf.as_mut(), self.head..self.tail, new_head)
+        {
             return false;
-        }
-        if let Some(buf) = self.buf.as_mut().get_mut(..self.tail) {
-            buf.copy_within(self.head..self.tail, new_head);
         }
         self.head = new_head;
         self.tail = self.wrap;
@@ -1171,6 +1155,43 @@ fn stored_len(len: usize, tag: Tag) -> usize {
 /// "after the mark" is within half the range of it.
 fn newer(seq: u32, mark: Option<u32>) -> bool {
     mark.is_none_or(|m| seq.wrapping_sub(m) < 1 << 31)
+}
+
+/// Where a record of `need` bytes fits in a queue of `capacity` bytes whose first region is
+/// `head..tail` and whose second is `0..wrap` (none when `wrap` is 0), with nothing moved,
+/// and whether that is in the second region.
+fn place_in(
+    capacity: usize,
+    head: usize,
+    tail: usize,
+    wrap: usize,
+    need: usize,
+) -> Option<(usize, bool)> {
+    if wrap > 0 && head.saturating_sub(wrap) >= need {
+        Some((wrap, true))
+    } else if wrap == 0 && capacity.saturating_sub(tail) >= need {
+        Some((tail, false))
+    } else if wrap == 0 && head >= need && tail > head {
+        // Start the second region before the head: nothing moves.
+        Some((0, true))
+    } else {
+        None
+    }
+}
+
+/// Copy `buf[src]` to `buf[dst..]` (the ranges may overlap: a `memmove`, which a client
+/// links anyway for its futures' states); `false`, and nothing moved, when either range lies
+/// outside `buf`.
+fn move_within(buf: &mut [u8], src: core::ops::Range<usize>, dst: usize) -> bool {
+    let fits = src.start <= src.end
+        && src.end <= buf.len()
+        && dst
+            .checked_add(src.end.saturating_sub(src.start))
+            .is_some_and(|e| e <= buf.len());
+    if fits {
+        buf.copy_within(src, dst);
+    }
+    fits
 }
 
 /// Move `buf[src..end]` down to `dst` (`dst <= src`), in pieces no longer than `src - dst`
