@@ -127,8 +127,10 @@ fn taking_from_the_middle_keeps_the_order_of_the_rest() {
 #[test]
 fn messages_left_at_the_head_survive_a_stream_of_discards_behind_them() {
     // One or two messages are moved into the holes; four fill more than half the queue, which
-    // is then compacted instead.
-    for waiting in [1, 2, 4] {
+    // is then compacted instead. Both ways of discarding: by a tag test, and the client's
+    // search for the first line that is not a message, which skips the messages it has
+    // walked past before.
+    for (waiting, by_tag) in [1, 2, 4].into_iter().flat_map(|w| [(w, true), (w, false)]) {
         let mut q: LineQueue<[u8; 256]> = LineQueue::new();
         let messages: Vec<Vec<u8>> = (0..waiting)
             .map(|i| format!("+QMTRECV: 1,{i},\"t/1\",2,\"{{}}\"").into_bytes())
@@ -143,10 +145,12 @@ fn messages_left_at_the_head_survive_a_stream_of_discards_behind_them() {
             let pad = " ".repeat((n % 7) as usize);
             let line = format!("+QMTPUBEX: 0,{n},0{pad}").into_bytes();
             while !q.push_tagged(&line, Tag::Urc) {
-                assert!(
-                    q.discard_first(|t| t == Tag::Urc),
-                    "{waiting}/{n}: nothing to discard"
-                );
+                let discarded = if by_tag {
+                    q.discard_first(|t| t == Tag::Urc)
+                } else {
+                    q.discard_first_non_message()
+                };
+                assert!(discarded, "{waiting}/{n}: nothing to discard");
                 statuses.pop_front();
             }
             statuses.push_back(line);
@@ -221,6 +225,7 @@ mod model {
         TakeMessage(u8),
         TakeKind(u8),
         Discard,
+        DiscardNonMessage,
         Pop,
     }
 
@@ -231,6 +236,7 @@ mod model {
             2 => (0u8..3).prop_map(Op::TakeMessage),
             1 => (0u8..4).prop_map(Op::TakeKind),
             1 => Just(Op::Discard),
+            2 => Just(Op::DiscardNonMessage),
             1 => Just(Op::Pop),
         ]
     }
@@ -299,6 +305,11 @@ mod model {
                     Op::Discard => {
                         let want = m.iter().position(|(_, t)| !matches!(t, Tag::Message(_)));
                         prop_assert_eq!(q.discard_first(|t| !matches!(t, Tag::Message(_))), want.is_some());
+                        if let Some(i) = want { m.remove(i); }
+                    }
+                    Op::DiscardNonMessage => {
+                        let want = m.iter().position(|(_, t)| !matches!(t, Tag::Message(_)));
+                        prop_assert_eq!(q.discard_first_non_message(), want.is_some());
                         if let Some(i) = want { m.remove(i); }
                     }
                     Op::Pop => {

@@ -603,7 +603,7 @@ where
                 // Status lines first, session ends included (their effect on sessions is
                 // already in `links`), then messages of clients with no session: nobody can
                 // take those any more.
-                self.urcs.discard_first(|t| !matches!(t, Tag::Message(_)))
+                self.urcs.discard_first_non_message()
                     || self
                         .urcs
                         .discard_first(|t| matches!(t, Tag::Message(c) if links.mqtt_is_down(c)))

@@ -190,6 +190,13 @@ pub struct LineQueue<B> {
     ///
     /// [`close_hole`]: LineQueue::close_hole
     hole: (usize, usize),
+    /// Every record of the first region from `head` up to here is taken or a message: where
+    /// [`discard_first_non_message`] starts looking, so that messages left at the head are
+    /// not walked again for every status line discarded behind them. Set back to `head`
+    /// whenever records move.
+    ///
+    /// [`discard_first_non_message`]: LineQueue::discard_first_non_message
+    non_message_from: usize,
     /// Lines waiting (taken ones not counted).
     len: usize,
     /// Of them, lines tagged as a message, by client index (indexes from 7 up share the last
@@ -246,8 +253,6 @@ struct Record {
     seq: u32,
     /// `None` when taken.
     tag: Option<Tag>,
-    /// A message's spans, when it was queued with them.
-    spans: Option<MessageSpans>,
 }
 
 impl<const N: usize> LineQueue<[u8; N]> {
@@ -281,6 +286,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             tail: 0,
             wrap: 0,
             hole: (0, 0),
+            non_message_from: 0,
             len: 0,
             messages: [0; 8],
             link_downs: 0,
@@ -401,9 +407,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         };
         let mut body = at.saturating_add(HEADER);
         let next = body.saturating_add(usize::from(u16::from_be_bytes([l0, l1])));
-        let mut spans = None;
         if k == MESSAGE {
-            spans = MessageSpans::decode(self.buf.as_ref().get(body..body.saturating_add(SPANS))?);
+            // A message's spans come first; they are read only when it is taken.
             body = body.saturating_add(SPANS);
         }
         Some(Record {
@@ -416,7 +421,6 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             } else {
                 Tag::decode([k, key])
             },
-            spans,
         })
     }
 
@@ -477,6 +481,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             self.tail = self.wrap;
             self.wrap = 0;
             self.hole = (0, 0);
+            self.non_message_from = 0;
         }
         if self.hole.0 < self.head {
             // The head moved past it.
@@ -488,25 +493,56 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             self.tail = 0;
             self.wrap = 0;
             self.hole = (0, 0);
+            self.non_message_from = 0;
         }
     }
 
+    /// Where the record at `at` ends, and whether it is taken: its header's length and kind
+    /// only, for the walks that move records.
+    #[inline]
+    fn peek(&self, at: usize) -> Option<(usize, bool)> {
+        let h = self.buf.as_ref().get(at..at.checked_add(HEADER)?)?;
+        let &[l0, l1, _, _, _, _, k, _] = h else {
+            return None;
+        };
+        let next = at
+            .saturating_add(HEADER)
+            .saturating_add(usize::from(u16::from_be_bytes([l0, l1])));
+        Some((next, k == TAKEN))
+    }
+
     /// Squeeze the taken records out of `from..end`, moving the waiting ones down to `to`;
-    /// returns one past the last moved. Each waiting byte is moved once.
-    fn squeeze(&mut self, mut to: usize, from: usize, end: usize) -> usize {
+    /// returns one past the last moved, and where the record that was at `mark` now starts
+    /// (`to` when no record started there). Each run of waiting records between taken ones
+    /// is moved by one copy, each waiting byte once.
+    fn squeeze(&mut self, mut to: usize, from: usize, end: usize, mark: usize) -> (usize, usize) {
         let mut at = from;
+        // The run of waiting records not moved yet: `run..at`.
+        let mut run = from;
+        let mut marked = to;
         while at < end {
-            let Some(r) = self.record(at) else {
+            if at == mark {
+                marked = to.saturating_add(at.saturating_sub(run));
+            }
+            let Some((next, taken)) = self.peek(at) else {
                 break;
             };
-            if r.tag.is_some() {
-                let size = r.next.saturating_sub(r.at);
-                shift_down(self.buf.as_mut(), to, r.at, r.next);
-                to = to.saturating_add(size);
+            if taken {
+                if !move_within(self.buf.as_mut(), run..at, to) {
+                    return (to, marked);
+                }
+                to = to.saturating_add(at.saturating_sub(run));
+                run = next;
             }
-            at = r.next;
+            at = next;
         }
-        to
+        if at == mark {
+            marked = to.saturating_add(at.saturating_sub(run));
+        }
+        if move_within(self.buf.as_mut(), run..at, to) {
+            to = to.saturating_add(at.saturating_sub(run));
+        }
+        (to, marked)
     }
 
     /// Move the waiting records to the front, in order, dropping taken ones. With one region,
@@ -515,13 +551,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
     fn compact(&mut self) {
         self.hole = (0, 0);
         if self.wrap == 0 {
-            self.tail = self.squeeze(0, self.head, self.tail);
+            // Only taken records leave the span before the search mark: it moves with them.
+            let mark = self.non_message_from.max(self.head);
+            (self.tail, self.non_message_from) = self.squeeze(0, self.head, self.tail, mark);
             self.head = 0;
             return;
         }
-        let second = self.squeeze(0, 0, self.wrap);
+        self.non_message_from = 0;
+        let (second, _) = self.squeeze(0, 0, self.wrap, usize::MAX);
         // The first region lies after the second (`wrap <= head`): moving it down is safe.
-        let end = self.squeeze(second, self.head, self.tail);
+        let (end, _) = self.squeeze(second, self.head, self.tail, usize::MAX);
         if let Some(both) = self.buf.as_mut().get_mut(..end) {
             // [second][first] → [first][second].
             both.rotate_left(second.min(end));
@@ -554,6 +593,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
                 && place_in(capacity, new_head, self.tail, self.wrap, need).is_some()
                 && move_within(self.buf.as_mut(), self.head..at, new_head)
             {
+                // The records before the hole moved up by its size; those after it stayed.
+                let mark = self.non_message_from.max(self.head);
+                self.non_message_from = if mark <= at {
+                    mark.saturating_add(size)
+                } else {
+                    mark
+                };
                 self.head = new_head;
                 return true;
             }
@@ -590,6 +636,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.tail = self.wrap;
         self.wrap = 0;
         self.hole = (0, 0);
+        self.non_message_from = new_head;
         true
     }
 
@@ -721,7 +768,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         let want = Tag::Message(client);
         let r = self.records().find(|r| r.tag == Some(want))?;
         self.mark_taken(r);
-        Some((self.buf.as_ref().get(r.body..r.next)?, r.spans))
+        let at = r.at.saturating_add(HEADER);
+        let spans = MessageSpans::decode(self.buf.as_ref().get(at..at.saturating_add(SPANS))?);
+        Some((self.buf.as_ref().get(r.body..r.next)?, spans))
     }
 
     /// Append an untagged line only if it fits beside the lines waiting: nothing is dropped.
@@ -889,6 +938,61 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             self.dropped = self.dropped.saturating_add(1);
         }
         found
+    }
+
+    /// Take the oldest waiting line that is not a message, to make room; returns whether one
+    /// was discarded (and counts it). The same as `discard_first(|t| !matches!(t,
+    /// Tag::Message(_)))`, but the messages left waiting at the head (another client's, that
+    /// nobody takes yet) are walked past once, not again for every line discarded behind
+    /// them.
+    ///
+    /// ```
+    /// use atmodem::codec::{LineQueue, MessageSpans, Tag};
+    /// let mut q: LineQueue<[u8; 96]> = LineQueue::new();
+    /// let line = b"+QMTRECV: 1,0,\"t\",2,\"hi\"";
+    /// q.push_message(line, 1, MessageSpans::of(line, &line[15..16], &line[21..23]).unwrap());
+    /// q.push_tagged(b"+CEREG: 1", Tag::Urc);
+    /// q.push_tagged(b"+QMTSTAT: 0,1", Tag::LinkDown(Some(0)));
+    /// assert!(q.discard_first_non_message());
+    /// assert!(q.discard_first_non_message());
+    /// assert!(!q.discard_first_non_message()); // only the message is left
+    /// assert_eq!((q.len(), q.dropped()), (1, 2));
+    /// assert!(q.take_message(1).is_some());
+    /// ```
+    pub fn discard_first_non_message(&mut self) -> bool {
+        let not_message = |r: &Record| r.tag.is_some_and(|t| !matches!(t, Tag::Message(_)));
+        // The first region from where the last search left off: everything before it is a
+        // message or taken.
+        let mut at = self.non_message_from.max(self.head);
+        let mut found = None;
+        while at < self.tail {
+            let Some(r) = self.record(at) else {
+                break;
+            };
+            if not_message(&r) {
+                found = Some(r);
+                break;
+            }
+            at = r.next;
+        }
+        self.non_message_from = at;
+        // Then the second region.
+        let mut at = 0usize;
+        while found.is_none() && at < self.wrap {
+            let Some(r) = self.record(at) else {
+                break;
+            };
+            if not_message(&r) {
+                found = Some(r);
+            }
+            at = r.next;
+        }
+        let Some(r) = found else {
+            return false;
+        };
+        self.mark_taken(r);
+        self.dropped = self.dropped.saturating_add(1);
+        true
     }
 
     /// The waiting lines, oldest first.
@@ -1136,6 +1240,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.tail = 0;
         self.wrap = 0;
         self.hole = (0, 0);
+        self.non_message_from = 0;
         self.len = 0;
         self.messages = [0; 8];
         self.link_downs = 0;
@@ -1180,41 +1285,19 @@ fn place_in(
 }
 
 /// Copy `buf[src]` to `buf[dst..]` (the ranges may overlap: a `memmove`, which a client
-/// links anyway for its futures' states); `false`, and nothing moved, when either range lies
-/// outside `buf`.
+/// links anyway for its futures' states; nothing is copied when they are the same, as for
+/// the records a compaction leaves in place); `false`, and nothing moved, when either range
+/// lies outside `buf`.
 fn move_within(buf: &mut [u8], src: core::ops::Range<usize>, dst: usize) -> bool {
     let fits = src.start <= src.end
         && src.end <= buf.len()
         && dst
             .checked_add(src.end.saturating_sub(src.start))
             .is_some_and(|e| e <= buf.len());
-    if fits {
+    if fits && dst != src.start {
         buf.copy_within(src, dst);
     }
     fits
-}
-
-/// Move `buf[src..end]` down to `dst` (`dst <= src`), in pieces no longer than `src - dst`
-/// so that no piece overlaps its source: plain copies, no `memmove` (large on a
-/// microcontroller).
-fn shift_down(buf: &mut [u8], dst: usize, src: usize, end: usize) {
-    let gap = src.saturating_sub(dst);
-    if gap == 0 {
-        return;
-    }
-    let (mut to, mut from) = (dst, src);
-    while from < end {
-        let n = end.saturating_sub(from).min(gap);
-        let Some((low, high)) = buf.split_at_mut_checked(from) else {
-            return;
-        };
-        match (low.get_mut(to..to.saturating_add(n)), high.get(..n)) {
-            (Some(d), Some(s)) => d.copy_from_slice(s),
-            _ => return,
-        }
-        to = to.saturating_add(n);
-        from = from.saturating_add(n);
-    }
 }
 
 /// A read-only list of lines (a command's information response), borrowed from a
