@@ -182,13 +182,27 @@ where
 {
     /// Read more bytes into the decoder.
     pub(super) async fn fill(&mut self) -> Result<(), FillError<IO::Error>> {
+        let (io, spare) = self.read_parts()?;
+        let n = io.read(spare).await.map_err(FillError::Transport)?;
+        self.commit_read(n)
+    }
+
+    /// The transport and the decoder's free space, for a read ([`Self::fill`] in two halves,
+    /// so that a hot wait can await the transport's read itself).
+    #[inline]
+    pub(super) fn read_parts(&mut self) -> Result<(&mut IO, &mut [u8]), FillError<IO::Error>> {
         let spare = self.reader.decoder.spare();
         if spare.is_empty() {
             // The decoder frees space by handing out frames: it is full only of frames the
             // URC queue cannot take yet.
             return Err(FillError::QueueFull);
         }
-        let n = self.io.read(spare).await.map_err(FillError::Transport)?;
+        Ok((&mut self.io, spare))
+    }
+
+    /// `n` bytes were read into [`Self::read_parts`]' space.
+    #[inline]
+    pub(super) fn commit_read(&mut self, n: usize) -> Result<(), FillError<IO::Error>> {
         if n == 0 {
             return Err(FillError::Closed);
         }
@@ -579,7 +593,11 @@ where
                 Pump::Message { start, len, spans } => {
                     return Ok(Found::At { start, len, spans });
                 }
-                Pump::Empty if wait => self.fill().await?,
+                Pump::Empty if wait => {
+                    let (io, spare) = self.read_parts()?;
+                    let n = io.read(spare).await.map_err(FillError::Transport)?;
+                    self.commit_read(n)?;
+                }
                 Pump::Empty => {
                     // `select` polls the read first: it wins only if bytes are there now.
                     reads = reads.saturating_add(1);
