@@ -360,7 +360,8 @@ where
         timeout_ms: u32,
     ) -> Result<MqttMessage<'_>, Self::Error> {
         self.message_session(session)?;
-        self.next_message(session, timeout_ms).await
+        let (line, spans) = self.next_message_line(session, timeout_ms).await?;
+        Self::message_of(line, spans)
     }
 
     async fn mqtt_wait_closed(

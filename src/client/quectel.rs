@@ -360,7 +360,8 @@ where
             self.current(session)?;
             return self.next_stored_message(client, timeout_ms).await;
         }
-        self.next_message(session, timeout_ms).await
+        let (line, spans) = self.next_message_line(session, timeout_ms).await?;
+        Self::message_of(line, spans)
     }
 
     async fn mqtt_wait_closed(

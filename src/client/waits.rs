@@ -301,16 +301,19 @@ where
         self.core.urcs.pop_first(want).ok_or(Error::Internal)
     }
 
-    /// The next message of MQTT client `client`: [`next_message_line`](Self::next_message_line)
-    /// and the message it holds, sliced out by its spans (the line was parsed once, when it
-    /// was classified; only the topic's UTF-8 is checked again, to make it a `&str`); parsed
-    /// here only when it came without them.
-    pub(super) async fn next_message(
-        &mut self,
-        session: Session,
-        timeout_ms: u32,
+    /// The message a line from [`next_message_line`] holds, sliced out by its spans (the
+    /// line was parsed once, when it was classified; only the topic's UTF-8 is checked
+    /// again, to make it a `&str`); parsed here only when it came without them.
+    ///
+    /// Not part of an `async fn`: the family's `mqtt_next_message` awaits
+    /// [`next_message_line`] itself and hands its result here, one coroutine less on the
+    /// path every message takes.
+    ///
+    /// [`next_message_line`]: Self::next_message_line
+    pub(super) fn message_of(
+        line: &[u8],
+        spans: Option<MessageSpans>,
     ) -> Result<MqttMessage<'_>, Error<IO::Error>> {
-        let (line, spans) = self.next_message_line(session, timeout_ms).await?;
         let message = match spans {
             Some(s) => s
                 .topic(line)
