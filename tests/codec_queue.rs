@@ -229,10 +229,11 @@ mod model {
         Pop,
     }
 
-    fn op() -> impl Strategy<Value = Op> {
+    /// Operations on lines of at most `max` bytes.
+    fn op(max: usize) -> impl Strategy<Value = Op> {
         prop_oneof![
-            4 => (1usize..60, 0u8..3).prop_map(|(n, k)| Op::Push(n, k)),
-            3 => (3usize..60, 0u8..3).prop_map(|(n, c)| Op::Message(n, c)),
+            4 => (1usize..max, 0u8..3).prop_map(|(n, k)| Op::Push(n, k)),
+            3 => (3usize..max, 0u8..3).prop_map(|(n, c)| Op::Message(n, c)),
             2 => (0u8..3).prop_map(Op::TakeMessage),
             1 => (0u8..4).prop_map(Op::TakeKind),
             1 => Just(Op::Discard),
@@ -258,81 +259,122 @@ mod model {
         }
     }
 
+    /// Run `ops` on a queue of `N` bytes and on the model, comparing after each.
+    fn run<const N: usize>(ops: Vec<Op>) -> Result<(), TestCaseError> {
+        let mut q: LineQueue<[u8; N]> = LineQueue::new();
+        let mut m: Vec<(Vec<u8>, Tag)> = Vec::new();
+        for (n, op) in (1u32..).zip(ops) {
+            let live: usize = m.iter().map(|(l, t)| cost(l.len(), *t)).sum();
+            match op {
+                Op::Push(len, k) => {
+                    let tag = [Tag::Unknown, Tag::Urc, Tag::LinkDown(Some(0))][usize::from(k)];
+                    let line: Vec<u8> = (0..len)
+                        .map(|i| b'a' + ((i as u32 + n) % 26) as u8)
+                        .collect();
+                    let ok = q.push_tagged(&line, tag);
+                    prop_assert_eq!(ok, live + cost(len, tag) <= N);
+                    if ok {
+                        m.push((line, tag));
+                    }
+                }
+                Op::Message(len, c) => {
+                    let line: Vec<u8> = (0..len)
+                        .map(|i| b'A' + ((i as u32 + n) % 26) as u8)
+                        .collect();
+                    let spans = MessageSpans::of(&line, &line[..1], &line[1..]).unwrap();
+                    let tag = Tag::Message(c);
+                    let ok = q.push_message(&line, c, spans);
+                    prop_assert_eq!(ok, live + cost(len, tag) <= N);
+                    if ok {
+                        m.push((line, tag));
+                    }
+                }
+                Op::TakeMessage(c) => {
+                    let want = m.iter().position(|(_, t)| *t == Tag::Message(c));
+                    let got = q.take_message(c).map(|(l, s)| {
+                        let s = s.unwrap();
+                        (
+                            l.to_vec(),
+                            s.topic(l).unwrap().to_vec(),
+                            s.payload(l).unwrap().to_vec(),
+                        )
+                    });
+                    match want {
+                        Some(i) => {
+                            let (line, _) = m.remove(i);
+                            prop_assert_eq!(
+                                got,
+                                Some((line.clone(), line[..1].to_vec(), line[1..].to_vec()))
+                            );
+                        }
+                        None => prop_assert_eq!(got, None),
+                    }
+                }
+                Op::TakeKind(k) => {
+                    let want = m.iter().position(|(_, t)| kind(*t) == k);
+                    let got = q
+                        .take_tagged(None, |t| kind(t) == k)
+                        .map(|(l, t)| (l.to_vec(), t));
+                    prop_assert_eq!(got, want.map(|i| m.remove(i)));
+                }
+                Op::Discard => {
+                    let want = m.iter().position(|(_, t)| !matches!(t, Tag::Message(_)));
+                    prop_assert_eq!(
+                        q.discard_first(|t| !matches!(t, Tag::Message(_))),
+                        want.is_some()
+                    );
+                    if let Some(i) = want {
+                        m.remove(i);
+                    }
+                }
+                Op::DiscardNonMessage => {
+                    let want = m.iter().position(|(_, t)| !matches!(t, Tag::Message(_)));
+                    prop_assert_eq!(q.discard_first_non_message(), want.is_some());
+                    if let Some(i) = want {
+                        m.remove(i);
+                    }
+                }
+                Op::Pop => {
+                    let got = q.pop_tagged().map(|(l, t)| (l.to_vec(), t));
+                    let want = if m.is_empty() {
+                        None
+                    } else {
+                        Some(m.remove(0))
+                    };
+                    prop_assert_eq!(got, want);
+                }
+            }
+            prop_assert_eq!(q.len(), m.len());
+            let lines: Vec<Vec<u8>> = q.iter().map(<[u8]>::to_vec).collect();
+            let want: Vec<Vec<u8>> = m.iter().map(|(l, _)| l.clone()).collect();
+            prop_assert_eq!(lines, want);
+            for c in 0..3 {
+                prop_assert_eq!(
+                    q.may_hold_message(c),
+                    m.iter().any(|(_, t)| *t == Tag::Message(c))
+                );
+            }
+            prop_assert_eq!(
+                q.may_hold_link_down(),
+                m.iter().any(|(_, t)| matches!(t, Tag::LinkDown(_)))
+            );
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
         #[test]
-        fn the_queue_behaves_as_a_list(ops in proptest::collection::vec(op(), 1..200)) {
-            let mut q: LineQueue<[u8; 256]> = LineQueue::new();
-            let mut m: Vec<(Vec<u8>, Tag)> = Vec::new();
-            for (n, op) in (1u32..).zip(ops) {
-                let live: usize = m.iter().map(|(l, t)| cost(l.len(), *t)).sum();
-                match op {
-                    Op::Push(len, k) => {
-                        let tag = [Tag::Unknown, Tag::Urc, Tag::LinkDown(Some(0))][usize::from(k)];
-                        let line: Vec<u8> = (0..len).map(|i| b'a' + ((i as u32 + n) % 26) as u8).collect();
-                        let ok = q.push_tagged(&line, tag);
-                        prop_assert_eq!(ok, live + cost(len, tag) <= 256);
-                        if ok { m.push((line, tag)); }
-                    }
-                    Op::Message(len, c) => {
-                        let line: Vec<u8> = (0..len).map(|i| b'A' + ((i as u32 + n) % 26) as u8).collect();
-                        let spans = MessageSpans::of(&line, &line[..1], &line[1..]).unwrap();
-                        let tag = Tag::Message(c);
-                        let ok = q.push_message(&line, c, spans);
-                        prop_assert_eq!(ok, live + cost(len, tag) <= 256);
-                        if ok { m.push((line, tag)); }
-                    }
-                    Op::TakeMessage(c) => {
-                        let want = m.iter().position(|(_, t)| *t == Tag::Message(c));
-                        let got = q.take_message(c).map(|(l, s)| {
-                            let s = s.unwrap();
-                            (l.to_vec(), s.topic(l).unwrap().to_vec(), s.payload(l).unwrap().to_vec())
-                        });
-                        match want {
-                            Some(i) => {
-                                let (line, _) = m.remove(i);
-                                prop_assert_eq!(got, Some((line.clone(), line[..1].to_vec(), line[1..].to_vec())));
-                            }
-                            None => prop_assert_eq!(got, None),
-                        }
-                    }
-                    Op::TakeKind(k) => {
-                        let want = m.iter().position(|(_, t)| kind(*t) == k);
-                        let got = q.take_tagged(None, |t| kind(t) == k).map(|(l, t)| (l.to_vec(), t));
-                        prop_assert_eq!(got, want.map(|i| m.remove(i)));
-                    }
-                    Op::Discard => {
-                        let want = m.iter().position(|(_, t)| !matches!(t, Tag::Message(_)));
-                        prop_assert_eq!(q.discard_first(|t| !matches!(t, Tag::Message(_))), want.is_some());
-                        if let Some(i) = want { m.remove(i); }
-                    }
-                    Op::DiscardNonMessage => {
-                        let want = m.iter().position(|(_, t)| !matches!(t, Tag::Message(_)));
-                        prop_assert_eq!(q.discard_first_non_message(), want.is_some());
-                        if let Some(i) = want { m.remove(i); }
-                    }
-                    Op::Pop => {
-                        let got = q.pop_tagged().map(|(l, t)| (l.to_vec(), t));
-                        let want = if m.is_empty() { None } else { Some(m.remove(0)) };
-                        prop_assert_eq!(got, want);
-                    }
-                }
-                prop_assert_eq!(q.len(), m.len());
-                let lines: Vec<Vec<u8>> = q.iter().map(<[u8]>::to_vec).collect();
-                let want: Vec<Vec<u8>> = m.iter().map(|(l, _)| l.clone()).collect();
-                prop_assert_eq!(lines, want);
-                for c in 0..3 {
-                    prop_assert_eq!(
-                        q.may_hold_message(c),
-                        m.iter().any(|(_, t)| *t == Tag::Message(c))
-                    );
-                }
-                prop_assert_eq!(
-                    q.may_hold_link_down(),
-                    m.iter().any(|(_, t)| matches!(t, Tag::LinkDown(_)))
-                );
-            }
+        fn the_queue_behaves_as_a_list(ops in proptest::collection::vec(op(60), 1..200)) {
+            run::<256>(ops)?;
+        }
+
+        /// A small queue with short lines: the regions wrap, and lines are taken from both
+        /// of them, far more often.
+        #[test]
+        fn a_small_queue_behaves_as_a_list(ops in proptest::collection::vec(op(14), 1..300)) {
+            run::<64>(ops)?;
         }
     }
 }

@@ -190,6 +190,9 @@ pub struct LineQueue<B> {
     ///
     /// [`close_hole`]: LineQueue::close_hole
     hole: (usize, usize),
+    /// Whether `hole` is known to be the first taken record from `head` on (or, with size 0,
+    /// that there is none), so that a compaction can leave the records before it in place.
+    hole_first: bool,
     /// Every record of the first region from `head` up to here is taken or a message: where
     /// [`discard_first_non_message`] starts looking, so that messages left at the head are
     /// not walked again for every status line discarded behind them. Set back to `head`
@@ -286,6 +289,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             tail: 0,
             wrap: 0,
             hole: (0, 0),
+            hole_first: true,
             non_message_from: 0,
             len: 0,
             messages: [0; 8],
@@ -463,7 +467,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             _ => {}
         }
         self.live = self.live.saturating_sub(r.next.saturating_sub(r.at));
-        if r.at >= self.head && r.at < self.tail && (self.hole.1 == 0 || r.at < self.hole.0) {
+        // A record taken at the head is no hole: the head moves past it below.
+        if r.at > self.head && r.at < self.tail && (self.hole.1 == 0 || r.at < self.hole.0) {
             self.hole = (r.at, r.next.saturating_sub(r.at));
         }
         loop {
@@ -476,16 +481,19 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             if self.head < self.tail || self.wrap == 0 {
                 break;
             }
-            // The first region is used up: the second one becomes the first.
+            // The first region is used up: the second one becomes the first (its taken
+            // records are not known).
             self.head = 0;
             self.tail = self.wrap;
             self.wrap = 0;
             self.hole = (0, 0);
+            self.hole_first = false;
             self.non_message_from = 0;
         }
-        if self.hole.0 < self.head {
-            // The head moved past it.
+        if self.hole.1 > 0 && self.hole.0 < self.head {
+            // The head moved past it; taken records after it are not known.
             self.hole = (0, 0);
+            self.hole_first = false;
         }
         if self.len == 0 {
             // The bytes stay in place until the next push, so a line just taken stays valid.
@@ -493,6 +501,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
             self.tail = 0;
             self.wrap = 0;
             self.hole = (0, 0);
+            self.hole_first = true;
             self.non_message_from = 0;
         }
     }
@@ -549,11 +558,22 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
     /// each waiting byte is moved once; with two (rare: a line taken from the middle keeps
     /// space locked), the regions are squeezed and then swapped by one rotation.
     fn compact(&mut self) {
-        self.hole = (0, 0);
+        let hole = core::mem::take(&mut self.hole);
+        let first = core::mem::replace(&mut self.hole_first, true);
         if self.wrap == 0 {
+            // With the head at the start and the first taken record known, the records
+            // before it are in place already: the squeeze starts there.
+            let (to, from) = if self.head == 0 && first {
+                let at = if hole.1 == 0 { self.tail } else { hole.0 };
+                (at, at)
+            } else {
+                (0, self.head)
+            };
             // Only taken records leave the span before the search mark: it moves with them.
             let mark = self.non_message_from.max(self.head);
-            (self.tail, self.non_message_from) = self.squeeze(0, self.head, self.tail, mark);
+            let (tail, marked) = self.squeeze(to, from, self.tail, mark);
+            self.tail = tail;
+            self.non_message_from = if mark < from { mark } else { marked };
             self.head = 0;
             return;
         }
@@ -587,7 +607,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         let (capacity, live) = (self.capacity(), self.live);
         // The first hole of the first region: every byte before it is a waiting record's.
         let (at, size) = core::mem::take(&mut self.hole);
-        if size > 0 && at >= self.head && at.saturating_add(size) <= self.tail {
+        let in_first = at >= self.head && at.saturating_add(size) <= self.tail;
+        if size > 0 && !in_first {
+            // Not where it should be: forgotten, and with it what it said.
+            self.hole_first = false;
+        }
+        if size > 0 && in_first {
             let new_head = self.head.saturating_add(size);
             if at.saturating_sub(self.head).saturating_mul(2) <= live
                 && place_in(capacity, new_head, self.tail, self.wrap, need).is_some()
@@ -601,6 +626,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
                     mark
                 };
                 self.head = new_head;
+                // Taken records after the hole are not known.
+                self.hole_first = false;
                 return true;
             }
             self.hole = (at, size);
@@ -636,6 +663,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.tail = self.wrap;
         self.wrap = 0;
         self.hole = (0, 0);
+        self.hole_first = false;
         self.non_message_from = new_head;
         true
     }
@@ -1240,6 +1268,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
         self.tail = 0;
         self.wrap = 0;
         self.hole = (0, 0);
+        self.hole_first = true;
         self.non_message_from = 0;
         self.len = 0;
         self.messages = [0; 8];
