@@ -974,6 +974,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineQueue<B> {
     /// nobody takes yet) are walked past once, not again for every line discarded behind
     /// them.
     ///
+    /// It does no I/O: nothing here times out or can be cancelled halfway, and a module
+    /// reboot does not reach the queue (the lines queued before it stay until taken or
+    /// discarded).
+    ///
     /// ```
     /// use atmodem::codec::{LineQueue, MessageSpans, Tag};
     /// let mut q: LineQueue<[u8; 96]> = LineQueue::new();
