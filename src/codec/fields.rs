@@ -126,6 +126,13 @@ pub(crate) fn end(i: &[u8]) -> Res<'_, ()> {
 /// above `max` (nom's `u8`, `u16`, `u32` for a `max` of their type).
 #[inline]
 fn digits(i: &[u8], max: u32) -> Res<'_, u32> {
+    // The common field first: one digit (a client index, a result code, a status), then a
+    // byte that is not a digit or the end of the line. Every `max` is at least 9.
+    if let [d @ b'0'..=b'9', rest @ ..] = i
+        && !matches!(rest.first(), Some(b'0'..=b'9'))
+    {
+        return Ok((rest, u32::from(d.wrapping_sub(b'0'))));
+    }
     // The value never exceeds `max` before the next step, so `value * 10 + 9` fits in a
     // u64: no overflow to check but the comparison with `max`.
     let mut value: u64 = 0;
@@ -519,6 +526,23 @@ mod tests {
             let len = dec_len(i).ok().map(|(r, v)| (r, u32::try_from(v).ok()));
             let nom = nc::u32::<_, Fail>(i).ok().map(|(r, v)| (r, Some(v)));
             assert_eq!(len, nom, "{:?}", core::str::from_utf8(i));
+        }
+    }
+
+    proptest::proptest! {
+        /// The same agreement on any short input of digits, signs, separators and letters:
+        /// one digit before the end, a separator or another digit, and runs of any length.
+        #[test]
+        fn the_number_primitives_agree_with_nom_on_any_input(
+            i in proptest::collection::vec(proptest::sample::select(b"0123456789+-, a".to_vec()), 0..14)
+        ) {
+            let i = i.as_slice();
+            proptest::prop_assert_eq!(dec_u8(i).ok(), nc::u8::<_, Fail>(i).ok());
+            proptest::prop_assert_eq!(dec_u16(i).ok(), nc::u16::<_, Fail>(i).ok());
+            proptest::prop_assert_eq!(dec_i8(i).ok(), nc::i8::<_, Fail>(i).ok());
+            let len = dec_len(i).ok().map(|(r, v)| (r, u32::try_from(v).ok()));
+            let nom = nc::u32::<_, Fail>(i).ok().map(|(r, v)| (r, Some(v)));
+            proptest::prop_assert_eq!(len, nom);
         }
     }
 
