@@ -565,6 +565,79 @@ fn powered_down_in_the_middle_of_a_command_ends_it_at_once() {
     done(c.transport());
 }
 
+#[test]
+fn the_shutdown_notices_before_or_instead_of_powered_down_are_power_downs_too() {
+    use atmodem::codec::{LinkEvent, Reader};
+    fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
+        let mut r: Reader<D, [u8; 256]> = Reader::new();
+        r.feed(bytes);
+        let mut out = Vec::new();
+        while let Some(item) = r.next_item() {
+            if let Ok(atmodem::codec::Item::Urc(u)) = item
+                && let Some(e) = D::link_event(&u)
+            {
+                out.push(e);
+            }
+        }
+        out
+    }
+    // A Quectel module turned off with its power key: `NORMAL POWER DOWN` first, then,
+    // once it has left the network, `POWERED DOWN` (the UC20/EC2x hardware designs).
+    assert_eq!(
+        events::<Quectel>(b"\r\nNORMAL POWER DOWN\r\n\r\nPOWERED DOWN\r\n\r\nRDY\r\n"),
+        vec![
+            LinkEvent::PoweredDown,
+            LinkEvent::PoweredDown,
+            LinkEvent::Rebooted
+        ]
+    );
+    // Luat and SIMCom after `AT+CPOWD=1`, and the automatic shutdowns on a supply out of
+    // range: SIMCom's spelling with `-`, Quectel's with `_`.
+    for line in [
+        "NORMAL POWER DOWN",
+        "UNDER-VOLTAGE POWER DOWN",
+        "OVER-VOLTAGE POWER DOWN",
+        "UNDER_VOLTAGE POWER DOWN",
+        "OVER_VOLTAGE POWER DOWN",
+    ] {
+        let bytes = format!("\r\n{line}\r\n");
+        assert_eq!(
+            events::<Luat>(bytes.as_bytes()),
+            vec![LinkEvent::PoweredDown],
+            "{line}"
+        );
+        assert_eq!(
+            events::<Quectel>(bytes.as_bytes()),
+            vec![LinkEvent::PoweredDown],
+            "{line}"
+        );
+    }
+    // Warnings are not shutdowns, and nothing else is read into the notices.
+    for line in [
+        "UNDER-VOLTAGE WARNNING",
+        "OVER_VOLTAGE WARNING",
+        "NORMAL POWER DOWN 1",
+        "NORMAL POWER",
+        "POWER DOWN",
+    ] {
+        let bytes = format!("\r\n{line}\r\n");
+        assert_eq!(events::<Luat>(bytes.as_bytes()), vec![], "{line}");
+        assert_eq!(events::<Quectel>(bytes.as_bytes()), vec![], "{line}");
+    }
+}
+
+#[test]
+fn a_normal_power_down_in_the_middle_of_a_command_ends_it_at_once() {
+    let mut c = l(">> AT+CSQ\n<< NORMAL POWER DOWN\n");
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Rebooted);
+    assert!(c.links().bearer_is_down(1));
+    done(c.transport());
+    let mut c = q(">> AT+CSQ\n<< UNDER_VOLTAGE POWER DOWN\n");
+    assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Rebooted);
+    assert!(c.links().mqtt_is_down(0) && c.links().bearer_is_down(1));
+    done(c.transport());
+}
+
 // Echo of data-phase bytes (BG77, BG770A with echo on).
 
 #[test]

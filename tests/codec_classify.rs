@@ -232,6 +232,27 @@ fn urc_dispatch() {
         Urc::parse(b"POWERED DOWN", b"POWERED DOWN"),
         Some(Urc::PoweredDown)
     );
+    // The shutdown notices of the hardware designs and AT manuals (Quectel UC20/EC2x and
+    // GSM modules, Luat and SIMCom `AT+CPOWD=1`, SIMCom's voltage detection).
+    for notice in [
+        &b"NORMAL POWER DOWN"[..],
+        b"UNDER-VOLTAGE POWER DOWN",
+        b"OVER-VOLTAGE POWER DOWN",
+        b"UNDER_VOLTAGE POWER DOWN",
+        b"OVER_VOLTAGE POWER DOWN",
+    ] {
+        assert_eq!(
+            Urc::parse(atmodem::codec::token(notice), notice),
+            Some(Urc::PoweredDown),
+            "{}",
+            String::from_utf8_lossy(notice)
+        );
+    }
+    assert_eq!(
+        Urc::parse(b"UNDER-VOLTAGE WARNNING", b"UNDER-VOLTAGE WARNNING"),
+        None
+    );
+    assert_eq!(Urc::parse(b"NORMAL POWER", b"NORMAL POWER"), None);
     assert_eq!(
         Urc::parse(b"+CEREG", b"+CEREG: banana"),
         Some(Urc::Malformed {

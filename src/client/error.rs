@@ -213,7 +213,8 @@ pub enum Error<E> {
     /// then call again; a command that was in flight is resynchronised first.
     #[error("URC queue full: take queued URCs first")]
     QueueFull,
-    /// The module rebooted (`RDY`) or powered down (`POWERED DOWN`) while this call waited for its answer or its result: the
+    /// The module rebooted (`RDY`) or powered down (`POWERED DOWN`, `NORMAL POWER DOWN`, a
+    /// voltage power-down) while this call waited for its answer or its result: the
     /// command's effect is unknown, and every session is gone.
     #[error("the module rebooted")]
     Rebooted,

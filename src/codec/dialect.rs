@@ -90,8 +90,9 @@ pub trait Dialect {
 pub enum LinkEvent {
     /// The module (re)booted (`RDY`): every session is gone.
     Rebooted,
-    /// The module powered down (`POWERED DOWN`): every session is gone, and nothing is
-    /// answered until it boots again.
+    /// The module powered down or is shutting down ([`Urc::PoweredDown`]:
+    /// `POWERED DOWN`, `NORMAL POWER DOWN`, a voltage power-down): every session is gone,
+    /// and nothing is answered until it boots again.
     PoweredDown,
     /// A PDP context / bearer was deactivated (`+QIURC: "pdpdeact",<cid>`, `+SAPBR 1: DEACT`,
     /// `+PDP DEACT`, `+CGEV: NW PDN DEACT <cid>`).

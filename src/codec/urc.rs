@@ -399,7 +399,12 @@ pub enum Urc<'a> {
     Cgev(PdpEvent<'a>),
     /// `RDY`: the module (re)booted; every session it had is gone.
     Ready,
-    /// `POWERED DOWN`
+    /// The module is shutting down: every session is gone and nothing is answered until it
+    /// boots again. `POWERED DOWN` (Quectel, after `AT+QPOWD` or the power key), or one of
+    /// the shutdown notices that come before it or stand alone: `NORMAL POWER DOWN` (Quectel
+    /// when the power key is pressed, Luat and SIMCom after `AT+CPOWD=1`), and the automatic
+    /// shutdowns on a supply out of range, `UNDER-VOLTAGE POWER DOWN` and
+    /// `OVER-VOLTAGE POWER DOWN` (SIMCom; Quectel writes them with `_`).
     PoweredDown,
     /// A known token whose fields did not parse. Kept, never dropped.
     Malformed {
@@ -410,8 +415,9 @@ pub enum Urc<'a> {
     },
 }
 
-/// The tokens of [`Urc`]; the constants below index it.
-const TOKENS: [&[u8]; 7] = [
+/// The tokens of [`Urc`]; the constants below index it. The shutdown notices after
+/// `POWERED DOWN` all mean [`Urc::PoweredDown`].
+const TOKENS: [&[u8]; 12] = [
     b"+CEREG",
     b"+CREG",
     b"+CGREG",
@@ -419,6 +425,11 @@ const TOKENS: [&[u8]; 7] = [
     b"+CGEV",
     b"RDY",
     b"POWERED DOWN",
+    b"NORMAL POWER DOWN",
+    b"UNDER-VOLTAGE POWER DOWN",
+    b"OVER-VOLTAGE POWER DOWN",
+    b"UNDER_VOLTAGE POWER DOWN",
+    b"OVER_VOLTAGE POWER DOWN",
 ];
 const CEREG: usize = 0;
 const CREG: usize = 1;
@@ -439,6 +450,8 @@ impl<'a> Urc<'a> {
     ///     other => panic!("{other:?}"),
     /// }
     /// assert_eq!(Urc::parse(b"RDY", b"RDY"), Some(Urc::Ready));
+    /// let line = b"NORMAL POWER DOWN";
+    /// assert_eq!(Urc::parse(token(line), line), Some(Urc::PoweredDown));
     /// assert_eq!(Urc::parse(b"+CPIN", b"+CPIN: READY"), Some(Urc::Cpin(SimState::Ready)));
     /// // A known token with fields that do not parse is kept as malformed.
     /// assert!(matches!(Urc::parse(b"+CEREG", b"+CEREG: x"), Some(Urc::Malformed { .. })));
@@ -454,8 +467,7 @@ impl<'a> Urc<'a> {
             CPIN => SimState::parse(line).map(Self::Cpin),
             CGEV => PdpEvent::parse(line).map(Self::Cgev),
             RDY => Some(Self::Ready),
-            POWERED_DOWN => Some(Self::PoweredDown),
-            _ => None,
+            POWERED_DOWN.. => Some(Self::PoweredDown),
         };
         Some(parsed.unwrap_or(Self::Malformed {
             token,
