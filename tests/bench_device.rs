@@ -198,7 +198,8 @@ where
         let expected = match fault {
             "drop" => format!("{:?}", Event::Disconnected(Disconnect::Mqtt)),
             "pdp" => format!("{:?}", Event::Disconnected(Disconnect::Bearer)),
-            // `POWERED DOWN` takes the links down first; `RDY` follows.
+            // `POWERED DOWN` (Luat: `NORMAL POWER DOWN`) takes the links down first; `RDY`
+            // follows.
             _ => String::new(),
         };
         if !expected.is_empty() {

@@ -66,7 +66,7 @@ pub struct ModemConfig {
     pub cmee: u8,
     /// Emit the boot URCs (`RDY` …) when the model starts.
     pub boot_urcs: bool,
-    /// Time a reboot keeps the module down (between `POWERED DOWN` and `RDY`).
+    /// Time a reboot keeps the module down (between its power-down notice and `RDY`).
     pub boot_delay: Duration,
     /// Upper bound on every data-phase and response wait (keeps tests short).
     pub max_wait: Duration,
@@ -127,7 +127,8 @@ pub enum Fault {
     /// The network deactivates PDP context `cid`: `+QIURC: "pdpdeact",<cid>` / `+PDP DEACT`;
     /// its links die.
     PdpDeact { cid: u8 },
-    /// Reboot: `POWERED DOWN`, down for `boot_delay`, then the boot URCs; all state is lost.
+    /// Reboot: `POWERED DOWN` (Luat: `NORMAL POWER DOWN`), down for `boot_delay`, then the
+    /// boot URCs; all state is lost.
     Reboot,
     /// Stop answering (`true`) or answer again (`false`); input meanwhile is swallowed.
     Silent(bool),
@@ -969,7 +970,13 @@ async fn run(mut core: Core, mut events: mpsc::UnboundedReceiver<Event>) {
                     }
                 }
                 Event::Fault(Fault::Reboot) => {
-                    core.line("POWERED DOWN").await;
+                    // What each family prints as it goes down: Quectel `POWERED DOWN`, Luat
+                    // (as SIMCom) `NORMAL POWER DOWN`.
+                    core.line(match core.cfg.family {
+                        Family::Quectel => "POWERED DOWN",
+                        Family::Luat => "NORMAL POWER DOWN",
+                    })
+                    .await;
                     model = Model::new(core.cfg.family);
                     // Down: whatever the host writes now is lost.
                     let until = tokio::time::Instant::now() + core.cfg.boot_delay;

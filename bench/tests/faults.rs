@@ -93,7 +93,7 @@ async fn luat_faults() {
     );
 
     h.handle.reboot();
-    h.expect(b"\r\nPOWERED DOWN\r\n").await;
+    h.expect(b"\r\nNORMAL POWER DOWN\r\n").await;
     h.expect(b"\r\nRDY\r\n\r\n^MODE: 17,17\r\n\r\n+E_UTRAN Service\r\n\r\n+CGEV: ME PDN ACT 1\r\n")
         .await;
 }
