@@ -627,6 +627,40 @@ fn the_shutdown_notices_before_or_instead_of_powered_down_are_power_downs_too() 
 }
 
 #[test]
+fn a_packet_domain_detach_or_a_context_the_module_ended_takes_the_links_down() {
+    use atmodem::codec::{LinkEvent, Reader};
+    fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
+        let mut r: Reader<D, [u8; 256]> = Reader::new();
+        r.feed(bytes);
+        let mut out = Vec::new();
+        while let Some(item) = r.next_item() {
+            if let Ok(atmodem::codec::Item::Urc(u)) = item
+                && let Some(e) = D::link_event(&u)
+            {
+                out.push(e);
+            }
+        }
+        out
+    }
+    // 27.007 §10.1.19: a detach deactivates every active context and they are not reported
+    // one by one; `ME PDN DEACT <cid>` is a context the module itself deactivated.
+    let bytes = b"\r\n+CGEV: ME PDN ACT 1\r\n\r\n+CGEV: ME PDN DEACT 2\r\n\r\n+CGEV: NW DETACH\r\n\r\n+CGEV: ME DETACH\r\n";
+    let want = vec![
+        LinkEvent::BearerDown(2),
+        LinkEvent::AllBearersDown,
+        LinkEvent::AllBearersDown,
+    ];
+    assert_eq!(events::<Luat>(bytes), want);
+    assert_eq!(events::<Quectel>(bytes), want);
+    // A detach reported while a command runs: the command completes, the links are down.
+    let mut c = l(">> AT+CSQ\n<< +CGEV: ME DETACH\n<< +CSQ: 20,99\n<< OK\n");
+    assert!(!c.links().bearer_is_down(1));
+    block_on(c.send(&Csq)).unwrap();
+    assert!(c.links().bearer_is_down(1) && c.links().mqtt_is_down(0));
+    done(c.transport());
+}
+
+#[test]
 fn a_normal_power_down_in_the_middle_of_a_command_ends_it_at_once() {
     let mut c = l(">> AT+CSQ\n<< NORMAL POWER DOWN\n");
     assert_eq!(block_on(c.send(&Csq)).unwrap_err(), Error::Rebooted);

@@ -95,9 +95,10 @@ pub enum LinkEvent {
     /// and nothing is answered until it boots again.
     PoweredDown,
     /// A PDP context / bearer was deactivated (`+QIURC: "pdpdeact",<cid>`, `+SAPBR 1: DEACT`,
-    /// `+PDP DEACT`, `+CGEV: NW PDN DEACT <cid>`).
+    /// `+CGEV: NW PDN DEACT <cid>`, `+CGEV: ME PDN DEACT <cid>`).
     BearerDown(u8),
-    /// Every bearer went down at once (Luat `+PDP DEACT`).
+    /// Every bearer went down at once (Luat `+PDP DEACT`, a packet-domain detach:
+    /// `+CGEV: NW DETACH`, `+CGEV: ME DETACH`).
     AllBearersDown,
     /// An MQTT client was closed (`+QMTSTAT: <idx>,<err>`, Luat `CLOSED`).
     MqttDown(u8),
@@ -110,13 +111,22 @@ impl LinkEvent {
     /// use atmodem::codec::{LinkEvent, PdpEvent, Urc};
     /// assert_eq!(LinkEvent::of_generic(&Urc::Ready), Some(LinkEvent::Rebooted));
     /// assert_eq!(LinkEvent::of_generic(&Urc::Cgev(PdpEvent::NwPdnDeact(1))), Some(LinkEvent::BearerDown(1)));
+    /// assert_eq!(LinkEvent::of_generic(&Urc::Cgev(PdpEvent::MeDetach)), Some(LinkEvent::AllBearersDown));
+    /// assert_eq!(LinkEvent::of_generic(&Urc::Cgev(PdpEvent::MePdnAct(1))), None);
     /// assert_eq!(LinkEvent::of_generic(&Urc::PoweredDown), Some(LinkEvent::PoweredDown));
     /// ```
     pub fn of_generic(urc: &Urc<'_>) -> Option<Self> {
+        use super::urc::PdpEvent;
         match urc {
             Urc::Ready => Some(Self::Rebooted),
             Urc::PoweredDown => Some(Self::PoweredDown),
-            Urc::Cgev(super::urc::PdpEvent::NwPdnDeact(cid)) => Some(Self::BearerDown(*cid)),
+            // A context deactivated by the network or by the module itself.
+            Urc::Cgev(PdpEvent::NwPdnDeact(cid) | PdpEvent::MePdnDeact(cid)) => {
+                Some(Self::BearerDown(*cid))
+            }
+            // A packet-domain detach: 27.007 §10.1.19 says every active context went down
+            // with it, and that they are not reported one by one.
+            Urc::Cgev(PdpEvent::NwDetach | PdpEvent::MeDetach) => Some(Self::AllBearersDown),
             _ => None,
         }
     }
