@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use atmodem::client::{Awaited, Client, Error, Mqtt, MqttLogin, MqttSession, Request, State};
-use atmodem::codec::{Decoder, Expect, Frame};
+use atmodem::codec::{Decoder, Expect, Frame, LinkEvent, Reader};
 use atmodem::dialects::common::Csq;
 use atmodem::dialects::luat::Luat;
 use atmodem::dialects::quectel::{PublishForm, Qiact, QmtPublish, QmtRecvFetch, Quectel};
@@ -522,24 +522,25 @@ fn the_space_after_a_prompt_is_skipped_the_same_for_every_chunking() {
 
 // Boot and teardown sequences, as modules send them.
 
+/// The link events of the URCs in `bytes`, in order, as a `Reader<D, _>` reads them.
+fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
+    let mut r: Reader<D, [u8; 256]> = Reader::new();
+    r.feed(bytes);
+    let mut out = Vec::new();
+    while let Some(item) = r.next_item() {
+        if let Ok(atmodem::codec::Item::Urc(u)) = item
+            && let Some(e) = D::link_event(&u)
+        {
+            out.push(e);
+        }
+    }
+    out
+}
+
 #[test]
 fn powered_down_then_a_late_pdp_deact_then_boot_are_each_their_link_event() {
-    use atmodem::codec::{LinkEvent, Reader};
     use atmodem::dialects::luat::Luat as L;
     use atmodem::dialects::quectel::Quectel as Qd;
-    fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
-        let mut r: Reader<D, [u8; 256]> = Reader::new();
-        r.feed(bytes);
-        let mut out = Vec::new();
-        while let Some(item) = r.next_item() {
-            if let Ok(atmodem::codec::Item::Urc(u)) = item
-                && let Some(e) = D::link_event(&u)
-            {
-                out.push(e);
-            }
-        }
-        out
-    }
     assert_eq!(
         events::<Qd>(
             b"\r\nPOWERED DOWN\r\n\r\n+QIURC: \"pdpdeact\",1\r\n\r\nRDY\r\n\r\nAPP RDY\r\n"
@@ -567,20 +568,6 @@ fn powered_down_in_the_middle_of_a_command_ends_it_at_once() {
 
 #[test]
 fn the_shutdown_notices_before_or_instead_of_powered_down_are_power_downs_too() {
-    use atmodem::codec::{LinkEvent, Reader};
-    fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
-        let mut r: Reader<D, [u8; 256]> = Reader::new();
-        r.feed(bytes);
-        let mut out = Vec::new();
-        while let Some(item) = r.next_item() {
-            if let Ok(atmodem::codec::Item::Urc(u)) = item
-                && let Some(e) = D::link_event(&u)
-            {
-                out.push(e);
-            }
-        }
-        out
-    }
     // A Quectel module turned off with its power key: `NORMAL POWER DOWN` first, then,
     // once it has left the network, `POWERED DOWN` (the UC20/EC2x hardware designs).
     assert_eq!(
@@ -628,20 +615,6 @@ fn the_shutdown_notices_before_or_instead_of_powered_down_are_power_downs_too() 
 
 #[test]
 fn a_packet_domain_detach_or_a_context_the_module_ended_takes_the_links_down() {
-    use atmodem::codec::{LinkEvent, Reader};
-    fn events<D: atmodem::codec::Dialect>(bytes: &[u8]) -> Vec<LinkEvent> {
-        let mut r: Reader<D, [u8; 256]> = Reader::new();
-        r.feed(bytes);
-        let mut out = Vec::new();
-        while let Some(item) = r.next_item() {
-            if let Ok(atmodem::codec::Item::Urc(u)) = item
-                && let Some(e) = D::link_event(&u)
-            {
-                out.push(e);
-            }
-        }
-        out
-    }
     // 27.007 §10.1.19: a detach deactivates every active context and they are not reported
     // one by one; `ME PDN DEACT <cid>` is a context the module itself deactivated.
     let bytes = b"\r\n+CGEV: ME PDN ACT 1\r\n\r\n+CGEV: ME PDN DEACT 2\r\n\r\n+CGEV: NW DETACH\r\n\r\n+CGEV: ME DETACH\r\n";
